@@ -1,0 +1,70 @@
+//! Loads Kubernetes manifests for the rest of kubeward.
+//!
+//! Files, directories and standard input become [`Resource`]s: one per object, with
+//! `kind: List` (and every `*List`) expanded into its items. Values are resolved the way
+//! the Kubernetes API machinery reads YAML (YAML 1.1 through go-yaml v2: `yes`, `on`,
+//! `0777`… mean what they mean to `kubectl`), and every value keeps its file, line and
+//! column so that findings point at the key that caused them. Workload kinds yield their
+//! pod template as typed k8s-openapi objects through [`pod_template`].
+//!
+//! Bad input never panics and never grows memory without bound: files, documents,
+//! nesting depth and alias expansion all have limits ([`Limits`]), and each breach is a
+//! [`LoadError`] naming the file and line.
+
+mod load;
+mod node;
+mod workload;
+mod yaml;
+
+use std::sync::Arc;
+
+pub use load::{Input, discover, read_input};
+pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
+pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
+pub use yaml::parse_documents;
+
+/// One Kubernetes object as written in a manifest.
+#[derive(Clone, Debug)]
+pub struct Resource {
+    /// The file it came from, as given on the command line (`-` is shown as `<stdin>`).
+    pub file: Arc<str>,
+    /// Where the object starts.
+    pub pos: Pos,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    /// `metadata.name`, else `metadata.generateName`.
+    pub name: Option<String>,
+    /// The whole object.
+    pub node: Node,
+}
+
+/// Something that could not be loaded. The rest of the input is still loaded.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{file}{}: {message}", pos.map(|p| format!(":{}:{}", p.line, p.col)).unwrap_or_default())]
+pub struct LoadError {
+    pub file: Arc<str>,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+/// Bounds on what one input may cost.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest file read, in bytes.
+    pub max_file_bytes: u64,
+    /// Deepest nesting of sequences and mappings in a document.
+    pub max_depth: usize,
+    /// Most nodes one document may hold once aliases are expanded.
+    pub max_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 64 * 1024 * 1024,
+            max_depth: 256,
+            max_nodes: 1_000_000,
+        }
+    }
+}
