@@ -32,8 +32,7 @@ def corpus(size):
 
 def run_once(binary, path, threads):
     env = dict(os.environ, RAYON_NUM_THREADS=str(threads))
-    # A fresh child per run, so RUSAGE_CHILDREN's max RSS is this run's after a fork-exec
-    # wrapper: measure in a grandchild-free way by running through python's own fork.
+    # fork/exec + wait4 rather than subprocess: wait4 returns this one child's own peak RSS.
     start = time.perf_counter()
     pid = os.fork()
     if pid == 0:
