@@ -1,4 +1,18 @@
-//! The Pod Security Standards.
+//! The Pod Security Standards, evaluated exactly as upstream's pod-security-admission
+//! `policy` package does at every policy version from v1.0 to [`NEWEST_MINOR`].
+//!
+//! Layout: `checks/` holds one module per upstream check (id, level, versioned
+//! implementations), `registry` turns them into cached run lists per level and
+//! version, `visit` walks containers, `format` reproduces the message helpers and
+//! `defaults` the API-server defaulting a Pod gets before admission.
+
+mod checks;
+mod defaults;
+mod format;
+mod registry;
+mod visit;
+
+pub use defaults::apply_pod_defaults;
 
 use std::fmt;
 use std::str::FromStr;
@@ -96,14 +110,102 @@ pub struct Violation {
     pub paths: Vec<String>,
 }
 
+/// The newest policy version (`v1.N`) this library implements; `latest` and newer
+/// versions evaluate as this one.
+pub const NEWEST_MINOR: u32 = 37;
+
+/// A check as listed by [`all_checks`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckInfo {
+    /// The upstream check id, e.g. `capabilities_restricted`.
+    pub id: &'static str,
+    /// The level whose policy introduces it.
+    pub level: Level,
+    /// The v1 minor version from which each implementation applies, ascending; the
+    /// check does not exist below the first.
+    pub minimum_versions: Vec<u32>,
+}
+
+/// Every check, in run order (baseline ids sorted byte-wise, then restricted ids).
+pub fn all_checks() -> &'static [CheckInfo] {
+    registry::infos()
+}
+
+impl Violation {
+    /// Builds a violation; an empty `detail` becomes `None`, as upstream omits it.
+    pub(crate) fn new(
+        check: &'static str,
+        reason: impl Into<String>,
+        detail: String,
+        paths: Vec<String>,
+    ) -> Self {
+        Violation {
+            check,
+            reason: reason.into(),
+            detail: (!detail.is_empty()).then_some(detail),
+            paths,
+        }
+    }
+
+    /// `reason (detail)`, or `reason` without a detail, as in admission messages. An
+    /// empty reason prints as upstream's `unknown forbidden reason`.
+    pub fn long_form(&self) -> String {
+        let reason = if self.reason.is_empty() {
+            "unknown forbidden reason"
+        } else {
+            &self.reason
+        };
+        match &self.detail {
+            Some(d) => format!("{reason} ({d})"),
+            None => reason.to_string(),
+        }
+    }
+}
+
+fn long_forms(violations: &[Violation]) -> String {
+    violations
+        .iter()
+        .map(Violation::long_form)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The enforce denial: `{resource} "{name}" is forbidden: violates PodSecurity
+/// "{level}:{version}": {long forms}`. `version_text` is the version as configured
+/// (e.g. `latest`), not the clamped one.
+pub fn forbidden_message(
+    resource: &str,
+    name: &str,
+    level: Level,
+    version_text: &str,
+    violations: &[Violation],
+) -> String {
+    format!(
+        "{resource} \"{name}\" is forbidden: violates PodSecurity \"{level}:{version_text}\": {}",
+        long_forms(violations)
+    )
+}
+
+/// The warn/audit message: `would violate PodSecurity "{level}:{version}": {long forms}`.
+pub fn warning_message(level: Level, version_text: &str, violations: &[Violation]) -> String {
+    format!(
+        "would violate PodSecurity \"{level}:{version_text}\": {}",
+        long_forms(violations)
+    )
+}
+
 /// Evaluates a pod (or pod template) against `level` at `version`, as the upstream
-/// library does: failed checks in upstream order.
+/// library does: failed checks in upstream order. Versions newer than
+/// [`NEWEST_MINOR`] (and `latest`) evaluate as the newest; `privileged` runs nothing.
+/// Allocates only for violations.
 pub fn evaluate(
     level: Level,
     version: PolicyVersion,
     metadata: &ObjectMeta,
     spec: &PodSpec,
 ) -> Vec<Violation> {
-    let _ = (level, version, metadata, spec);
-    Vec::new()
+    registry::checks_for(level, version)
+        .iter()
+        .filter_map(|check| check(metadata, spec))
+        .collect()
 }

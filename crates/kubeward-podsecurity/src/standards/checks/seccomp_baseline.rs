@@ -1,0 +1,126 @@
+//! `seccompProfile_baseline` (baseline): seccomp may not be unconfined. Before v1.19
+//! only the alpha annotations count; from v1.19 only the fields. Restricted replaces
+//! the v1.19 version with `seccompProfile_restricted`.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{Check, Versioned};
+use crate::standards::format::{go_quote, pl};
+use crate::standards::visit::containers;
+use crate::standards::{Level, Violation};
+
+pub(crate) const ID: &str = "seccompProfile_baseline";
+const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
+const CONTAINER_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
+
+pub(crate) const CHECK: Check = Check {
+    id: ID,
+    level: Level::Baseline,
+    versions: &[
+        Versioned {
+            min: 0,
+            run: v1_0,
+            overrides: &[],
+        },
+        Versioned {
+            min: 19,
+            run: v1_19,
+            overrides: &[],
+        },
+    ],
+};
+
+fn valid_annotation(v: &str) -> bool {
+    v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
+}
+
+/// True for the seccomp profile types baseline and restricted accept.
+pub(crate) fn valid_type(t: &str) -> bool {
+    t == "RuntimeDefault" || t == "Localhost"
+}
+
+fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
+    let annotations = meta.annotations.as_ref()?;
+    // Keyed by the rendered `key="value"` so the set is sorted and deduplicated
+    // like upstream's string set; the value is the annotation key for the path.
+    let mut forbidden: BTreeMap<String, String> = BTreeMap::new();
+    let mut note = |key: &str| {
+        if let Some(v) = annotations.get(key).filter(|v| !valid_annotation(v)) {
+            forbidden.insert(format!("{key}={}", go_quote(v)), key.to_string());
+        }
+    };
+    note(POD_ANNOTATION);
+    for c in containers(spec) {
+        note(&format!("{CONTAINER_PREFIX}{}", c.name));
+    }
+    if forbidden.is_empty() {
+        return None;
+    }
+    let items: Vec<&str> = forbidden.keys().map(String::as_str).collect();
+    let paths = forbidden
+        .values()
+        .map(|k| format!("metadata.annotations[{k}]"))
+        .collect();
+    Some(Violation::new(
+        ID,
+        "seccompProfile",
+        format!(
+            "forbidden {} {}",
+            pl("annotation", "annotations", items.len()),
+            items.join(", ")
+        ),
+        paths,
+    ))
+}
+
+fn v1_19(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
+    explicit_bad_types(ID, spec)
+}
+
+/// Pod and containers that set a bad type (shared with the restricted check, which
+/// reports it first); `None` when nobody does.
+pub(crate) fn explicit_bad_types(id: &'static str, spec: &PodSpec) -> Option<Violation> {
+    use crate::standards::format::{join_quote_iter, setters};
+    use std::collections::BTreeSet;
+    let mut types = BTreeSet::new();
+    let mut paths = Vec::new();
+    let pod_type = spec
+        .security_context
+        .as_ref()
+        .and_then(|sc| sc.seccomp_profile.as_ref())
+        .map(|p| p.type_.as_str());
+    let pod = pod_type.is_some_and(|t| !valid_type(t));
+    if let Some(t) = pod_type.filter(|_| pod) {
+        types.insert(t);
+        paths.push("spec.securityContext.seccompProfile.type".to_string());
+    }
+    let mut names = Vec::new();
+    for c in containers(spec) {
+        if let Some(t) =
+            c.sc.and_then(|sc| sc.seccomp_profile.as_ref())
+                .map(|p| p.type_.as_str())
+        {
+            if !valid_type(t) {
+                types.insert(t);
+                names.push(c.name);
+                paths.push(c.path("securityContext.seccompProfile.type"));
+            }
+        }
+    }
+    if paths.is_empty() {
+        return None;
+    }
+    Some(Violation::new(
+        id,
+        "seccompProfile",
+        format!(
+            "{} must not set securityContext.seccompProfile.type to {}",
+            setters(pod, &names),
+            join_quote_iter(types)
+        ),
+        paths,
+    ))
+}
