@@ -1,1 +1,25 @@
-fn main() {}
+//! `kubeward`: one binary for Kubernetes security.
+
+mod args;
+mod compat;
+mod output;
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Scan(scan_args) => scan::run(&scan_args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            let mut stderr = anstream::stderr();
+            let _ = output::text::write_fatal(&mut stderr, &err);
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kubeward_podsecurity::standards::{Level, PolicyVersion};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kubeward",
+    version,
+    about = "One binary for Kubernetes security"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check workloads in manifests against Pod Security Admission and lint their
+    /// securityContext.
+    ///
+    /// Exit status: 0 every workload allowed, 1 any would be denied, 2 unusable input or
+    /// arguments (everything readable is still reported).
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or directories to scan (directories: every .yaml, .yml and .json below);
+    /// `-` reads standard input.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Pod Security Standards level to enforce [default: restricted]. When given, it
+    /// overrides the labels of Namespaces in the scanned set.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub level: Option<LevelArg>,
+
+    /// Policy version: `latest` or `v1.N` [default: latest]. When given, it overrides the
+    /// enforce-version labels of Namespaces in the scanned set.
+    #[arg(long = "pss-version", value_name = "VERSION", value_parser = parse_version)]
+    pub pss_version: Option<PolicyVersion>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// When to colour text output (`auto` honours NO_COLOR and CLICOLOR and colours only a
+    /// terminal).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
+    pub color: ColorArg,
+
+    /// Skip the securityContext lints; report Pod Security Standards only.
+    #[arg(long)]
+    pub no_lint: bool,
+
+    /// Largest file to read, in bytes; larger files are reported as errors.
+    #[arg(long, value_name = "BYTES", default_value_t = kubeward_manifest::Limits::default().max_file_bytes)]
+    pub max_file_size: u64,
+
+    /// Text output: print only errors and the summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Privileged,
+    Baseline,
+    Restricted,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Privileged => Level::Privileged,
+            LevelArg::Baseline => Level::Baseline,
+            LevelArg::Restricted => Level::Restricted,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl From<ColorArg> for anstream::ColorChoice {
+    fn from(c: ColorArg) -> Self {
+        match c {
+            ColorArg::Auto => anstream::ColorChoice::Auto,
+            ColorArg::Always => anstream::ColorChoice::Always,
+            ColorArg::Never => anstream::ColorChoice::Never,
+        }
+    }
+}
+
+/// The admission controller's own parser and words, so that `--pss-version` and a
+/// namespace label reject the same strings with the same message.
+fn parse_version(s: &str) -> Result<PolicyVersion, String> {
+    s.parse()
+        .map_err(|e: kubeward_podsecurity::standards::ParseError| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,40 @@
+//! Output formats. Each receives the scan's events in input order as they happen and the
+//! summary at the end, so none of them needs the whole scan in memory.
+
+pub mod json;
+pub mod sarif;
+pub mod text;
+
+use std::io;
+
+use crate::args::{Format, ScanArgs};
+use crate::scan::model::{Event, Summary};
+
+pub trait Output {
+    fn event(&mut self, event: &Event) -> io::Result<()>;
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Pushes what has been written to the terminal or pipe, between chunks of files.
+    fn flush(&mut self) -> io::Result<()>;
+}
+
+/// Most errors the machine-readable formats list; errors come after the streamed results
+/// there, so they are held until the end and must be bounded. The summary counts them all.
+pub const MAX_LISTED_ERRORS: usize = 10_000;
+
+pub fn open(args: &ScanArgs) -> io::Result<Box<dyn Output>> {
+    let stdout = || io::BufWriter::new(io::stdout().lock());
+    Ok(match args.format {
+        Format::Text => Box::new(text::TextOutput::new(args.color.into(), args.quiet)),
+        Format::Json => Box::new(json::JsonOutput::new(stdout())?),
+        Format::Sarif => Box::new(sarif::SarifOutput::new(stdout())?),
+    })
+}
+
+/// `namespace/name`, as kubectl names objects.
+pub fn object_name(namespace: Option<&str>, name: Option<&str>) -> String {
+    let name = name.unwrap_or("<unnamed>");
+    match namespace {
+        Some(ns) => format!("{ns}/{name}"),
+        None => name.to_owned(),
+    }
+}

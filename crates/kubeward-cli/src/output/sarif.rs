@@ -1,0 +1,253 @@
+//! `--format sarif`: SARIF 2.1.0 for code-scanning services. One run; results are written
+//! as they come, the rules actually used and the error notifications at the end.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use serde_json::{Value, json};
+
+use super::{MAX_LISTED_ERRORS, Output, object_name};
+use crate::scan::model::{Event, ScanError, Summary};
+use kubeward_manifest::Pos;
+use kubeward_podsecurity::lint::Severity;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const PSS_DOCS: &str = "https://kubernetes.io/docs/concepts/security/pod-security-standards/";
+
+/// What each Pod Security Standards check forbids, for the rule descriptions.
+const CHECKS: &[(&str, &str)] = &[
+    (
+        "allowPrivilegeEscalation",
+        "Containers must set allowPrivilegeEscalation to false",
+    ),
+    (
+        "appArmorProfile",
+        "AppArmor must not be disabled or set to a forbidden profile",
+    ),
+    (
+        "capabilities_baseline",
+        "Containers must not add capabilities beyond the default set",
+    ),
+    (
+        "capabilities_restricted",
+        "Containers must drop ALL capabilities and may add only NET_BIND_SERVICE",
+    ),
+    (
+        "hostNamespaces",
+        "Pods must not share the host's network, PID or IPC namespaces",
+    ),
+    ("hostPathVolumes", "Pods must not mount hostPath volumes"),
+    ("hostPorts", "Containers must not use host ports"),
+    (
+        "hostProbesAndHostLifecycle",
+        "Probes and lifecycle handlers must not target another host",
+    ),
+    ("privileged", "Containers must not run privileged"),
+    ("procMount", "Containers must use the default /proc mask"),
+    (
+        "procMount_restricted",
+        "Containers must use the default /proc mask",
+    ),
+    (
+        "restrictedVolumes",
+        "Pods may use only the allowed volume types",
+    ),
+    ("runAsNonRoot", "Containers must run as non-root users"),
+    ("runAsUser", "Containers must not set runAsUser to 0"),
+    (
+        "seLinuxOptions",
+        "SELinux options must not set a custom user, role or forbidden type",
+    ),
+    (
+        "seccompProfile_baseline",
+        "Seccomp must not be set to Unconfined",
+    ),
+    (
+        "seccompProfile_restricted",
+        "Seccomp must be set to RuntimeDefault or Localhost",
+    ),
+    ("sysctls", "Pods may set only safe sysctls"),
+    (
+        "windowsHostProcess",
+        "Windows pods must not run as HostProcess containers",
+    ),
+];
+
+enum Rule {
+    Check,
+    Lint(Severity),
+}
+
+pub struct SarifOutput<W: Write> {
+    out: W,
+    first: bool,
+    rules: BTreeMap<&'static str, Rule>,
+    notifications: Vec<Value>,
+}
+
+impl<W: Write> SarifOutput<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        write!(
+            out,
+            "{{\"$schema\":\"{SCHEMA}\",\"version\":\"2.1.0\",\"runs\":[{{\"results\":["
+        )?;
+        Ok(SarifOutput {
+            out,
+            first: true,
+            rules: BTreeMap::new(),
+            notifications: Vec::new(),
+        })
+    }
+
+    fn result(&mut self, value: &Value) -> io::Result<()> {
+        self.out
+            .write_all(if self.first { b"\n" } else { b",\n" })?;
+        self.first = false;
+        serde_json::to_writer(&mut self.out, value).map_err(io::Error::from)
+    }
+}
+
+/// A relative URI reference with forward slashes for a file name as given; anything
+/// outside the unreserved characters and `/` is percent-encoded.
+pub fn artifact_uri(file: &str) -> String {
+    let file = file.replace('\\', "/");
+    let file = match std::env::current_dir() {
+        Ok(cwd) if file.starts_with('/') => {
+            let cwd = format!("{}/", cwd.to_string_lossy().replace('\\', "/"));
+            file.strip_prefix(&cwd).map(str::to_owned).unwrap_or(file)
+        }
+        _ => file,
+    };
+    let mut uri = String::with_capacity(file.len());
+    if file.starts_with('/') {
+        uri.push_str("file://");
+    }
+    for b in file.trim_start_matches("./").bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri
+}
+
+fn location(file: &str, pos: Option<Pos>) -> Value {
+    let mut physical = json!({"artifactLocation": {"uri": artifact_uri(file)}});
+    if let Some(p) = pos.filter(|p| p.line > 0) {
+        physical["region"] = json!({"startLine": p.line, "startColumn": p.col.max(1)});
+    }
+    json!({"physicalLocation": physical})
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+fn rule(id: &str, rule: &Rule) -> Value {
+    match rule {
+        Rule::Check => {
+            let description = CHECKS
+                .iter()
+                .find(|(c, _)| *c == id)
+                .map_or("Pod Security Standards check", |(_, d)| d);
+            json!({
+                "id": id,
+                "name": id,
+                "shortDescription": {"text": description},
+                "helpUri": PSS_DOCS,
+                "defaultConfiguration": {"level": "error"},
+            })
+        }
+        Rule::Lint(severity) => json!({
+            "id": id,
+            "name": id,
+            "shortDescription": {"text": format!("securityContext lint {id}")},
+            "helpUri": format!(
+                "{}/blob/main/docs/lints.md#{}",
+                env!("CARGO_PKG_REPOSITORY"),
+                id.to_ascii_lowercase()
+            ),
+            "defaultConfiguration": {"level": level(*severity)},
+        }),
+    }
+}
+
+fn notification(e: &ScanError) -> Value {
+    json!({
+        "level": "error",
+        "message": {"text": format!("{} ({})", e.message, e.hint())},
+        "locations": [location(&e.file, e.pos)],
+    })
+}
+
+impl<W: Write> Output for SarifOutput<W> {
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        let w = match event {
+            Event::Workload(w) => w,
+            Event::Error(e) => {
+                if self.notifications.len() < MAX_LISTED_ERRORS {
+                    self.notifications.push(notification(e));
+                }
+                return Ok(());
+            }
+        };
+        let object = format!(
+            "{} {}",
+            w.kind,
+            object_name(w.namespace.as_deref(), w.name.as_deref())
+        );
+        for v in &w.violations {
+            self.rules.insert(v.check, Rule::Check);
+            let text = format!(
+                "{}: {object} violates PodSecurity \"{}\"",
+                v.long_form(),
+                w.policy
+            );
+            self.result(&json!({
+                "ruleId": v.check,
+                "level": "error",
+                "message": {"text": text},
+                "locations": [location(&w.file, v.pos.or(Some(w.pos)))],
+            }))?;
+        }
+        for l in &w.lints {
+            self.rules.insert(l.id, Rule::Lint(l.severity));
+            self.result(&json!({
+                "ruleId": l.id,
+                "level": level(l.severity),
+                "message": {"text": format!("{}: {object}", l.message)},
+                "locations": [location(&w.file, Some(l.pos))],
+            }))?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, s: &Summary) -> io::Result<()> {
+        let rules: Vec<Value> = self.rules.iter().map(|(id, r)| rule(id, r)).collect();
+        let tool = json!({"driver": {
+            "name": "kubeward",
+            "version": env!("CARGO_PKG_VERSION"),
+            "informationUri": env!("CARGO_PKG_REPOSITORY"),
+            "rules": rules,
+        }});
+        let invocation = json!({
+            "executionSuccessful": s.errors == 0,
+            "toolExecutionNotifications": std::mem::take(&mut self.notifications),
+        });
+        write!(self.out, "\n],\"tool\":")?;
+        serde_json::to_writer(&mut self.out, &tool)?;
+        write!(self.out, ",\"invocations\":[")?;
+        serde_json::to_writer(&mut self.out, &invocation)?;
+        writeln!(self.out, "]}}]}}")?;
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

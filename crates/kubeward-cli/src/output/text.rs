@@ -1,0 +1,158 @@
+//! Human-readable report: grouped by resource, colour only where the stream supports it.
+
+use std::io::{self, BufWriter, Write};
+
+use anstream::{AutoStream, ColorChoice};
+use owo_colors::OwoColorize;
+
+use super::{Output, object_name};
+use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name, would_violate};
+use kubeward_podsecurity::lint::Severity;
+
+pub struct TextOutput {
+    out: BufWriter<AutoStream<io::StdoutLock<'static>>>,
+    err: AutoStream<io::StderrLock<'static>>,
+    quiet: bool,
+}
+
+impl TextOutput {
+    pub fn new(color: ColorChoice, quiet: bool) -> Self {
+        TextOutput {
+            out: BufWriter::new(AutoStream::new(io::stdout().lock(), color)),
+            err: AutoStream::new(io::stderr().lock(), color),
+            quiet,
+        }
+    }
+}
+
+fn location(file: &str, line: Option<u32>) -> String {
+    match line.filter(|&l| l > 0) {
+        Some(l) => format!("{file}:{l}"),
+        None => file.to_owned(),
+    }
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()> {
+    let verdict = if w.allowed {
+        format!("{}", "allowed".green())
+    } else {
+        format!("{}", "DENIED".red().bold())
+    };
+    writeln!(
+        out,
+        "{} {} {} — {verdict} by {}",
+        location(&w.file, Some(w.pos.line)).bold(),
+        w.kind,
+        object_name(w.namespace.as_deref(), w.name.as_deref()).bold(),
+        w.policy
+    )?;
+    for v in &w.violations {
+        writeln!(
+            out,
+            "  {}  {}  {}",
+            location(&w.file, v.pos.map(|p| p.line)).dimmed(),
+            v.check.red(),
+            v.long_form()
+        )?;
+    }
+    for l in &w.lints {
+        let severity = severity_name(l.severity);
+        let severity = match l.severity {
+            Severity::Error => format!("{}", severity.red()),
+            Severity::Warning => format!("{}", severity.yellow()),
+            Severity::Info => format!("{}", severity.blue()),
+        };
+        writeln!(
+            out,
+            "  {}  {}  {severity}  {}",
+            location(&w.file, Some(l.pos.line)).dimmed(),
+            l.id.yellow(),
+            l.message
+        )?;
+    }
+    if let Some(message) = w.psa_message() {
+        writeln!(out, "  {}", message.italic())?;
+    }
+    for (mode, result) in [("warn", &w.warn), ("audit", &w.audit)] {
+        if let Some(m) = result {
+            let text = would_violate(m.policy, &m.violations);
+            writeln!(out, "  {}: {}", mode.yellow(), text.italic())?;
+        }
+    }
+    Ok(())
+}
+
+pub fn write_error(err: &mut impl Write, e: &ScanError) -> io::Result<()> {
+    writeln!(
+        err,
+        "{}: {}: {}",
+        "error".red().bold(),
+        location(&e.file, e.line()),
+        e.message
+    )?;
+    writeln!(err, "  {}: {}", "hint".cyan(), e.hint())
+}
+
+pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
+    if !s.skipped.is_empty() {
+        let kinds: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let total = s.skipped.values().sum();
+        writeln!(
+            out,
+            "skipped {}: {}",
+            plural(
+                total,
+                "resource that is not a workload",
+                "resources that are not workloads"
+            ),
+            kinds.join(", ")
+        )?;
+    }
+    let denied = format!("{} denied", s.denied);
+    let denied = if s.denied > 0 {
+        format!("{}", denied.red().bold())
+    } else {
+        denied
+    };
+    writeln!(
+        out,
+        "{}: {} allowed, {denied}; {}; {} in {}",
+        plural(s.workloads, "workload", "workloads"),
+        s.allowed,
+        plural(s.lints, "lint", "lints"),
+        plural(s.errors, "error", "errors"),
+        plural(s.files, "file", "files"),
+    )
+}
+
+/// An error that stopped the command: `error: ...` with its causes.
+pub fn write_fatal(err: &mut impl Write, e: &anyhow::Error) -> io::Result<()> {
+    writeln!(err, "{}: {e:#}", "error".red().bold())
+}
+
+impl Output for TextOutput {
+    fn event(&mut self, event: &Event) -> io::Result<()> {
+        match event {
+            Event::Workload(w) if !self.quiet => write_workload(&mut self.out, w),
+            Event::Workload(_) => Ok(()),
+            Event::Error(e) => {
+                // Keep stdout and stderr in order on a shared terminal.
+                self.out.flush()?;
+                write_error(&mut self.err, e)
+            }
+        }
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        write_summary(&mut self.out, summary)?;
+        self.out.flush()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

@@ -1,0 +1,178 @@
+//! One file: parse, then judge each workload at its effective policy.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
+use kubeward_podsecurity::lint;
+use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation, evaluate};
+
+use super::model::{
+    ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ScanError, WorkloadReport,
+};
+use super::namespace::{self, NamespacePolicy, Namespaces};
+use crate::compat;
+
+/// What the command line fixed for every workload.
+#[derive(Clone, Copy, Debug)]
+pub struct Settings {
+    /// `--level` / `--pss-version` when given: they override Namespace labels.
+    pub level: Option<Level>,
+    pub version: Option<PolicyVersion>,
+    pub lint: bool,
+    pub limits: Limits,
+}
+
+/// Everything one file contributes, in document order.
+#[derive(Debug, Default)]
+pub struct FileOutcome {
+    pub events: Vec<Event>,
+    pub resources: u64,
+    pub skipped: BTreeMap<String, u64>,
+}
+
+pub fn scan_text(
+    file: &Arc<str>,
+    text: &str,
+    settings: &Settings,
+    namespaces: &Namespaces,
+) -> FileOutcome {
+    let mut out = FileOutcome::default();
+    for doc in parse_documents(file, text, &settings.limits) {
+        match doc {
+            Ok(res) => {
+                out.resources += 1;
+                scan_resource(&res, settings, namespaces, &mut out);
+            }
+            Err(e) => out
+                .events
+                .push(Event::Error(ScanError::from_load(e, ErrorKind::Parse))),
+        }
+    }
+    out
+}
+
+fn scan_resource(
+    res: &Resource,
+    settings: &Settings,
+    namespaces: &Namespaces,
+    out: &mut FileOutcome,
+) {
+    let template = match pod_template(res) {
+        None => {
+            if res.kind == "Namespace" {
+                // The pre-pass already used these labels; report their errors here, so they
+                // come out in input order.
+                let (_, errors) = namespace::resolve(res);
+                out.events.extend(errors.into_iter().map(Event::Error));
+            }
+            *out.skipped.entry(res.kind.clone()).or_default() += 1;
+            return;
+        }
+        Some(Err(e)) => {
+            out.events
+                .push(Event::Error(ScanError::from_load(e, ErrorKind::Template)));
+            return;
+        }
+        Some(Ok(t)) => t,
+    };
+    let mut spec = template.spec;
+    if res.kind == "Pod" {
+        compat::apply_pod_defaults(&mut spec);
+    }
+    let meta = &template.metadata;
+    let ns = res.namespace.as_deref().and_then(|n| namespaces.get(n));
+    let (enforce, warn, audit) = policies(settings, ns);
+    let full = |p: &str| {
+        if template.prefix.is_empty() {
+            p.to_owned()
+        } else {
+            format!("{}.{p}", template.prefix)
+        }
+    };
+    let findings = |policy: Policy| -> Vec<Finding> {
+        evaluate(policy.level, policy.version, meta, &spec)
+            .into_iter()
+            .map(|v: Violation| {
+                let path = v.paths.first().map(|p| full(p));
+                let pos = path.as_deref().map(|p| res.node.locate(p).pos);
+                Finding {
+                    check: v.check,
+                    reason: v.reason,
+                    detail: v.detail,
+                    path,
+                    pos,
+                }
+            })
+            .collect()
+    };
+    let violations = findings(enforce);
+    let mode = |p: Option<Policy>| {
+        p.map(|policy| ModeResult {
+            policy,
+            violations: findings(policy),
+        })
+        .filter(|m| !m.violations.is_empty())
+    };
+    let (warn, audit) = (mode(warn), mode(audit));
+    let lints = if settings.lint {
+        lint::lint(template.node, meta, &spec)
+            .into_iter()
+            .map(|l| {
+                let path = full(&l.path);
+                LintFinding {
+                    id: l.id,
+                    severity: l.severity,
+                    message: l.message,
+                    pos: res.node.locate(&path).pos,
+                    path,
+                }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    out.events.push(Event::Workload(Box::new(WorkloadReport {
+        file: Arc::clone(&res.file),
+        pos: res.pos,
+        api_version: res.api_version.clone(),
+        kind: res.kind.clone(),
+        namespace: res.namespace.clone(),
+        name: res.name.clone(),
+        policy: enforce,
+        allowed: violations.is_empty(),
+        violations,
+        lints,
+        warn,
+        audit,
+    })));
+}
+
+/// Enforce, warn and audit policies for a workload: the command line first, then its
+/// Namespace's labels, then restricted:latest. Warn and audit are evaluated only when the
+/// Namespace asks for something other than its enforce policy, and not at all under
+/// `--level`, which asks for one answer.
+fn policies(
+    settings: &Settings,
+    ns: Option<&NamespacePolicy>,
+) -> (Policy, Option<Policy>, Option<Policy>) {
+    let enforce = Policy {
+        level: settings
+            .level
+            .or(ns.and_then(|n| n.enforce_level))
+            .unwrap_or(Level::Restricted),
+        version: settings
+            .version
+            .or(ns.and_then(|n| n.enforce_version))
+            .unwrap_or(PolicyVersion::Latest),
+    };
+    if settings.level.is_some() {
+        return (enforce, None, None);
+    }
+    let other = |p: Option<Policy>| p.filter(|p| *p != enforce);
+    (
+        enforce,
+        other(ns.and_then(|n| n.warn)),
+        other(ns.and_then(|n| n.audit)),
+    )
+}

@@ -1,0 +1,178 @@
+//! `kubeward scan`: inputs → Namespace pre-pass → files in bounded parallel chunks →
+//! output in input order.
+
+pub mod evaluate;
+pub mod model;
+pub mod namespace;
+mod progress;
+
+use std::io;
+use std::process::ExitCode;
+
+use kubeward_manifest::{Input, Limits, LoadError, discover, parse_documents, read_input};
+use rayon::prelude::*;
+
+use crate::args::ScanArgs;
+use crate::compat;
+use crate::output::{self, Output};
+use evaluate::{FileOutcome, Settings, scan_text};
+use model::{ErrorKind, Event, ScanError, Summary};
+use namespace::Namespaces;
+
+/// Files in flight per worker thread: enough to keep workers busy across uneven files,
+/// few enough that one chunk's results are small whatever the corpus size.
+const FILES_PER_THREAD: usize = 8;
+
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    let limits = Limits {
+        max_file_bytes: args.max_file_size,
+        ..Limits::default()
+    };
+    let settings = Settings {
+        level: args.level.map(Into::into),
+        version: args.pss_version,
+        lint: !args.no_lint,
+        limits,
+    };
+    let (inputs, path_errors) = discover(&args.paths);
+    // Standard input can be read only once, and both passes need it.
+    let stdin = inputs
+        .contains(&Input::Stdin)
+        .then(|| read_input(&Input::Stdin, &limits));
+    let namespaces = prepass(&inputs, stdin.as_ref(), &limits);
+
+    let mut out = output::open(args)?;
+    let mut summary = Summary::default();
+    let result = stream(
+        &inputs,
+        path_errors,
+        stdin.as_ref(),
+        &settings,
+        &namespaces,
+        &mut *out,
+        &mut summary,
+        args.quiet,
+    );
+    match result.and_then(|()| out.finish(&summary)) {
+        Ok(()) => {}
+        // The reader went away (`| head`): stop quietly, as other command-line tools do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
+    }
+    Ok(exit_code(&summary))
+}
+
+fn exit_code(s: &Summary) -> ExitCode {
+    if s.errors > 0 {
+        ExitCode::from(2)
+    } else if s.denied > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn read(
+    input: &Input,
+    stdin: Option<&Result<String, LoadError>>,
+    limits: &Limits,
+) -> Result<String, LoadError> {
+    match (input, stdin) {
+        (Input::Stdin, Some(cached)) => cached.clone(),
+        _ => read_input(input, limits),
+    }
+}
+
+/// Collects the Pod Security labels of every Namespace in the scanned set, reading only
+/// files whose text may hold one. Errors are left to the main pass, which reports them
+/// in order.
+fn prepass(
+    inputs: &[Input],
+    stdin: Option<&Result<String, LoadError>>,
+    limits: &Limits,
+) -> Namespaces {
+    let found: Vec<(String, namespace::NamespacePolicy)> = inputs
+        .par_iter()
+        .flat_map_iter(|input| {
+            let text = read(input, stdin, limits).unwrap_or_default();
+            let mut found = Vec::new();
+            if compat::may_contain_namespace(&text) {
+                let file = input.name();
+                for res in parse_documents(&file, &text, limits).into_iter().flatten() {
+                    if res.kind == "Namespace" {
+                        if let Some(name) = res.name.clone() {
+                            found.push((name, namespace::resolve(&res).0));
+                        }
+                    }
+                }
+            }
+            found
+        })
+        .collect();
+    // In input order, so a Namespace given twice resolves to the later one, as a
+    // `kubectl apply` of the same set would leave it.
+    found.into_iter().collect()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn stream(
+    inputs: &[Input],
+    path_errors: Vec<LoadError>,
+    stdin: Option<&Result<String, LoadError>>,
+    settings: &Settings,
+    namespaces: &Namespaces,
+    out: &mut dyn Output,
+    summary: &mut Summary,
+    quiet: bool,
+) -> io::Result<()> {
+    for e in path_errors {
+        emit(
+            out,
+            summary,
+            Event::Error(ScanError::from_load(e, ErrorKind::Path)),
+        )?;
+    }
+    let chunk = rayon::current_num_threads().max(1) * FILES_PER_THREAD;
+    let mut progress = progress::Progress::new(inputs.len(), chunk, quiet);
+    for (done, files) in inputs.chunks(chunk).enumerate() {
+        let outcomes: Vec<FileOutcome> = files
+            .par_iter()
+            .map(|input| scan_input(input, stdin, settings, namespaces))
+            .collect();
+        progress.clear();
+        for outcome in outcomes {
+            summary.files += 1;
+            summary.resources += outcome.resources;
+            for (kind, n) in &outcome.skipped {
+                summary.skip(kind, *n);
+            }
+            for event in outcome.events {
+                emit(out, summary, event)?;
+            }
+        }
+        out.flush()?;
+        progress.show((done * chunk + files.len()) as u64);
+    }
+    progress.clear();
+    Ok(())
+}
+
+fn emit(out: &mut dyn Output, summary: &mut Summary, event: Event) -> io::Result<()> {
+    summary.record(&event);
+    out.event(&event)
+}
+
+fn scan_input(
+    input: &Input,
+    stdin: Option<&Result<String, LoadError>>,
+    settings: &Settings,
+    namespaces: &Namespaces,
+) -> FileOutcome {
+    match read(input, stdin, &settings.limits) {
+        Ok(text) => scan_text(&input.name(), &text, settings, namespaces),
+        Err(e) => FileOutcome {
+            events: vec![Event::Error(ScanError::from_load(e, ErrorKind::Read))],
+            ..FileOutcome::default()
+        },
+    }
+}

@@ -1,0 +1,230 @@
+//! What a scan reports, independent of the output format.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use kubeward_manifest::Pos;
+use kubeward_podsecurity::lint::Severity;
+use kubeward_podsecurity::standards::{Level, PolicyVersion};
+
+/// A level at a version, printed as PSA prints it: `restricted:latest`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Policy {
+    pub level: Level,
+    pub version: PolicyVersion,
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.level, self.version)
+    }
+}
+
+/// One failed Pod Security Standards check.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub check: &'static str,
+    pub reason: String,
+    pub detail: Option<String>,
+    /// Full path from the object (template prefix included); the first offender.
+    pub path: Option<String>,
+    pub pos: Option<Pos>,
+}
+
+impl Finding {
+    /// PSA's long form of one check: `reason (detail)`.
+    pub fn long_form(&self) -> String {
+        match &self.detail {
+            Some(d) => format!("{} ({d})", self.reason),
+            None => self.reason.clone(),
+        }
+    }
+}
+
+/// One lint finding with its full path and position.
+#[derive(Clone, Debug)]
+pub struct LintFinding {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub path: String,
+    pub pos: Pos,
+}
+
+pub fn severity_name(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// A warn or audit evaluation of a Namespace that differs from its enforce policy.
+#[derive(Clone, Debug)]
+pub struct ModeResult {
+    pub policy: Policy,
+    pub violations: Vec<Finding>,
+}
+
+/// The verdict on one workload.
+#[derive(Clone, Debug)]
+pub struct WorkloadReport {
+    pub file: Arc<str>,
+    pub pos: Pos,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub policy: Policy,
+    /// The enforce decision alone; lints never change it.
+    pub allowed: bool,
+    pub violations: Vec<Finding>,
+    pub lints: Vec<LintFinding>,
+    pub warn: Option<ModeResult>,
+    pub audit: Option<ModeResult>,
+}
+
+/// PSA's long form of a list of failed checks.
+pub fn long_form(findings: &[Finding]) -> String {
+    findings
+        .iter()
+        .map(Finding::long_form)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The warning text of the warn and audit modes (and of workload kinds, whose Pods are
+/// checked only when their controller creates them).
+pub fn would_violate(policy: Policy, findings: &[Finding]) -> String {
+    format!(
+        "would violate PodSecurity \"{policy}\": {}",
+        long_form(findings)
+    )
+}
+
+impl WorkloadReport {
+    /// What the API server / kubectl would print for the enforce decision; `None` if
+    /// allowed. Pods are denied with the Forbidden error; other workloads are admitted
+    /// with a warning (their Pods are denied later, by their controller's requests).
+    pub fn psa_message(&self) -> Option<String> {
+        if self.allowed {
+            return None;
+        }
+        if self.kind == "Pod" {
+            Some(format!(
+                "pods \"{}\" is forbidden: violates PodSecurity \"{}\": {}",
+                self.name.as_deref().unwrap_or(""),
+                self.policy,
+                long_form(&self.violations)
+            ))
+        } else {
+            Some(format!(
+                "Warning: {}",
+                would_violate(self.policy, &self.violations)
+            ))
+        }
+    }
+}
+
+/// Which step an error came from, for the hint that tells how to fix it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    Path,
+    Read,
+    Parse,
+    Template,
+    NamespaceLevel,
+    NamespaceVersion,
+}
+
+/// Something that could not be read or understood; the rest is still scanned.
+#[derive(Clone, Debug)]
+pub struct ScanError {
+    pub file: Arc<str>,
+    pub pos: Option<Pos>,
+    pub message: String,
+    pub kind: ErrorKind,
+}
+
+impl ScanError {
+    pub fn from_load(e: kubeward_manifest::LoadError, kind: ErrorKind) -> Self {
+        ScanError {
+            file: e.file,
+            pos: e.pos,
+            message: e.message,
+            kind,
+        }
+    }
+
+    pub fn line(&self) -> Option<u32> {
+        self.pos.map(|p| p.line).filter(|&l| l > 0)
+    }
+
+    pub fn hint(&self) -> &'static str {
+        let too_large = self.message.contains("size") || self.message.contains("large");
+        match self.kind {
+            ErrorKind::Path => "check that the path exists and is readable",
+            ErrorKind::Read if too_large => "raise the limit with --max-file-size BYTES",
+            ErrorKind::Read => "kubeward reads UTF-8 YAML or JSON text files",
+            ErrorKind::Parse => "fix the YAML/JSON at this line; kubectl would reject it too",
+            ErrorKind::Template => {
+                "the pod template does not match the Kubernetes API; fix the field at this line"
+            }
+            ErrorKind::NamespaceLevel => "use one of privileged, baseline, restricted",
+            ErrorKind::NamespaceVersion => "use \"latest\" or \"v1.N\", e.g. v1.30",
+        }
+    }
+}
+
+/// What a scan streams to an output, in input order.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Workload(Box<WorkloadReport>),
+    Error(ScanError),
+}
+
+/// Most distinct skipped kinds tallied by name; the rest are counted under one key, so a
+/// corpus of made-up kinds cannot grow the summary without bound.
+const MAX_SKIPPED_KINDS: usize = 256;
+pub const OTHER_KINDS: &str = "(other kinds)";
+
+/// Totals over the whole scan.
+#[derive(Clone, Debug, Default)]
+pub struct Summary {
+    pub files: u64,
+    pub resources: u64,
+    pub workloads: u64,
+    pub allowed: u64,
+    pub denied: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub lints: u64,
+    pub errors: u64,
+}
+
+impl Summary {
+    pub fn skip(&mut self, kind: &str, count: u64) {
+        if let Some(n) = self.skipped.get_mut(kind) {
+            *n += count;
+        } else if self.skipped.len() < MAX_SKIPPED_KINDS {
+            self.skipped.insert(kind.to_owned(), count);
+        } else {
+            *self.skipped.entry(OTHER_KINDS.to_owned()).or_default() += count;
+        }
+    }
+
+    pub fn record(&mut self, event: &Event) {
+        match event {
+            Event::Workload(w) => {
+                self.workloads += 1;
+                if w.allowed {
+                    self.allowed += 1;
+                } else {
+                    self.denied += 1;
+                }
+                self.lints += w.lints.len() as u64;
+            }
+            Event::Error(_) => self.errors += 1,
+        }
+    }
+}
