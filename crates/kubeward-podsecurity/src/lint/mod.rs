@@ -1,8 +1,26 @@
 //! securityContext lints: mistakes that Pod Security Admission does not catch.
+//!
+//! Every lint is one [`RuleInfo`] in the [`rules`] table: a stable id (`KW1xx`, grouped by
+//! theme in tens), a fixed severity, a title, and a check over a shared [`LintContext`].
+//! Rules are documented in docs/lints.md. Checks only read; they allocate nothing unless
+//! they report a finding, since [`lint`] runs once per resource.
+
+mod annotations;
+mod caps;
+mod context;
+mod effective;
+mod escalation;
+mod hardening;
+mod placement;
+mod pod;
+mod profiles;
+mod volumes;
 
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kubeward_manifest::Node;
+
+pub use context::{ContainerPath, ContainerRef, LintContext, Site};
 
 /// How much a lint finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,8 +41,99 @@ pub struct Lint {
     pub path: String,
 }
 
+/// One lint rule as listed in docs/lints.md and by the CLI.
+#[derive(Clone, Copy, Debug)]
+pub struct RuleInfo {
+    pub id: &'static str,
+    pub severity: Severity,
+    /// Short lower-case title, as in the docs heading `## KW101 <title>`.
+    pub title: &'static str,
+    check: fn(&LintContext<'_>, &mut Findings<'_>),
+}
+
+/// Where a check reports: binds the running rule so that a finding's id and severity
+/// always come from the table.
+pub struct Findings<'a> {
+    rule: &'static RuleInfo,
+    out: &'a mut Vec<Lint>,
+}
+
+impl Findings<'_> {
+    pub fn report(&mut self, path: String, message: String) {
+        self.out.push(Lint {
+            id: self.rule.id,
+            severity: self.rule.severity,
+            message,
+            path,
+        });
+    }
+}
+
+/// The rule table, in id order; findings come out in this order.
+static RULES: &[RuleInfo] = &[
+    placement::KW101,
+    placement::KW102,
+    placement::KW103,
+    escalation::KW111,
+    escalation::KW112,
+    effective::KW113,
+    effective::KW114,
+    profiles::KW121,
+    profiles::KW122,
+    profiles::KW123,
+    profiles::KW124,
+    annotations::KW125,
+    annotations::KW126,
+    hardening::KW131,
+    hardening::KW132,
+    hardening::KW133,
+    volumes::KW141,
+    volumes::KW142,
+    volumes::KW143,
+    pod::KW151,
+    pod::KW152,
+];
+
+/// Every lint rule, in id order.
+pub fn rules() -> &'static [RuleInfo] {
+    RULES
+}
+
 /// Lints one pod template. `node` is the raw template (holding `metadata` and `spec`).
 pub fn lint(node: &Node, metadata: &ObjectMeta, spec: &PodSpec) -> Vec<Lint> {
-    let _ = (node, metadata, spec);
-    Vec::new()
+    let ctx = LintContext::new(node, metadata, spec);
+    let mut out = Vec::new();
+    for rule in RULES {
+        let mut findings = Findings {
+            rule,
+            out: &mut out,
+        };
+        (rule.check)(&ctx, &mut findings);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_sorted_and_well_formed() {
+        for pair in RULES.windows(2) {
+            assert!(
+                pair[0].id < pair[1].id,
+                "{} before {}",
+                pair[0].id,
+                pair[1].id
+            );
+        }
+        for rule in RULES {
+            assert!(
+                rule.id.len() == 5 && rule.id.starts_with("KW1"),
+                "{}",
+                rule.id
+            );
+            assert!(!rule.title.is_empty());
+        }
+    }
 }

@@ -1,0 +1,139 @@
+//! What every check sees: the raw template, the typed spec, and the containers of all
+//! three kinds with their paths.
+
+use std::fmt;
+
+use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SecurityContext, VolumeMount};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kubeward_manifest::Node;
+
+/// A container's path in the template, `spec.<list>[<index>]`. Kept unformatted so that
+/// iterating costs nothing; it is rendered only into findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerPath {
+    /// `initContainers`, `containers` or `ephemeralContainers`.
+    pub list: &'static str,
+    pub index: usize,
+}
+
+impl fmt::Display for ContainerPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "spec.{}[{}]", self.list, self.index)
+    }
+}
+
+/// A securityContext location: the pod's or one container's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Site {
+    Pod,
+    Container(ContainerPath),
+}
+
+impl fmt::Display for Site {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Site::Pod => f.write_str("spec.securityContext"),
+            Site::Container(c) => write!(f, "{c}.securityContext"),
+        }
+    }
+}
+
+/// One container of any kind, reduced to what the lints read. `Container` and
+/// `EphemeralContainer` are distinct types upstream; this is their common view.
+#[derive(Clone, Copy, Debug)]
+pub struct ContainerRef<'a> {
+    pub at: ContainerPath,
+    pub name: &'a str,
+    /// The raw container, for fields the typed struct drops.
+    pub raw: Option<&'a Node>,
+    pub security_context: Option<&'a SecurityContext>,
+    pub volume_mounts: &'a [VolumeMount],
+}
+
+impl ContainerRef<'_> {
+    pub fn site(&self) -> Site {
+        Site::Container(self.at)
+    }
+}
+
+/// Everything a check may read about one pod template.
+#[derive(Clone, Copy, Debug)]
+pub struct LintContext<'a> {
+    /// The raw template (holding `metadata` and `spec`).
+    pub node: &'a Node,
+    pub metadata: &'a ObjectMeta,
+    pub spec: &'a PodSpec,
+    /// The raw `spec`, when it is there.
+    pub raw_spec: Option<&'a Node>,
+}
+
+impl<'a> LintContext<'a> {
+    pub fn new(node: &'a Node, metadata: &'a ObjectMeta, spec: &'a PodSpec) -> Self {
+        LintContext {
+            node,
+            metadata,
+            spec,
+            raw_spec: node.get("spec"),
+        }
+    }
+
+    pub fn pod_security_context(&self) -> Option<&'a PodSecurityContext> {
+        self.spec.security_context.as_ref()
+    }
+
+    /// `spec.os.name == windows`: Linux-only fields are rejected and Linux hardening
+    /// advice does not apply.
+    pub fn is_windows(&self) -> bool {
+        self.spec.os.as_ref().is_some_and(|os| os.name == "windows")
+    }
+
+    /// Init containers, then containers, then ephemeral containers: the order the
+    /// kubelet starts them and the order the API server reports them in.
+    pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> + use<'a> {
+        let raw_spec = self.raw_spec;
+        let raw = move |list: &str, index: usize| raw_spec?.get(list)?.index(index);
+        let spec = self.spec;
+        let init = spec.init_containers.as_deref().unwrap_or(&[]);
+        let init = init.iter().enumerate().map(move |(index, c)| {
+            let at = ContainerPath {
+                list: "initContainers",
+                index,
+            };
+            ContainerRef {
+                at,
+                name: &c.name,
+                raw: raw(at.list, index),
+                security_context: c.security_context.as_ref(),
+                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
+            }
+        });
+        let regular = spec.containers.iter().enumerate().map(move |(index, c)| {
+            let at = ContainerPath {
+                list: "containers",
+                index,
+            };
+            ContainerRef {
+                at,
+                name: &c.name,
+                raw: raw(at.list, index),
+                security_context: c.security_context.as_ref(),
+                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
+            }
+        });
+        let ephemeral = spec.ephemeral_containers.as_deref().unwrap_or(&[]);
+        let ephemeral = ephemeral.iter().enumerate().map(move |(index, c)| {
+            let at = ContainerPath {
+                list: "ephemeralContainers",
+                index,
+            };
+            ContainerRef {
+                at,
+                name: &c.name,
+                raw: raw(at.list, index),
+                security_context: c.security_context.as_ref(),
+                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
+            }
+        });
+        init.chain(regular).chain(ephemeral)
+    }
+}
