@@ -36,9 +36,9 @@ fn violations(findings: &[Finding]) -> Value {
         .iter()
         .map(|v| {
             json!({
-                "check": v.check,
-                "reason": v.reason,
-                "detail": v.detail,
+                "check": v.violation.check,
+                "reason": v.violation.reason,
+                "detail": v.violation.detail,
                 "path": v.path,
                 "line": line(v.pos.map(|p| p.line)),
             })

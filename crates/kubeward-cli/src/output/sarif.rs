@@ -202,14 +202,14 @@ impl<W: Write> Output for SarifOutput<W> {
             object_name(w.namespace.as_deref(), w.name.as_deref())
         );
         for v in &w.violations {
-            self.rules.insert(v.check, Rule::Check);
+            self.rules.insert(v.violation.check, Rule::Check);
             let text = format!(
                 "{}: {object} violates PodSecurity \"{}\"",
-                v.long_form(),
+                v.violation.long_form(),
                 w.policy
             );
             self.result(&json!({
-                "ruleId": v.check,
+                "ruleId": v.violation.check,
                 "level": "error",
                 "message": {"text": text},
                 "locations": [location(&w.file, v.pos.or(Some(w.pos)))],
@@ -249,5 +249,35 @@ impl<W: Write> Output for SarifOutput<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_check_has_a_rule_description() {
+        for info in kubeward_podsecurity::standards::all_checks() {
+            assert!(
+                CHECKS.iter().any(|(id, _)| *id == info.id),
+                "no SARIF rule description for {}",
+                info.id
+            );
+        }
+    }
+
+    #[test]
+    fn artifact_uris_are_relative_forward_slashed_and_encoded() {
+        assert_eq!(artifact_uri("examples/a b.yaml"), "examples/a%20b.yaml");
+        assert_eq!(artifact_uri("./x\\y.yaml"), "x/y.yaml");
+        assert_eq!(artifact_uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(
+            artifact_uri("/nonexistent-root/k.yaml"),
+            "file:///nonexistent-root/k.yaml"
+        );
+        let cwd = std::env::current_dir().expect("cwd");
+        let inside = cwd.join("dir").join("k.yaml");
+        assert_eq!(artifact_uri(&inside.to_string_lossy()), "dir/k.yaml");
     }
 }

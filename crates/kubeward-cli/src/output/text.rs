@@ -6,7 +6,7 @@ use anstream::{AutoStream, ColorChoice};
 use owo_colors::OwoColorize;
 
 use super::{Output, object_name};
-use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name, would_violate};
+use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name};
 use kubeward_podsecurity::lint::Severity;
 
 pub struct TextOutput {
@@ -55,8 +55,8 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             out,
             "  {}  {}  {}",
             location(&w.file, v.pos.map(|p| p.line)).dimmed(),
-            v.check.red(),
-            v.long_form()
+            v.violation.check.red(),
+            v.violation.long_form()
         )?;
     }
     for l in &w.lints {
@@ -74,13 +74,12 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             l.message
         )?;
     }
-    if let Some(message) = w.psa_message() {
+    if let Some(message) = &w.message {
         writeln!(out, "  {}", message.italic())?;
     }
     for (mode, result) in [("warn", &w.warn), ("audit", &w.audit)] {
         if let Some(m) = result {
-            let text = would_violate(m.policy, &m.violations);
-            writeln!(out, "  {}: {}", mode.yellow(), text.italic())?;
+            writeln!(out, "  {}: {}", mode.yellow(), m.message.italic())?;
         }
     }
     Ok(())

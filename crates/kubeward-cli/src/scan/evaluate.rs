@@ -5,13 +5,15 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
 use kubeward_podsecurity::lint;
-use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation, evaluate};
+use kubeward_podsecurity::standards::{
+    Level, PolicyVersion, Violation, apply_pod_defaults, evaluate, forbidden_message,
+    warning_message,
+};
 
 use super::model::{
     ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ScanError, WorkloadReport,
 };
 use super::namespace::{self, NamespacePolicy, Namespaces};
-use crate::compat;
 
 /// What the command line fixed for every workload.
 #[derive(Clone, Copy, Debug)]
@@ -78,7 +80,7 @@ fn scan_resource(
     };
     let mut spec = template.spec;
     if res.kind == "Pod" {
-        compat::apply_pod_defaults(&mut spec);
+        apply_pod_defaults(&mut spec);
     }
     let meta = &template.metadata;
     let ns = res.namespace.as_deref().and_then(|n| namespaces.get(n));
@@ -90,29 +92,40 @@ fn scan_resource(
             format!("{}.{p}", template.prefix)
         }
     };
-    let findings = |policy: Policy| -> Vec<Finding> {
-        evaluate(policy.level, policy.version, meta, &spec)
-            .into_iter()
-            .map(|v: Violation| {
-                let path = v.paths.first().map(|p| full(p));
-                let pos = path.as_deref().map(|p| res.node.locate(p).pos);
-                Finding {
-                    check: v.check,
-                    reason: v.reason,
-                    detail: v.detail,
-                    path,
-                    pos,
-                }
-            })
-            .collect()
+    let locate = |violation: Violation| {
+        let path = violation.paths.first().map(|p| full(p));
+        let pos = path.as_deref().map(|p| res.node.locate(p).pos);
+        Finding {
+            violation,
+            path,
+            pos,
+        }
     };
-    let violations = findings(enforce);
+    let name = res.name.as_deref().unwrap_or("");
+    let violations = evaluate(enforce.level, enforce.version, meta, &spec);
+    let message = (!violations.is_empty()).then(|| {
+        let version = enforce.version.to_string();
+        if res.kind == "Pod" {
+            forbidden_message("pods", name, enforce.level, &version, &violations)
+        } else {
+            format!(
+                "Warning: {}",
+                warning_message(enforce.level, &version, &violations)
+            )
+        }
+    });
+    let violations: Vec<Finding> = violations.into_iter().map(locate).collect();
     let mode = |p: Option<Policy>| {
-        p.map(|policy| ModeResult {
+        let policy = p?;
+        let found = evaluate(policy.level, policy.version, meta, &spec);
+        if found.is_empty() {
+            return None;
+        }
+        Some(ModeResult {
             policy,
-            violations: findings(policy),
+            message: warning_message(policy.level, &policy.version.to_string(), &found),
+            violations: found.into_iter().map(locate).collect(),
         })
-        .filter(|m| !m.violations.is_empty())
     };
     let (warn, audit) = (mode(warn), mode(audit));
     let lints = if settings.lint {
@@ -142,6 +155,7 @@ fn scan_resource(
         policy: enforce,
         allowed: violations.is_empty(),
         violations,
+        message,
         lints,
         warn,
         audit,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::Pos;
 use kubeward_podsecurity::lint::Severity;
-use kubeward_podsecurity::standards::{Level, PolicyVersion};
+use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation};
 
 /// A level at a version, printed as PSA prints it: `restricted:latest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,25 +21,14 @@ impl fmt::Display for Policy {
     }
 }
 
-/// One failed Pod Security Standards check.
+/// One failed Pod Security Standards check, located in the file.
 #[derive(Clone, Debug)]
 pub struct Finding {
-    pub check: &'static str,
-    pub reason: String,
-    pub detail: Option<String>,
-    /// Full path from the object (template prefix included); the first offender.
+    /// As the library reports it (paths relative to the pod template).
+    pub violation: Violation,
+    /// Full path from the object (template prefix included) of the first offender.
     pub path: Option<String>,
     pub pos: Option<Pos>,
-}
-
-impl Finding {
-    /// PSA's long form of one check: `reason (detail)`.
-    pub fn long_form(&self) -> String {
-        match &self.detail {
-            Some(d) => format!("{} ({d})", self.reason),
-            None => self.reason.clone(),
-        }
-    }
 }
 
 /// One lint finding with its full path and position.
@@ -65,6 +54,8 @@ pub fn severity_name(s: Severity) -> &'static str {
 pub struct ModeResult {
     pub policy: Policy,
     pub violations: Vec<Finding>,
+    /// `would violate PodSecurity "...": ...`
+    pub message: String,
 }
 
 /// The verdict on one workload.
@@ -81,50 +72,12 @@ pub struct WorkloadReport {
     pub allowed: bool,
     pub violations: Vec<Finding>,
     pub lints: Vec<LintFinding>,
+    /// What the API server / kubectl prints when denied: the Forbidden error for Pods,
+    /// the warning for other workloads (whose Pods are denied later, when their
+    /// controller creates them).
+    pub message: Option<String>,
     pub warn: Option<ModeResult>,
     pub audit: Option<ModeResult>,
-}
-
-/// PSA's long form of a list of failed checks.
-pub fn long_form(findings: &[Finding]) -> String {
-    findings
-        .iter()
-        .map(Finding::long_form)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-/// The warning text of the warn and audit modes (and of workload kinds, whose Pods are
-/// checked only when their controller creates them).
-pub fn would_violate(policy: Policy, findings: &[Finding]) -> String {
-    format!(
-        "would violate PodSecurity \"{policy}\": {}",
-        long_form(findings)
-    )
-}
-
-impl WorkloadReport {
-    /// What the API server / kubectl would print for the enforce decision; `None` if
-    /// allowed. Pods are denied with the Forbidden error; other workloads are admitted
-    /// with a warning (their Pods are denied later, by their controller's requests).
-    pub fn psa_message(&self) -> Option<String> {
-        if self.allowed {
-            return None;
-        }
-        if self.kind == "Pod" {
-            Some(format!(
-                "pods \"{}\" is forbidden: violates PodSecurity \"{}\": {}",
-                self.name.as_deref().unwrap_or(""),
-                self.policy,
-                long_form(&self.violations)
-            ))
-        } else {
-            Some(format!(
-                "Warning: {}",
-                would_violate(self.policy, &self.violations)
-            ))
-        }
-    }
 }
 
 /// Which step an error came from, for the hint that tells how to fix it.
