@@ -166,7 +166,7 @@ fn rule(id: &str, rule: &Rule) -> Value {
         Rule::Lint(severity) => json!({
             "id": id,
             "name": id,
-            "shortDescription": {"text": format!("securityContext lint {id}")},
+            "shortDescription": {"text": lint_title(id)},
             "helpUri": format!(
                 "{}/blob/main/docs/lints.md#{}",
                 env!("CARGO_PKG_REPOSITORY"),
@@ -175,6 +175,19 @@ fn rule(id: &str, rule: &Rule) -> Value {
             "defaultConfiguration": {"level": level(*severity)},
         }),
     }
+}
+
+/// The rule's title from the lint table (the docs heading), capitalised as a sentence.
+fn lint_title(id: &str) -> String {
+    let title = kubeward_podsecurity::lint::rules()
+        .iter()
+        .find(|r| r.id == id)
+        .map_or("securityContext lint", |r| r.title);
+    let mut chars = title.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn notification(e: &ScanError) -> Value {
