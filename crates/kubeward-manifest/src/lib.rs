@@ -11,14 +11,17 @@
 //! nesting depth and alias expansion all have limits ([`Limits`]), and each breach is a
 //! [`LoadError`] naming the file and line.
 
+mod de;
 mod load;
 mod node;
+mod resolve;
+mod tree;
 mod workload;
 mod yaml;
 
 use std::sync::Arc;
 
-pub use load::{Input, discover, read_input};
+pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
 pub use yaml::parse_documents;

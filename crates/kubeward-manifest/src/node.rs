@@ -167,6 +167,11 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            // Go's JSON encoder writes an integral float below 1e21 as an integer (`1.0`
+            // becomes `1`), which integer fields then accept; match that.
+            Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e21 && f.abs() < i64::MAX as f64 => {
+                J::from(*f as i64)
+            }
             // NaN and infinities have no JSON form; Kubernetes' YAML-to-JSON step fails on
             // them too, and every Kubernetes field that takes them rejects null as well.
             Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
@@ -216,8 +221,7 @@ mod tests {
     #[test]
     fn path_steps_split_keys_indexes_and_bracketed_keys() {
         let steps: Vec<_> =
-            path_steps("metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]")
-                .collect();
+            path_steps("metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]").collect();
         assert_eq!(
             steps,
             vec![
@@ -252,17 +256,29 @@ mod tests {
         let root = map(vec![("spec", 3, spec)]);
         assert_eq!(
             root.locate("spec.containers[0].securityContext.privileged"),
-            Located { pos: p(7), exact: true }
+            Located {
+                pos: p(7),
+                exact: true
+            }
         );
         assert_eq!(
             root.locate("spec.containers[0].securityContext.allowPrivilegeEscalation"),
-            Located { pos: p(6), exact: false }
+            Located {
+                pos: p(6),
+                exact: false
+            }
         );
         assert_eq!(
             root.locate("spec.containers[3].securityContext"),
-            Located { pos: p(4), exact: false }
+            Located {
+                pos: p(4),
+                exact: false
+            }
         );
-        assert!(root.at("spec.containers[0].securityContext.privileged").is_some());
+        assert!(
+            root.at("spec.containers[0].securityContext.privileged")
+                .is_some()
+        );
         assert!(root.at("spec.volumes").is_none());
     }
 

@@ -1,16 +1,181 @@
 //! YAML and JSON text to resources, with Kubernetes' value rules.
+//!
+//! saphyr-parser's events are folded into [`Node`] trees by [`crate::tree`] with an
+//! explicit stack; this module drives the parser over a multi-document stream, turns
+//! each document into resources and expands `*List` kinds.
 
 use std::sync::Arc;
 
-use crate::{LoadError, Limits, Resource};
+use saphyr_parser::{Event, Marker, Parser};
+
+use crate::tree::{Doc, Flow};
+use crate::{Limits, LoadError, Node, Pos, Resource, Value};
 
 /// Parses every document of `text` (multi-document YAML, or JSON) into resources,
 /// expanding `List` kinds. Each document that fails gives one error; the others load.
+/// A syntax error ends the file (the parser cannot resynchronise), after the documents
+/// before it.
 pub fn parse_documents(
     file: &Arc<str>,
     text: &str,
     limits: &Limits,
 ) -> Vec<Result<Resource, LoadError>> {
-    let _ = (file, text, limits);
-    Vec::new()
+    let mut out = Vec::new();
+    let mut parser = Parser::new_from_str(text);
+    let mut doc: Option<Doc> = None;
+    while let Some(next) = parser.next_event() {
+        let (event, span) = match next {
+            Ok(ev) => ev,
+            Err(e) => {
+                out.push(Err(error(
+                    file,
+                    pos(*e.marker()),
+                    syntax_message(text, e.info()),
+                )));
+                return out;
+            }
+        };
+        match event {
+            Event::DocumentStart(_) => doc = Some(Doc::new(*limits)),
+            Event::DocumentEnd | Event::StreamEnd => {
+                if let Some(d) = doc.take() {
+                    finish(file, d, &mut out);
+                }
+                if matches!(event, Event::StreamEnd) {
+                    break;
+                }
+            }
+            Event::StreamStart | Event::Nothing => {}
+            other => {
+                if let Some(d) = doc.as_mut()
+                    && d.event(other, pos(span.start)) == Flow::StopFile
+                {
+                    if let Some(d) = doc.take() {
+                        finish(file, d, &mut out);
+                    }
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}
+
+pub(crate) fn pos(m: Marker) -> Pos {
+    Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+        col: u32::try_from(m.col()).unwrap_or(u32::MAX - 1) + 1,
+    }
+}
+
+fn error(file: &Arc<str>, pos: Pos, message: String) -> LoadError {
+    LoadError {
+        file: file.clone(),
+        pos: Some(pos),
+        message,
+    }
+}
+
+fn syntax_message(text: &str, info: &str) -> String {
+    let json = matches!(text.trim_start().as_bytes().first(), Some(b'{' | b'['));
+    let what = if json { "JSON" } else { "YAML" };
+    if info == "recursion limit exceeded" {
+        // saphyr-parser caps `[`/`{` nesting at 255 levels by itself.
+        return format!("invalid {what}: nesting deeper than 255 levels of [ ] or {{ }}");
+    }
+    format!("invalid {what}: {info}")
+}
+
+fn finish(file: &Arc<str>, doc: Doc, out: &mut Vec<Result<Resource, LoadError>>) {
+    match doc.finish() {
+        Err((p, message)) => out.push(Err(error(file, p, message))),
+        // Empty documents (comments only, bare `---`, `null`) are not objects to report.
+        Ok(None) => {}
+        Ok(Some(Node {
+            value: Value::Null, ..
+        })) => {}
+        Ok(Some(root)) => objects(file, root, "document", out),
+    }
+}
+
+/// Turns one object into resources: itself, or the items of a `*List`. Lists inside
+/// lists are expanded too; the nesting limit bounds this recursion.
+fn objects(
+    file: &Arc<str>,
+    mut node: Node,
+    what: &str,
+    out: &mut Vec<Result<Resource, LoadError>>,
+) {
+    let (api_version, kind) = match header(&node) {
+        Ok(h) => h,
+        Err(e) => {
+            let message = format!("{what} is not a Kubernetes object: {e}");
+            out.push(Err(error(file, node.pos, message)));
+            return;
+        }
+    };
+    if kind.ends_with("List")
+        && let Some(items) = take_items(&mut node)
+    {
+        for item in items {
+            objects(file, item, "list item", out);
+        }
+        return;
+    }
+    let meta = node.get("metadata");
+    let field = |k: &str| meta.and_then(|m| m.get(k)).and_then(Node::as_str);
+    let namespace = field("namespace").map(str::to_owned);
+    let name = field("name")
+        .or_else(|| field("generateName"))
+        .map(str::to_owned);
+    out.push(Ok(Resource {
+        file: file.clone(),
+        pos: node.pos,
+        api_version,
+        kind,
+        namespace,
+        name,
+        node,
+    }));
+}
+
+fn header(node: &Node) -> Result<(String, String), String> {
+    if !matches!(node.value, Value::Map(_)) {
+        return Err(format!(
+            "expected a mapping, found {}",
+            describe(&node.value)
+        ));
+    }
+    let field = |key: &str| match node.get(key).map(|n| &n.value) {
+        None | Some(Value::Null) => Err(format!("missing {key}")),
+        Some(Value::Str(s)) if s.is_empty() => Err(format!("missing {key}")),
+        Some(Value::Str(s)) => Ok(s.clone()),
+        Some(other) => Err(format!("{key} is {}, not a string", describe(other))),
+    };
+    let kind = field("kind")?;
+    let api_version = field("apiVersion")?;
+    Ok((api_version, kind))
+}
+
+/// The `items` of a list object, when it has an array there.
+fn take_items(node: &mut Node) -> Option<Vec<Node>> {
+    let Value::Map(entries) = &mut node.value else {
+        return None;
+    };
+    let entry = entries.iter_mut().rev().find(|e| e.key == "items")?;
+    match &mut entry.value.value {
+        Value::Seq(items) => Some(std::mem::take(items)),
+        _ => None,
+    }
+}
+
+pub(crate) fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Int(_) | Value::Float(_) => "a number",
+        Value::Str(_) => "a string",
+        Value::Seq(_) => "a sequence",
+        Value::Map(_) => "a mapping",
+    }
 }

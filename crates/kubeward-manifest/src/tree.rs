@@ -1,0 +1,334 @@
+//! One document's parser events folded into a [`Node`] tree, without recursion.
+//!
+//! Open sequences and mappings live on an explicit stack, so nesting costs heap, not
+//! call stack. Every node is counted, alias expansions included: an anchored node's
+//! expanded size is recorded when it closes, so an alias's cost is known (and checked
+//! against [`Limits::max_nodes`]) before it is copied. A YAML "billion laughs" fails
+//! after a few thousand nodes instead of allocating.
+
+use std::borrow::Cow;
+use std::collections::{HashMap, HashSet};
+
+use saphyr_parser::{Event, ScalarStyle, Tag};
+
+use crate::{Entry, Limits, Node, Pos, Value, resolve};
+
+/// Once a document has failed, the rest of it is skipped by counting nesting only; a
+/// document nested deeper than this even so ends the file, bounding the parser's own
+/// per-level state.
+const SKIP_DEPTH_CAP: usize = 100_000;
+
+/// go-yaml v2's "excessive aliasing" rule (decode.go `allowedAliasRatio`): Kubernetes
+/// rejects documents where aliases make up too much of the decoded nodes.
+fn allowed_alias_ratio(nodes: usize) -> f64 {
+    const LOW: f64 = 400_000.0;
+    const HIGH: f64 = 4_000_000.0;
+    let n = nodes as f64;
+    if n <= LOW {
+        0.99
+    } else if n >= HIGH {
+        0.10
+    } else {
+        0.99 - 0.89 * ((n - LOW) / (HIGH - LOW))
+    }
+}
+
+/// Whether the caller should keep feeding events.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Flow {
+    Continue,
+    StopFile,
+}
+
+type Fail = (Pos, String);
+
+enum Key {
+    Str(String, Pos),
+    Merge,
+}
+
+enum Kind {
+    Seq(Vec<Node>),
+    Map {
+        entries: Vec<Entry>,
+        key: Option<Key>,
+        merged: bool,
+    },
+}
+
+struct Frame {
+    pos: Pos,
+    anchor: usize,
+    /// The node count once this collection itself was counted.
+    start: usize,
+    kind: Kind,
+}
+
+/// A document being built.
+pub(crate) struct Doc {
+    limits: Limits,
+    stack: Vec<Frame>,
+    /// Anchor id → (copy of the anchored node, its expanded size).
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    alias_nodes: usize,
+    anchor_nodes: usize,
+    /// Open collections, counted even while skipping a failed document.
+    depth: usize,
+    root: Option<Node>,
+    failed: Option<Fail>,
+}
+
+impl Doc {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Doc {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            alias_nodes: 0,
+            anchor_nodes: 0,
+            depth: 0,
+            root: None,
+            failed: None,
+        }
+    }
+
+    /// The root, `None` for a document without one; or the document's first error.
+    pub(crate) fn finish(self) -> Result<Option<Node>, Fail> {
+        match self.failed {
+            Some(f) => Err(f),
+            None => Ok(self.root),
+        }
+    }
+
+    pub(crate) fn event(&mut self, event: Event<'_>, pos: Pos) -> Flow {
+        match &event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => self.depth += 1,
+            Event::SequenceEnd | Event::MappingEnd => self.depth = self.depth.saturating_sub(1),
+            _ => {}
+        }
+        if self.failed.is_some() {
+            return if self.depth > SKIP_DEPTH_CAP.max(self.limits.max_depth) {
+                Flow::StopFile
+            } else {
+                Flow::Continue
+            };
+        }
+        let result = match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                self.scalar(text, style, anchor, tag.as_deref(), pos)
+            }
+            Event::SequenceStart(anchor, _) => self.open(pos, anchor, Kind::Seq(Vec::new())),
+            Event::MappingStart(anchor, _) => self.open(
+                pos,
+                anchor,
+                Kind::Map {
+                    entries: Vec::new(),
+                    key: None,
+                    merged: false,
+                },
+            ),
+            Event::SequenceEnd | Event::MappingEnd => self.close(),
+            Event::Alias(id) => self.alias(id, pos),
+            _ => Ok(()),
+        };
+        if let Err(f) = result {
+            self.failed = Some(f);
+            // Free what was built; only nesting is tracked from here on.
+            self.stack = Vec::new();
+            self.anchors = HashMap::new();
+            self.root = None;
+        }
+        Flow::Continue
+    }
+
+    fn count(&mut self, n: usize, pos: Pos) -> Result<(), Fail> {
+        self.nodes = self.nodes.saturating_add(n);
+        if self.nodes > self.limits.max_nodes {
+            return Err((
+                pos,
+                format!(
+                    "document has more than {} nodes (aliases expanded)",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        pos: Pos,
+    ) -> Result<(), Fail> {
+        self.count(1, pos)?;
+        if let Some(Frame {
+            kind: Kind::Map {
+                key: key @ None, ..
+            },
+            ..
+        }) = self.stack.last_mut()
+            && resolve::is_merge_key(&text, style, tag)
+        {
+            *key = Some(Key::Merge);
+            return Ok(());
+        }
+        let value = resolve::scalar(text, style, tag).map_err(|m| (pos, m))?;
+        self.complete(Node::new(pos, value), anchor, 1)
+    }
+
+    fn open(&mut self, pos: Pos, anchor: usize, kind: Kind) -> Result<(), Fail> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err((
+                pos,
+                format!("nesting deeper than {} levels", self.limits.max_depth),
+            ));
+        }
+        self.count(1, pos)?;
+        self.stack.push(Frame {
+            pos,
+            anchor,
+            start: self.nodes,
+            kind,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self) -> Result<(), Fail> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let value = match frame.kind {
+            Kind::Seq(items) => Value::Seq(items),
+            Kind::Map {
+                entries, merged, ..
+            } => Value::Map(if merged { keep_last(entries) } else { entries }),
+        };
+        let size = self.nodes - frame.start + 1;
+        self.complete(Node::new(frame.pos, value), frame.anchor, size)
+    }
+
+    fn alias(&mut self, id: usize, pos: Pos) -> Result<(), Fail> {
+        let Some((node, size)) = self.anchors.get(&id) else {
+            let open = self.stack.iter().any(|f| f.anchor == id);
+            let message = if open {
+                "anchor value contains itself"
+            } else {
+                "unknown anchor referenced (anchors do not cross documents)"
+            };
+            return Err((pos, message.to_owned()));
+        };
+        let size = *size;
+        if self.nodes.saturating_add(size) > self.limits.max_nodes {
+            return Err((
+                pos,
+                format!(
+                    "aliases expand this document past {} nodes (a YAML alias bomb?)",
+                    self.limits.max_nodes
+                ),
+            ));
+        }
+        self.alias_nodes += size;
+        let total = self.nodes + size;
+        if self.alias_nodes > 100
+            && total > 1000
+            && self.alias_nodes as f64 / total as f64 > allowed_alias_ratio(total)
+        {
+            return Err((pos, "document contains excessive aliasing".to_owned()));
+        }
+        let mut copy = node.clone();
+        copy.pos = pos;
+        self.count(size, pos)?;
+        self.complete(copy, 0, size)
+    }
+
+    /// Records an anchored node, then hangs the node on its parent.
+    fn complete(&mut self, node: Node, anchor: usize, size: usize) -> Result<(), Fail> {
+        if anchor != 0 {
+            // Anchored copies are memory too; they get a budget of their own.
+            self.anchor_nodes = self.anchor_nodes.saturating_add(size);
+            if self.anchor_nodes > self.limits.max_nodes {
+                return Err((
+                    node.pos,
+                    format!(
+                        "anchored values hold more than {} nodes",
+                        self.limits.max_nodes
+                    ),
+                ));
+            }
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        let Some(frame) = self.stack.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        match &mut frame.kind {
+            Kind::Seq(items) => items.push(node),
+            Kind::Map {
+                entries,
+                key,
+                merged,
+            } => match key.take() {
+                None => {
+                    let pos = node.pos;
+                    let k = resolve::key_string(node.value).map_err(|m| (pos, m))?;
+                    *key = Some(Key::Str(k, pos));
+                }
+                Some(Key::Str(key, key_pos)) => entries.push(Entry {
+                    key,
+                    key_pos,
+                    value: node,
+                }),
+                Some(Key::Merge) => {
+                    *merged = true;
+                    merge(entries, node)?;
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+/// go-yaml v2 `merge`: a mapping, or a sequence of mappings where earlier ones win, is
+/// written into the mapping being built at the point where `<<` appears; keys written
+/// later (explicit or merged) replace earlier ones.
+fn merge(entries: &mut Vec<Entry>, node: Node) -> Result<(), Fail> {
+    let pos = node.pos;
+    let fail = || {
+        Err((
+            pos,
+            "map merge requires map or sequence of maps as the value".to_owned(),
+        ))
+    };
+    match node.value {
+        Value::Map(merged) => entries.extend(merged),
+        Value::Seq(items) => {
+            if !items.iter().all(|i| matches!(i.value, Value::Map(_))) {
+                return fail();
+            }
+            for item in items.into_iter().rev() {
+                if let Value::Map(merged) = item.value {
+                    entries.extend(merged);
+                }
+            }
+        }
+        _ => return fail(),
+    }
+    Ok(())
+}
+
+/// One entry per key, the last written, as a Go map ends up after a merge.
+fn keep_last(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut seen = HashSet::with_capacity(entries.len());
+    let mut out: Vec<Entry> = entries
+        .into_iter()
+        .rev()
+        .filter(|e| seen.insert(e.key.clone()))
+        .collect();
+    out.reverse();
+    out
+}
