@@ -1,0 +1,186 @@
+//! Pod templates of every workload kind, typed, and the errors of malformed ones.
+
+mod common;
+
+use common::{one, pos};
+use kubeward_manifest::{WORKLOAD_KINDS, pod_template};
+
+const POD_SPEC: &str = "containers:\n- name: app\n  image: nginx\n  securityContext:\n    privileged: yes\n    runAsUser: 0x10\n";
+
+fn indent(text: &str, n: usize) -> String {
+    let pad = " ".repeat(n);
+    text.lines().map(|l| format!("{pad}{l}\n")).collect()
+}
+
+/// A workload of `kind` whose pod template (labels plus POD_SPEC) sits at its prefix.
+fn workload(api_version: &str, kind: &str) -> String {
+    let template = format!(
+        "metadata:\n  labels: {{app: web}}\nspec:\n{}",
+        indent(POD_SPEC, 2)
+    );
+    let body = match kind {
+        "Pod" => template,
+        "PodTemplate" => format!("template:\n{}", indent(&template, 2)),
+        "CronJob" => format!(
+            "spec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n{}",
+            indent(&template, 8)
+        ),
+        _ => format!("spec:\n  template:\n{}", indent(&template, 4)),
+    };
+    format!("apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: w\n{body}")
+}
+
+#[test]
+fn every_workload_kind_yields_its_typed_template_at_its_prefix() {
+    let cases = [
+        ("v1", "Pod", ""),
+        ("v1", "PodTemplate", "template"),
+        ("v1", "ReplicationController", "spec.template"),
+        ("apps/v1", "ReplicaSet", "spec.template"),
+        ("apps/v1", "Deployment", "spec.template"),
+        ("apps/v1", "StatefulSet", "spec.template"),
+        ("apps/v1", "DaemonSet", "spec.template"),
+        ("batch/v1", "Job", "spec.template"),
+        ("batch/v1", "CronJob", "spec.jobTemplate.spec.template"),
+    ];
+    assert_eq!(cases.len(), WORKLOAD_KINDS.len());
+    for (api, kind, prefix) in cases {
+        let r = one(&workload(api, kind));
+        let t = pod_template(&r).unwrap().unwrap();
+        assert_eq!(t.prefix, prefix, "{kind}");
+        let expected_node = if prefix.is_empty() {
+            &r.node
+        } else {
+            r.node.at(prefix).unwrap()
+        };
+        assert!(std::ptr::eq(t.node, expected_node), "{kind}");
+        let c = &t.spec.containers[0];
+        assert_eq!(c.image.as_deref(), Some("nginx"), "{kind}");
+        let sc = c.security_context.as_ref().unwrap();
+        assert_eq!(
+            (sc.privileged, sc.run_as_user),
+            (Some(true), Some(16)),
+            "{kind}"
+        );
+        let app = t.metadata.labels.as_ref().and_then(|l| l.get("app"));
+        assert_eq!(app.map(String::as_str), Some("web"), "{kind}");
+    }
+}
+
+#[test]
+fn other_kinds_and_same_named_custom_resources_are_not_workloads() {
+    let r = one("apiVersion: v1\nkind: Service\nspec: {}\n");
+    assert!(pod_template(&r).is_none());
+    let r = one(&workload("batch.volcano.sh/v1alpha1", "Job"));
+    assert!(pod_template(&r).is_none());
+    let r = one(&workload("extensions/v1beta1", "Deployment"));
+    assert!(pod_template(&r).unwrap().is_ok());
+}
+
+#[test]
+fn missing_templates_and_specs_are_errors_at_the_nearest_line() {
+    let r =
+        one("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\nspec:\n  replicas: 1\n");
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(e.message, "Deployment has no spec.template");
+    assert_eq!(e.pos, Some(pos(4, 1)));
+    let r = one("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n");
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(
+        (e.message.as_str(), e.pos),
+        ("Pod has no spec", Some(pos(1, 1)))
+    );
+    let r = one(
+        "apiVersion: batch/v1\nkind: CronJob\nspec:\n  jobTemplate:\n    spec:\n      template:\n        metadata: {}\n",
+    );
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(
+        e.message,
+        "CronJob has no spec.jobTemplate.spec.template.spec"
+    );
+    assert_eq!(e.pos, Some(pos(6, 7)));
+    let r = one("apiVersion: apps/v1\nkind: Deployment\nspec:\n  template: [1]\n");
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(
+        e.message,
+        "Deployment: spec.template is a sequence, not a mapping"
+    );
+    assert_eq!(e.pos, Some(pos(4, 3)));
+}
+
+#[test]
+fn wrong_field_types_name_the_line_of_the_bad_value() {
+    let r = one("apiVersion: v1\nkind: Pod\nspec:\n  containers: \"x\"\n");
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(e.pos, Some(pos(4, 15)));
+    assert!(
+        e.message.starts_with("spec: invalid type: string \"x\""),
+        "{}",
+        e.message
+    );
+    let r = one(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: maybe\n",
+    );
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(e.pos, Some(pos(7, 19)));
+    assert!(e.message.contains("expected a boolean"), "{}", e.message);
+    assert_eq!(e.to_string(), format!("test.yaml:7:19: {}", e.message));
+    // A YAML 1.1 bool in a string field fails as Kubernetes' JSON decoding does.
+    let r = one(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    enabled: yes\nspec:\n  containers: []\n",
+    );
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(e.pos, Some(pos(5, 14)));
+    assert!(
+        e.message
+            .starts_with("metadata: invalid type: boolean `true`"),
+        "{}",
+        e.message
+    );
+    // A mapping where a list belongs points at the mapping.
+    let r = one(
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n      containerPort: 80\n",
+    );
+    let e = pod_template(&r).unwrap().unwrap_err();
+    assert_eq!(e.pos, Some(pos(7, 7)));
+    assert!(
+        e.message.contains("invalid type: map, expected a sequence"),
+        "{}",
+        e.message
+    );
+}
+
+#[test]
+fn values_decode_as_their_json_forms() {
+    // `1.0` reaches the API server as JSON `1`; integers and quantities take it.
+    let r = one(
+        "apiVersion: v1\nkind: Pod\nspec:\n  securityContext:\n    runAsUser: 1000.0\n  containers:\n  - name: a\n    resources:\n      limits: {cpu: 1, memory: 0.5}\n  - name: a\n    image: first\n",
+    );
+    let t = pod_template(&r).unwrap().unwrap();
+    assert_eq!(t.spec.security_context.unwrap().run_as_user, Some(1000));
+    let limits = t.spec.containers[0]
+        .resources
+        .clone()
+        .unwrap()
+        .limits
+        .unwrap();
+    assert_eq!(limits["cpu"].0, "1");
+    assert_eq!(limits["memory"].0, "0.5");
+    let e = pod_template(&one(
+        "apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: 1.5}\n  containers: []\n",
+    ))
+    .unwrap()
+    .unwrap_err();
+    assert_eq!(e.pos, Some(pos(4, 32)));
+    let e = pod_template(&one("apiVersion: v1\nkind: Pod\nspec:\n  securityContext: {runAsUser: .nan}\n  containers: []\n")).unwrap().unwrap_err();
+    assert!(e.message.contains("NaN"), "{}", e.message);
+}
+
+#[test]
+fn duplicated_keys_decode_to_the_last_one() {
+    let r = one(
+        "apiVersion: v1\nkind: Pod\nspec:\n  hostNetwork: false\n  containers: []\n  hostNetwork: true\n",
+    );
+    let t = pod_template(&r).unwrap().unwrap();
+    assert_eq!(t.spec.host_network, Some(true));
+}
