@@ -2,13 +2,13 @@
 //! only the alpha annotations count; from v1.19 only the fields. Restricted replaces
 //! the v1.19 version with `seccompProfile_restricted`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned};
-use crate::standards::format::{go_quote, pl};
+use crate::standards::format::{go_quote, join_quote_iter, pl, setters};
 use crate::standards::visit::containers;
 use crate::standards::{Level, Violation};
 
@@ -53,8 +53,13 @@ fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
         }
     };
     note(POD_ANNOTATION);
+    // One reused buffer for the per-container keys.
+    let mut key = String::new();
     for c in containers(spec) {
-        note(&format!("{CONTAINER_PREFIX}{}", c.name));
+        key.clear();
+        key.push_str(CONTAINER_PREFIX);
+        key.push_str(c.name);
+        note(&key);
     }
     if forbidden.is_empty() {
         return None;
