@@ -88,8 +88,6 @@ fn v1_19(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
 /// Pod and containers that set a bad type (shared with the restricted check, which
 /// reports it first); `None` when nobody does.
 pub(crate) fn explicit_bad_types(id: &'static str, spec: &PodSpec) -> Option<Violation> {
-    use crate::standards::format::{join_quote_iter, setters};
-    use std::collections::BTreeSet;
     let mut types = BTreeSet::new();
     let mut paths = Vec::new();
     let pod_type = spec
