@@ -127,7 +127,13 @@ fn scan_resource(
             violations: found.into_iter().map(locate).collect(),
         })
     };
-    let (warn, audit) = (mode(warn), mode(audit));
+    // As the admission controller: warnings only when enforce allows; audit always.
+    let warn = if violations.is_empty() {
+        mode(warn)
+    } else {
+        None
+    };
+    let audit = mode(audit);
     let lints = if settings.lint {
         lint::lint(template.node, meta, &spec)
             .into_iter()
