@@ -68,7 +68,10 @@ fn with(mut template: J, ptr: &str, value: J) -> J {
                 }
                 &mut items[i]
             }
-            J::Object(map) => map.entry(key.to_string()).or_insert(json!({})),
+            J::Object(map) => {
+                let key = key.replace("~1", "/").replace("~0", "~");
+                map.entry(key).or_insert(json!({}))
+            }
             _ => panic!("{ptr}: {key} is not in a container"),
         };
         if last {
@@ -1105,4 +1108,35 @@ fn findings_follow_rule_order_and_container_order() {
             ),
         ]
     );
+}
+
+#[test]
+fn paths_of_written_fields_resolve_in_the_raw_node() {
+    let pod = with(
+        hardened(),
+        "/spec/securityContext/procMount",
+        json!("Default"),
+    );
+    let pod = with(
+        pod,
+        "/metadata/annotations/seccomp.security.alpha.kubernetes.io~1pod",
+        json!("runtime/default"),
+    );
+    let pod = with(
+        pod,
+        "/spec/containers/0/securityContext/capabilities/add/1",
+        json!("CAP_SYS_ADMIN"),
+    );
+    let pod = with(
+        pod,
+        "/spec/containers/0/volumeMounts/2/readOnly",
+        json!(false),
+    );
+    let node = to_node(&pod, &mut 0);
+    let lints = run(&pod);
+    let ids: Vec<&str> = lints.iter().map(|l| l.id).collect();
+    assert_eq!(ids, ["KW101", "KW111", "KW125", "KW133", "KW143"]);
+    for l in &lints {
+        assert!(node.locate(&l.path).exact, "{} does not resolve", l.path);
+    }
 }
