@@ -795,7 +795,7 @@ mod hardening {
         let pod = with(
             hardened(),
             "/spec/containers/0/securityContext/capabilities",
-            json!({"add": ["NET_BIND_SERVICE", "CAP_NET_ADMIN"], "drop": ["all"]}),
+            json!({"add": ["NET_BIND_SERVICE", "CAP_NET_ADMIN"], "drop": ["all", "cap_net_raw"]}),
         );
         assert_eq!(
             only(&pod, "KW133"),
@@ -804,19 +804,28 @@ mod hardening {
                     "KW133",
                     Severity::Warning,
                     "spec.containers[0].securityContext.capabilities.add[1]",
-                    "capability \"CAP_NET_ADMIN\" of container \"app\" is not spelt the \
-                     Kubernetes way; Pod Security Admission compares names exactly, so it is \
-                     not the same as \"NET_ADMIN\" there (an added one fails the allowlist, a \
-                     dropped \"all\" does not count as ALL); write \"NET_ADMIN\"",
+                    "capability \"CAP_NET_ADMIN\" in capabilities.add of container \"app\" \
+                     is not spelt the Kubernetes way; Pod Security Admission compares names \
+                     exactly, so it never matches the baseline allowlist, even for a \
+                     capability on it; write \"NET_ADMIN\"",
                 ),
                 finding(
                     "KW133",
                     Severity::Warning,
                     "spec.containers[0].securityContext.capabilities.drop[0]",
-                    "capability \"all\" of container \"app\" is not spelt the Kubernetes way; \
-                     Pod Security Admission compares names exactly, so it is not the same as \
-                     \"ALL\" there (an added one fails the allowlist, a dropped \"all\" does \
-                     not count as ALL); write \"ALL\"",
+                    "capability \"all\" in capabilities.drop of container \"app\" is not \
+                     spelt the Kubernetes way; Pod Security Admission compares names exactly, \
+                     so it does not count as dropping \"ALL\" for the restricted level; write \
+                     \"ALL\"",
+                ),
+                finding(
+                    "KW133",
+                    Severity::Warning,
+                    "spec.containers[0].securityContext.capabilities.drop[1]",
+                    "capability \"cap_net_raw\" in capabilities.drop of container \"app\" is \
+                     not spelt the Kubernetes way; Pod Security Admission compares names \
+                     exactly, and whether the container runtime recognises it depends on the \
+                     runtime; write \"NET_RAW\"",
                 ),
             ]
         );

@@ -86,14 +86,22 @@ fn kw133(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
                     continue;
                 }
                 let fixed = caps::canonical(name);
+                let effect = match list {
+                    "add" => {
+                        "so it never matches the baseline allowlist, even for a \
+                         capability on it"
+                    }
+                    _ if fixed == "ALL" => {
+                        "so it does not count as dropping \"ALL\" for the restricted level"
+                    }
+                    _ => "and whether the container runtime recognises it depends on the runtime",
+                };
                 out.report(
                     format!("{}.capabilities.{list}[{i}]", c.site()),
                     format!(
-                        "capability \"{name}\" of container \"{}\" is not spelt the \
-                         Kubernetes way; Pod Security Admission compares names exactly, so \
-                         it is not the same as \"{fixed}\" there (an added one fails the \
-                         allowlist, a dropped \"all\" does not count as ALL); write \
-                         \"{fixed}\"",
+                        "capability \"{name}\" in capabilities.{list} of container \"{}\" \
+                         is not spelt the Kubernetes way; Pod Security Admission compares \
+                         names exactly, {effect}; write \"{fixed}\"",
                         c.name
                     ),
                 );
