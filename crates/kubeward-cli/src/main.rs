@@ -1,7 +1,6 @@
 //! `kubeward`: one binary for Kubernetes security.
 
 mod args;
-mod compat;
 mod output;
 mod scan;
 

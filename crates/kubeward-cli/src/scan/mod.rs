@@ -9,11 +9,12 @@ mod progress;
 use std::io;
 use std::process::ExitCode;
 
-use kubeward_manifest::{Input, Limits, LoadError, discover, parse_documents, read_input};
+use kubeward_manifest::{
+    Input, Limits, LoadError, discover, may_contain_namespace, parse_documents, read_input,
+};
 use rayon::prelude::*;
 
 use crate::args::ScanArgs;
-use crate::compat;
 use crate::output::{self, Output};
 use evaluate::{FileOutcome, Settings, scan_text};
 use model::{ErrorKind, Event, ScanError, Summary};
@@ -96,7 +97,7 @@ fn prepass(
         .flat_map_iter(|input| {
             let text = read(input, stdin, limits).unwrap_or_default();
             let mut found = Vec::new();
-            if compat::may_contain_namespace(&text) {
+            if may_contain_namespace(&text) {
                 let file = input.name();
                 for res in parse_documents(&file, &text, limits).into_iter().flatten() {
                     if res.kind == "Namespace" {
