@@ -24,6 +24,21 @@ pub enum Command {
     /// Exit status: 0 every workload allowed, 1 any would be denied, 2 unusable input or
     /// arguments (everything readable is still reported).
     Scan(ScanArgs),
+    /// Simulate PodSecurityPolicy admission and plan the migration to Pod Security Admission.
+    Psp(crate::cmd::psp::PspArgs),
+    /// Inspect the identities and certificates in a kubeconfig, and extract its PEMs.
+    Kubeconfig(crate::cmd::kubeconfig::KubeconfigArgs),
+    /// Check control-plane static pods against the CIS Kubernetes Benchmark; build etcdctl
+    /// commands.
+    Controlplane(crate::cmd::controlplane::ControlplaneArgs),
+    /// Evaluate, lint and try out audit policies.
+    AuditPolicy(crate::cmd::audit_policy::AuditPolicyArgs),
+    /// Check seccomp profiles.
+    Seccomp(crate::cmd::seccomp::SeccompArgs),
+    /// Detect threats in Kubernetes audit events with Falco-compatible rules.
+    Detect(crate::cmd::detect::DetectArgs),
+    /// Validate, list and describe Falco-compatible rules.
+    Rules(crate::cmd::rules::RulesArgs),
 }
 
 #[derive(Debug, Args)]

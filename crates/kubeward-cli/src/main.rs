@@ -1,6 +1,7 @@
 //! `kubeward`: one binary for Kubernetes security.
 
 mod args;
+mod cmd;
 mod output;
 mod scan;
 
@@ -17,6 +18,13 @@ fn main() -> ExitCode {
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Scan(scan_args) => scan::run(&scan_args),
+        args::Command::Psp(a) => cmd::psp::run(&a),
+        args::Command::Kubeconfig(a) => cmd::kubeconfig::run(&a),
+        args::Command::Controlplane(a) => cmd::controlplane::run(&a),
+        args::Command::AuditPolicy(a) => cmd::audit_policy::run(&a),
+        args::Command::Seccomp(a) => cmd::seccomp::run(&a),
+        args::Command::Detect(a) => cmd::detect::run(&a),
+        args::Command::Rules(a) => cmd::rules::run(&a),
     };
     match result {
         Ok(code) => code,

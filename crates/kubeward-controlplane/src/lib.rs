@@ -1,0 +1,9 @@
+//! The cluster's own configuration, judged: control-plane static pod flags against the
+//! CIS Kubernetes Benchmark ([`cis`]), the etcdctl command that reaches etcd with the API
+//! server's credentials ([`etcdctl`]), audit policies ([`audit_policy`]) and seccomp
+//! profiles ([`seccomp`]).
+
+pub mod audit_policy;
+pub mod cis;
+pub mod etcdctl;
+pub mod seccomp;

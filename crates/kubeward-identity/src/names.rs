@@ -1,0 +1,106 @@
+//! Well-known users and groups, and the service-account naming scheme.
+
+/// Prefix of every service account's user name: `system:serviceaccount:<ns>:<name>`.
+pub const SERVICE_ACCOUNT_USER_PREFIX: &str = "system:serviceaccount:";
+/// Group of every service account.
+pub const ALL_SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
+/// Superusers: authorization is skipped for members, and membership cannot be revoked
+/// short of rotating the CA that signed their certificates.
+pub const SYSTEM_MASTERS: &str = "system:masters";
+pub const SYSTEM_AUTHENTICATED: &str = "system:authenticated";
+pub const SYSTEM_UNAUTHENTICATED: &str = "system:unauthenticated";
+pub const ANONYMOUS_USER: &str = "system:anonymous";
+pub const SYSTEM_NODES: &str = "system:nodes";
+pub const NODE_USER_PREFIX: &str = "system:node:";
+pub const APISERVER_USER: &str = "system:apiserver";
+pub const KUBE_CONTROLLER_MANAGER: &str = "system:kube-controller-manager";
+pub const KUBE_SCHEDULER: &str = "system:kube-scheduler";
+pub const KUBE_PROXY: &str = "system:kube-proxy";
+pub const SYSTEM_MONITORING: &str = "system:monitoring";
+pub const BOOTSTRAP_USER_PREFIX: &str = "system:bootstrap:";
+pub const BOOTSTRAPPERS: &str = "system:bootstrappers";
+/// kubeadm's admin group from 1.29 (bound to cluster-admin, so revocable).
+pub const KUBEADM_CLUSTER_ADMINS: &str = "kubeadm:cluster-admins";
+
+/// The user name of service account `name` in namespace `ns`.
+pub fn service_account_user(ns: &str, name: &str) -> String {
+    format!("{SERVICE_ACCOUNT_USER_PREFIX}{ns}:{name}")
+}
+
+/// The group of all service accounts in namespace `ns`.
+pub fn service_account_namespace_group(ns: &str) -> String {
+    format!("{ALL_SERVICE_ACCOUNTS}:{ns}")
+}
+
+/// The groups the API server gives a service account of namespace `ns`, besides
+/// `system:authenticated`.
+pub fn service_account_groups(ns: &str) -> [String; 2] {
+    [
+        ALL_SERVICE_ACCOUNTS.to_string(),
+        service_account_namespace_group(ns),
+    ]
+}
+
+/// Splits `system:serviceaccount:<ns>:<name>` into namespace and name, as the API server
+/// does: the rest after the prefix must be exactly two non-empty parts.
+pub fn parse_service_account_user(user: &str) -> Option<(&str, &str)> {
+    let rest = user.strip_prefix(SERVICE_ACCOUNT_USER_PREFIX)?;
+    let (ns, name) = rest.split_once(':')?;
+    if ns.is_empty() || name.is_empty() || name.contains(':') {
+        return None;
+    }
+    Some((ns, name))
+}
+
+/// Whether a grant to this subject reaches unauthenticated callers, or every caller.
+pub fn is_public_subject(name: &str) -> bool {
+    matches!(
+        name,
+        ANONYMOUS_USER | SYSTEM_UNAUTHENTICATED | SYSTEM_AUTHENTICATED
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_account_names_round_trip() {
+        let user = service_account_user("kube-system", "kube-proxy");
+        assert_eq!(user, "system:serviceaccount:kube-system:kube-proxy");
+        assert_eq!(
+            parse_service_account_user(&user),
+            Some(("kube-system", "kube-proxy"))
+        );
+        assert_eq!(
+            service_account_groups("dev"),
+            [
+                "system:serviceaccounts".to_string(),
+                "system:serviceaccounts:dev".to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn malformed_service_account_users_are_rejected() {
+        for bad in [
+            "system:serviceaccount:",
+            "system:serviceaccount:ns",
+            "system:serviceaccount::name",
+            "system:serviceaccount:ns:",
+            "system:serviceaccount:ns:a:b",
+            "system:serviceaccounts:ns",
+            "alice",
+        ] {
+            assert_eq!(parse_service_account_user(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_subjects() {
+        assert!(is_public_subject("system:anonymous"));
+        assert!(is_public_subject("system:unauthenticated"));
+        assert!(is_public_subject("system:authenticated"));
+        assert!(!is_public_subject("system:masters"));
+    }
+}

@@ -1,0 +1,1 @@
+//! The Kubernetes audit source (being written).

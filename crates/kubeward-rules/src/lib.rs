@@ -1,0 +1,1 @@
+//! A Falco-compatible rules engine (being written).
