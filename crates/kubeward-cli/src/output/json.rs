@@ -1,19 +1,22 @@
 //! `--format json`: a stable contract. Results are written as they come; errors (bounded)
-//! and the summary follow.
+//! and the summary follow. Keys come out in the contract's order (file, line, apiVersion,
+//! kind, …) because the records below are serialized field by field, borrowing from the
+//! report rather than building a `serde_json::Value` per result.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use serde_json::{Value, json};
+use serde::Serialize;
 
 use super::{MAX_LISTED_ERRORS, Output};
 use crate::scan::model::{
-    Event, Finding, ModeResult, ScanError, Summary, WorkloadReport, severity_name,
+    Event, Finding, LintFinding, ModeResult, ScanError, Summary, WorkloadReport, severity_name,
 };
 
 pub struct JsonOutput<W: Write> {
     out: W,
     first: bool,
-    errors: Vec<Value>,
+    errors: Vec<ScanError>,
 }
 
 impl<W: Write> JsonOutput<W> {
@@ -27,68 +30,133 @@ impl<W: Write> JsonOutput<W> {
     }
 }
 
-fn line(l: Option<u32>) -> Value {
-    l.filter(|&l| l > 0).map_or(Value::Null, Value::from)
+/// Line 0 means "unknown" inside kubeward; the contract says `null`.
+fn line(l: Option<u32>) -> Option<u32> {
+    l.filter(|&l| l > 0)
 }
 
-fn violations(findings: &[Finding]) -> Value {
-    findings
-        .iter()
-        .map(|v| {
-            json!({
-                "check": v.violation.check,
-                "reason": v.violation.reason,
-                "detail": v.violation.detail,
-                "path": v.path,
-                "line": line(v.pos.map(|p| p.line)),
-            })
-        })
-        .collect()
+#[derive(Serialize)]
+struct ViolationRecord<'a> {
+    check: &'a str,
+    reason: &'a str,
+    detail: Option<&'a str>,
+    path: Option<&'a str>,
+    line: Option<u32>,
 }
 
-fn mode(m: &ModeResult) -> Value {
-    json!({"policy": m.policy.to_string(), "violations": violations(&m.violations)})
-}
-
-pub fn workload(w: &WorkloadReport) -> Value {
-    let lints: Value = w
-        .lints
-        .iter()
-        .map(|l| {
-            json!({
-                "id": l.id,
-                "severity": severity_name(l.severity),
-                "message": l.message,
-                "path": l.path,
-                "line": line(Some(l.pos.line)),
-            })
-        })
-        .collect();
-    let mut v = json!({
-        "file": &*w.file,
-        "line": line(Some(w.pos.line)),
-        "apiVersion": w.api_version,
-        "kind": w.kind,
-        "namespace": w.namespace,
-        "name": w.name,
-        "policy": w.policy.to_string(),
-        "allowed": w.allowed,
-        "violations": violations(&w.violations),
-        "lints": lints,
-    });
-    if let Some(obj) = v.as_object_mut() {
-        if let Some(m) = &w.warn {
-            obj.insert("warn".into(), mode(m));
-        }
-        if let Some(m) = &w.audit {
-            obj.insert("audit".into(), mode(m));
+impl<'a> From<&'a Finding> for ViolationRecord<'a> {
+    fn from(v: &'a Finding) -> Self {
+        ViolationRecord {
+            check: v.violation.check,
+            reason: &v.violation.reason,
+            detail: v.violation.detail.as_deref(),
+            path: v.path.as_deref(),
+            line: line(v.pos.map(|p| p.line)),
         }
     }
-    v
 }
 
-pub fn error(e: &ScanError) -> Value {
-    json!({"file": &*e.file, "line": line(e.line()), "message": e.message})
+#[derive(Serialize)]
+struct LintRecord<'a> {
+    id: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    path: &'a str,
+    line: Option<u32>,
+}
+
+impl<'a> From<&'a LintFinding> for LintRecord<'a> {
+    fn from(l: &'a LintFinding) -> Self {
+        LintRecord {
+            id: l.id,
+            severity: severity_name(l.severity),
+            message: &l.message,
+            path: &l.path,
+            line: line(Some(l.pos.line)),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ModeRecord<'a> {
+    policy: String,
+    violations: Vec<ViolationRecord<'a>>,
+}
+
+impl<'a> From<&'a ModeResult> for ModeRecord<'a> {
+    fn from(m: &'a ModeResult) -> Self {
+        ModeRecord {
+            policy: m.policy.to_string(),
+            violations: m.violations.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultRecord<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    policy: String,
+    allowed: bool,
+    violations: Vec<ViolationRecord<'a>>,
+    lints: Vec<LintRecord<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warn: Option<ModeRecord<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    audit: Option<ModeRecord<'a>>,
+}
+
+impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
+    fn from(w: &'a WorkloadReport) -> Self {
+        ResultRecord {
+            file: &w.file,
+            line: line(Some(w.pos.line)),
+            api_version: &w.api_version,
+            kind: &w.kind,
+            namespace: w.namespace.as_deref(),
+            name: w.name.as_deref(),
+            policy: w.policy.to_string(),
+            allowed: w.allowed,
+            violations: w.violations.iter().map(Into::into).collect(),
+            lints: w.lints.iter().map(Into::into).collect(),
+            warn: w.warn.as_ref().map(Into::into),
+            audit: w.audit.as_ref().map(Into::into),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ErrorRecord<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    message: &'a str,
+}
+
+impl<'a> From<&'a ScanError> for ErrorRecord<'a> {
+    fn from(e: &'a ScanError) -> Self {
+        ErrorRecord {
+            file: &e.file,
+            line: e.line(),
+            message: &e.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct SummaryRecord<'a> {
+    files: u64,
+    resources: u64,
+    workloads: u64,
+    allowed: u64,
+    denied: u64,
+    skipped: &'a BTreeMap<String, u64>,
+    lints: u64,
+    errors: u64,
 }
 
 impl<W: Write> Output for JsonOutput<W> {
@@ -98,10 +166,10 @@ impl<W: Write> Output for JsonOutput<W> {
                 self.out
                     .write_all(if self.first { b"\n" } else { b",\n" })?;
                 self.first = false;
-                serde_json::to_writer(&mut self.out, &workload(w))?;
+                serde_json::to_writer(&mut self.out, &ResultRecord::from(&**w))?;
             }
             Event::Error(e) if self.errors.len() < MAX_LISTED_ERRORS => {
-                self.errors.push(error(e));
+                self.errors.push(e.clone());
             }
             Event::Error(_) => {}
         }
@@ -109,17 +177,17 @@ impl<W: Write> Output for JsonOutput<W> {
     }
 
     fn finish(&mut self, s: &Summary) -> io::Result<()> {
-        let summary = json!({
-            "files": s.files,
-            "resources": s.resources,
-            "workloads": s.workloads,
-            "allowed": s.allowed,
-            "denied": s.denied,
-            "skipped": s.skipped,
-            "lints": s.lints,
-            "errors": s.errors,
-        });
-        let errors = std::mem::take(&mut self.errors);
+        let summary = SummaryRecord {
+            files: s.files,
+            resources: s.resources,
+            workloads: s.workloads,
+            allowed: s.allowed,
+            denied: s.denied,
+            skipped: &s.skipped,
+            lints: s.lints,
+            errors: s.errors,
+        };
+        let errors: Vec<ErrorRecord> = self.errors.iter().map(Into::into).collect();
         write!(self.out, "\n],\"errors\":")?;
         serde_json::to_writer(&mut self.out, &errors)?;
         write!(self.out, ",\"summary\":")?;
@@ -130,5 +198,48 @@ impl<W: Write> Output for JsonOutput<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kubeward_manifest::Pos;
+    use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation};
+
+    #[test]
+    fn result_keys_follow_the_contract_order() {
+        let report = WorkloadReport {
+            file: "a.yaml".into(),
+            pos: Pos { line: 3, col: 1 },
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: None,
+            name: Some("p".into()),
+            policy: crate::scan::model::Policy {
+                level: Level::Baseline,
+                version: PolicyVersion::Latest,
+            },
+            allowed: false,
+            violations: vec![Finding {
+                violation: Violation {
+                    check: "privileged",
+                    reason: "privileged".into(),
+                    detail: None,
+                    paths: vec![],
+                },
+                path: None,
+                pos: None,
+            }],
+            lints: vec![],
+            message: None,
+            warn: None,
+            audit: None,
+        };
+        let text = serde_json::to_string(&ResultRecord::from(&report)).unwrap();
+        assert_eq!(
+            text,
+            r#"{"file":"a.yaml","line":3,"apiVersion":"v1","kind":"Pod","namespace":null,"name":"p","policy":"baseline:latest","allowed":false,"violations":[{"check":"privileged","reason":"privileged","detail":null,"path":null,"line":null}],"lints":[]}"#
+        );
     }
 }
