@@ -30,3 +30,7 @@ pub mod priority;
 pub mod source;
 
 pub use priority::Priority;
+pub mod ast;
+pub(crate) mod lists;
+pub mod parser;
+pub(crate) mod yaml;
