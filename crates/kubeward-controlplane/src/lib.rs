@@ -6,4 +6,5 @@
 pub mod audit_policy;
 pub mod cis;
 pub mod etcdctl;
+pub mod flags;
 pub mod seccomp;

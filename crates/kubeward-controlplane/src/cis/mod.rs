@@ -1,0 +1,219 @@
+//! The CIS Kubernetes Benchmark checks that can be judged from a node's files: the static
+//! pod manifests of the control plane (sections 1.2 to 1.4 and 2), the kubelet's
+//! configuration file (4.2), and the ownership and permissions of the manifests, the
+//! kubeconfigs and the PKI (1.1 and 4.1).
+//!
+//! Every check is one block in a table ([`apiserver`], [`control`], [`etcd`],
+//! [`kubelet`], [`files`]) with its benchmark id (as numbered in CIS 1.12, for Kubernetes
+//! 1.32 to 1.34), its own title and remediation, a severity, and how it is judged. A
+//! check whose input is absent (no etcd manifest on a node with external etcd, no kubelet
+//! configuration) is reported as skipped, with the reason, never as failed.
+
+mod apiserver;
+mod control;
+mod etcd;
+mod files;
+mod judge;
+pub mod kubelet;
+mod owners;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::flags::{Component, Manifests};
+pub use kubelet::{KubeletConfig, load_kubelet_config};
+
+/// How much a failed check matters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "info" => Ok(Severity::Info),
+            "low" => Ok(Severity::Low),
+            "medium" => Ok(Severity::Medium),
+            "high" => Ok(Severity::High),
+            "critical" => Ok(Severity::Critical),
+            _ => Err(format!(
+                "unknown severity {s:?} (expected critical, high, medium, low or info)"
+            )),
+        }
+    }
+}
+
+/// The verdict of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Not decidable from the files alone; `found` says what to look at.
+    Warn,
+    /// The input the check needs is absent; `found` says which.
+    Skip,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Warn => "warn",
+            Status::Skip => "skip",
+        }
+    }
+}
+
+/// One check's result.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// The CIS Kubernetes Benchmark id (1.12 numbering).
+    pub id: &'static str,
+    pub title: &'static str,
+    /// `kube-apiserver`, `kube-controller-manager`, `kube-scheduler`, `etcd`, `kubelet`
+    /// or `files`.
+    pub component: &'static str,
+    pub severity: Severity,
+    /// Scored ("Automated") in the benchmark; manual checks are still judged when the
+    /// files allow it.
+    pub automated: bool,
+    pub status: Status,
+    /// What was found: the flag and its value, the field, the mode or the owner.
+    pub found: String,
+    pub remediation: &'static str,
+    /// The file the value was read from, with `:line` when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+}
+
+/// Where the node's files are. [`Paths::kubeadm`] gives kubeadm's layout below one
+/// directory (by default `/etc/kubernetes`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Paths {
+    /// Holds `admin.conf`, `super-admin.conf`, `scheduler.conf`,
+    /// `controller-manager.conf` and `kubelet.conf`.
+    pub kubernetes_dir: PathBuf,
+    pub pki: PathBuf,
+    pub kubelet_config: PathBuf,
+    pub kubelet_service: PathBuf,
+    pub proxy_kubeconfig: PathBuf,
+    pub cni_dirs: Vec<PathBuf>,
+    /// Read to turn file owners into names.
+    pub passwd: PathBuf,
+    pub group: PathBuf,
+}
+
+impl Paths {
+    /// kubeadm's layout with its configuration directory at `kubernetes_dir`, and the
+    /// kubelet, kube-proxy and CNI files at their usual absolute places.
+    pub fn kubeadm(kubernetes_dir: PathBuf) -> Paths {
+        Paths {
+            pki: kubernetes_dir.join("pki"),
+            kubernetes_dir,
+            kubelet_config: PathBuf::from("/var/lib/kubelet/config.yaml"),
+            kubelet_service: PathBuf::from("/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"),
+            proxy_kubeconfig: PathBuf::from("/var/lib/kube-proxy/kubeconfig.conf"),
+            cni_dirs: vec![
+                PathBuf::from("/etc/cni/net.d"),
+                PathBuf::from("/var/lib/cni/networks"),
+            ],
+            passwd: PathBuf::from("/etc/passwd"),
+            group: PathBuf::from("/etc/group"),
+        }
+    }
+}
+
+/// What the checks look at.
+#[derive(Clone, Copy, Debug)]
+pub struct Inputs<'a> {
+    pub manifests: &'a Manifests,
+    /// The kubelet configuration, or why there is none.
+    pub kubelet: Result<&'a KubeletConfig, &'a str>,
+    pub paths: &'a Paths,
+}
+
+/// Runs every check, in benchmark order.
+pub fn run(inputs: &Inputs<'_>) -> Vec<Finding> {
+    let mut out = files::run(inputs, files::CONTROL_PLANE);
+    for (component, table) in [
+        (Component::KubeApiserver, apiserver::CHECKS),
+        (
+            Component::KubeControllerManager,
+            control::CONTROLLER_MANAGER,
+        ),
+        (Component::KubeScheduler, control::SCHEDULER),
+        (Component::Etcd, etcd::CHECKS),
+    ] {
+        out.extend(judge::run_pod_checks(inputs, component, table));
+    }
+    out.extend(files::run(inputs, files::WORKER));
+    out.extend(kubelet::run(inputs));
+    out
+}
+
+/// Every check's id, title, component, severity and remediation, for documentation and
+/// for tests that keep the tables consistent.
+pub fn catalogue() -> Vec<(&'static str, &'static str, &'static str, Severity)> {
+    let mut out = Vec::new();
+    out.extend(
+        files::CONTROL_PLANE
+            .iter()
+            .map(|c| (c.id, c.title, "files", c.severity)),
+    );
+    for (component, table) in [
+        (Component::KubeApiserver, apiserver::CHECKS),
+        (
+            Component::KubeControllerManager,
+            control::CONTROLLER_MANAGER,
+        ),
+        (Component::KubeScheduler, control::SCHEDULER),
+        (Component::Etcd, etcd::CHECKS),
+    ] {
+        out.extend(
+            table
+                .iter()
+                .map(|c| (c.id, c.title, component.name(), c.severity)),
+        );
+    }
+    out.extend(
+        files::WORKER
+            .iter()
+            .map(|c| (c.id, c.title, "files", c.severity)),
+    );
+    out.extend(
+        kubelet::CHECKS
+            .iter()
+            .map(|c| (c.id, c.title, "kubelet", c.severity)),
+    );
+    out
+}

@@ -1,0 +1,290 @@
+//! Finding the static pod manifests of the control-plane components and reading their
+//! flags.
+//!
+//! kubeadm writes `/etc/kubernetes/manifests/<component>.yaml`; other installers use the
+//! same names or at least name the container after the component, so a Pod is matched by
+//! file name first, then by container name, then by the program its command runs.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use k8s_openapi::api::core::v1::Container;
+use kubeward_manifest::{Input, Limits, LoadError, Node, Resource, discover, pod_template};
+use serde::Serialize;
+
+use super::{Flags, Origin};
+
+/// A control-plane component run as a static pod.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Component {
+    KubeApiserver,
+    KubeControllerManager,
+    KubeScheduler,
+    Etcd,
+}
+
+impl Component {
+    pub const ALL: [Component; 4] = [
+        Component::KubeApiserver,
+        Component::KubeControllerManager,
+        Component::KubeScheduler,
+        Component::Etcd,
+    ];
+
+    /// The name kubeadm gives the manifest (without `.yaml`), the container and the
+    /// program.
+    pub fn name(self) -> &'static str {
+        match self {
+            Component::KubeApiserver => "kube-apiserver",
+            Component::KubeControllerManager => "kube-controller-manager",
+            Component::KubeScheduler => "kube-scheduler",
+            Component::Etcd => "etcd",
+        }
+    }
+}
+
+impl fmt::Display for Component {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Something in the manifests that cannot be used, with the file and field it concerns.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum FlagsError {
+    #[error("{dir}: {message}")]
+    Dir { dir: String, message: String },
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    #[error("{file}: {field}: {message}")]
+    Field {
+        file: String,
+        field: String,
+        message: String,
+        /// How to fix it.
+        hint: &'static str,
+    },
+}
+
+impl FlagsError {
+    /// How to fix it, for the command line to print under the message.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            FlagsError::Dir { .. } => {
+                "pass the static pod directory with --manifests (kubeadm: /etc/kubernetes/manifests)"
+            }
+            FlagsError::Load(_) => "the file must be a YAML or JSON Pod manifest",
+            FlagsError::Field { hint, .. } => hint,
+        }
+    }
+}
+
+/// One component's static pod and its flags.
+#[derive(Clone, Debug)]
+pub struct StaticPod {
+    pub component: Component,
+    pub file: Arc<str>,
+    pub path: PathBuf,
+    /// The container the flags were read from.
+    pub container: String,
+    pub flags: Flags,
+    /// `hostPath` volume paths: files named by flags are only visible inside the pod
+    /// below one of these.
+    pub host_paths: Vec<String>,
+}
+
+/// The static pods found in a directory, plus what could not be read there.
+#[derive(Clone, Debug, Default)]
+pub struct Manifests {
+    pub dir: PathBuf,
+    pub pods: Vec<StaticPod>,
+    pub errors: Vec<FlagsError>,
+}
+
+impl Manifests {
+    pub fn get(&self, c: Component) -> Option<&StaticPod> {
+        self.pods.iter().find(|p| p.component == c)
+    }
+}
+
+/// Reads every manifest under `dir` and picks out the four components. A missing or
+/// unreadable directory is an error; broken files are collected in
+/// [`Manifests::errors`] and the rest is still read.
+pub fn load_manifests(dir: &Path, limits: &Limits) -> Result<Manifests, FlagsError> {
+    let dir_error = |message: String| FlagsError::Dir {
+        dir: dir.display().to_string(),
+        message,
+    };
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(dir_error("not a directory".to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(dir_error("no such directory".to_owned()));
+        }
+        Err(e) => return Err(dir_error(e.to_string())),
+    }
+    let (inputs, load_errors) = discover(&[dir.to_path_buf()]);
+    let mut out = Manifests {
+        dir: dir.to_path_buf(),
+        errors: load_errors.into_iter().map(FlagsError::Load).collect(),
+        ..Manifests::default()
+    };
+    let mut pods: Vec<(PathBuf, Resource)> = Vec::new();
+    for input in inputs {
+        let Input::File(path) = &input else { continue };
+        let text = match kubeward_manifest::read_input(&input, limits) {
+            Ok(t) => t,
+            Err(e) => {
+                out.errors.push(e.into());
+                continue;
+            }
+        };
+        for res in kubeward_manifest::parse_documents(&input.name(), &text, limits) {
+            match res {
+                Ok(r) if r.kind == "Pod" => pods.push((path.clone(), r)),
+                Ok(_) => {}
+                Err(e) => out.errors.push(e.into()),
+            }
+        }
+    }
+    for component in Component::ALL {
+        let Some((path, res)) = pick(component, &pods) else {
+            continue;
+        };
+        match static_pod(component, path, res) {
+            Ok(p) => out.pods.push(p),
+            Err(e) => out.errors.push(e),
+        }
+    }
+    Ok(out)
+}
+
+/// The Pod for a component: by file name, else by container name, else by program.
+fn pick(component: Component, pods: &[(PathBuf, Resource)]) -> Option<&(PathBuf, Resource)> {
+    let name = component.name();
+    let stem_is = |p: &Path| p.file_stem().is_some_and(|s| s == name);
+    let has_container = |r: &Resource, by_program: bool| {
+        r.node
+            .at("spec.containers")
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| {
+                if by_program {
+                    let first = c.at("command[0]").and_then(Node::as_str).unwrap_or("");
+                    program_is(first, name)
+                } else {
+                    c.get("name").and_then(Node::as_str) == Some(name)
+                }
+            })
+    };
+    pods.iter()
+        .find(|(p, _)| stem_is(p))
+        .or_else(|| pods.iter().find(|(_, r)| has_container(r, false)))
+        .or_else(|| pods.iter().find(|(_, r)| has_container(r, true)))
+}
+
+fn program_is(word: &str, name: &str) -> bool {
+    word.rsplit('/').next() == Some(name)
+}
+
+fn static_pod(component: Component, path: &Path, res: &Resource) -> Result<StaticPod, FlagsError> {
+    let template = match pod_template(res) {
+        Some(t) => t?,
+        None => {
+            return Err(field_error(res, "kind", "not a Pod".to_owned()));
+        }
+    };
+    let containers = &template.spec.containers;
+    let name = component.name();
+    let chosen = containers
+        .iter()
+        .position(|c| c.name == name)
+        .or_else(|| (containers.len() == 1).then_some(0))
+        .or_else(|| {
+            containers.iter().position(|c| {
+                let first = c.command.as_ref().and_then(|v| v.first());
+                first.is_some_and(|w| program_is(w, name))
+            })
+        });
+    let Some(index) = chosen else {
+        let message = format!(
+            "no container named {name} among {} containers",
+            containers.len()
+        );
+        return Err(field_error(res, "spec.containers", message));
+    };
+    let Some(container) = containers.get(index) else {
+        return Err(field_error(res, "spec.containers", "empty".to_owned()));
+    };
+    let flags = container_flags(component, res, index, container)?;
+    let host_paths = template
+        .spec
+        .volumes
+        .iter()
+        .flatten()
+        .filter_map(|v| v.host_path.as_ref().map(|h| h.path.clone()))
+        .collect();
+    Ok(StaticPod {
+        component,
+        file: res.file.clone(),
+        path: path.to_path_buf(),
+        container: container.name.clone(),
+        flags,
+        host_paths,
+    })
+}
+
+fn container_flags(
+    component: Component,
+    res: &Resource,
+    index: usize,
+    container: &Container,
+) -> Result<Flags, FlagsError> {
+    let base = format!("spec.containers[{index}]");
+    let command = container.command.as_deref().unwrap_or_default();
+    let args = container.args.as_deref().unwrap_or_default();
+    if command.is_empty() && args.is_empty() {
+        let message = format!(
+            "the {} container has no command or args, so its flags are unknown",
+            container.name
+        );
+        return Err(field_error(res, &format!("{base}.command"), message));
+    }
+    let pos_of =
+        |field: &str, i: usize| res.node.at(&format!("{base}.{field}[{i}]")).map(|n| n.pos);
+    let words = command
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.as_str(), pos_of("command", i)))
+        .chain(
+            args.iter()
+                .enumerate()
+                .map(|(i, w)| (w.as_str(), pos_of("args", i))),
+        );
+    let mut flags = Flags::parse(words);
+    if component == Component::Etcd {
+        for (i, var) in container.env.iter().flatten().enumerate() {
+            let (Some(flag), Some(value)) = (var.name.strip_prefix("ETCD_"), &var.value) else {
+                continue;
+            };
+            let flag = flag.to_ascii_lowercase().replace('_', "-");
+            let pos = res.node.at(&format!("{base}.env[{i}]")).map(|n| n.pos);
+            flags.add_fallback(&flag, value, pos, Origin::Env);
+        }
+    }
+    Ok(flags)
+}
+
+fn field_error(res: &Resource, field: &str, message: String) -> FlagsError {
+    let pos = res.node.locate(field).pos;
+    FlagsError::Field {
+        file: format!("{}:{}", res.file, pos.line),
+        field: field.to_owned(),
+        message,
+        hint: "the component's container needs its flags in `command` and/or `args`",
+    }
+}
