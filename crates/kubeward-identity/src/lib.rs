@@ -4,4 +4,5 @@
 //! shared by every part of kubeward that reasons about identities: PodSecurityPolicy
 //! authorization, audit policies, detection rules and kubeconfig inspection.
 
+pub mod kubeconfig;
 pub mod names;

@@ -1,0 +1,64 @@
+//! What can make a kubeconfig, or one of its fields, unusable.
+
+use std::path::PathBuf;
+
+/// An error that names the file and, where there is one, the field at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{}: cannot read: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not YAML, not a `Config`, or a field of the wrong type.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Parse {
+        path: PathBuf,
+        line: Option<u32>,
+        message: String,
+    },
+    /// None of the files of a `KUBECONFIG` chain exists.
+    #[error("no kubeconfig file found (looked for {})", display_paths(.0))]
+    NotFound(Vec<PathBuf>),
+    /// A certificate, key or CA field that is present but cannot be used.
+    #[error("{}: {field}: {message}", path.display())]
+    Field {
+        path: PathBuf,
+        field: String,
+        message: String,
+    },
+    /// `extract` asked for something that is not there.
+    #[error("{0}")]
+    Missing(String),
+}
+
+impl Error {
+    /// How to fix it, in one sentence.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Error::Read { .. } => "check the path and its permissions, or pass another file",
+            Error::Parse { .. } => {
+                "a kubeconfig is one YAML document with `apiVersion: v1` and `kind: Config`; compare it with `kubectl config view --raw`"
+            }
+            Error::NotFound(_) => {
+                "pass the file as an argument, or set KUBECONFIG to an existing file"
+            }
+            Error::Field { field, .. } if field.ends_with("-data") => {
+                "a `*-data` field holds base64 of the PEM text: regenerate it with `base64 -w0 < file.pem`"
+            }
+            Error::Field { .. } => {
+                "the file must hold PEM text (`-----BEGIN CERTIFICATE-----` or a private key); check the path"
+            }
+            Error::Missing(_) => "list what the file holds with `kubeward kubeconfig inspect`",
+        }
+    }
+}
+
+fn display_paths(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
