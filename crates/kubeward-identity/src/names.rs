@@ -21,6 +21,10 @@ pub const BOOTSTRAP_USER_PREFIX: &str = "system:bootstrap:";
 pub const BOOTSTRAPPERS: &str = "system:bootstrappers";
 /// kubeadm's admin group from 1.29 (bound to cluster-admin, so revocable).
 pub const KUBEADM_CLUSTER_ADMINS: &str = "kubeadm:cluster-admins";
+/// kubeadm's `admin.conf` user: in `kubeadm:cluster-admins` from 1.29, `system:masters` before.
+pub const KUBEADM_ADMIN_USER: &str = "kubernetes-admin";
+/// kubeadm's `super-admin.conf` user (1.29+), in `system:masters`.
+pub const KUBEADM_SUPER_ADMIN_USER: &str = "kubernetes-super-admin";
 
 /// The user name of service account `name` in namespace `ns`.
 pub fn service_account_user(ns: &str, name: &str) -> String {
