@@ -315,14 +315,19 @@ pub fn parse_record(
     let outcome = de.deserialize_any(seed)?;
     de.end()?;
     if let Some(payload) = outcome {
-        // An array payload: every element must be recognised, else all is dropped.
+        let single = matches!(payload, Json::Obj(_))
+            && payload.get("kind").and_then(Json::as_str) == Some("Event");
+        // Arrays are all or nothing: one unrecognised element drops the payload.
         let mut events = Vec::new();
         if !collect_payload(payload, &mut events) {
             emit(None, Err(EventError::NotAuditEvent));
             return Ok(());
         }
         for (i, item) in events.into_iter().enumerate() {
-            emit(Some(i), AuditEvent::from_json(item, check_size));
+            emit(
+                (!single).then_some(i),
+                AuditEvent::from_json(item, check_size),
+            );
         }
     }
     Ok(())
@@ -362,9 +367,9 @@ fn collect_payload<'a>(value: Json<'a>, out: &mut Vec<Json<'a>>) -> bool {
 
 type Emit<'f, 'de> = dyn FnMut(Option<usize>, Result<AuditEvent<'de>, EventError>) + 'f;
 
-/// Deserializes a payload, emitting events as soon as they are known: `EventList` items
-/// whose `kind` came first are emitted one by one. Returns a buffered array to classify
-/// as a whole, `None` when everything was emitted.
+/// Deserializes a payload. `EventList` items whose `kind` came first are emitted one by
+/// one while parsing (so a huge list is never held); anything else is returned whole,
+/// to be classified once the record is known to be valid (`None`: all emitted).
 struct PayloadSeed<'s, 'f, 'de> {
     emit: &'s mut Emit<'f, 'de>,
     check_size: bool,
@@ -413,32 +418,12 @@ impl<'s, 'f, 'de> Visitor<'de> for PayloadSeed<'s, 'f, 'de> {
         if streamed {
             return Ok(None);
         }
-        let value = Json::Obj(members);
-        match value.get("kind").and_then(Json::as_str) {
-            Some("Event") => (self.emit)(None, AuditEvent::from_json(value, self.check_size)),
-            Some("EventList") => match value {
-                Json::Obj(members) => match members
-                    .into_iter()
-                    .find(|(k, _)| k == "items")
-                    .map(|(_, v)| v)
-                {
-                    Some(Json::Arr(items)) => {
-                        for (i, item) in items.into_iter().enumerate() {
-                            (self.emit)(Some(i), AuditEvent::from_json(item, self.check_size));
-                        }
-                    }
-                    _ => (self.emit)(None, Err(EventError::NotAuditEvent)),
-                },
-                _ => (self.emit)(None, Err(EventError::NotAuditEvent)),
-            },
-            _ => (self.emit)(None, Err(EventError::NotAuditEvent)),
-        }
-        Ok(None)
+        // Classified by the caller once the whole record is known to be valid JSON.
+        Ok(Some(Json::Obj(members)))
     }
 
     fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<Self::Value, E> {
-        (self.emit)(None, Err(EventError::NotAuditEvent));
-        Ok(None)
+        Ok(Some(Json::Null))
     }
     fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<Self::Value, E> {
         self.visit_bool(false)

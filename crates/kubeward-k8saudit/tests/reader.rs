@@ -1,0 +1,327 @@
+//! Reading audit events: formats, acceptance rules, bad input and limits.
+
+use std::io::Write;
+
+use kubeward_k8saudit::input::{self, FollowOptions, Input};
+use kubeward_k8saudit::reader::{Framer, MAX_RECORD_BYTES, Record};
+
+#[derive(Debug, Default)]
+struct Seen {
+    ids: Vec<String>,
+    skips: Vec<String>,
+}
+
+fn sink(seen: &mut Seen) -> impl FnMut(Record<'_, '_>) + '_ {
+    move |r| match r {
+        Record::Event(ev) => seen.ids.push(
+            ev.json()
+                .get("auditID")
+                .map(|v| v.to_text().into_owned())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Record::Skip(s) => seen.skips.push(s.to_string()),
+    }
+}
+
+fn read(text: &str) -> Seen {
+    let mut seen = Seen::default();
+    let mut f = Framer::new();
+    f.push(text.as_bytes(), &mut sink(&mut seen));
+    f.finish(&mut sink(&mut seen));
+    seen
+}
+
+fn ev(id: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","stage":"ResponseComplete","stageTimestamp":"2024-01-01T00:00:00.000001Z"}}"#
+    )
+}
+
+#[test]
+fn json_lines_with_blank_and_crlf_lines() {
+    let text = format!("{}\r\n\n  \n{}\n{}", ev("a"), ev("b"), ev("c"));
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a", "b", "c"]);
+    assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+}
+
+#[test]
+fn chunking_does_not_matter() {
+    let text = format!("{}\n{}\n", ev("a"), ev("b"));
+    let mut seen = Seen::default();
+    let mut f = Framer::new();
+    for b in text.as_bytes() {
+        f.push(std::slice::from_ref(b), &mut sink(&mut seen));
+    }
+    f.finish(&mut sink(&mut seen));
+    assert_eq!(seen.ids, ["a", "b"]);
+}
+
+#[test]
+fn v1beta1_events_are_read_with_the_same_paths() {
+    let line = ev("old").replace("audit.k8s.io/v1", "audit.k8s.io/v1beta1");
+    assert_eq!(read(&line).ids, ["old"]);
+}
+
+#[test]
+fn event_list_one_line_and_pretty() {
+    let list = format!(
+        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{},{}]}}"#,
+        ev("a"),
+        ev("b")
+    );
+    assert_eq!(read(&list).ids, ["a", "b"]);
+    // items before kind: buffered, same result
+    let list = format!(
+        r#"{{"items":[{},{}],"kind":"EventList"}}"#,
+        ev("a"),
+        ev("b")
+    );
+    assert_eq!(read(&list).ids, ["a", "b"]);
+    let pretty = format!(
+        "{{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {},\n    {}\n  ]\n}}\n{}\n",
+        ev("p1"),
+        ev("p2"),
+        ev("after")
+    );
+    let seen = read(&pretty);
+    assert_eq!(seen.ids, ["p1", "p2", "after"]);
+    assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+}
+
+#[test]
+fn event_list_items_are_checked_one_by_one() {
+    let list = format!(
+        r#"{{"kind":"EventList","items":[{},{{"kind":"Event","auditID":"nots"}},{}]}}"#,
+        ev("a"),
+        ev("c")
+    );
+    let seen = read(&list);
+    assert_eq!(seen.ids, ["a", "c"]);
+    assert_eq!(seen.skips, ["line 1, item 1: can't read stageTimestamp"]);
+    let seen = read(r#"{"kind":"EventList","items":{"a":1}}"#);
+    assert_eq!(seen.skips.len(), 1);
+    assert!(seen.skips[0].contains("not recognized"), "{:?}", seen.skips);
+}
+
+#[test]
+fn arrays_are_all_or_nothing() {
+    let ok = format!("[{},[{}]]", ev("a"), ev("b"));
+    assert_eq!(read(&ok).ids, ["a", "b"]);
+    let bad = format!(r#"[{},{{"kind":"Pod"}}]"#, ev("a"));
+    let seen = read(&bad);
+    assert!(seen.ids.is_empty());
+    assert_eq!(seen.skips.len(), 1);
+}
+
+#[test]
+fn bad_records_warn_once_each_and_reading_goes_on() {
+    let text = format!(
+        "not json\n{}\n{{\"kind\":\"Pod\"}}\n[1]\n42\n{{\"kind\":\"Event\",\"stageTimestamp\":\"yesterday\"}}\n{{\"kind\":\"Event\",\"stageTimestamp\":7}}\n{{\"a\":1}} x\n{}\n",
+        ev("a"),
+        ev("b")
+    );
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a", "b"]);
+    assert_eq!(seen.skips.len(), 7, "{:#?}", seen.skips);
+    assert!(
+        seen.skips[0].starts_with("line 1: malformed JSON"),
+        "{}",
+        seen.skips[0]
+    );
+    assert!(seen.skips[1].contains("line 3") && seen.skips[1].contains("not recognized"));
+    assert!(
+        seen.skips[4].contains("\"yesterday\" is not an RFC 3339 time"),
+        "{}",
+        seen.skips[4]
+    );
+    assert!(
+        seen.skips[6].contains("line 8") && seen.skips[6].contains("trailing"),
+        "{}",
+        seen.skips[6]
+    );
+}
+
+#[test]
+fn truncated_lines_do_not_swallow_the_next_events() {
+    // Cut inside a string, and cut between members.
+    let text = format!(
+        "{{\"kind\":\"Event\",\"auditID\":\"x\n{}\n{{\"kind\":\"Event\",\n{}\n",
+        ev("a"),
+        ev("b")
+    );
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a", "b"]);
+    assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
+    let seen = read("{\n  \"kind\": \"Event\",\n");
+    assert_eq!(
+        seen.skips,
+        ["line 1: the input ends inside a JSON document"]
+    );
+}
+
+#[test]
+fn overlong_line_is_rejected_without_being_held() {
+    let big = format!(
+        "{{\"kind\":\"Event\",\"pad\":\"{}\"}}\n{}\n",
+        "x".repeat(50 << 20),
+        ev("after")
+    );
+    let seen = read(&big);
+    assert_eq!(seen.ids, ["after"]);
+    assert_eq!(seen.skips.len(), 1);
+    assert!(
+        seen.skips[0].contains("longer than the 16 MiB limit"),
+        "{}",
+        seen.skips[0]
+    );
+    assert!(MAX_RECORD_BYTES < 50 << 20);
+}
+
+#[test]
+fn oversized_events_are_dropped_like_max_event_size() {
+    let line = format!(
+        r#"{{"kind":"Event","auditID":"big","stageTimestamp":"2024-01-01T00:00:00Z","pad":"{}"}}"#,
+        "y".repeat(300 << 10)
+    );
+    let seen = read(&line);
+    assert!(seen.ids.is_empty());
+    assert!(
+        seen.skips[0].contains("event larger than maxEventSize"),
+        "{:?}",
+        seen.skips
+    );
+}
+
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let deep = format!(
+        "{}{}\n{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000),
+        ev("a")
+    );
+    let seen = read(&deep);
+    assert_eq!(seen.ids, ["a"]);
+    assert!(
+        seen.skips[0].contains("recursion limit"),
+        "{:?}",
+        seen.skips
+    );
+}
+
+#[test]
+fn million_item_event_list_streams() {
+    let item = r#"{"kind":"Event","auditID":"i","stageTimestamp":"2024-01-01T00:00:00Z"},"#;
+    let mut doc = String::with_capacity(item.len() * 1_000_000 + 64);
+    doc.push_str(r#"{"kind":"EventList","items":["#);
+    for _ in 0..1_000_000 {
+        doc.push_str(item);
+    }
+    doc.pop();
+    doc.push_str("]}");
+    // 70 MB on one line: over the record limit, so it is refused with a message.
+    let seen = read(&doc);
+    assert!(seen.ids.is_empty());
+    assert!(seen.skips[0].contains("limit"));
+    // The same count of minimal items fits, and streams item by item.
+    let mut small = String::from(r#"{"kind":"EventList","items":["#);
+    for _ in 0..1_000_000 {
+        small.push_str("{},");
+    }
+    small.pop();
+    small.push_str("]}");
+    let mut events = 0u32;
+    let mut skips = 0u32;
+    small.push('\n');
+    let mut f = Framer::new();
+    f.push(small.as_bytes(), &mut |r| match r {
+        Record::Event(_) => events += 1,
+        Record::Skip(_) => skips += 1,
+    });
+    f.finish(&mut |_| panic!("nothing left at the end"));
+    assert_eq!((events, skips), (0, 1_000_000));
+}
+
+#[test]
+fn directories_expand_oldest_first_and_skip_hidden() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("z-old.log");
+    let new = dir.path().join("a-new.log");
+    std::fs::write(&old, ev("old")).unwrap();
+    std::fs::write(dir.path().join(".hidden"), "x").unwrap();
+    std::fs::write(&new, ev("new")).unwrap();
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(past)
+        .unwrap();
+    let inputs = input::expand(&[dir.path().to_path_buf(), "-".into()]).unwrap();
+    assert_eq!(inputs, [Input::File(old), Input::File(new), Input::Stdin]);
+    let err = input::expand(&[dir.path().join("absent")]).unwrap_err();
+    assert!(err.to_string().contains("absent"), "{err}");
+}
+
+#[test]
+fn files_are_read_and_binary_files_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("audit.log");
+    std::fs::write(&p, format!("{}\n{}", ev("a"), ev("b"))).unwrap();
+    let mut seen = Seen::default();
+    input::read_to_end(&Input::File(p), &mut sink(&mut seen)).unwrap();
+    assert_eq!(seen.ids, ["a", "b"]);
+    let gz = dir.path().join("audit.log.gz");
+    std::fs::write(&gz, b"\x1f\x8b\x08\x00\x00\x00").unwrap();
+    let err = input::read_to_end(&Input::File(gz), &mut sink(&mut seen)).unwrap_err();
+    assert!(err.to_string().contains("binary"), "{err}");
+    let err = input::read_to_end(&Input::File(dir.path().join("none")), &mut sink(&mut seen))
+        .unwrap_err();
+    assert!(err.to_string().contains("none"), "{err}");
+}
+
+#[test]
+fn follow_survives_rotation_and_truncation() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("audit.log");
+    std::fs::write(&path, format!("{}\n", ev("first"))).unwrap();
+    let writer_path = path.clone();
+    let rotated = dir.path().join("audit.log.1");
+    let writer = std::thread::spawn(move || {
+        let pause = || std::thread::sleep(std::time::Duration::from_millis(120));
+        pause();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&writer_path)
+            .unwrap();
+        // A line written in two parts is read once complete.
+        write!(f, "{}", &ev("second")[..20]).unwrap();
+        f.flush().unwrap();
+        pause();
+        writeln!(f, "{}", &ev("second")[20..]).unwrap();
+        pause();
+        std::fs::rename(&writer_path, &rotated).unwrap();
+        writeln!(f, "{}", ev("late-in-old")).unwrap();
+        pause();
+        std::fs::write(&writer_path, format!("{}\n{}\n", ev("new-1"), ev("new-2"))).unwrap();
+        pause();
+        pause();
+        // Truncated in place, then rewritten shorter.
+        std::fs::write(&writer_path, format!("{}\n", ev("t"))).unwrap();
+    });
+    let mut seen = Seen::default();
+    let opts = FollowOptions {
+        poll: std::time::Duration::from_millis(20),
+        idle_timeout: Some(std::time::Duration::from_millis(900)),
+    };
+    input::follow(&path, opts, &|| false, &mut sink(&mut seen)).unwrap();
+    writer.join().unwrap();
+    assert_eq!(
+        seen.ids,
+        ["first", "second", "late-in-old", "new-1", "new-2", "t"],
+        "{:?}",
+        seen.skips
+    );
+    assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+}
