@@ -1,0 +1,139 @@
+//! A throwaway PKI built at test time: a minikube-like CA, client certificates, and a
+//! kubeconfig writer. Nothing here is a real secret.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose, SanType, SignatureAlgorithm,
+};
+use time::{Duration, OffsetDateTime};
+
+pub struct Ca {
+    pub pem: String,
+    issuer: Issuer<'static, KeyPair>,
+}
+
+pub struct Leaf {
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+pub fn now() -> i64 {
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub fn ca(cn: &str) -> Ca {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    p.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
+    p.not_before = OffsetDateTime::now_utc() - Duration::days(1);
+    p.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
+    let pem = p.self_signed(&key).unwrap().pem();
+    Ca {
+        pem,
+        issuer: Issuer::new(p, key),
+    }
+}
+
+/// Options for a client certificate; the defaults make a healthy one.
+pub struct ClientSpec<'a> {
+    pub cn: &'a str,
+    pub org: Option<&'a str>,
+    pub valid_from_days: i64,
+    pub valid_to_days: i64,
+    pub alg: &'static SignatureAlgorithm,
+    pub eku: Vec<ExtendedKeyUsagePurpose>,
+}
+
+impl<'a> ClientSpec<'a> {
+    pub fn new(cn: &'a str, org: Option<&'a str>) -> Self {
+        ClientSpec {
+            cn,
+            org,
+            valid_from_days: -1,
+            valid_to_days: 365,
+            alg: &rcgen::PKCS_ECDSA_P256_SHA256,
+            eku: vec![ExtendedKeyUsagePurpose::ClientAuth],
+        }
+    }
+}
+
+pub fn client(ca: &Ca, spec: ClientSpec) -> Leaf {
+    let key = KeyPair::generate_for(spec.alg).unwrap();
+    let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+    p.distinguished_name.push(DnType::CommonName, spec.cn);
+    if let Some(o) = spec.org {
+        p.distinguished_name.push(DnType::OrganizationName, o);
+    }
+    p.subject_alt_names = vec![SanType::DnsName("admin.example".try_into().unwrap())];
+    p.key_usages = vec![
+        KeyUsagePurpose::DigitalSignature,
+        KeyUsagePurpose::KeyEncipherment,
+    ];
+    p.extended_key_usages = spec.eku;
+    let today = OffsetDateTime::now_utc();
+    p.not_before = today + Duration::days(spec.valid_from_days);
+    p.not_after = today + Duration::days(spec.valid_to_days);
+    let cert = p.signed_by(&key, &ca.issuer).unwrap();
+    Leaf {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
+pub fn admin(ca: &Ca) -> Leaf {
+    client(
+        ca,
+        ClientSpec::new("kubernetes-admin", Some("kubeadm:cluster-admins")),
+    )
+}
+
+pub fn b64(s: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// A one-context kubeconfig with embedded CA, certificate and key.
+pub fn embedded(ca_pem: &str, leaf: &Leaf) -> String {
+    format!(
+        "apiVersion: v1
+kind: Config
+current-context: admin@minikube
+clusters:
+- name: minikube
+  cluster:
+    server: https://192.0.2.10:8443
+    certificate-authority-data: {}
+contexts:
+- name: admin@minikube
+  context:
+    cluster: minikube
+    user: admin
+    namespace: default
+users:
+- name: admin
+  user:
+    client-certificate-data: {}
+    client-key-data: {}
+",
+        b64(ca_pem),
+        b64(&leaf.cert_pem),
+        b64(&leaf.key_pem)
+    )
+}
+
+/// Writes `text` to `dir/name` with `mode` and returns the path.
+pub fn write(dir: &Path, name: &str, text: &str, mode: u32) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).unwrap();
+    p
+}
