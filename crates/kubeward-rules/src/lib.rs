@@ -4,33 +4,33 @@
 //! Sources plug in through [`source`]: a [`source::SourceSpec`] (name + field table)
 //! at load time and an [`source::Event`] implementation per event. The built-in
 //! syscall field table lets Falco's syscall rulesets load and validate; their rules are
-//! inactive because no syscall source runs.
-//!
-//! Planned API (being implemented in `engine`):
-//!
-//! ```text
-//! let mut engine = Engine::new();                  // knows the syscall table
-//! engine.add_source(k8saudit::source_spec());      // SourceSpec for "k8s_audit"
-//! let loaded = engine.load(&[RulesFile::new("rules.yaml", text)]);
-//! // loaded.reports: per-file errors/warnings (file:line:col, snippet, Falco text/JSON)
-//! let ruleset: Ruleset = loaded.ruleset?;          // None when any file failed
-//! let src = ruleset.source_id("k8s_audit").unwrap();
-//! let mut hits = Vec::new();
-//! ruleset.evaluate(src, &event, MatchMode::All, &mut hits);  // hits: Vec<RuleId>
-//! for id in &hits {
-//!     let alert = ruleset.alert(*id, &event, &AlertOptions::default());
-//!     println!("{}", alert.text_line());   // "<time>: <Priority> <output>"
-//!     println!("{}", alert.to_json());     // Falco's JSON alert object
-//! }
-//! ruleset.rules()   // name, source, priority, tags, enabled, desc (for `rules list`)
-//! ruleset.set_enabled(id, bool)  // -t / -T / -D selection
-//! ```
+//! inactive because no syscall source runs. [`engine`] has the entry points and an
+//! example.
 
+pub mod ast;
+pub mod diag;
+pub mod engine;
+pub mod parser;
 pub mod priority;
 pub mod source;
+pub mod syscall;
 
-pub use priority::Priority;
-pub mod ast;
+pub(crate) mod collector;
+pub(crate) mod compile;
+pub(crate) mod fields;
+pub(crate) mod filter;
+pub(crate) mod glob;
 pub(crate) mod lists;
-pub mod parser;
+pub(crate) mod output;
+pub(crate) mod reader;
+pub(crate) mod time;
+pub(crate) mod value;
 pub(crate) mod yaml;
+
+pub use diag::{Diagnostic, FileReport, Severity};
+pub use engine::{
+    Alert, AlertOptions, Engine, LoadResult, MatchMode, RuleId, RuleInfo, RulesFile, Ruleset,
+    SourceId,
+};
+pub use priority::Priority;
+pub use yaml::Pos;

@@ -323,10 +323,9 @@ pub trait Event {
     /// The event time, ns since the Unix epoch (`evt.time`, the alert's `time`).
     fn time_ns(&self) -> i64;
 
-    /// The event type, for sources whose rules are indexed by `evt.type` (syscall);
-    /// `None` (the default) puts the event through every rule of its source.
-    fn event_type(&self) -> Option<&str> {
-        None
+    /// The event's sequence number (`evt.num`); 0 unless the source counts events.
+    fn num(&self) -> u64 {
+        0
     }
 
     /// Appends the values of `field` to `out`; appends nothing when it is missing.

@@ -68,7 +68,34 @@ enum Frame {
 }
 
 /// The documents of `text`; `None` for a document without content.
+///
+/// yaml-cpp (Falco's parser) accepts a flow sequence's closing `]` at the indentation
+/// of its key, as upstream rules files write it; saphyr-parser does not. When strict
+/// parsing fails, lines holding only a closing bracket are indented two more columns
+/// and parsing is retried (columns on those lines are then off by two).
 pub(crate) fn parse(text: &str) -> Result<Vec<Option<Node>>, YamlError> {
+    let first = parse_strict(text);
+    if first.is_ok() {
+        return first;
+    }
+    let closers = |l: &str| matches!(l.trim(), "]" | "}" | "]," | "},");
+    if !text.lines().any(closers) {
+        return first;
+    }
+    let mut fixed = String::with_capacity(text.len() + 64);
+    for line in text.split_inclusive('\n') {
+        if closers(line) {
+            fixed.push_str("  ");
+        }
+        fixed.push_str(line);
+    }
+    match parse_strict(&fixed) {
+        Ok(docs) => Ok(docs),
+        Err(_) => first,
+    }
+}
+
+fn parse_strict(text: &str) -> Result<Vec<Option<Node>>, YamlError> {
     let mut docs = Vec::new();
     let mut parser = Parser::new_from_str(text);
     let mut stack: Vec<Frame> = Vec::new();

@@ -1,0 +1,322 @@
+//! AST → compiled filter for one source: fields resolved to handles, constants
+//! converted to the field's type, sets hashed, regexes and globs compiled, macros
+//! spliced (with cycle detection).
+
+use std::collections::HashMap;
+
+use crate::ast::{Expr, Modifier, Op, Operand, Rhs, Transformer};
+use crate::fields::{Resolved, Table};
+use crate::filter::{CField, CRhs, Check, Filter};
+use crate::glob::Glob;
+use crate::source::FieldType;
+use crate::value::{ConstSet, convert, pmatch_prefix};
+
+/// Compiled depth cap (macros spliced), so evaluation recursion stays shallow.
+const MAX_DEPTH: usize = 1000;
+
+/// A compile error and the condition offset it points at (when known).
+#[derive(Debug, Clone)]
+pub(crate) struct CompileError {
+    pub message: String,
+    pub offset: Option<usize>,
+    /// The macro whose condition holds the error, if any.
+    pub in_macro: Option<String>,
+}
+
+/// Macros available to a condition: parsed ASTs by name.
+pub(crate) struct Macros<'a> {
+    pub asts: &'a HashMap<String, Expr>,
+}
+
+pub(crate) struct Compiler<'a> {
+    pub table: &'a Table,
+    pub macros: Macros<'a>,
+    pub warnings: Vec<String>,
+    stack: Vec<String>,
+    depth: usize,
+}
+
+impl<'a> Compiler<'a> {
+    pub fn new(table: &'a Table, macros: Macros<'a>) -> Self {
+        Compiler {
+            table,
+            macros,
+            warnings: Vec::new(),
+            stack: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    pub fn compile(&mut self, e: &Expr) -> Result<Filter, CompileError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err(format!("exceeded max depth limit of {MAX_DEPTH}"), None));
+        }
+        let r = match e {
+            Expr::And(items) => items
+                .iter()
+                .map(|i| self.compile(i))
+                .collect::<Result<_, _>>()
+                .map(Filter::And),
+            Expr::Or(items) => items
+                .iter()
+                .map(|i| self.compile(i))
+                .collect::<Result<_, _>>()
+                .map(Filter::Or),
+            Expr::Not(inner) => self.compile(inner).map(|f| Filter::Not(Box::new(f))),
+            Expr::Macro(name, offset) => self.expand(name, *offset),
+            Expr::Check {
+                lhs,
+                op,
+                modifier,
+                rhs,
+            } => self
+                .check(lhs, *op, *modifier, rhs)
+                .map(|c| Filter::Check(Box::new(c))),
+        };
+        self.depth -= 1;
+        r
+    }
+
+    fn err(&self, message: String, offset: Option<usize>) -> CompileError {
+        CompileError {
+            message,
+            offset,
+            in_macro: self.stack.last().cloned(),
+        }
+    }
+
+    fn expand(&mut self, name: &str, offset: usize) -> Result<Filter, CompileError> {
+        if self.stack.iter().any(|m| m == name) {
+            return Err(self.err(format!("reference loop in macro '{name}'"), Some(offset)));
+        }
+        let Some(ast) = self.macros.asts.get(name) else {
+            return Err(self.err(
+                format!("Undefined macro '{name}' used in filter."),
+                Some(offset),
+            ));
+        };
+        self.stack.push(name.to_owned());
+        let r = self.compile(ast);
+        self.stack.pop();
+        r
+    }
+
+    fn field(&mut self, o: &Operand) -> Result<(CField, Resolved, FieldType), CompileError> {
+        let r = self
+            .table
+            .resolve(&o.field, o.arg.as_deref())
+            .map_err(|m| self.err(m, Some(o.offset)))?;
+        if r.print_only {
+            return Err(self.err(
+                format!("filter {} can only be used in outputs", o.field),
+                Some(o.offset),
+            ));
+        }
+        let mut ty = r.ty;
+        let mut list = r.list;
+        for t in o.transformers.iter().rev() {
+            match t {
+                Transformer::Len => {
+                    if !matches!(ty, FieldType::String | FieldType::Bytes) && !list {
+                        return Err(self.err(
+                            format!("transformer 'len' is not supported on field {}", o.field),
+                            Some(o.offset),
+                        ));
+                    }
+                    ty = FieldType::U64;
+                    list = false;
+                }
+                _ => {
+                    if !matches!(ty, FieldType::String | FieldType::Bytes) {
+                        return Err(self.err(
+                            format!(
+                                "transformer is not supported on non-string field {}",
+                                o.field
+                            ),
+                            Some(o.offset),
+                        ));
+                    }
+                    ty = FieldType::String;
+                }
+            }
+        }
+        let cf = CField {
+            sel: r.sel.clone(),
+            transformers: o.transformers.clone(),
+            list,
+        };
+        Ok((cf, r, ty))
+    }
+
+    fn check(
+        &mut self,
+        lhs: &Operand,
+        op: Op,
+        modifier: Option<Modifier>,
+        rhs: &Rhs,
+    ) -> Result<Check, CompileError> {
+        let (lf, _, ty) = self.field(lhs)?;
+        let at = Some(lhs.offset);
+        if !op_allowed(ty, lf.list, op) {
+            let kind = if lf.list { "list" } else { type_kind(ty) };
+            return Err(self.err(
+                format!("'{}' operator not supported for {kind} filters", op.text()),
+                at,
+            ));
+        }
+        if modifier.is_some()
+            && (lf.list || op.is_list_op() || matches!(ty, FieldType::IpAddr | FieldType::IpNet))
+        {
+            return Err(self.err(
+                format!(
+                    "'{}' operator modifiers not supported for this filter",
+                    op.text()
+                ),
+                at,
+            ));
+        }
+        let conv = |v: &str| convert(v, ty, op);
+        let rhs = match rhs {
+            Rhs::None => CRhs::None,
+            Rhs::Field(o) => {
+                let (rf, _, rty) = self.field(o)?;
+                if matches!(op, Op::PMatch | Op::Regex) || ty == FieldType::IpNet {
+                    return Err(self.err(
+                        format!(
+                            "'{}' operator not supported with a field on the right",
+                            op.text()
+                        ),
+                        Some(o.offset),
+                    ));
+                }
+                if rty != ty || rf.list != lf.list && !op.is_list_op() {
+                    return Err(self.err(
+                        format!(
+                            "field {} and {} have incompatible types",
+                            lhs.field, o.field
+                        ),
+                        Some(o.offset),
+                    ));
+                }
+                CRhs::Field(rf)
+            }
+            Rhs::Value(v) => {
+                self.value_warnings(lhs, op, v);
+                match op {
+                    Op::Regex => {
+                        let re = regex::bytes::Regex::new(&format!("^(?:{v})$")).map_err(|e| {
+                            self.err(format!("invalid regular expression '{v}': {e}"), at)
+                        })?;
+                        CRhs::Regex(re)
+                    }
+                    Op::Glob | Op::IGlob => CRhs::Glob(Glob::new(v, op == Op::IGlob)),
+                    Op::In | Op::Intersects => {
+                        CRhs::Set(ConstSet::build(vec![conv(v).map_err(|m| self.err(m, at))?]))
+                    }
+                    Op::PMatch => CRhs::PMatch(vec![pmatch_prefix(v)]),
+                    _ => CRhs::Const(conv(v).map_err(|m| self.err(m, at))?),
+                }
+            }
+            Rhs::List(items) => {
+                for v in items {
+                    self.value_warnings(lhs, op, v);
+                }
+                if op == Op::PMatch {
+                    CRhs::PMatch(items.iter().map(|v| pmatch_prefix(v)).collect())
+                } else if modifier.is_some() {
+                    CRhs::Consts(
+                        items
+                            .iter()
+                            .map(|v| conv(v))
+                            .collect::<Result<_, _>>()
+                            .map_err(|m| self.err(m, at))?,
+                    )
+                } else if op.is_list_op() {
+                    CRhs::Set(ConstSet::build(
+                        items
+                            .iter()
+                            .map(|v| conv(v))
+                            .collect::<Result<_, _>>()
+                            .map_err(|m| self.err(m, at))?,
+                    ))
+                } else {
+                    return Err(self.err(
+                        format!("'{}' operator does not take a list of values", op.text()),
+                        at,
+                    ));
+                }
+            }
+        };
+        Ok(Check {
+            lhs: lf,
+            op,
+            modifier,
+            rhs,
+        })
+    }
+
+    fn value_warnings(&mut self, lhs: &Operand, op: Op, v: &str) {
+        if v == "<NA>"
+            && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects | Op::PMatch)
+            && !self.table.spec.name.eq("syscall")
+        {
+            self.warnings.push(format!("comparison of {} with '<NA>' is unsafe: a missing value is never equal to anything", lhs.field));
+        }
+        if v.contains('.') && !v.contains('/') && self.table.knows(v) {
+            self.warnings.push(format!(
+                "'{v}' may be a valid field misused as a const string value"
+            ));
+        }
+    }
+}
+
+fn type_kind(ty: FieldType) -> &'static str {
+    match ty {
+        FieldType::Bool => "boolean",
+        FieldType::IpAddr | FieldType::IpNet => "ip address",
+        FieldType::Bytes => "buffer",
+        FieldType::String | FieldType::Dyn => "string",
+        _ => "numeric",
+    }
+}
+
+/// libsinsp's operator table per type (§2.5).
+fn op_allowed(ty: FieldType, list: bool, op: Op) -> bool {
+    use Op::*;
+    if list {
+        return matches!(op, In | Intersects | Exists);
+    }
+    match ty {
+        FieldType::String | FieldType::Dyn => !matches!(op, BContains | BStartsWith),
+        FieldType::Bytes => matches!(
+            op,
+            Eq | Ne
+                | Contains
+                | StartsWith
+                | EndsWith
+                | BContains
+                | BStartsWith
+                | In
+                | Intersects
+                | Exists
+        ),
+        FieldType::Bool | FieldType::IpAddr | FieldType::IpNet => {
+            matches!(op, Eq | Ne | In | Intersects | Exists)
+        }
+        _ => matches!(op, Eq | Ne | Lt | Le | Gt | Ge | In | Intersects | Exists),
+    }
+}
+
+/// Every macro name an AST mentions, with offsets.
+pub(crate) fn macro_refs(e: &Expr, out: &mut Vec<(String, usize)>) {
+    let mut stack = vec![e];
+    while let Some(e) = stack.pop() {
+        match e {
+            Expr::And(v) | Expr::Or(v) => stack.extend(v.iter()),
+            Expr::Not(b) => stack.push(b),
+            Expr::Macro(n, o) => out.push((n.clone(), *o)),
+            Expr::Check { .. } => {}
+        }
+    }
+}

@@ -1,0 +1,348 @@
+//! The public entry points: [`Engine`] loads rules files into a [`Ruleset`], which
+//! evaluates events and formats alerts.
+//!
+//! ```
+//! use kubeward_rules::engine::{Engine, MatchMode, RulesFile, AlertOptions};
+//! use kubeward_rules::source::{Event, FieldDef, FieldRef, FieldType, SourceSpec, Value};
+//!
+//! struct Ev(&'static str);
+//! impl Event for Ev {
+//!     fn time_ns(&self) -> i64 { 1_700_000_000_000_000_000 }
+//!     fn extract<'e>(&'e self, _f: &FieldRef, out: &mut Vec<Value<'e>>) { out.push(Value::str(self.0)) }
+//! }
+//!
+//! let mut engine = Engine::new();
+//! engine.add_source(SourceSpec::new("toy", vec![FieldDef::new(0, "toy.user", FieldType::String, "user")]));
+//! let rules = "- rule: Root\n  desc: d\n  condition: toy.user = root\n  output: user=%toy.user\n  priority: WARNING\n  source: toy\n";
+//! let loaded = engine.load(&[RulesFile::new("r.yaml", rules)]);
+//! let ruleset = loaded.ruleset.expect("valid rules");
+//! let toy = ruleset.source_id("toy").unwrap();
+//! let mut hits = Vec::new();
+//! ruleset.evaluate(toy, &Ev("root"), MatchMode::All, &mut hits);
+//! let alert = ruleset.alert(hits[0], &Ev("root"), &AlertOptions::default()).unwrap();
+//! assert_eq!(alert.text_line(), "22:13:20.000000000: Warning user=root");
+//! ```
+
+use std::sync::Arc;
+
+use crate::collector::Collector;
+use crate::diag::FileReport;
+use crate::fields::{GenericCtx, Table};
+use crate::filter::{Env, Filter};
+use crate::output::Format;
+use crate::priority::Priority;
+use crate::reader::Reader;
+use crate::source::{Event, FieldDef, SourceSpec};
+
+mod alert;
+mod build;
+
+pub use alert::{Alert, AlertOptions};
+
+/// One rules file's name (for messages) and text.
+#[derive(Debug, Clone)]
+pub struct RulesFile<'a> {
+    pub name: String,
+    pub content: &'a str,
+}
+
+impl<'a> RulesFile<'a> {
+    pub fn new(name: impl Into<String>, content: &'a str) -> Self {
+        RulesFile {
+            name: name.into(),
+            content,
+        }
+    }
+}
+
+/// Knows the sources; loads rules files.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    tables: Vec<Table>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Engine::new()
+    }
+}
+
+impl Engine {
+    /// An engine that knows the built-in (inactive) syscall field table.
+    pub fn new() -> Engine {
+        Engine {
+            tables: vec![Table::new(crate::syscall::spec())],
+        }
+    }
+
+    /// Adds a source, replacing any of the same name.
+    pub fn add_source(&mut self, spec: SourceSpec) {
+        self.tables.retain(|t| t.spec.name != spec.name);
+        self.tables.push(Table::new(spec));
+    }
+
+    /// The known sources.
+    pub fn sources(&self) -> impl Iterator<Item = &SourceSpec> {
+        self.tables.iter().map(|t| &t.spec)
+    }
+
+    /// Every field of a source, the engine's generic `evt.*` fields included.
+    pub fn fields(&self, source: &str) -> Option<Vec<FieldDef>> {
+        self.tables
+            .iter()
+            .find(|t| t.spec.name == source)
+            .map(Table::listing)
+    }
+
+    /// Loads files in order (Falco's semantics). Everything is recompiled after each
+    /// file, and loading stops at the first file with an error; `ruleset` is `None`
+    /// then, and `reports` says why.
+    pub fn load(&self, files: &[RulesFile<'_>]) -> LoadResult {
+        let mut col = Collector::default();
+        let mut reports = Vec::new();
+        let mut compiled = None;
+        for (i, f) in files.iter().enumerate() {
+            let mut report = FileReport {
+                name: f.name.clone(),
+                ..FileReport::default()
+            };
+            let file: Arc<str> = f.name.as_str().into();
+            let ok = Reader {
+                file,
+                file_index: i,
+                text: f.content,
+                report: &mut report,
+                col: &mut col,
+            }
+            .read();
+            if ok {
+                compiled = build::build(&col, &self.tables, files, &mut report);
+            }
+            let failed = !report.successful();
+            reports.push(report);
+            if failed {
+                return LoadResult {
+                    reports,
+                    ruleset: None,
+                };
+            }
+        }
+        if let Some(last) = reports.last_mut()
+            && !build::check_plugins(&col, &self.tables, files, last)
+        {
+            return LoadResult {
+                reports,
+                ruleset: None,
+            };
+        }
+        let rules = compiled.unwrap_or_default();
+        LoadResult {
+            reports,
+            ruleset: Some(Ruleset::new(rules, &self.tables)),
+        }
+    }
+}
+
+/// What [`Engine::load`] gives: per-file reports and, when all loaded, the ruleset.
+#[derive(Debug)]
+pub struct LoadResult {
+    pub reports: Vec<FileReport>,
+    pub ruleset: Option<Ruleset>,
+}
+
+/// A rule's identity in its ruleset (definition order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub usize);
+
+/// A source's identity in its ruleset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceId(pub usize);
+
+/// What `rules list` shows, after all overrides.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RuleInfo {
+    pub name: String,
+    pub desc: String,
+    pub source: String,
+    pub priority: Priority,
+    /// Sorted.
+    pub tags: Vec<String>,
+    pub enabled: bool,
+    pub output: String,
+    /// The condition as compiled: exceptions rendered in, lists substituted.
+    pub condition: String,
+    /// Its source delivers no events here (the built-in syscall table).
+    pub inactive: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct CompiledRule {
+    pub info: RuleInfo,
+    pub filter: Filter,
+    pub output: Format,
+    pub source: usize,
+}
+
+/// Falco's `rule_matching`: only the first matching rule, or all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchMode {
+    First,
+    All,
+}
+
+#[derive(Debug, Clone)]
+struct SourceState {
+    name: String,
+    generic: GenericCtx,
+    /// Rules of this source, in definition order.
+    rules: Vec<usize>,
+}
+
+/// Compiled rules, indexed by source.
+#[derive(Debug, Clone)]
+pub struct Ruleset {
+    rules: Vec<CompiledRule>,
+    sources: Vec<SourceState>,
+    min_priority: Priority,
+}
+
+impl Ruleset {
+    fn new(rules: Vec<CompiledRule>, tables: &[Table]) -> Ruleset {
+        let sources = tables
+            .iter()
+            .enumerate()
+            .map(|(i, t)| SourceState {
+                name: t.spec.name.to_string(),
+                generic: GenericCtx {
+                    source: t.spec.name.to_string(),
+                    ..GenericCtx::default()
+                },
+                rules: rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| r.source == i)
+                    .map(|(j, _)| j)
+                    .collect(),
+            })
+            .collect();
+        Ruleset {
+            rules,
+            sources,
+            min_priority: Priority::Debug,
+        }
+    }
+
+    pub fn source_id(&self, name: &str) -> Option<SourceId> {
+        self.sources
+            .iter()
+            .position(|s| s.name == name)
+            .map(SourceId)
+    }
+
+    /// Sets what `evt.hostname` extracts.
+    pub fn set_hostname(&mut self, hostname: &str) {
+        for s in &mut self.sources {
+            s.generic.hostname = hostname.to_owned();
+        }
+    }
+
+    /// Offset of local time from UTC for `evt.time` and text alert lines.
+    pub fn set_utc_offset(&mut self, secs: i64) {
+        for s in &mut self.sources {
+            s.generic.utc_offset_secs = secs;
+        }
+    }
+
+    /// Rules less severe than `p` never match (Falco's `priority` setting).
+    pub fn set_min_priority(&mut self, p: Priority) {
+        self.min_priority = p;
+    }
+
+    pub fn rules(&self) -> impl Iterator<Item = (RuleId, &RuleInfo)> {
+        self.rules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (RuleId(i), &r.info))
+    }
+
+    pub fn rule(&self, id: RuleId) -> Option<&RuleInfo> {
+        self.rules.get(id.0).map(|r| &r.info)
+    }
+
+    pub fn find(&self, name: &str) -> Option<RuleId> {
+        self.rules
+            .iter()
+            .position(|r| r.info.name == name)
+            .map(RuleId)
+    }
+
+    pub fn set_enabled(&mut self, id: RuleId, enabled: bool) {
+        if let Some(r) = self.rules.get_mut(id.0) {
+            r.info.enabled = enabled;
+        }
+    }
+
+    /// Enabled rules whose source delivers no events, grouped by source (to report
+    /// once at start-up).
+    pub fn inactive(&self) -> Vec<(String, usize)> {
+        let mut out: Vec<(String, usize)> = Vec::new();
+        for r in self
+            .rules
+            .iter()
+            .filter(|r| r.info.inactive && r.info.enabled)
+        {
+            match out.iter_mut().find(|(s, _)| *s == r.info.source) {
+                Some((_, n)) => *n += 1,
+                None => out.push((r.info.source.clone(), 1)),
+            }
+        }
+        out
+    }
+
+    /// Appends the enabled rules of `source` that match `ev`, in definition order
+    /// (only the first with [`MatchMode::First`]).
+    pub fn evaluate<E: Event + ?Sized>(
+        &self,
+        source: SourceId,
+        ev: &E,
+        mode: MatchMode,
+        out: &mut Vec<RuleId>,
+    ) {
+        let Some(state) = self.sources.get(source.0) else {
+            return;
+        };
+        let env = Env {
+            generic: &state.generic,
+        };
+        let mut buf = Vec::new();
+        for &i in &state.rules {
+            let Some(r) = self.rules.get(i) else { continue };
+            if !r.info.enabled || r.info.priority > self.min_priority {
+                continue;
+            }
+            if r.filter.eval(ev, &env, &mut buf) {
+                out.push(RuleId(i));
+                if mode == MatchMode::First {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// The alert for a rule that matched `ev`.
+    pub fn alert<E: Event + ?Sized>(
+        &self,
+        id: RuleId,
+        ev: &E,
+        opts: &AlertOptions,
+    ) -> Option<Alert> {
+        let r = self.rules.get(id.0)?;
+        let state = self.sources.get(r.source)?;
+        let mut generic = state.generic.clone();
+        generic.utc_offset_secs = opts.utc_offset_secs;
+        generic.hostname = opts.hostname.clone();
+        let env = Env { generic: &generic };
+        let (message, fields) = crate::output::render(&r.output, ev, &env);
+        Some(Alert::new(&r.info, ev.time_ns(), message, fields, opts))
+    }
+}

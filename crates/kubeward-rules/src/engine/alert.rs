@@ -1,0 +1,121 @@
+//! Falco's alert forms: the text line and the JSON object.
+
+use super::RuleInfo;
+use crate::priority::Priority;
+
+/// How alerts are stamped.
+#[derive(Debug, Clone, Default)]
+pub struct AlertOptions {
+    /// `hostname` in JSON and `evt.hostname` (Falco: `FALCO_HOSTNAME` or gethostname()).
+    pub hostname: String,
+    /// Local time's offset from UTC, for the text line's `%evt.time`.
+    pub utc_offset_secs: i64,
+    /// Falco's `time_format_iso_8601`.
+    pub time_format_iso_8601: bool,
+}
+
+/// One alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Alert {
+    pub time_ns: i64,
+    pub rule: String,
+    pub priority: Priority,
+    pub source: String,
+    pub tags: Vec<String>,
+    pub hostname: String,
+    /// The rule's output, formatted (no time/priority prefix).
+    pub message: String,
+    /// `output_fields`: token text → typed value, sorted by key.
+    pub output_fields: Vec<(String, serde_json::Value)>,
+    time_prefix: String,
+}
+
+impl Alert {
+    pub(crate) fn new(
+        info: &RuleInfo,
+        time_ns: i64,
+        message: String,
+        mut fields: Vec<(String, serde_json::Value)>,
+        opts: &AlertOptions,
+    ) -> Alert {
+        let (key, prefix) = if opts.time_format_iso_8601 {
+            ("evt.time.iso8601", crate::time::iso8601(time_ns, "+0000"))
+        } else {
+            (
+                "evt.time",
+                crate::time::clock(time_ns + opts.utc_offset_secs * 1_000_000_000, true),
+            )
+        };
+        fields.push((key.to_owned(), time_ns.into()));
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+        fields.dedup_by(|a, b| a.0 == b.0);
+        Alert {
+            time_ns,
+            rule: info.name.clone(),
+            priority: info.priority,
+            source: info.source.clone(),
+            tags: info.tags.clone(),
+            hostname: opts.hostname.clone(),
+            message,
+            output_fields: fields,
+            time_prefix: prefix,
+        }
+    }
+
+    /// `<time>: <Priority> <message>`, unescaped (the JSON `output` value).
+    pub fn output(&self) -> String {
+        format!(
+            "{}: {} {}",
+            self.time_prefix,
+            self.priority.name(),
+            self.message
+        )
+    }
+
+    /// The text alert line: [`Self::output`] JSON-string-escaped without the quotes.
+    pub fn text_line(&self) -> String {
+        let quoted = serde_json::Value::String(self.output()).to_string();
+        quoted
+            .get(1..quoted.len().saturating_sub(1))
+            .unwrap_or("")
+            .to_owned()
+    }
+
+    /// The JSON alert: compact, keys in alphabetical order, `time` in UTC with ns.
+    pub fn to_json(&self) -> String {
+        use serde_json::Value;
+        // Written by hand so key order holds whatever serde_json's map features are.
+        let s = |v: &str| Value::String(v.to_owned()).to_string();
+        let mut out = String::with_capacity(256 + self.message.len() * 2);
+        out.push_str("{\"hostname\":");
+        out.push_str(&s(&self.hostname));
+        out.push_str(",\"output\":");
+        out.push_str(&s(&self.output()));
+        out.push_str(",\"output_fields\":{");
+        for (i, (k, v)) in self.output_fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&s(k));
+            out.push(':');
+            out.push_str(&v.to_string());
+        }
+        out.push_str("},\"priority\":");
+        out.push_str(&s(self.priority.name()));
+        out.push_str(",\"rule\":");
+        out.push_str(&s(&self.rule));
+        out.push_str(",\"source\":");
+        out.push_str(&s(&self.source));
+        out.push_str(",\"tags\":[");
+        for (i, t) in self.tags.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&s(t));
+        }
+        out.push_str("],\"time\":");
+        out.push_str(&s(&crate::time::iso8601(self.time_ns, "Z")));
+        out.push('}');
+        out
+    }
+}

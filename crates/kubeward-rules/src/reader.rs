@@ -1,0 +1,600 @@
+//! Rules file → collector: YAML decoding, key validation and Falco's
+//! define/append/override semantics. The first error stops the file.
+
+use std::sync::Arc;
+
+use crate::collector::{Collector, Ctx, ListDef, MacroDef, PluginReq};
+use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
+use crate::yaml::{self, Kind, Node, Pos};
+
+/// The engine version this crate implements (Falco 0.44's engine).
+pub const ENGINE_VERSION: (u64, u64, u64) = (0, 62, 0);
+
+const YAML_VALIDATE: &str = "LOAD_ERR_YAML_VALIDATE";
+const VALIDATE: &str = "LOAD_ERR_VALIDATE";
+
+/// An error found while decoding: where, code, message.
+pub(crate) struct Fail {
+    pub pos: Pos,
+    pub code: &'static str,
+    pub message: String,
+}
+
+type R<T> = Result<T, Fail>;
+
+fn fail<T>(pos: Pos, code: &'static str, message: impl Into<String>) -> R<T> {
+    Err(Fail {
+        pos,
+        code,
+        message: message.into(),
+    })
+}
+
+pub(crate) struct Reader<'a> {
+    pub file: Arc<str>,
+    pub file_index: usize,
+    pub text: &'a str,
+    pub report: &'a mut FileReport,
+    pub col: &'a mut Collector,
+}
+
+impl Reader<'_> {
+    fn ctx(&self, pos: Pos) -> Ctx {
+        Ctx {
+            file: self.file.clone(),
+            file_index: self.file_index,
+            pos,
+        }
+    }
+
+    fn diag(
+        &mut self,
+        severity: Severity,
+        code: &'static str,
+        message: String,
+        item: Option<(&str, &str, Pos)>,
+        at: Pos,
+    ) {
+        let mut locations = vec![Location {
+            item_type: "rules content".into(),
+            item_name: String::new(),
+            file: self.file.clone(),
+            pos: Pos {
+                line: 1,
+                col: 1,
+                offset: 0,
+            },
+        }];
+        if let Some((ty, name, pos)) = item {
+            locations.push(Location {
+                item_type: ty.into(),
+                item_name: name.into(),
+                file: self.file.clone(),
+                pos,
+            });
+        }
+        self.report.push(Diagnostic {
+            severity,
+            code,
+            message,
+            locations,
+            snippet: snippet(self.text, at),
+        });
+    }
+
+    /// Reads the whole file; false when it had an error.
+    pub fn read(&mut self) -> bool {
+        let docs = match yaml::parse(self.text) {
+            Ok(d) => d,
+            Err(e) => {
+                let msg = format!(
+                    "error at line {}, column {}: {}",
+                    e.pos.line, e.pos.col, e.message
+                );
+                self.diag(Severity::Error, "LOAD_ERR_YAML_PARSE", msg, None, e.pos);
+                return false;
+            }
+        };
+        for root in docs.into_iter().flatten() {
+            let items = match root.kind {
+                Kind::Seq(items) => items,
+                Kind::Null => continue,
+                Kind::Scalar(..) => {
+                    self.diag(
+                        Severity::Error,
+                        YAML_VALIDATE,
+                        "Rules content is not yaml".into(),
+                        None,
+                        root.pos,
+                    );
+                    return false;
+                }
+                Kind::Map(_) => {
+                    let m = "Rules content is not yaml array of objects".to_string();
+                    self.diag(Severity::Error, YAML_VALIDATE, m, None, root.pos);
+                    return false;
+                }
+            };
+            for item in &items {
+                if !self.item(item) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    fn item(&mut self, item: &Node) -> bool {
+        match &item.kind {
+            Kind::Null => return true,
+            Kind::Map(_) => {}
+            _ => {
+                let m = "Unexpected element type. Each element should be a yaml associative array.";
+                self.diag(Severity::Error, YAML_VALIDATE, m.into(), None, item.pos);
+                return false;
+            }
+        }
+        let kinds = [
+            "required_engine_version",
+            "required_plugin_versions",
+            "list",
+            "macro",
+            "rule",
+        ];
+        let Some(kind) = kinds.into_iter().find(|k| item.get(k).is_some()) else {
+            let m = "Unknown top level item".to_string();
+            self.diag(
+                Severity::Warning,
+                "LOAD_UNKNOWN_ITEM",
+                m,
+                Some(("rules content item", "", item.pos)),
+                item.pos,
+            );
+            return true;
+        };
+        let name = item
+            .get(kind)
+            .and_then(Node::as_str)
+            .unwrap_or("")
+            .to_owned();
+        let item_type = kind;
+        self.unknown_keys(item, kind, item_type, &name);
+        let result = match kind {
+            "required_engine_version" => self.engine_version(item),
+            "required_plugin_versions" => self.plugin_versions(item),
+            "list" => self.list(item),
+            "macro" => self.macro_(item),
+            _ => self.rule(item),
+        };
+        match result {
+            Ok(()) => true,
+            Err(f) => {
+                self.diag(
+                    Severity::Error,
+                    f.code,
+                    f.message,
+                    Some((item_type, &name, item.pos)),
+                    f.pos,
+                );
+                false
+            }
+        }
+    }
+
+    fn unknown_keys(&mut self, item: &Node, kind: &str, item_type: &str, name: &str) {
+        let known: &[&str] = match kind {
+            "list" => &["list", "items", "append", "override"],
+            "macro" => &["macro", "condition", "append", "override"],
+            "rule" => &[
+                "rule",
+                "condition",
+                "desc",
+                "output",
+                "priority",
+                "source",
+                "enabled",
+                "tags",
+                "exceptions",
+                "warn_evttypes",
+                "skip-if-unknown-filter",
+                "capture",
+                "capture_duration",
+                "append",
+                "override",
+            ],
+            other => &[other][..0],
+        };
+        if known.is_empty() {
+            return;
+        }
+        let Kind::Map(entries) = &item.kind else {
+            return;
+        };
+        for (k, _) in entries {
+            let key = k.as_str().unwrap_or("");
+            if !known.contains(&key) {
+                let m = format!("Unknown key '{key}'. The key will be ignored.");
+                self.diag(
+                    Severity::Warning,
+                    "LOAD_UNKNOWN_KEY",
+                    m,
+                    Some((item_type, name, item.pos)),
+                    k.pos,
+                );
+            }
+        }
+    }
+
+    fn warn(&mut self, code: &'static str, message: String, item: (&str, &str, Pos), at: Pos) {
+        self.diag(Severity::Warning, code, message, Some(item), at);
+    }
+
+    fn engine_version(&mut self, item: &Node) -> R<()> {
+        let (text, pos) = scalar(item, "required_engine_version")?;
+        let v = parse_engine_version(&text).ok_or_else(|| Fail {
+            pos,
+            code: VALIDATE,
+            message: format!("Unable to parse engine version '{text}' as a semver string. Expected \"x.y.z\" semver format."),
+        })?;
+        if v.0 != ENGINE_VERSION.0 || v > ENGINE_VERSION {
+            let (a, b, c) = ENGINE_VERSION;
+            return fail(
+                pos,
+                VALIDATE,
+                format!(
+                    "Rules require engine version {}.{}.{}, but engine version is {a}.{b}.{c}",
+                    v.0, v.1, v.2
+                ),
+            );
+        }
+        Ok(())
+    }
+
+    fn plugin_versions(&mut self, item: &Node) -> R<()> {
+        let node = item.get("required_plugin_versions").unwrap_or(item);
+        let Kind::Seq(reqs) = &node.kind else {
+            return fail(node.pos, YAML_VALIDATE, "Value is not a sequence");
+        };
+        for req in reqs {
+            let (name, _) = nonempty(req, "name")?;
+            let (version, vpos) = nonempty(req, "version")?;
+            if parse_semver(&version).is_none() {
+                return fail(
+                    vpos,
+                    VALIDATE,
+                    format!("Invalid required version '{version}' for plugin '{name}'"),
+                );
+            }
+            let mut options = vec![(name.clone(), version)];
+            if let Some(alts) = req.get("alternatives") {
+                let Kind::Seq(alts) = &alts.kind else {
+                    return fail(alts.pos, YAML_VALIDATE, "Value is not a sequence");
+                };
+                for alt in alts {
+                    let (an, apos) = nonempty(alt, "name")?;
+                    let (av, avpos) = nonempty(alt, "version")?;
+                    if parse_semver(&av).is_none() {
+                        return fail(
+                            avpos,
+                            VALIDATE,
+                            format!("Invalid required version '{av}' for plugin '{an}'"),
+                        );
+                    }
+                    if options.iter().any(|(n, _)| *n == an) {
+                        return fail(
+                            apos,
+                            VALIDATE,
+                            format!(
+                                "Defined multiple alternative version requirements for plugin '{an}'"
+                            ),
+                        );
+                    }
+                    options.push((an, av));
+                }
+            }
+            let ctx = self.ctx(req.pos);
+            self.col.plugin_reqs.push(PluginReq { options, ctx });
+        }
+        Ok(())
+    }
+
+    fn list(&mut self, item: &Node) -> R<()> {
+        let (name, _) = nonempty(item, "list")?;
+        if !valid_list_name(&name) {
+            let m = format!(
+                "List has an invalid name. List names should match a regular expression: ^[^()\"'\\s=,]+$"
+            );
+            self.warn(
+                "LOAD_INVALID_LIST_NAME",
+                m,
+                ("list", &name, item.pos),
+                item.pos,
+            );
+        }
+        let ov = overrides(item, &["items"], &["items"])?;
+        let append = self.legacy_append(item, &ov, &name, "list")?;
+        let items_node = item.get("items").ok_or_else(|| Fail {
+            pos: item.pos,
+            code: YAML_VALIDATE,
+            message: "Item has no mapping for key 'items'".into(),
+        })?;
+        let items = scalar_seq(items_node)?;
+        let seq = self.col.next_seq();
+        if append || ov.appends.iter().any(|k| k == "items") {
+            let Some(l) = self.col.lists.get_mut(&name) else {
+                return fail(
+                    item.pos,
+                    VALIDATE,
+                    "List uses 'append' or 'override.items: append' but no list by that name already exists",
+                );
+            };
+            l.items.extend(items);
+            l.last_seq = seq;
+            return Ok(());
+        }
+        let first_seq = self.col.lists.get(&name).map_or(seq, |l| l.first_seq);
+        let ctx = self.ctx(item.pos);
+        self.col.lists.put(
+            &name,
+            ListDef {
+                name: name.clone(),
+                items,
+                ctx,
+                first_seq,
+                last_seq: seq,
+            },
+        );
+        Ok(())
+    }
+
+    /// Reads `append`, rejects it with `override`, warns that it is deprecated.
+    fn legacy_append(&mut self, item: &Node, ov: &Overrides, name: &str, ty: &str) -> R<bool> {
+        let append = match item.get("append") {
+            Some(n) => boolean(n)?,
+            None => false,
+        };
+        if append && ov.present {
+            return fail(
+                item.pos,
+                YAML_VALIDATE,
+                "Keys 'override' and 'append: true' cannot be used together. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.",
+            );
+        }
+        if append {
+            let m = "'append' key is deprecated. Add an 'append' entry (e.g. 'condition: append') under 'override' instead.".to_string();
+            let at = item.get("append").map_or(item.pos, |n| n.pos);
+            self.warn("LOAD_DEPRECATED_ITEM", m, (ty, name, item.pos), at);
+        }
+        Ok(append)
+    }
+
+    fn macro_(&mut self, item: &Node) -> R<()> {
+        let (name, _) = nonempty(item, "macro")?;
+        if !valid_macro_name(&name) {
+            let m = "Macro has an invalid name. Macro names should match a regular expression: ^[a-zA-Z]+[a-zA-Z0-9_]*$".to_string();
+            self.warn(
+                "LOAD_INVALID_MACRO_NAME",
+                m,
+                ("macro", &name, item.pos),
+                item.pos,
+            );
+        }
+        let ov = overrides(item, &["condition"], &["condition"])?;
+        let append = self.legacy_append(item, &ov, &name, "macro")?;
+        let (condition, cond_pos) = nonempty(item, "condition")?;
+        let seq = self.col.next_seq();
+        if append || ov.appends.iter().any(|k| k == "condition") {
+            let Some(m) = self.col.macros.get_mut(&name) else {
+                return fail(
+                    item.pos,
+                    VALIDATE,
+                    "Macro uses 'append' or 'override.condition: append' but no macro by that name already exists",
+                );
+            };
+            m.condition = format!("{} {}", m.condition, condition);
+            m.last_seq = seq;
+            return Ok(());
+        }
+        let first_seq = self.col.macros.get(&name).map_or(seq, |m| m.first_seq);
+        let ctx = self.ctx(item.pos);
+        self.col.macros.put(
+            &name,
+            MacroDef {
+                name: name.clone(),
+                condition,
+                ctx,
+                cond_pos,
+                first_seq,
+                last_seq: seq,
+            },
+        );
+        Ok(())
+    }
+}
+
+mod rule;
+
+/// The keys under `override`, split by operation.
+#[derive(Debug, Default)]
+pub(crate) struct Overrides {
+    pub present: bool,
+    pub appends: Vec<String>,
+    pub replaces: Vec<String>,
+}
+
+/// Reads and validates `override:` for an item whose keys `appendable`/`replaceable`.
+pub(crate) fn overrides(item: &Node, appendable: &[&str], replaceable: &[&str]) -> R<Overrides> {
+    let mut ov = Overrides::default();
+    let Some(node) = item.get("override") else {
+        return Ok(ov);
+    };
+    ov.present = true;
+    let Kind::Map(entries) = &node.kind else {
+        return fail(node.pos, YAML_VALIDATE, "Value is not a map");
+    };
+    for (k, v) in entries {
+        let key = k.as_str().unwrap_or("").to_owned();
+        let Some(op) = v.as_str() else {
+            return fail(v.pos, YAML_VALIDATE, "Value is not a scalar value");
+        };
+        let a = appendable.contains(&key.as_str());
+        let r = replaceable.contains(&key.as_str());
+        match op {
+            "append" if a => ov.appends.push(key),
+            "replace" if r => ov.replaces.push(key),
+            "append" if r => {
+                return fail(
+                    v.pos,
+                    VALIDATE,
+                    format!("Key '{key}' cannot be appended to, use 'replace' instead"),
+                );
+            }
+            "replace" if a => {
+                return fail(v.pos, VALIDATE, format!("Key '{key}' cannot be replaced"));
+            }
+            "append" | "replace" if !a && !r => {
+                let what = if op == "append" {
+                    "cannot be appended to"
+                } else {
+                    "cannot be replaced"
+                };
+                return fail(k.pos, VALIDATE, format!("Key '{key}' {what}"));
+            }
+            other => {
+                let allowed = match (a, r) {
+                    (true, true) => "append, replace",
+                    (true, false) => "append",
+                    _ => "replace",
+                };
+                return fail(
+                    v.pos,
+                    VALIDATE,
+                    format!(
+                        "Invalid override operation for key '{key}': '{other}'. Allowed values are: {allowed}"
+                    ),
+                );
+            }
+        }
+    }
+    // Every overridable key written must be listed, and every listed key written.
+    if let Kind::Map(entries) = &item.kind {
+        for (k, _) in entries {
+            let key = k.as_str().unwrap_or("");
+            let overridable = appendable.contains(&key) || replaceable.contains(&key);
+            if overridable && !ov.appends.iter().chain(&ov.replaces).any(|x| x == key) {
+                return fail(
+                    k.pos,
+                    YAML_VALIDATE,
+                    format!(
+                        "Unexpected key '{key}': no corresponding entry under 'override' is defined."
+                    ),
+                );
+            }
+        }
+    }
+    for (list, word) in [(&ov.appends, "append"), (&ov.replaces, "replace")] {
+        if let Some(k) = list.iter().find(|k| item.get(k).is_none()) {
+            let article = if word == "append" { "An" } else { "A" };
+            return fail(
+                node.pos,
+                YAML_VALIDATE,
+                format!(
+                    "{article} {word} override for '{k}' was specified but '{k}' is not defined"
+                ),
+            );
+        }
+    }
+    Ok(ov)
+}
+
+pub(crate) fn scalar(item: &Node, key: &str) -> R<(String, Pos)> {
+    match item.get(key) {
+        None => fail(
+            item.pos,
+            YAML_VALIDATE,
+            format!("Item has no mapping for key '{key}'"),
+        ),
+        Some(Node {
+            kind: Kind::Null,
+            pos,
+        }) => fail(
+            *pos,
+            YAML_VALIDATE,
+            format!("Mapping for key '{key}' is empty"),
+        ),
+        Some(Node {
+            kind: Kind::Scalar(s, _),
+            pos,
+        }) => Ok((s.clone(), *pos)),
+        Some(n) => fail(n.pos, YAML_VALIDATE, "Value is not a scalar value"),
+    }
+}
+
+pub(crate) fn nonempty(item: &Node, key: &str) -> R<(String, Pos)> {
+    let (s, pos) = scalar(item, key)?;
+    if s.is_empty() {
+        return fail(pos, YAML_VALIDATE, "Value must be non-empty");
+    }
+    Ok((s, pos))
+}
+
+/// yaml-cpp's boolean spellings.
+pub(crate) fn boolean(n: &Node) -> R<bool> {
+    let Some(s) = n.as_str() else {
+        return fail(n.pos, YAML_VALIDATE, "Can't decode YAML scalar value");
+    };
+    match s {
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
+            Ok(true)
+        }
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
+            Ok(false)
+        }
+        _ => fail(n.pos, YAML_VALIDATE, "Can't decode YAML scalar value"),
+    }
+}
+
+pub(crate) fn scalar_seq(n: &Node) -> R<Vec<String>> {
+    let Kind::Seq(items) = &n.kind else {
+        return fail(n.pos, YAML_VALIDATE, "Value is not a sequence");
+    };
+    items
+        .iter()
+        .map(|i| match &i.kind {
+            Kind::Scalar(s, _) => Ok(s.clone()),
+            _ => fail(i.pos, YAML_VALIDATE, "sequence value is not scalar"),
+        })
+        .collect()
+}
+
+fn valid_list_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || "()\"'=,".contains(c))
+}
+
+pub(crate) fn valid_macro_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first().is_some_and(u8::is_ascii_alphabetic)
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
+}
+
+pub(crate) fn parse_semver(s: &str) -> Option<(u64, u64, u64)> {
+    let mut it = s.split('.');
+    let a = it.next()?.parse().ok()?;
+    let b = it.next()?.parse().ok()?;
+    let c = it.next()?.parse().ok()?;
+    if it.next().is_some() {
+        return None;
+    }
+    Some((a, b, c))
+}
+
+/// A bare integer N means `0.N.0`.
+pub(crate) fn parse_engine_version(s: &str) -> Option<(u64, u64, u64)> {
+    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
+        return Some((0, s.parse().ok()?, 0));
+    }
+    parse_semver(s)
+}

@@ -1,0 +1,496 @@
+//! `rule` items: full definitions, legacy append, `override`, enable-only items, and
+//! the `exceptions` block.
+
+use std::collections::BTreeSet;
+
+use super::{
+    R, Reader, VALIDATE, YAML_VALIDATE, boolean, fail, nonempty, overrides, scalar, scalar_seq,
+};
+use crate::collector::{ExcValue, ExceptionDef, Fields, RuleDef};
+use crate::priority::Priority;
+use crate::yaml::{Kind, Node, Pos};
+
+const APPENDABLE: &[&str] = &["condition", "output", "desc", "tags", "exceptions"];
+const REPLACEABLE: &[&str] = &[
+    "condition",
+    "output",
+    "desc",
+    "priority",
+    "tags",
+    "exceptions",
+    "enabled",
+    "warn_evttypes",
+    "skip-if-unknown-filter",
+    "capture",
+    "capture_duration",
+];
+
+impl Reader<'_> {
+    pub(super) fn rule(&mut self, item: &Node) -> R<()> {
+        let (name, _) = nonempty(item, "rule")?;
+        let ov = overrides(item, APPENDABLE, REPLACEABLE)?;
+        let append = self.legacy_append(item, &ov, &name, "rule")?;
+        if ov.present {
+            if ov.appends.is_empty() && ov.replaces.is_empty() {
+                return fail(
+                    item.pos,
+                    YAML_VALIDATE,
+                    "The rule must have at least one field that can be replaced",
+                );
+            }
+            return self.rule_override(item, &name, &ov);
+        }
+        if append {
+            return self.rule_append(item, &name);
+        }
+        let defines = ["condition", "output", "desc", "priority"]
+            .iter()
+            .any(|k| item.get(k).is_some());
+        if !defines {
+            let enabled = item.get("enabled").ok_or_else(|| super::Fail {
+                pos: item.pos,
+                code: YAML_VALIDATE,
+                message: "Item has no mapping for key 'enabled'".into(),
+            })?;
+            let value = boolean(enabled)?;
+            let Some(rule) = self.col.rules.get_mut(&name) else {
+                return fail(
+                    item.pos,
+                    VALIDATE,
+                    "Rule has 'enabled' key but no rule by that name already exists",
+                );
+            };
+            rule.enabled = value;
+            let m = "The standalone 'enabled' key usage is deprecated. The correct approach requires also a 'replace' entry under the 'override' key (i.e. 'enabled: replace').".to_string();
+            self.warn(
+                "LOAD_DEPRECATED_ITEM",
+                m,
+                ("rule", &name, item.pos),
+                enabled.pos,
+            );
+            return Ok(());
+        }
+        let (condition, cond_pos) = nonempty(item, "condition")?;
+        let (output, output_pos) = nonempty(item, "output")?;
+        let (desc, _) = nonempty(item, "desc")?;
+        let (prio, prio_pos) = nonempty(item, "priority")?;
+        let priority = Priority::parse(&prio).ok_or_else(|| super::Fail {
+            pos: prio_pos,
+            code: VALIDATE,
+            message: "Invalid priority".into(),
+        })?;
+        let source = match item.get("source") {
+            Some(_) => nonempty(item, "source")?.0,
+            None => "syscall".to_owned(),
+        };
+        let mut rule = RuleDef {
+            name: name.clone(),
+            condition,
+            cond_pos,
+            output: output.trim().to_owned(),
+            output_pos,
+            desc,
+            priority,
+            source,
+            enabled: true,
+            tags: BTreeSet::new(),
+            exceptions: Vec::new(),
+            warn_evttypes: true,
+            skip_if_unknown_filter: false,
+            capture: false,
+            capture_duration: 0,
+            ctx: self.ctx(item.pos),
+        };
+        self.rule_options(item, &mut rule)?;
+        if let Some(n) = item.get("exceptions") {
+            rule.exceptions = self.exceptions(n, &name, true)?;
+        }
+        if let Some(old) = self.col.rules.get(&name)
+            && old.source != rule.source
+        {
+            return fail(
+                item.pos,
+                VALIDATE,
+                "Rule has been re-defined with a different source",
+            );
+        }
+        self.col.rules.put(&name, rule);
+        Ok(())
+    }
+
+    /// The optional scalar keys shared by definitions and replaces.
+    fn rule_options(&mut self, item: &Node, rule: &mut RuleDef) -> R<()> {
+        if let Some(n) = item.get("enabled") {
+            rule.enabled = boolean(n)?;
+        }
+        if let Some(n) = item.get("warn_evttypes") {
+            rule.warn_evttypes = boolean(n)?;
+        }
+        if let Some(n) = item.get("skip-if-unknown-filter") {
+            rule.skip_if_unknown_filter = boolean(n)?;
+        }
+        if let Some(n) = item.get("capture") {
+            rule.capture = boolean(n)?;
+        }
+        if let Some(n) = item.get("capture_duration") {
+            let (s, pos) = scalar(item, "capture_duration")?;
+            rule.capture_duration = s.parse().map_err(|_| super::Fail {
+                pos,
+                code: YAML_VALIDATE,
+                message: "Can't decode YAML scalar value".into(),
+            })?;
+            let _ = n;
+        }
+        if let Some(n) = item.get("tags") {
+            rule.tags = scalar_seq(n)?.into_iter().collect();
+        }
+        Ok(())
+    }
+
+    fn rule_append(&mut self, item: &Node, name: &str) -> R<()> {
+        let cond = match item.get("condition") {
+            Some(_) => Some(nonempty(item, "condition")?.0),
+            None => None,
+        };
+        let exceptions = match item.get("exceptions") {
+            Some(n) => Some(self.exceptions(n, name, false)?),
+            None => None,
+        };
+        if cond.is_none() && exceptions.is_none() {
+            return fail(
+                item.pos,
+                YAML_VALIDATE,
+                "Appended rule must have exceptions or condition property",
+            );
+        }
+        let source = item.get("source").and_then(Node::as_str).map(str::to_owned);
+        let Some(rule) = self.col.rules.get_mut(name) else {
+            return fail(
+                item.pos,
+                VALIDATE,
+                "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists",
+            );
+        };
+        if source.is_some_and(|s| s != rule.source) {
+            return fail(
+                item.pos,
+                VALIDATE,
+                "Rule has been re-defined with a different source",
+            );
+        }
+        if let Some(c) = cond {
+            rule.condition = format!("{} {c}", rule.condition);
+        }
+        let mut rule = rule.clone();
+        if let Some(ex) = exceptions {
+            self.merge_exceptions(&mut rule, ex, item.pos)?;
+        }
+        self.col.rules.put(name, rule);
+        Ok(())
+    }
+
+    fn rule_override(&mut self, item: &Node, name: &str, ov: &super::Overrides) -> R<()> {
+        let source = item.get("source").and_then(Node::as_str).map(str::to_owned);
+        let Some(existing) = self.col.rules.get(name) else {
+            let m = if ov.appends.is_empty() {
+                "An 'override.<key>: replace' to a rule was requested but no rule by that name already exists"
+            } else {
+                "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists"
+            };
+            return fail(item.pos, VALIDATE, m);
+        };
+        if source.is_some_and(|s| s != existing.source) {
+            return fail(
+                item.pos,
+                VALIDATE,
+                "Rule has been re-defined with a different source",
+            );
+        }
+        let mut rule = existing.clone();
+        // Appends first, then replaces.
+        for key in &ov.appends {
+            match key.as_str() {
+                "condition" => {
+                    rule.condition = format!("{} {}", rule.condition, nonempty(item, key)?.0)
+                }
+                "output" => {
+                    rule.output = format!("{} {}", rule.output, nonempty(item, key)?.0.trim())
+                }
+                "desc" => rule.desc = format!("{} {}", rule.desc, nonempty(item, key)?.0),
+                "tags" => rule.tags.extend(scalar_seq(item.get(key).unwrap_or(item))?),
+                _ => {
+                    let ex = self.exceptions(item.get(key).unwrap_or(item), name, false)?;
+                    self.merge_exceptions(&mut rule, ex, item.pos)?;
+                }
+            }
+        }
+        for key in &ov.replaces {
+            match key.as_str() {
+                "condition" => {
+                    let (c, pos) = nonempty(item, key)?;
+                    rule.condition = c;
+                    rule.cond_pos = pos;
+                }
+                "output" => rule.output = nonempty(item, key)?.0.trim().to_owned(),
+                "desc" => rule.desc = nonempty(item, key)?.0,
+                "priority" => {
+                    let (p, pos) = nonempty(item, key)?;
+                    rule.priority = Priority::parse(&p).ok_or_else(|| super::Fail {
+                        pos,
+                        code: VALIDATE,
+                        message: "Invalid priority".into(),
+                    })?;
+                }
+                // `exceptions: replace` swaps the list without validation, as Falco does.
+                "exceptions" => {
+                    rule.exceptions = self.exceptions(item.get(key).unwrap_or(item), name, false)?
+                }
+                _ => {}
+            }
+        }
+        let mut only: Vec<&str> = Vec::new();
+        for k in [
+            "enabled",
+            "warn_evttypes",
+            "skip-if-unknown-filter",
+            "capture",
+            "capture_duration",
+        ] {
+            if ov.replaces.iter().any(|r| r == k) {
+                only.push(k);
+            }
+        }
+        if !only.is_empty() {
+            self.rule_options(item, &mut rule)?;
+        }
+        self.col.rules.put(name, rule);
+        Ok(())
+    }
+
+    /// §5.4: existing names take values only; new names must be complete.
+    fn merge_exceptions(&mut self, rule: &mut RuleDef, new: Vec<ExceptionDef>, pos: Pos) -> R<()> {
+        for ex in new {
+            if let Some(old) = rule.exceptions.iter_mut().find(|e| e.name == ex.name) {
+                if ex.fields.is_some() {
+                    return fail(
+                        ex.pos,
+                        VALIDATE,
+                        "Can not append exception fields to existing exception, only values",
+                    );
+                }
+                if ex.comps.is_some() {
+                    return fail(
+                        ex.pos,
+                        VALIDATE,
+                        "Can not append exception comps to existing exception, only values",
+                    );
+                }
+                if ex.values.is_empty() {
+                    let m = "Overriding/appending exception with no values".to_string();
+                    let name = rule.name.clone();
+                    self.warn("LOAD_APPEND_NO_VALUES", m, ("rule", &name, pos), ex.pos);
+                }
+                old.values.extend(ex.values);
+            } else {
+                let ex = complete(ex, true)?;
+                rule.exceptions.push(ex);
+            }
+        }
+        Ok(())
+    }
+
+    /// Decodes an `exceptions` block; `full` validates and defaults each entry.
+    pub(crate) fn exceptions(&mut self, n: &Node, rule: &str, full: bool) -> R<Vec<ExceptionDef>> {
+        let items = match &n.kind {
+            Kind::Null => return Ok(Vec::new()),
+            Kind::Seq(items) => items,
+            _ => return fail(n.pos, VALIDATE, "Rule exceptions must be a sequence"),
+        };
+        let mut out: Vec<ExceptionDef> = Vec::new();
+        for e in items {
+            if !matches!(e.kind, Kind::Map(_)) {
+                return fail(e.pos, VALIDATE, "Rule exception must be a mapping");
+            }
+            let (name, _) = nonempty(e, "name")?;
+            let fields = e.get("fields").map(fields_of).transpose()?;
+            let comps = e.get("comps").map(fields_of).transpose()?;
+            let mut values = Vec::new();
+            if let Some(v) = e.get("values") {
+                let tuple = matches!(fields, Some(Fields::Tuple(_)) | None);
+                values = values_of(v, tuple)?;
+            }
+            if out.iter().any(|x| x.name == name) {
+                let m = format!("Multiple definitions of exception '{name}' in the same rule");
+                self.warn(
+                    "LOAD_EXCEPTION_NAME_NOT_UNIQUE",
+                    m,
+                    ("rule", rule, n.pos),
+                    e.pos,
+                );
+            }
+            let ex = ExceptionDef {
+                name,
+                fields,
+                comps,
+                values,
+                pos: e.pos,
+            };
+            out.push(if full { complete(ex, false)? } else { ex });
+        }
+        Ok(out)
+    }
+}
+
+/// Validates a complete exception and fills default comps (§5.1).
+fn complete(mut ex: ExceptionDef, appended: bool) -> R<ExceptionDef> {
+    let Some(fields) = &ex.fields else {
+        let m = if appended {
+            "Rule exception must have fields property with a list of fields"
+        } else {
+            "Rule exception item must have fields property with a list of fields"
+        };
+        return fail(ex.pos, VALIDATE, m);
+    };
+    if appended && ex.values.is_empty() {
+        return fail(
+            ex.pos,
+            VALIDATE,
+            "Rule exception must have values property with a list of values",
+        );
+    }
+    match fields {
+        Fields::Tuple(fs) => {
+            let comps = match &ex.comps {
+                None => vec!["=".to_owned(); fs.len()],
+                Some(Fields::Tuple(c)) => c.iter().map(|c| c.trim().to_owned()).collect(),
+                Some(Fields::Single(_)) => {
+                    return fail(
+                        ex.pos,
+                        VALIDATE,
+                        "Fields and comps lists must have equal length",
+                    );
+                }
+            };
+            if comps.len() != fs.len() {
+                return fail(
+                    ex.pos,
+                    VALIDATE,
+                    "Fields and comps lists must have equal length",
+                );
+            }
+            for c in &comps {
+                if !valid_comp(c, true) {
+                    return fail(
+                        ex.pos,
+                        VALIDATE,
+                        format!("'{c}' is not a supported comparison operator"),
+                    );
+                }
+            }
+            for v in &ex.values {
+                if v.len() != fs.len() {
+                    return fail(
+                        ex.pos,
+                        VALIDATE,
+                        "Fields and values lists must have equal length",
+                    );
+                }
+            }
+            ex.comps = Some(Fields::Tuple(comps));
+        }
+        Fields::Single(_) => {
+            let comp = match &ex.comps {
+                None => "in".to_owned(),
+                Some(Fields::Single(c)) => c.trim().to_owned(),
+                Some(Fields::Tuple(_)) => {
+                    return fail(ex.pos, VALIDATE, "Fields and comps must both be strings");
+                }
+            };
+            if !valid_comp(&comp, false) {
+                return fail(
+                    ex.pos,
+                    VALIDATE,
+                    format!("'{comp}' is not a supported comparison operator"),
+                );
+            }
+            ex.comps = Some(Fields::Single(comp));
+        }
+    }
+    Ok(ex)
+}
+
+fn valid_comp(c: &str, tuple: bool) -> bool {
+    let mut parts = c.split_whitespace();
+    let base = parts.next().unwrap_or("");
+    let modifier = parts.next();
+    if parts.next().is_some() {
+        return false;
+    }
+    let Some(op) = crate::ast::Op::parse(base) else {
+        return false;
+    };
+    match modifier {
+        Some(m) => {
+            matches!(m, "oneof" | "anyof" | "allof")
+                && !op.is_list_op()
+                && op != crate::ast::Op::Exists
+        }
+        None if tuple => true,
+        None => op.is_list_op(),
+    }
+}
+
+fn fields_of(n: &Node) -> R<Fields> {
+    match &n.kind {
+        Kind::Scalar(s, _) => Ok(Fields::Single(s.clone())),
+        Kind::Seq(_) => Ok(Fields::Tuple(scalar_seq(n)?)),
+        _ => fail(n.pos, VALIDATE, "Value is not a scalar value"),
+    }
+}
+
+fn values_of(n: &Node, tuple: bool) -> R<Vec<Vec<ExcValue>>> {
+    let items = match &n.kind {
+        Kind::Null => return Ok(Vec::new()),
+        Kind::Seq(items) => items,
+        _ => return fail(n.pos, VALIDATE, "Value is not a sequence"),
+    };
+    let mut out = Vec::new();
+    for v in items {
+        if !tuple {
+            match &v.kind {
+                Kind::Scalar(s, _) => out.push(vec![ExcValue::Scalar(s.clone())]),
+                _ => {
+                    return fail(
+                        v.pos,
+                        VALIDATE,
+                        "Expected values array to contain a list of strings",
+                    );
+                }
+            }
+            continue;
+        }
+        let Kind::Seq(elems) = &v.kind else {
+            return fail(
+                v.pos,
+                VALIDATE,
+                "Expected values array to contain a list of lists",
+            );
+        };
+        let mut tuple_vals = Vec::new();
+        for el in elems {
+            tuple_vals.push(match &el.kind {
+                Kind::Scalar(s, _) => ExcValue::Scalar(s.clone()),
+                Kind::Seq(_) => ExcValue::List(scalar_seq(el)?),
+                _ => {
+                    return fail(
+                        el.pos,
+                        VALIDATE,
+                        "Expected values array to contain a list of strings",
+                    );
+                }
+            });
+        }
+        out.push(tuple_vals);
+    }
+    Ok(out)
+}
