@@ -7,4 +7,5 @@
 //! structs drop) and knows nothing of files, output formats or clusters.
 
 pub mod lint;
+pub mod psp;
 pub mod standards;

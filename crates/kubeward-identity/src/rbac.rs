@@ -1,0 +1,253 @@
+//! RBAC evaluation for one question: may this identity perform a verb on a named
+//! resource in a namespace, given a set of Roles, ClusterRoles, RoleBindings and
+//! ClusterRoleBindings. Mirrors the RBAC authorizer: a RoleBinding grants within its
+//! namespace (to a Role there or a ClusterRole), a ClusterRoleBinding everywhere; rules
+//! match on API group, resource, verb and resource name with `*` wildcards; ClusterRole
+//! aggregation is resolved from label selectors. Members of `system:masters` are allowed
+//! everything, as the API server's privileged-group authorizer does before RBAC.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::rbac::v1::{
+    ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject,
+};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+
+use crate::names::SYSTEM_MASTERS;
+
+/// An RBAC object that could not be decoded.
+#[derive(Debug, thiserror::Error)]
+#[error("{kind} {name:?}: {message}")]
+pub struct RbacError {
+    pub kind: String,
+    pub name: String,
+    pub message: String,
+}
+
+/// The RBAC objects of a cluster (or of the manifests given).
+#[derive(Clone, Debug, Default)]
+pub struct Rbac {
+    roles: Vec<Role>,
+    cluster_roles: Vec<ClusterRole>,
+    role_bindings: Vec<RoleBinding>,
+    cluster_role_bindings: Vec<ClusterRoleBinding>,
+}
+
+/// What is asked.
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    pub user: &'a str,
+    pub groups: &'a [String],
+    pub verb: &'a str,
+    pub api_group: &'a str,
+    pub resource: &'a str,
+    pub name: &'a str,
+    pub namespace: &'a str,
+}
+
+impl Rbac {
+    /// Adds an object given as JSON with its kind; other kinds are ignored (`Ok(false)`).
+    pub fn add(&mut self, kind: &str, object: serde_json::Value) -> Result<bool, RbacError> {
+        let err = |e: serde_json::Error| RbacError {
+            kind: kind.to_string(),
+            name: String::new(),
+            message: e.to_string(),
+        };
+        match kind {
+            "Role" => self
+                .roles
+                .push(serde_json::from_value(object).map_err(err)?),
+            "ClusterRole" => self
+                .cluster_roles
+                .push(serde_json::from_value(object).map_err(err)?),
+            "RoleBinding" => self
+                .role_bindings
+                .push(serde_json::from_value(object).map_err(err)?),
+            "ClusterRoleBinding" => self
+                .cluster_role_bindings
+                .push(serde_json::from_value(object).map_err(err)?),
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// Whether the request is allowed.
+    pub fn allows(&self, req: &Request<'_>) -> bool {
+        if req.groups.iter().any(|g| g == SYSTEM_MASTERS) {
+            return true;
+        }
+        let crb = self.cluster_role_bindings.iter().filter(|b| {
+            b.role_ref.kind == "ClusterRole"
+                && b.subjects
+                    .iter()
+                    .flatten()
+                    .any(|s| subject_matches(s, req, None))
+        });
+        for b in crb {
+            if self
+                .cluster_role_rules(&b.role_ref.name)
+                .iter()
+                .any(|r| rule_matches(r, req))
+            {
+                return true;
+            }
+        }
+        let rb = self.role_bindings.iter().filter(|b| {
+            b.metadata.namespace.as_deref() == Some(req.namespace)
+                && b.subjects
+                    .iter()
+                    .flatten()
+                    .any(|s| subject_matches(s, req, Some(req.namespace)))
+        });
+        for b in rb {
+            let rules = match b.role_ref.kind.as_str() {
+                "Role" => self
+                    .roles
+                    .iter()
+                    .filter(|r| {
+                        r.metadata.namespace.as_deref() == Some(req.namespace)
+                            && r.metadata.name.as_deref() == Some(&b.role_ref.name)
+                    })
+                    .flat_map(|r| r.rules.iter().flatten().cloned())
+                    .collect(),
+                "ClusterRole" => self.cluster_role_rules(&b.role_ref.name),
+                _ => vec![],
+            };
+            if rules.iter().any(|r| rule_matches(r, req)) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A ClusterRole's rules, with aggregated roles' rules added when it aggregates.
+    fn cluster_role_rules(&self, name: &str) -> Vec<PolicyRule> {
+        let Some(role) = self
+            .cluster_roles
+            .iter()
+            .find(|r| r.metadata.name.as_deref() == Some(name))
+        else {
+            return vec![];
+        };
+        let mut rules: Vec<PolicyRule> = role.rules.iter().flatten().cloned().collect();
+        if let Some(agg) = &role.aggregation_rule {
+            for sel in agg.cluster_role_selectors.iter().flatten() {
+                for other in &self.cluster_roles {
+                    let empty = BTreeMap::new();
+                    let labels = other.metadata.labels.as_ref().unwrap_or(&empty);
+                    if other.metadata.name.as_deref() != Some(name) && selector_matches(sel, labels)
+                    {
+                        rules.extend(other.rules.iter().flatten().cloned());
+                    }
+                }
+            }
+        }
+        rules
+    }
+}
+
+fn subject_matches(s: &Subject, req: &Request<'_>, binding_ns: Option<&str>) -> bool {
+    match s.kind.as_str() {
+        "User" => s.name == req.user,
+        "Group" => req.groups.contains(&s.name),
+        "ServiceAccount" => {
+            // A RoleBinding's service account subject without a namespace means its own.
+            let ns = s
+                .namespace
+                .as_deref()
+                .filter(|n| !n.is_empty())
+                .or(binding_ns);
+            ns.is_some_and(|ns| crate::names::service_account_user(ns, &s.name) == req.user)
+        }
+        _ => false,
+    }
+}
+
+fn has(list: &Option<Vec<String>>, want: &str) -> bool {
+    list.iter().flatten().any(|v| v == "*" || v == want)
+}
+
+fn rule_matches(r: &PolicyRule, req: &Request<'_>) -> bool {
+    r.verbs.iter().any(|v| v == "*" || v == req.verb)
+        && has(&r.api_groups, req.api_group)
+        && has(&r.resources, req.resource)
+        && r.resource_names
+            .as_ref()
+            .is_none_or(|n| n.is_empty() || n.iter().any(|n| n == req.name))
+}
+
+fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+    let labels_ok = sel
+        .match_labels
+        .iter()
+        .flatten()
+        .all(|(k, v)| labels.get(k) == Some(v));
+    let exprs_ok = sel.match_expressions.iter().flatten().all(|e| {
+        let val = labels.get(&e.key);
+        let values = e.values.as_deref().unwrap_or_default();
+        match e.operator.as_str() {
+            "In" => val.is_some_and(|v| values.contains(v)),
+            "NotIn" => val.is_none_or(|v| !values.contains(v)),
+            "Exists" => val.is_some(),
+            "DoesNotExist" => val.is_none(),
+            _ => false,
+        }
+    });
+    labels_ok && exprs_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn req<'a>(user: &'a str, groups: &'a [String], name: &'a str, ns: &'a str) -> Request<'a> {
+        Request {
+            user,
+            groups,
+            verb: "use",
+            api_group: "policy",
+            resource: "podsecuritypolicies",
+            name,
+            namespace: ns,
+        }
+    }
+
+    #[test]
+    fn bindings_rules_and_aggregation() {
+        let mut r = Rbac::default();
+        r.add("ClusterRole", json!({"metadata": {"name": "psp-a", "labels": {"agg": "yes"}},
+            "rules": [{"apiGroups": ["policy"], "resources": ["podsecuritypolicies"], "verbs": ["use"], "resourceNames": ["a"]}]})).unwrap();
+        r.add(
+            "ClusterRole",
+            json!({"metadata": {"name": "agg"},
+            "aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"agg": "yes"}}]}}),
+        )
+        .unwrap();
+        r.add(
+            "Role",
+            json!({"metadata": {"name": "any", "namespace": "dev"},
+            "rules": [{"apiGroups": ["extensions"], "resources": ["*"], "verbs": ["*"]}]}),
+        )
+        .unwrap();
+        r.add("ClusterRoleBinding", json!({"metadata": {"name": "b"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "agg"},
+            "subjects": [{"kind": "Group", "name": "team"}]})).unwrap();
+        r.add("RoleBinding", json!({"metadata": {"name": "rb", "namespace": "dev"}, "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": "any"},
+            "subjects": [{"kind": "ServiceAccount", "name": "web"}]})).unwrap();
+        assert!(!r.add("ConfigMap", json!({})).unwrap());
+        let team = vec!["team".to_string()];
+        let none: Vec<String> = vec![];
+        assert!(r.allows(&req("alice", &team, "a", "x")));
+        assert!(!r.allows(&req("alice", &team, "b", "x")));
+        assert!(!r.allows(&req("alice", &none, "a", "x")));
+        let sa = "system:serviceaccount:dev:web";
+        let mut ext = req(sa, &none, "b", "dev");
+        assert!(!r.allows(&ext));
+        ext.api_group = "extensions";
+        assert!(r.allows(&ext));
+        ext.namespace = "prod";
+        assert!(!r.allows(&ext));
+        let masters = vec!["system:masters".to_string()];
+        assert!(r.allows(&req("root", &masters, "z", "x")));
+    }
+}

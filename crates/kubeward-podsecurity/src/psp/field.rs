@@ -1,0 +1,207 @@
+//! Field errors as the API server prints them (`k8s.io/apimachinery` `field.Error`).
+//!
+//! The rejection message is Go's `%v` of a `field.ErrorList`, so values are rendered the
+//! way Go's fmt renders them: strings `%q`, numbers and booleans bare, nil pointers as
+//! `null`, slices in Go syntax (`[]int64{1, 2}`). Values are rendered once, when the
+//! error is made, because each caller knows the Go type that upstream passes.
+
+use std::fmt;
+
+/// The error types PSP produces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorType {
+    Invalid,
+    Required,
+    Forbidden,
+    NotSupported,
+}
+
+impl ErrorType {
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorType::Invalid => "Invalid value",
+            ErrorType::Required => "Required value",
+            ErrorType::Forbidden => "Forbidden",
+            ErrorType::NotSupported => "Unsupported value",
+        }
+    }
+}
+
+/// One field error: `{path}: {type}[: {value}][: {detail}]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub path: String,
+    pub kind: ErrorType,
+    /// The bad value, already in Go's rendering; `None` for Required and Forbidden.
+    pub value: Option<String>,
+    pub detail: String,
+}
+
+impl FieldError {
+    pub fn invalid(path: impl Into<String>, value: String, detail: impl Into<String>) -> Self {
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::Invalid,
+            value: Some(value),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn required(path: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::Required,
+            value: None,
+            detail: detail.into(),
+        }
+    }
+
+    pub fn forbidden(path: impl Into<String>, detail: impl Into<String>) -> Self {
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::Forbidden,
+            value: None,
+            detail: detail.into(),
+        }
+    }
+
+    /// `Unsupported value: "x": supported values: "a", "b"`.
+    pub fn not_supported(path: impl Into<String>, value: &str, supported: &[&str]) -> Self {
+        let list: Vec<String> = supported.iter().map(|s| go_quote(s)).collect();
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::NotSupported,
+            value: Some(go_quote(value)),
+            detail: format!("supported values: {}", list.join(", ")),
+        }
+    }
+
+    /// Everything after `{path}: `, as upstream's `ErrorBody`.
+    pub fn body(&self) -> String {
+        let mut s = self.kind.as_str().to_string();
+        if let Some(v) = &self.value {
+            s.push_str(": ");
+            s.push_str(v);
+        }
+        if !self.detail.is_empty() {
+            s.push_str(": ");
+            s.push_str(&self.detail);
+        }
+        s
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.body())
+    }
+}
+
+/// Go's `%v` of a field.ErrorList: `[e1 e2 ...]`.
+pub fn error_list(errors: &[FieldError]) -> String {
+    let parts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    format!("[{}]", parts.join(" "))
+}
+
+/// Go's `%q` of a string: double-quoted, with Go escapes for quotes, backslashes and
+/// non-printable characters.
+pub fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c if c.is_control() => {
+                let n = c as u32;
+                if n <= 0xffff {
+                    out.push_str(&format!("\\u{n:04x}"));
+                } else {
+                    out.push_str(&format!("\\U{n:08x}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `%#v` of an `[]int64` (nil and empty differ).
+pub fn go_int64s(v: Option<&[i64]>) -> String {
+    match v {
+        None => "[]int64(nil)".to_string(),
+        Some(v) => {
+            let parts: Vec<String> = v.iter().map(ToString::to_string).collect();
+            format!("[]int64{{{}}}", parts.join(", "))
+        }
+    }
+}
+
+/// Go's `%#v` of an internal `[]core.Capability`.
+pub fn go_capabilities(v: Option<&[String]>) -> String {
+    match v {
+        None => "[]core.Capability(nil)".to_string(),
+        Some(v) => {
+            let parts: Vec<String> = v.iter().map(|s| go_quote(s)).collect();
+            format!("[]core.Capability{{{}}}", parts.join(", "))
+        }
+    }
+}
+
+/// Go's `%v` of a slice of `{Min Max}` structs: `[{1 10} {20 30}]`.
+pub fn go_ranges<I: IntoIterator<Item = (i64, i64)>>(ranges: I) -> String {
+    let parts: Vec<String> = ranges
+        .into_iter()
+        .map(|(min, max)| format!("{{{min} {max}}}"))
+        .collect();
+    format!("[{}]", parts.join(" "))
+}
+
+/// A pointer to a bool: `null` when nil.
+pub fn go_opt_bool(v: Option<bool>) -> String {
+    v.map_or_else(|| "null".to_string(), |b| b.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_like_go() {
+        let e = FieldError::invalid("spec.x", "true".into(), "nope");
+        assert_eq!(e.to_string(), "spec.x: Invalid value: true: nope");
+        assert_eq!(
+            FieldError::required("spec.y", "").to_string(),
+            "spec.y: Required value"
+        );
+        assert_eq!(
+            FieldError::forbidden("a[b]", "c").to_string(),
+            "a[b]: Forbidden: c"
+        );
+        assert_eq!(
+            FieldError::not_supported("r", "X", &["A", "B"]).to_string(),
+            "r: Unsupported value: \"X\": supported values: \"A\", \"B\""
+        );
+        assert_eq!(go_quote("a\"b\\\n\u{1}"), "\"a\\\"b\\\\\\n\\x01\"");
+        assert_eq!(go_int64s(None), "[]int64(nil)");
+        assert_eq!(go_int64s(Some(&[])), "[]int64{}");
+        assert_eq!(go_int64s(Some(&[1, 2])), "[]int64{1, 2}");
+        assert_eq!(go_ranges([(1, 2), (5, 5)]), "[{1 2} {5 5}]");
+        assert_eq!(
+            go_capabilities(Some(&["ALL".into()])),
+            "[]core.Capability{\"ALL\"}"
+        );
+        assert_eq!(error_list(&[]), "[]");
+    }
+}
