@@ -1,12 +1,196 @@
-//! `kubeward kubeconfig` (being written).
+//! `kubeward kubeconfig`: inspect the identities and certificates of a kubeconfig, and
+//! extract its PEMs. The judging lives in `kubeward_identity::kubeconfig`; this module
+//! picks the files, formats the answer and maps it to an exit code.
 
+mod text;
+
+use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use anyhow::Context as _;
+use clap::{Args, Subcommand, ValueEnum};
+use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material, Severity};
 
 #[derive(Debug, Args)]
-pub struct KubeconfigArgs {}
+pub struct KubeconfigArgs {
+    #[command(subcommand)]
+    pub command: KubeconfigCommand,
+}
 
-pub fn run(_args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, Subcommand)]
+pub enum KubeconfigCommand {
+    /// List contexts, clusters and users, decode every certificate and report findings.
+    ///
+    /// Exit status: 0 nothing at or above --fail-on, 1 findings at or above it, 2 unusable
+    /// input (everything readable is still reported).
+    Inspect(InspectArgs),
+    /// Print the PEM of the CA, client certificate or client key of a context.
+    Extract(ExtractArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Files {
+    /// The kubeconfig [default: $KUBECONFIG, a colon-separated list merged as kubectl
+    /// does, else ~/.kube/config].
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub files: Files,
+
+    /// Lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = SeverityArg::High, value_name = "SEVERITY")]
+    pub fail_on: SeverityArg,
+}
+
+#[derive(Debug, Args)]
+#[group(id = "what", required = true, multiple = false)]
+pub struct ExtractArgs {
+    /// The cluster's certificate authority.
+    #[arg(long, group = "what")]
+    pub ca: bool,
+    /// The user's client certificate.
+    #[arg(long, group = "what")]
+    pub client_cert: bool,
+    /// The user's client key.
+    #[arg(long, group = "what")]
+    pub client_key: bool,
+    /// The context to read [default: current-context].
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    #[command(flatten)]
+    pub files: Files,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SeverityArg {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<SeverityArg> for Severity {
+    fn from(s: SeverityArg) -> Severity {
+        match s {
+            SeverityArg::Critical => Severity::Critical,
+            SeverityArg::High => Severity::High,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Info => Severity::Info,
+        }
+    }
+}
+
+pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        KubeconfigCommand::Inspect(a) => inspect(a),
+        KubeconfigCommand::Extract(a) => extract(a),
+    }
+}
+
+/// The files to read: FILE, else `$KUBECONFIG`'s list, else `~/.kube/config`.
+fn chain(file: Option<&PathBuf>) -> Vec<PathBuf> {
+    if let Some(f) = file {
+        return vec![f.clone()];
+    }
+    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
+        let mut out: Vec<PathBuf> = Vec::new();
+        // kubectl ignores empty entries and repeats.
+        for p in std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        return out;
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    vec![home.join(".kube").join("config")]
+}
+
+fn load(files: &Files) -> anyhow::Result<Kubeconfig> {
+    let paths = chain(files.file.as_ref());
+    let loaded = if files.file.is_some() {
+        paths
+            .first()
+            .map(|p| kc::load_file(p))
+            .unwrap_or_else(|| Err(kc::Error::NotFound(paths.clone())))
+    } else {
+        kc::load_chain(&paths)
+    };
+    loaded.map_err(with_hint)
+}
+
+/// The library error (file, field, what) and, on the next line, how to fix it.
+fn with_hint(e: kc::Error) -> anyhow::Error {
+    anyhow::anyhow!("{e}\n  hint: {}", e.hint())
+}
+
+fn inspect(args: &InspectArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load(&args.files)?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let report = kc::inspect(&cfg, now);
+    let mut out = anstream::stdout().lock();
+    match args.files.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
+            writeln!(out)?;
+        }
+        Format::Text => text::write(&mut out, &report, now)?,
+    }
+    out.flush()?;
+    let fail_on = Severity::from(args.fail_on);
+    Ok(if !report.problems.is_empty() {
+        ExitCode::from(2)
+    } else if report.findings.iter().any(|f| f.severity >= fail_on) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+    let cfg = load(&args.files)?;
+    let what = if args.ca {
+        Material::CertificateAuthority
+    } else if args.client_cert {
+        Material::ClientCertificate
+    } else {
+        Material::ClientKey
+    };
+    let (source, pem) = kc::extract(&cfg, args.context.as_deref(), what).map_err(with_hint)?;
+    let mut out = std::io::stdout().lock();
+    match args.files.format {
+        Format::Text => out.write_all(&pem)?,
+        Format::Json => {
+            let value = serde_json::json!({
+                "source": source,
+                "pem": String::from_utf8_lossy(&pem),
+            });
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
 }
