@@ -1,12 +1,129 @@
-//! `kubeward audit_policy` (being written).
+//! `kubeward audit-policy`: what an audit policy records for a request (`eval`), what it
+//! logs that it should not or misses (`lint`), and what it would keep of recorded
+//! traffic (`filter`).
 
+mod eval;
+mod filter;
+mod lint;
+
+use std::io::{self, Write};
+use std::path::Path;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::Args;
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use kubeward_controlplane::audit_policy::{Policy, Severity, load};
 
 #[derive(Debug, Args)]
-pub struct AuditPolicyArgs {}
+pub struct AuditPolicyArgs {
+    #[command(subcommand)]
+    pub command: AuditPolicyCommand,
+}
 
-pub fn run(_args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, Subcommand)]
+pub enum AuditPolicyCommand {
+    /// Show the level and omitted stages the API server applies to one request, and the
+    /// rule that decides.
+    ///
+    /// Exit status: 0 evaluated, 2 unusable policy or arguments.
+    Eval(eval::EvalArgs),
+    /// Find rules that never match, contents that land in the log, and gaps.
+    ///
+    /// Exit status: 0 no finding at or above --fail-on, 1 some, 2 unusable policy.
+    Lint(lint::LintArgs),
+    /// Replay recorded audit events (JSON lines or EventList) through the policy and print,
+    /// as JSON lines, the events the API server would have written.
+    ///
+    /// Exit status: 0 every event replayed, 2 unusable policy or unreadable events (the
+    /// readable ones are still replayed).
+    Filter(filter::FilterArgs),
+}
+
+/// Output format of a report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// The lowest severity that makes the exit status 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Severity {
+        match self {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        AuditPolicyCommand::Eval(a) => eval::run(a),
+        AuditPolicyCommand::Lint(a) => lint::run(a),
+        AuditPolicyCommand::Filter(a) => filter::run(a),
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+pub(crate) fn read_text(path: &Path) -> anyhow::Result<String> {
+    if path == Path::new("-") {
+        return io::read_to_string(io::stdin()).context("reading standard input");
+    }
+    std::fs::read_to_string(path).with_context(|| {
+        format!(
+            "reading {} (fix: check the path and that it is UTF-8 text)",
+            path.display()
+        )
+    })
+}
+
+/// Loads the policy, or an error listing every problem with file, line and fix.
+pub(crate) fn read_policy(path: &Path) -> anyhow::Result<Policy> {
+    let text = read_text(path)?;
+    let name: Arc<str> = Arc::from(path.display().to_string());
+    load(&name, &text).map_err(|failure| {
+        anyhow::anyhow!("{failure}").context(format!(
+            "{} is not a policy the API server would start with",
+            path.display()
+        ))
+    })
+}
+
+/// Prints the fields the API server would drop, as it logs them, so `eval` and `filter`
+/// users see them too.
+pub(crate) fn warn_dropped(policy: &Policy) {
+    let mut err = io::stderr().lock();
+    for d in &policy.dropped {
+        let what = if d.duplicate {
+            "duplicated field, the last one counts"
+        } else {
+            "unknown field, dropped by the API server"
+        };
+        let _ = writeln!(
+            err,
+            "warning: {}:{}: {}: {what}",
+            policy.file, d.line, d.field
+        );
+    }
+}
+
+/// Writes `value` as pretty JSON and a newline.
+pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
 }

@@ -1,12 +1,176 @@
-//! `kubeward seccomp` (being written).
+//! `kubeward seccomp check`: validates seccomp profiles, reports what they let through,
+//! and shows where the kubelet reads a `Localhost` profile and the securityContext that
+//! uses it.
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand};
+use kubeward_controlplane::seccomp::{
+    DEFAULT_KUBELET_ROOT, Finding, check, localhost_path, security_context_yaml,
+};
+use serde_json::{Value, json};
+
+use super::audit_policy::{FailOn, OutputFormat, print_json, read_text};
 
 #[derive(Debug, Args)]
-pub struct SeccompArgs {}
+pub struct SeccompArgs {
+    #[command(subcommand)]
+    pub command: SeccompCommand,
+}
 
-pub fn run(_args: &SeccompArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, Subcommand)]
+pub enum SeccompCommand {
+    /// Validate seccomp profiles (OCI/Docker JSON) and flag what they let through.
+    ///
+    /// Exit status: 0 no finding at or above --fail-on, 1 some, 2 a profile could not be
+    /// read (the others are still checked).
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Profile files (JSON).
+    #[arg(value_name = "PROFILE", required = true)]
+    pub profiles: Vec<PathBuf>,
+
+    /// The kubelet's --root-dir, under which `seccomp/` holds Localhost profiles.
+    #[arg(long, value_name = "DIR", default_value = DEFAULT_KUBELET_ROOT)]
+    pub kubelet_root_dir: PathBuf,
+
+    /// The localhostProfile name pods will use [default: the profile's file name]. Only
+    /// with a single profile.
+    #[arg(long, value_name = "NAME")]
+    pub localhost_profile: Option<String>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+}
+
+pub fn run(args: &SeccompArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        SeccompCommand::Check(a) => run_check(a),
+    }
+}
+
+/// One profile's report.
+struct Report {
+    file: String,
+    findings: Vec<Finding>,
+    /// (path the kubelet reads, localhostProfile) or why the name is unusable.
+    localhost: Result<(PathBuf, String), String>,
+    error: Option<String>,
+}
+
+fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.localhost_profile.is_some() && args.profiles.len() > 1 {
+        anyhow::bail!(
+            "--localhost-profile names one profile, but {} were given (fix: check them one at a time)",
+            args.profiles.len()
+        );
+    }
+    let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
+    match args.format {
+        OutputFormat::Text => reports.iter().for_each(print_text),
+        OutputFormat::Json => {
+            let profiles: Vec<Value> = reports.iter().map(to_json).collect();
+            print_json(&json!({ "profiles": profiles }))?;
+        }
+    }
+    if reports.iter().any(|r| r.error.is_some()) {
+        return Ok(ExitCode::from(2));
+    }
+    let threshold = args.fail_on.threshold();
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| f.severity >= threshold);
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn report(args: &CheckArgs, path: &Path) -> Report {
+    let file = path.display().to_string();
+    let name = args.localhost_profile.clone().unwrap_or_else(|| {
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let localhost = localhost_path(&args.kubelet_root_dir, &name)
+        .map(|p| (p, name))
+        .map_err(|e| e.to_string());
+    let (findings, error) = match read_text(path) {
+        Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+        Ok(text) => match check(&text) {
+            Ok((_, findings)) => (findings, None),
+            Err(e) => (
+                Vec::new(),
+                Some(format!(
+                    "{file}: {e} (fix: the runtime cannot load this profile; correct it)"
+                )),
+            ),
+        },
+    };
+    Report {
+        file,
+        findings,
+        localhost,
+        error,
+    }
+}
+
+fn print_text(r: &Report) {
+    if let Some(e) = &r.error {
+        eprintln!("error: {e}");
+        return;
+    }
+    for f in &r.findings {
+        println!(
+            "{}: {}: {} {} {}: {}\n    fix: {}",
+            r.file,
+            f.field,
+            f.severity.as_str(),
+            f.id,
+            f.title,
+            f.message,
+            f.fix
+        );
+    }
+    println!("{}: {} finding(s)", r.file, r.findings.len());
+    match &r.localhost {
+        Ok((path, name)) => {
+            println!(
+                "Localhost profile: the kubelet reads {} (copy the file there on every node that runs the pod); use it with:",
+                path.display()
+            );
+            for line in security_context_yaml(name).lines() {
+                println!("  {line}");
+            }
+        }
+        Err(e) => println!("Localhost profile: {e}"),
+    }
+}
+
+fn to_json(r: &Report) -> Value {
+    let localhost = match &r.localhost {
+        Ok((path, name)) => json!({
+            "path": path.display().to_string(),
+            "securityContext": {"seccompProfile": {"type": "Localhost", "localhostProfile": name}},
+        }),
+        Err(e) => json!({ "error": e }),
+    };
+    json!({
+        "file": r.file,
+        "error": r.error,
+        "findings": r.findings,
+        "localhost": localhost,
+    })
 }

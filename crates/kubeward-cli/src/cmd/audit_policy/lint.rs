@@ -1,0 +1,79 @@
+//! `kubeward audit-policy lint`: the findings of every lint, with file:line and fix.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+use kubeward_controlplane::audit_policy::{Finding, Severity, lint};
+use serde_json::json;
+
+use super::{FailOn, OutputFormat};
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The audit policy file (`-` for standard input).
+    #[arg(value_name = "POLICY")]
+    pub policy: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+
+    /// Exit 1 when a finding is at least this severe.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+}
+
+pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
+    let policy = super::read_policy(&args.policy)?;
+    let findings = lint(&policy);
+    match args.format {
+        OutputFormat::Text => print_text(&findings),
+        OutputFormat::Json => super::print_json(&json!({
+            "file": policy.file.as_ref(),
+            "rules": policy.rules.len(),
+            "findings": findings,
+        }))?,
+    }
+    let failing = findings
+        .iter()
+        .any(|f| f.severity >= args.fail_on.threshold());
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn print_text(findings: &[Finding]) {
+    for f in findings {
+        println!(
+            "{}:{}: {} {} {}: {}\n    field: {}\n    fix: {}",
+            f.file,
+            f.line,
+            f.severity.as_str(),
+            f.id,
+            f.title,
+            f.message,
+            f.field,
+            f.fix
+        );
+    }
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let parts: Vec<String> = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ]
+    .into_iter()
+    .filter(|s| count(*s) > 0)
+    .map(|s| format!("{} {}", count(s), s.as_str()))
+    .collect();
+    if parts.is_empty() {
+        println!("no findings");
+    } else {
+        println!("{} finding(s): {}", findings.len(), parts.join(", "));
+    }
+}

@@ -1,0 +1,342 @@
+//! End-to-end `kubeward audit-policy`: eval, lint and filter, exit codes, formats and
+//! error messages.
+
+mod common;
+
+use common::{Fixture, kubeward};
+use serde_json::Value;
+
+const POLICY: &str = r#"apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: None
+  users: [system:kube-proxy]
+  verbs: [watch]
+  resources: [{group: "", resources: [endpoints, services]}]
+- level: Metadata
+  resources:
+  - {group: "", resources: [secrets, configmaps, serviceaccounts/token]}
+  - {group: authentication.k8s.io, resources: [tokenreviews]}
+- level: RequestResponse
+  resources: [{group: "", resources: [pods/exec, pods/attach, pods/portforward]}]
+- level: Request
+  verbs: [create, update, patch, delete]
+  resources: [{group: rbac.authorization.k8s.io}]
+- level: None
+  nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", /version]
+- level: Metadata
+"#;
+
+fn run(fx: &Fixture, args: &[&str]) -> (i32, String, String) {
+    let out = kubeward()
+        .current_dir(fx.root())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn eval_text_and_json() {
+    let fx = Fixture::new(&[("policy.yaml", POLICY)]);
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "eval",
+            "policy.yaml",
+            "--user",
+            "alice",
+            "--verb",
+            "get",
+            "--resource",
+            "secrets",
+            "--namespace",
+            "kube-system",
+            "--name",
+            "s",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("level: Metadata\nomitted stages: RequestReceived\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("decided by: rule 1 (policy.yaml:9): Metadata for resources"),
+        "{out}"
+    );
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "eval",
+            "policy.yaml",
+            "--format",
+            "json",
+            "--user",
+            "bob",
+            "--verb",
+            "patch",
+            "--resource",
+            "clusterrolebindings",
+            "--api-group",
+            "rbac.authorization.k8s.io",
+            "--name",
+            "x",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["level"], "Request");
+    assert_eq!(v["omitStages"], serde_json::json!(["RequestReceived"]));
+    assert_eq!(
+        (v["rule"]["index"].as_u64(), v["rule"]["line"].as_u64()),
+        (Some(3), Some(15))
+    );
+    assert_eq!(
+        v["request"]["groups"],
+        serde_json::json!(["system:authenticated"])
+    );
+    let (_, out, _) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "eval",
+            "policy.yaml",
+            "--user",
+            "system:anonymous",
+            "--verb",
+            "get",
+            "--non-resource-url",
+            "/healthz/etcd?verbose",
+        ],
+    );
+    assert!(
+        out.contains("level: None") && out.contains("rule 4 (policy.yaml:18)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn eval_default_none_and_bad_arguments() {
+    let fx = Fixture::new(&[(
+        "p.yaml",
+        "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  verbs: [delete]\n",
+    )]);
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "eval",
+            "p.yaml",
+            "--user",
+            "a",
+            "--verb",
+            "get",
+            "--resource",
+            "pods",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("level: None") && out.contains("no rule matches"),
+        "{out}"
+    );
+    // Neither --resource nor --non-resource-url: a usage error (clap exits 2).
+    let (code, _, err) = run(&fx, &["audit-policy", "eval", "p.yaml", "--verb", "get"]);
+    assert_eq!(code, 2, "{err}");
+    let (code, _, err) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "eval",
+            "p.yaml",
+            "--verb",
+            "get",
+            "--resource",
+            "a/b/c",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("--resource \"a/b/c\""), "{err}");
+}
+
+#[test]
+fn lint_exit_codes_and_formats() {
+    let fx = Fixture::new(&[
+        ("good.yaml", POLICY),
+        (
+            "leaky.yaml",
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: RequestResponse\n",
+        ),
+    ]);
+    let (code, out, _) = run(&fx, &["audit-policy", "lint", "good.yaml"]);
+    assert_eq!((code, out.as_str()), (0, "no findings\n"));
+    let (code, out, _) = run(&fx, &["audit-policy", "lint", "leaky.yaml"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("leaky.yaml:5: high AP002 credentials logged"),
+        "{out}"
+    );
+    let (code, _, _) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "lint",
+            "leaky.yaml",
+            "--fail-on",
+            "critical",
+        ],
+    );
+    assert_eq!(code, 0);
+    let (code, out, _) = run(
+        &fx,
+        &["audit-policy", "lint", "leaky.yaml", "--format", "json"],
+    );
+    assert_eq!(code, 1);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let first = &v["findings"][0];
+    assert_eq!(
+        (
+            first["id"].as_str(),
+            first["severity"].as_str(),
+            first["line"].as_u64()
+        ),
+        (Some("AP002"), Some("high"), Some(5))
+    );
+    assert!(first["fix"].as_str().unwrap().contains("Metadata rule"));
+}
+
+#[test]
+fn unusable_policy_names_file_line_and_fix() {
+    let fx = Fixture::new(&[
+        (
+            "bad.yaml",
+            "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  nonResourceURLs: [healthz]\n",
+        ),
+        ("notyaml.yaml", "rules: [\n"),
+    ]);
+    let (code, _, err) = run(&fx, &["audit-policy", "lint", "bad.yaml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains(
+            "bad.yaml:5: rules[0].nonResourceURLs[0]: \"healthz\" does not begin with '/' (fix: "
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run(&fx, &["audit-policy", "lint", "notyaml.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("notyaml.yaml:"), "{err}");
+    let (code, _, err) = run(&fx, &["audit-policy", "lint", "missing.yaml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("reading missing.yaml"), "{err}");
+}
+
+fn event(user: &str, verb: &str, stage: &str, resource: &str, extra: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"{user}-{verb}-{stage}","stage":"{stage}","requestURI":"/api/v1/{resource}","verb":"{verb}","user":{{"username":"{user}","groups":["system:authenticated"]}},"objectRef":{{"resource":"{resource}","namespace":"a","name":"n"{extra}}},"requestObject":{{"a":1}},"responseObject":{{"b":2}}}}"#
+    )
+}
+
+#[test]
+fn filter_json_lines_and_event_list() {
+    let lines = [
+        event("alice", "get", "ResponseComplete", "secrets", ""),
+        event("alice", "get", "RequestReceived", "secrets", ""),
+        event(
+            "system:kube-proxy",
+            "watch",
+            "ResponseComplete",
+            "endpoints",
+            "",
+        ),
+        event(
+            "alice",
+            "create",
+            "ResponseComplete",
+            "pods",
+            r#","subresource":"exec""#,
+        ),
+    ]
+    .join("\n");
+    let list = format!(
+        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{}]}}"#,
+        event(
+            "bob",
+            "patch",
+            "ResponseComplete",
+            "clusterroles",
+            r#","apiGroup":"rbac.authorization.k8s.io""#
+        )
+    );
+    let fx = Fixture::new(&[
+        ("policy.yaml", POLICY),
+        ("audit.log", &lines),
+        ("list.json", &list),
+        ("broken.log", "{\"verb\": \"get\"}\nnot json\n"),
+    ]);
+    let (code, out, err) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "filter",
+            "policy.yaml",
+            "audit.log",
+            "list.json",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let kept: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = kept
+        .iter()
+        .map(|e| e["auditID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            "alice-get-ResponseComplete",
+            "alice-create-ResponseComplete",
+            "bob-patch-ResponseComplete"
+        ]
+    );
+    assert_eq!(kept[0]["level"], "Metadata");
+    assert!(kept[0].get("requestObject").is_none() && kept[0].get("responseObject").is_none());
+    assert_eq!(kept[1]["level"], "RequestResponse");
+    assert_eq!(kept[1]["responseObject"]["b"], 2);
+    assert_eq!(kept[2]["level"], "Request");
+    assert!(kept[2].get("responseObject").is_none() && kept[2]["requestObject"]["a"] == 1);
+    assert!(
+        err.contains(
+            "kept 3 of 5 events; dropped 1 at level None and 1 in omitted stages; 0 error(s)"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = run(
+        &fx,
+        &[
+            "audit-policy",
+            "filter",
+            "policy.yaml",
+            "broken.log",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("broken.log:1: event requestURI: missing"),
+        "{err}"
+    );
+    assert!(err.contains("broken.log:2: invalid JSON"), "{err}");
+    let summary: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
+    assert_eq!(summary["errors"], 2);
+}

@@ -1,0 +1,157 @@
+//! End-to-end `kubeward seccomp check`.
+
+mod common;
+
+use common::{Fixture, kubeward};
+use serde_json::Value;
+
+const STRICT: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
+  "architectures": ["SCMP_ARCH_X86_64"],
+  "syscalls": [{"names": ["read", "write", "exit_group"], "action": "SCMP_ACT_ALLOW"}]}"#;
+const LOOSE: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO",
+  "syscalls": [{"names": ["read", "ptrace", "raed"], "action": "SCMP_ACT_ALLOW"}]}"#;
+
+fn run(fx: &Fixture, args: &[&str]) -> (i32, String, String) {
+    let out = kubeward()
+        .current_dir(fx.root())
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn clean_profile_prints_where_the_kubelet_reads_it() {
+    let fx = Fixture::new(&[("strict.json", STRICT)]);
+    let (code, out, _) = run(&fx, &["seccomp", "check", "strict.json"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
+    assert!(
+        out.contains("the kubelet reads /var/lib/kubelet/seccomp/strict.json"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    type: Localhost\n      localhostProfile: \"strict.json\""),
+        "{out}"
+    );
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "seccomp",
+            "check",
+            "strict.json",
+            "--kubelet-root-dir",
+            "/data/kubelet",
+            "--localhost-profile",
+            "team/strict.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let p = &v["profiles"][0];
+    assert_eq!(
+        p["localhost"]["path"],
+        "/data/kubelet/seccomp/team/strict.json"
+    );
+    assert_eq!(
+        p["localhost"]["securityContext"]["seccompProfile"]["localhostProfile"],
+        "team/strict.json"
+    );
+    assert_eq!(p["findings"], serde_json::json!([]));
+}
+
+#[test]
+fn findings_and_fail_on() {
+    let fx = Fixture::new(&[("loose.json", LOOSE), ("strict.json", STRICT)]);
+    let (code, out, _) = run(&fx, &["seccomp", "check", "strict.json", "loose.json"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("loose.json: syscalls[0].names[1]: high SC002 dangerous system call allowed: ptrace is allowed"), "{out}");
+    assert!(
+        out.contains("loose.json: syscalls[0].names[2]: medium SC004"),
+        "{out}"
+    );
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "seccomp",
+            "check",
+            "loose.json",
+            "--fail-on",
+            "critical",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v["profiles"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["SC002", "SC004"]);
+}
+
+#[test]
+fn unusable_profiles_exit_2_naming_file_and_line() {
+    let fx = Fixture::new(&[
+        ("bad.json", "{\n  \"defaultAction\": \n}"),
+        ("strict.json", STRICT),
+        (
+            "typed.json",
+            r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": {"names": []}}"#,
+        ),
+    ]);
+    let (code, out, err) = run(
+        &fx,
+        &["seccomp", "check", "bad.json", "typed.json", "strict.json"],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("error: bad.json: line 3, column 1: not valid JSON"),
+        "{err}"
+    );
+    assert!(
+        err.contains("error: typed.json: syscalls: expected a list, found an object"),
+        "{err}"
+    );
+    assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
+    let (code, _, err) = run(
+        &fx,
+        &[
+            "seccomp",
+            "check",
+            "strict.json",
+            "bad.json",
+            "--localhost-profile",
+            "x.json",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--localhost-profile names one profile"),
+        "{err}"
+    );
+    let (code, out, _) = run(
+        &fx,
+        &[
+            "seccomp",
+            "check",
+            "strict.json",
+            "--localhost-profile",
+            "../x.json",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("localhostProfile \"../x.json\" must not contain '..'"),
+        "{out}"
+    );
+}
