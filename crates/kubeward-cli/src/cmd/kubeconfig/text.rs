@@ -130,7 +130,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
     }
     writeln!(out, "\n{}", "findings".bold())?;
     let mut findings: Vec<_> = r.findings.iter().collect();
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     for f in &findings {
         let line = f.line.map(|l| format!(":{l}")).unwrap_or_default();
         writeln!(
