@@ -1,12 +1,312 @@
-//! `kubeward detect` (being written).
+//! `kubeward detect`: Falco-compatible rules over Kubernetes audit events.
+//!
+//! Rules load once (the embedded kubeward ruleset unless `-r` is given); events stream
+//! from files, directories, stdin or a followed log through the k8s_audit source; alerts
+//! go to stdout as Falco's text line or JSON object; a summary goes to stderr.
 
+mod load;
+mod summary;
+
+pub(crate) use load::{engine, load, read_rules};
+
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::Args;
+use anyhow::bail;
+use clap::{Args, ValueEnum};
+use kubeward_k8saudit::input::{self, FollowOptions, Input};
+use kubeward_k8saudit::reader::Record;
+use kubeward_rules::Priority;
+use kubeward_rules::engine::{AlertOptions, MatchMode, Ruleset, SourceId};
+
+use summary::Summary;
 
 #[derive(Debug, Args)]
-pub struct DetectArgs {}
+pub struct DetectArgs {
+    /// Rules file or directory (its *.yaml/*.yml files by name), in load order; repeat
+    /// for more. Without -r, kubeward's embedded Kubernetes audit ruleset.
+    #[arg(short = 'r', long = "rules", value_name = "RULES")]
+    pub rules: Vec<PathBuf>,
 
-pub fn run(_args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+    /// Run only the rules with this tag (repeatable).
+    #[arg(short = 't', long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// Disable the rules with this tag (repeatable).
+    #[arg(short = 'T', long = "disable-tag", value_name = "TAG")]
+    pub disable_tags: Vec<String>,
+
+    /// Disable the rules whose name contains NAME (repeatable).
+    #[arg(short = 'D', long = "disable", value_name = "NAME")]
+    pub disable: Vec<String>,
+
+    /// Ignore rules less severe than this (emergency, alert, critical, error, warning,
+    /// notice, informational/info, debug).
+    #[arg(long, value_name = "P", value_parser = parse_priority)]
+    pub min_priority: Option<Priority>,
+
+    /// Alert format: Falco's text line or its JSON object (one per line).
+    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+    pub format: AlertFormat,
+
+    /// Falco's rule_matching: alert on the first matching rule per event, or on all.
+    #[arg(long, value_enum, default_value_t = RuleMatching::First, value_name = "MODE")]
+    pub rule_matching: RuleMatching,
+
+    /// Keep reading the (single) log file as it grows, like `tail -F`: rotation and
+    /// truncation are followed. Stop with Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With --follow: stop after this many seconds without new data (for scripts).
+    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    pub idle_exit: Option<f64>,
+
+    /// Audit logs (JSON lines) or EventList documents; directories give their files,
+    /// oldest first; `-` or nothing reads standard input.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AlertFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RuleMatching {
+    First,
+    All,
+}
+
+fn parse_priority(s: &str) -> Result<Priority, String> {
+    Priority::parse(s).ok_or_else(|| {
+        format!("`{s}` is not a priority; use emergency, alert, critical, error, warning, notice, informational (info) or debug")
+    })
+}
+
+/// Stop printing skip warnings after this many; the summary still counts them all.
+const MAX_WARNINGS: u64 = 1000;
+
+pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
+    let mut stderr = io::stderr().lock();
+    let mut ruleset = load_ruleset(&args.rules, &mut stderr)?;
+    select(&mut ruleset, args, &mut stderr)?;
+    if let Some(p) = args.min_priority {
+        ruleset.set_min_priority(p);
+    }
+    let Some(source) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
+        bail!("the rules engine does not know the k8s_audit source (internal error)");
+    };
+    let inputs = if args.events.is_empty() {
+        vec![Input::Stdin]
+    } else {
+        input::expand(&args.events)?
+    };
+    if args.follow && !matches!(inputs.as_slice(), [Input::File(_)]) {
+        bail!("--follow takes exactly one log file (not a directory or stdin)");
+    }
+    let opts = AlertOptions {
+        hostname: hostname(),
+        ..AlertOptions::default()
+    };
+    let mode = match args.rule_matching {
+        RuleMatching::First => MatchMode::First,
+        RuleMatching::All => MatchMode::All,
+    };
+    let mut run = Run {
+        ruleset: &ruleset,
+        source,
+        mode,
+        opts,
+        json: args.format == AlertFormat::Json,
+        out: BufWriter::new(io::stdout().lock()),
+        summary: Summary::default(),
+        hits: Vec::new(),
+        warnings: 0,
+        flush_each: args.follow,
+        broken_pipe: false,
+    };
+    let mut failed = false;
+    for inp in &inputs {
+        let name = inp.name();
+        let result = match inp {
+            Input::File(path) if args.follow => {
+                let fopts = FollowOptions {
+                    idle_timeout: args.idle_exit.map(Duration::from_secs_f64),
+                    ..FollowOptions::default()
+                };
+                input::follow(path, fopts, &|| false, &mut |r| {
+                    run.record(&name, r, &mut stderr)
+                })
+            }
+            _ => input::read_to_end(inp, &mut |r| run.record(&name, r, &mut stderr)),
+        };
+        if let Err(e) = result {
+            failed = true;
+            let _ = writeln!(
+                stderr,
+                "error: {e} (nothing more is read from it; the other inputs are)"
+            );
+        }
+        if run.broken_pipe {
+            break;
+        }
+    }
+    let _ = run.out.flush();
+    if run.warnings > MAX_WARNINGS {
+        let _ = writeln!(
+            stderr,
+            "warning: {} more skipped records not shown",
+            run.warnings - MAX_WARNINGS
+        );
+    }
+    run.summary.write(&mut stderr)?;
+    Ok(ExitCode::from(if failed { 2 } else { 0 }))
+}
+
+/// Loads rules, printing Falco's report for failures (then exit 2) and a one-line note
+/// for warnings and for rules of sources that deliver no events here.
+pub(crate) fn load_ruleset(paths: &[PathBuf], err: &mut impl Write) -> anyhow::Result<Ruleset> {
+    let files = read_rules(paths)?;
+    let loaded = load(&files);
+    let Some(ruleset) = loaded.ruleset else {
+        for r in loaded.reports.iter().filter(|r| !r.successful()) {
+            write!(err, "{}", r.to_text())?;
+        }
+        let bad = loaded
+            .reports
+            .iter()
+            .find(|r| !r.successful())
+            .map_or("?", |r| r.name.as_str());
+        bail!(
+            "rules file {bad} is invalid (see above); `kubeward rules validate -r {bad}` shows every problem"
+        );
+    };
+    let warnings: usize = loaded.reports.iter().map(|r| r.warnings.len()).sum();
+    if warnings > 0 {
+        writeln!(
+            err,
+            "note: the rules loaded with {warnings} warnings; `kubeward rules validate` shows them"
+        )?;
+    }
+    for (source, n) in ruleset.inactive() {
+        writeln!(
+            err,
+            "note: {n} rules of source {source} are inactive: kubeward reads no {source} events"
+        )?;
+    }
+    Ok(ruleset)
+}
+
+/// `-t` (only these tags), then `-T` and `-D` (disable), Falco's former selection.
+fn select(ruleset: &mut Ruleset, args: &DetectArgs, err: &mut impl Write) -> anyhow::Result<()> {
+    let all: Vec<_> = ruleset
+        .rules()
+        .map(|(id, r)| (id, r.name.clone(), r.tags.clone()))
+        .collect();
+    if !args.tags.is_empty() {
+        for (id, _, tags) in &all {
+            ruleset.set_enabled(*id, tags.iter().any(|t| args.tags.contains(t)));
+        }
+    }
+    for (id, name, tags) in &all {
+        if tags.iter().any(|t| args.disable_tags.contains(t))
+            || args.disable.iter().any(|d| name.contains(d.as_str()))
+        {
+            ruleset.set_enabled(*id, false);
+        }
+    }
+    for t in args.tags.iter().chain(&args.disable_tags) {
+        if !all.iter().any(|(_, _, tags)| tags.contains(t)) {
+            writeln!(err, "warning: no rule has tag `{t}`")?;
+        }
+    }
+    for d in &args.disable {
+        if !all.iter().any(|(_, name, _)| name.contains(d.as_str())) {
+            writeln!(err, "warning: no rule name contains `{d}`")?;
+        }
+    }
+    if !ruleset.rules().any(|(_, r)| r.enabled && !r.inactive) {
+        writeln!(
+            err,
+            "warning: no rule is enabled; events are read and counted only"
+        )?;
+    }
+    Ok(())
+}
+
+struct Run<'r, W: Write> {
+    ruleset: &'r Ruleset,
+    source: SourceId,
+    mode: MatchMode,
+    opts: AlertOptions,
+    json: bool,
+    out: W,
+    summary: Summary,
+    hits: Vec<kubeward_rules::engine::RuleId>,
+    warnings: u64,
+    flush_each: bool,
+    broken_pipe: bool,
+}
+
+impl<W: Write> Run<'_, W> {
+    fn record(&mut self, input: &str, r: Record<'_, '_>, err: &mut impl Write) {
+        match r {
+            Record::Skip(s) => {
+                self.summary.skipped += 1;
+                self.warnings += 1;
+                if self.warnings <= MAX_WARNINGS {
+                    let _ = writeln!(err, "warning: {input}: {s}; skipped");
+                }
+            }
+            Record::Event(ev) => {
+                self.summary.events += 1;
+                self.hits.clear();
+                self.ruleset
+                    .evaluate(self.source, ev, self.mode, &mut self.hits);
+                for id in &self.hits {
+                    let Some(alert) = self.ruleset.alert(*id, ev, &self.opts) else {
+                        continue;
+                    };
+                    self.summary.alert(&alert.rule, alert.priority);
+                    if self.broken_pipe {
+                        continue;
+                    }
+                    let line = if self.json {
+                        alert.to_json()
+                    } else {
+                        alert.text_line()
+                    };
+                    let written = writeln!(self.out, "{line}").and_then(|()| {
+                        if self.flush_each {
+                            self.out.flush()
+                        } else {
+                            Ok(())
+                        }
+                    });
+                    if written.is_err() {
+                        // A closed pipe (`| head`): stop writing, keep counting.
+                        self.broken_pipe = true;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Falco's alert hostname: `FALCO_HOSTNAME`, else the system host name.
+fn hostname() -> String {
+    if let Ok(h) = std::env::var("FALCO_HOSTNAME") {
+        return h;
+    }
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .map(|s| s.trim().to_owned())
+        .ok()
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }

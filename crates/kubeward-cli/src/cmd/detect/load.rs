@@ -1,0 +1,100 @@
+//! Loading rules files for `detect` and `rules`: paths to files (directories give their
+//! `*.yaml`/`*.yml` files by name, as Falco), the embedded default, the engine with the
+//! k8s_audit source.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use kubeward_rules::engine::{Engine, LoadResult, RulesFile};
+
+/// Rules files larger than this are refused (Falco's largest upstream file is ~200 KB).
+const MAX_RULES_BYTES: u64 = 64 << 20;
+
+/// An engine that knows the k8s_audit source (and the built-in syscall table).
+pub fn engine() -> Engine {
+    let mut engine = Engine::new();
+    engine.add_source(kubeward_k8saudit::source_spec());
+    engine
+}
+
+/// A rules file's name and text.
+pub struct Loaded {
+    pub name: String,
+    pub text: String,
+}
+
+/// Reads the rules files named by `paths`, or the embedded default when there are none.
+pub fn read_rules(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
+    if paths.is_empty() {
+        return Ok(vec![Loaded {
+            name: kubeward_k8saudit::DEFAULT_RULES_NAME.into(),
+            text: kubeward_k8saudit::DEFAULT_RULES.into(),
+        }]);
+    }
+    let mut out = Vec::new();
+    for p in paths {
+        for file in expand(p)? {
+            out.push(read_one(&file)?);
+        }
+    }
+    Ok(out)
+}
+
+fn expand(p: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let meta = std::fs::metadata(p).with_context(|| {
+        format!(
+            "rules file {}: cannot read it (check the path given to -r)",
+            p.display()
+        )
+    })?;
+    if !meta.is_dir() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    let entries =
+        std::fs::read_dir(p).with_context(|| format!("rules directory {}", p.display()))?;
+    for entry in entries {
+        let path = entry
+            .with_context(|| format!("rules directory {}", p.display()))?
+            .path();
+        let is_yaml = matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml")
+        );
+        if is_yaml && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read_one(path: &Path) -> anyhow::Result<Loaded> {
+    let name = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .with_context(|| format!("rules file {name}"))?
+        .len();
+    if size > MAX_RULES_BYTES {
+        bail!(
+            "rules file {name}: {size} bytes is over the {} MiB limit; is it really a rules file?",
+            MAX_RULES_BYTES >> 20
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("rules file {name}"))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        anyhow::anyhow!(
+            "rules file {name}: not UTF-8 text (byte {}); rules files are YAML text",
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    Ok(Loaded { name, text })
+}
+
+/// Loads the files through the engine.
+pub fn load(files: &[Loaded]) -> LoadResult {
+    let files: Vec<_> = files
+        .iter()
+        .map(|f| RulesFile::new(f.name.clone(), &f.text))
+        .collect();
+    engine().load(&files)
+}

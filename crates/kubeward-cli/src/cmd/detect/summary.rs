@@ -1,0 +1,56 @@
+//! The end-of-run summary of `detect`: events read and skipped, alerts by rule and by
+//! priority, written to stderr.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+use kubeward_rules::Priority;
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub events: u64,
+    pub skipped: u64,
+    /// Rule name → (priority, count), in first-alert order.
+    by_rule: Vec<(String, Priority, u64)>,
+}
+
+impl Summary {
+    pub fn alert(&mut self, rule: &str, priority: Priority) {
+        match self.by_rule.iter_mut().find(|(r, _, _)| r == rule) {
+            Some((_, _, n)) => *n += 1,
+            None => self.by_rule.push((rule.to_owned(), priority, 1)),
+        }
+    }
+
+    pub fn alerts(&self) -> u64 {
+        self.by_rule.iter().map(|(_, _, n)| n).sum()
+    }
+
+    pub fn write(&self, err: &mut impl Write) -> io::Result<()> {
+        writeln!(
+            err,
+            "kubeward detect: {} events read, {} skipped, {} alerts",
+            self.events,
+            self.skipped,
+            self.alerts()
+        )?;
+        if self.by_rule.is_empty() {
+            return Ok(());
+        }
+        let mut rules: Vec<_> = self.by_rule.iter().collect();
+        rules.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        writeln!(err, "alerts by rule:")?;
+        for (rule, _, n) in rules {
+            writeln!(err, "  {n:>8}  {rule}")?;
+        }
+        let mut by_priority: BTreeMap<Priority, u64> = BTreeMap::new();
+        for (_, p, n) in &self.by_rule {
+            *by_priority.entry(*p).or_default() += n;
+        }
+        writeln!(err, "alerts by priority:")?;
+        for (p, n) in by_priority {
+            writeln!(err, "  {n:>8}  {}", p.name())?;
+        }
+        Ok(())
+    }
+}

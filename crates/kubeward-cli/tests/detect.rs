@@ -1,0 +1,338 @@
+//! End-to-end: `kubeward detect` and `kubeward rules`.
+
+mod common;
+
+use common::{Fixture, kubeward};
+use serde_json::Value;
+
+fn event(id: &str, user: &str, verb: &str, resource: &str, extra: &str) -> String {
+    format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","stage":"ResponseComplete","verb":"{verb}","requestURI":"/api/v1/namespaces/prod/{resource}/x","user":{{"username":"{user}","groups":["system:authenticated"]}},"objectRef":{{"resource":"{resource}","namespace":"prod","name":"x"}},"responseStatus":{{"code":200}},"stageTimestamp":"2024-06-01T12:00:00.25Z"{extra}}}"#
+    )
+}
+
+fn secret_read() -> String {
+    event("1", "alice", "get", "secrets", "")
+}
+
+fn masters() -> String {
+    event("2", "root-cert", "get", "pods", "").replace(
+        r#""groups":["system:authenticated"]"#,
+        r#""groups":["system:masters"]"#,
+    )
+}
+
+fn upstream_k8s() -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/upstream-rules/k8s_audit_rules.yaml");
+    if p.exists() {
+        Some(p)
+    } else {
+        println!("skipping: {} is absent", p.display());
+        None
+    }
+}
+
+fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let out = kubeward()
+        .env("FALCO_HOSTNAME", "h1")
+        .args(args)
+        .write_stdin(stdin)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn default_rules_text_alerts_and_summary() {
+    let fx = Fixture::new(&[(
+        "audit.log",
+        &format!("{}\nnot json\n{}\n", secret_read(), masters()),
+    )]);
+    let (code, out, err) = run(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)\n\
+         12:00:00.250000000: Warning Request by a system:masters member (user=root-cert verb=get uri=/api/v1/namespaces/prod/pods/x groups=(system:masters))\n"
+    );
+    assert!(err.contains("audit.log: line 2: malformed JSON"), "{err}");
+    assert!(
+        err.contains("kubeward detect: 2 events read, 1 skipped, 2 alerts"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1  KW Secret Read By Non-System User"),
+        "{err}"
+    );
+    assert!(err.contains("2  Warning"), "{err}");
+}
+
+#[test]
+fn json_alerts_are_falco_objects() {
+    let (code, out, _) = run(&["detect", "--format", "json"], &secret_read());
+    assert_eq!(code, 0);
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(v["rule"], "KW Secret Read By Non-System User");
+    assert_eq!(v["priority"], "Warning");
+    assert_eq!(v["source"], "k8s_audit");
+    assert_eq!(v["hostname"], "h1");
+    assert_eq!(v["time"], "2024-06-01T12:00:00.250000000Z");
+    assert_eq!(v["output_fields"]["ka.user.name"], "alice");
+    assert_eq!(
+        v["output_fields"]["evt.time"],
+        1_717_243_200_250_000_000_i64
+    );
+    let keys: Vec<_> = v.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        keys,
+        [
+            "hostname",
+            "output",
+            "output_fields",
+            "priority",
+            "rule",
+            "source",
+            "tags",
+            "time"
+        ]
+    );
+}
+
+#[test]
+fn event_list_documents_and_directories() {
+    let list = format!(
+        "{{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {},\n    {}\n  ]\n}}\n",
+        secret_read(),
+        masters()
+    );
+    let fx = Fixture::new(&[("logs/a.json", &list), ("logs/b.log", &secret_read())]);
+    let (code, out, err) = run(&["detect", fx.path("logs").to_str().unwrap()], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 3, "{out}");
+    assert!(err.contains("3 events read, 0 skipped, 3 alerts"), "{err}");
+}
+
+#[test]
+fn selection_by_tag_name_and_priority() {
+    let input = format!("{}\n{}\n", secret_read(), masters());
+    let (_, out, _) = run(&["detect", "-t", "credentials"], &input);
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("Secret read"));
+    let (_, out, _) = run(&["detect", "-T", "credentials"], &input);
+    assert!(
+        out.contains("system:masters") && !out.contains("Secret read"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["detect", "-D", "Masters"], &input);
+    assert!(
+        !out.contains("system:masters") && out.contains("Secret read"),
+        "{out}"
+    );
+    let (_, out, err) = run(&["detect", "--min-priority", "error"], &input);
+    assert_eq!(out, "");
+    assert!(err.contains("2 events read, 0 skipped, 0 alerts"), "{err}");
+    let (_, _, err) = run(&["detect", "-t", "no-such-tag"], &input);
+    assert!(err.contains("no rule has tag `no-such-tag`"), "{err}");
+    let (code, _, err) = run(&["detect", "--min-priority", "warn"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("not a priority"), "{err}");
+}
+
+#[test]
+fn upstream_rules_first_and_all_matching() {
+    let Some(rules) = upstream_k8s() else { return };
+    let rules = rules.to_str().unwrap();
+    let (code, out, err) = run(&["detect", "-r", rules], &secret_read());
+    assert_eq!(code, 0, "{err}");
+    // Falco's default rule_matching is first: only "Disallowed K8s User".
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.contains("Warning K8s Operation performed by user not in allowed list"),
+        "{out}"
+    );
+    let (_, out, _) = run(
+        &["detect", "-r", rules, "--rule-matching", "all"],
+        &secret_read(),
+    );
+    assert_eq!(out.lines().count(), 2, "{out}");
+    assert!(
+        out.contains("Error K8s Secret Get Successfully (user=alice secret=x ns=prod"),
+        "{out}"
+    );
+}
+
+#[test]
+fn unusable_rules_or_inputs_exit_2() {
+    let fx = Fixture::new(&[(
+        "bad.yaml",
+        "- rule: X\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
+    )]);
+    let (code, out, err) = run(
+        &["detect", "-r", fx.path("bad.yaml").to_str().unwrap()],
+        &secret_read(),
+    );
+    assert_eq!(code, 2);
+    assert_eq!(out, "");
+    assert!(err.contains("bad.yaml: Invalid"), "{err}");
+    assert!(err.contains("kubeward rules validate -r"), "{err}");
+    let (code, _, err) = run(
+        &["detect", "-r", fx.path("missing.yaml").to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("missing.yaml") && err.contains("-r"), "{err}");
+    // A missing events file: exit 2 after reading the others.
+    let fx2 = Fixture::new(&[("ok.log", &secret_read()), ("bin.gz", "\u{1f}\u{0}\u{0}")]);
+    let (code, out, err) = run(
+        &[
+            "detect",
+            fx2.path("ok.log").to_str().unwrap(),
+            fx2.path("bin.gz").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out.lines().count(), 1);
+    assert!(err.contains("looks binary"), "{err}");
+    let (code, _, err) = run(&["detect", fx2.path("nope.log").to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.log"), "{err}");
+}
+
+#[test]
+fn follow_reads_appended_events_until_idle() {
+    let fx = Fixture::new(&[("audit.log", &format!("{}\n", secret_read()))]);
+    let path = fx.path("audit.log");
+    let appender = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(400));
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(&path)
+                .unwrap();
+            std::io::Write::write_all(&mut f, format!("{}\n", masters()).as_bytes()).unwrap();
+        })
+    };
+    let (code, out, err) = run(
+        &[
+            "detect",
+            "--follow",
+            "--idle-exit",
+            "1.5",
+            path.to_str().unwrap(),
+        ],
+        "",
+    );
+    appender.join().unwrap();
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let (code, _, err) = run(&["detect", "--follow"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("--follow takes exactly one log file"), "{err}");
+}
+
+#[test]
+fn rules_validate_list_and_fields() {
+    let fx = Fixture::new(&[
+        (
+            "good.yaml",
+            "- list: l\n  items: [a]\n- rule: R\n  desc: d\n  condition: ka.verb in (l)\n  output: v=%ka.verb\n  priority: info\n  source: k8s_audit\n  tags: [x]\n",
+        ),
+        (
+            "off.yaml",
+            "- rule: R\n  enabled: false\n  override: {enabled: replace}\n",
+        ),
+        (
+            "bad.yaml",
+            "- rule: R\n  desc: d\n  condition: ka.verb contains\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
+        ),
+    ]);
+    let good = fx.path("good.yaml");
+    let (code, out, _) = run(&["rules", "validate", "-r", good.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("good.yaml: Ok"), "{out}");
+    let (code, out, _) = run(
+        &[
+            "rules",
+            "validate",
+            "-r",
+            fx.path("bad.yaml").to_str().unwrap(),
+            "-r",
+            good.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("bad.yaml: Invalid") && out.contains("good.yaml: not checked"),
+        "{out}"
+    );
+    let (_, out, _) = run(
+        &[
+            "rules",
+            "validate",
+            "--format",
+            "json",
+            "-r",
+            fx.path("bad.yaml").to_str().unwrap(),
+        ],
+        "",
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v[0]["successful"], false);
+    let (code, out, _) = run(
+        &[
+            "rules",
+            "list",
+            "-r",
+            good.to_str().unwrap(),
+            "-r",
+            fx.path("off.yaml").to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0);
+    let row = out.lines().nth(1).unwrap();
+    let cols: Vec<_> = row.split_whitespace().collect();
+    assert_eq!(cols, ["R", "k8s_audit", "Informational", "no", "x"]);
+    let (_, out, _) = run(&["rules", "list", "--format", "json"], "");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 12);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["enabled"] == true && r["source"] == "k8s_audit")
+    );
+    let (code, out, _) = run(&["rules", "fields", "--source", "k8s_audit"], "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ka.req.pod.containers.image.repository"),
+        "{out}"
+    );
+    assert!(
+        out.contains("jevt.value") && out.contains("[key, required]"),
+        "{out}"
+    );
+    assert!(!out.contains("proc.name"));
+    let (_, out, _) = run(&["rules", "fields", "--format", "json"], "");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["source"] == "syscall" && f["name"] == "proc.name")
+    );
+    let (code, _, err) = run(&["rules", "fields", "--source", "nope"], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown source `nope`; known sources:"),
+        "{err}"
+    );
+}
