@@ -1,12 +1,132 @@
-//! `kubeward controlplane` (being written).
+//! `kubeward controlplane`: CIS Kubernetes Benchmark checks on a node's static pod
+//! manifests, kubelet configuration and file permissions (`check`), and the etcdctl
+//! command that reaches etcd with the control plane's own credentials (`etcdctl`).
 
+mod check;
+mod etcdctl;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand, ValueEnum};
+use kubeward_controlplane::cis::Severity;
+use kubeward_controlplane::flags::FlagsError;
 
 #[derive(Debug, Args)]
-pub struct ControlplaneArgs {}
+pub struct ControlplaneArgs {
+    #[command(subcommand)]
+    pub command: ControlplaneCommand,
+}
 
-pub fn run(_args: &ControlplaneArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, Subcommand)]
+pub enum ControlplaneCommand {
+    /// Run the CIS Kubernetes Benchmark checks that the node's files can answer.
+    ///
+    /// Exit status: 0 no failed check at or above --fail-on, 1 some, 2 unusable input
+    /// (everything readable is still reported).
+    Check(CheckArgs),
+    /// Print the etcdctl command that uses the API server's etcd credentials.
+    ///
+    /// Exit status: 0 printed, 2 no endpoints could be found.
+    Etcdctl(EtcdctlArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Static pod manifest directory (the kubelet's staticPodPath).
+    #[arg(long, value_name = "DIR", default_value = "/etc/kubernetes/manifests")]
+    pub manifests: PathBuf,
+
+    /// KubeletConfiguration file [default: /var/lib/kubelet/config.yaml, skipped when
+    /// absent].
+    #[arg(long, value_name = "FILE")]
+    pub kubelet_config: Option<PathBuf>,
+
+    /// PKI directory [default: `pki` beside the manifest directory].
+    #[arg(long, value_name = "DIR")]
+    pub pki: Option<PathBuf>,
+
+    /// Directory holding admin.conf, scheduler.conf, controller-manager.conf and
+    /// kubelet.conf [default: the parent of the manifest directory].
+    #[arg(long, value_name = "DIR")]
+    pub kubernetes_dir: Option<PathBuf>,
+
+    /// The kubelet's systemd unit file or drop-in.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/etc/systemd/system/kubelet.service.d/10-kubeadm.conf"
+    )]
+    pub kubelet_service: PathBuf,
+
+    /// kube-proxy's kubeconfig, when it runs from a file on the node.
+    #[arg(
+        long,
+        value_name = "FILE",
+        default_value = "/var/lib/kube-proxy/kubeconfig.conf"
+    )]
+    pub proxy_kubeconfig: PathBuf,
+
+    /// CNI configuration directories (repeatable) [default: /etc/cni/net.d and
+    /// /var/lib/cni/networks].
+    #[arg(long = "cni-dir", value_name = "DIR")]
+    pub cni_dirs: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Lowest severity of a failed check that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+}
+
+#[derive(Debug, Args)]
+pub struct EtcdctlArgs {
+    /// Static pod manifest directory.
+    #[arg(long, value_name = "DIR", default_value = "/etc/kubernetes/manifests")]
+    pub manifests: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+}
+
+impl From<FailOn> for Severity {
+    fn from(f: FailOn) -> Severity {
+        match f {
+            FailOn::Critical => Severity::Critical,
+            FailOn::High => Severity::High,
+            FailOn::Medium => Severity::Medium,
+            FailOn::Low => Severity::Low,
+            FailOn::Info => Severity::Info,
+        }
+    }
+}
+
+pub fn run(args: &ControlplaneArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        ControlplaneCommand::Check(a) => check::run(a),
+        ControlplaneCommand::Etcdctl(a) => etcdctl::run(a),
+    }
+}
+
+/// An input error with its fix, for anyhow.
+fn fatal(e: &FlagsError) -> anyhow::Error {
+    anyhow::anyhow!("{e}\n  hint: {}", e.hint())
 }

@@ -1,0 +1,181 @@
+//! `kubeward controlplane check`: load the node's files, run the benchmark tables,
+//! report as text or JSON.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use kubeward_controlplane::cis::{self, Finding, Inputs, KubeletConfig, Paths, Severity, Status};
+use kubeward_controlplane::flags::{Component, Manifests, load_manifests};
+use kubeward_manifest::Limits;
+use serde_json::json;
+
+use super::{CheckArgs, Format, fatal};
+
+const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
+const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-config (kubeadm: /var/lib/kubelet/config.yaml)";
+
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let limits = Limits::default();
+    let manifests = load_manifests(&args.manifests, &limits).map_err(|e| fatal(&e))?;
+    let mut errors: Vec<(String, &'static str)> = manifests
+        .errors
+        .iter()
+        .map(|e| (e.to_string(), e.hint()))
+        .collect();
+
+    let kubernetes_dir = args.kubernetes_dir.clone().unwrap_or_else(|| {
+        args.manifests
+            .parent()
+            .map_or_else(|| PathBuf::from("/etc/kubernetes"), Path::to_path_buf)
+    });
+    let mut paths = Paths::kubeadm(kubernetes_dir);
+    if let Some(pki) = &args.pki {
+        paths.pki = pki.clone();
+    }
+    paths.kubelet_service = args.kubelet_service.clone();
+    paths.proxy_kubeconfig = args.proxy_kubeconfig.clone();
+    if !args.cni_dirs.is_empty() {
+        paths.cni_dirs = args.cni_dirs.clone();
+    }
+    let explicit = args.kubelet_config.is_some();
+    paths.kubelet_config = args
+        .kubelet_config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_KUBELET_CONFIG));
+
+    let kubelet: Result<KubeletConfig, String> = if !explicit && !paths.kubelet_config.exists() {
+        Err(format!(
+            "no kubelet configuration at {} (pass --kubelet-config)",
+            paths.kubelet_config.display()
+        ))
+    } else {
+        cis::load_kubelet_config(&paths.kubelet_config, &limits).map_err(|e| {
+            let why = format!("kubelet configuration unusable: {e}");
+            errors.push((e.to_string(), KUBELET_HINT));
+            why
+        })
+    };
+
+    let inputs = Inputs {
+        manifests: &manifests,
+        kubelet: kubelet.as_ref().map_err(String::as_str),
+        paths: &paths,
+    };
+    let findings = cis::run(&inputs);
+    let fail_on = Severity::from(args.fail_on);
+    let failed = findings
+        .iter()
+        .any(|f| f.status == Status::Fail && f.severity >= fail_on);
+
+    let mut out = io::stdout().lock();
+    let written = match args.format {
+        Format::Json => write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on),
+        Format::Text => write_text(&mut out, &manifests, &kubelet, &findings, fail_on),
+    };
+    written.and_then(|()| out.flush())?;
+    let mut err = io::stderr().lock();
+    for (message, hint) in &errors {
+        writeln!(err, "error: {message}\n  hint: {hint}")?;
+    }
+    Ok(ExitCode::from(if !errors.is_empty() {
+        2
+    } else if failed {
+        1
+    } else {
+        0
+    }))
+}
+
+fn counts(findings: &[Finding]) -> [(Status, usize); 4] {
+    [Status::Pass, Status::Fail, Status::Warn, Status::Skip]
+        .map(|s| (s, findings.iter().filter(|f| f.status == s).count()))
+}
+
+fn write_json(
+    out: &mut impl Write,
+    manifests: &Manifests,
+    kubelet: &Result<KubeletConfig, String>,
+    findings: &[Finding],
+    errors: &[(String, &'static str)],
+    fail_on: Severity,
+) -> io::Result<()> {
+    let components: Vec<_> = Component::ALL
+        .iter()
+        .map(|&c| {
+            let pod = manifests.get(c);
+            json!({
+                "component": c.name(),
+                "file": pod.map(|p| p.file.to_string()),
+                "container": pod.map(|p| p.container.clone()),
+            })
+        })
+        .collect();
+    let summary: serde_json::Map<String, serde_json::Value> = counts(findings)
+        .iter()
+        .map(|(s, n)| (s.as_str().to_owned(), json!(n)))
+        .collect();
+    let doc = json!({
+        "manifests": manifests.dir.display().to_string(),
+        "components": components,
+        "kubelet_config": kubelet.as_ref().ok().map(|k| k.file.to_string()),
+        "fail_on": fail_on,
+        "findings": findings,
+        "summary": summary,
+        "errors": errors.iter().map(|(m, h)| json!({"message": m, "hint": h})).collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)
+}
+
+fn write_text(
+    out: &mut impl Write,
+    manifests: &Manifests,
+    kubelet: &Result<KubeletConfig, String>,
+    findings: &[Finding],
+    fail_on: Severity,
+) -> io::Result<()> {
+    for c in Component::ALL {
+        match manifests.get(c) {
+            Some(p) => writeln!(out, "{:<24} {}", c.name(), p.file)?,
+            None => writeln!(out, "{:<24} (no manifest)", c.name())?,
+        }
+    }
+    match kubelet {
+        Ok(k) => writeln!(out, "{:<24} {}", "kubelet", k.file)?,
+        Err(why) => writeln!(out, "{:<24} ({why})", "kubelet")?,
+    }
+    writeln!(out)?;
+    for f in findings {
+        let tag = match f.status {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Warn => "WARN",
+            Status::Skip => "SKIP",
+        };
+        writeln!(
+            out,
+            "[{tag}] {:<7} {:<8} {:<23} {}",
+            f.id,
+            f.severity.as_str(),
+            f.component,
+            f.title
+        )?;
+        writeln!(out, "       found: {}", f.found)?;
+        if matches!(f.status, Status::Fail | Status::Warn) {
+            if let Some(file) = &f.file {
+                writeln!(out, "       at:    {file}")?;
+            }
+            writeln!(out, "       fix:   {}", f.remediation)?;
+        }
+    }
+    let [pass, fail, warn, skip] = counts(findings).map(|(_, n)| n);
+    let blocking = findings
+        .iter()
+        .filter(|f| f.status == Status::Fail && f.severity >= fail_on)
+        .count();
+    writeln!(
+        out,
+        "\n{pass} passed, {fail} failed ({blocking} at or above {fail_on}), {warn} to review, {skip} skipped"
+    )
+}
