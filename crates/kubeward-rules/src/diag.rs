@@ -165,10 +165,20 @@ impl FileReport {
 }
 
 /// The line of `text` holding `pos`, and a `^` under its column. Long lines are cut
-/// so a 50 MB single-line file does not make a 50 MB message.
+/// so a 50 MB single-line file does not make a 50 MB message. The byte offset finds
+/// the line without scanning the file.
 pub(crate) fn snippet(text: &str, pos: Pos) -> String {
     const MAX: usize = 200;
-    let Some(line) = text.lines().nth(pos.line.saturating_sub(1) as usize) else {
+    let at = pos.offset.min(text.len());
+    let start = text
+        .get(..at)
+        .and_then(|t| t.rfind('\n'))
+        .map_or(0, |i| i + 1);
+    let end = text
+        .get(at..)
+        .and_then(|t| t.find('\n'))
+        .map_or(text.len(), |i| at + i);
+    let Some(line) = text.get(start..end) else {
         return String::new();
     };
     let col = pos.col.saturating_sub(1) as usize;

@@ -7,7 +7,7 @@
 
 const BLANKS: &[u8] = b" \t\n\r";
 
-fn is_delim(c: u8) -> bool {
+pub(crate) fn is_delim(c: u8) -> bool {
     BLANKS.contains(&c) || matches!(c, b'(' | b')' | b',' | b'=')
 }
 

@@ -73,6 +73,14 @@ impl Reader<'_> {
                 pos,
             });
         }
+        if at != locations.last().map_or(at, |l| l.pos) {
+            locations.push(Location {
+                item_type: "value for".into(),
+                item_name: String::new(),
+                file: self.file.clone(),
+                pos: at,
+            });
+        }
         self.report.push(Diagnostic {
             severity,
             code,

@@ -102,9 +102,10 @@ fn parse_strict(text: &str) -> Result<Vec<Option<Node>>, YamlError> {
     let mut root: Option<Node> = None;
     let mut anchors: std::collections::HashMap<usize, (Node, usize)> = Default::default();
     let mut nodes = 0usize;
+    let mut cursor = Cursor::new(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| YamlError {
-            pos: pos(
+            pos: cursor.pos(
                 text,
                 e.marker().index(),
                 e.marker().line(),
@@ -112,7 +113,7 @@ fn parse_strict(text: &str) -> Result<Vec<Option<Node>>, YamlError> {
             ),
             message: e.info().to_owned(),
         })?;
-        let at = pos(
+        let at = cursor.pos(
             text,
             span.start.index(),
             span.start.line(),
@@ -233,20 +234,44 @@ fn count(items: &[Node]) -> usize {
     items.iter().map(count_one).sum::<usize>() + 1
 }
 
-/// saphyr's markers: 1-based lines, 0-based columns, char indices; the offset kept here
-/// is in bytes so snippets can slice the text.
-fn pos(text: &str, char_index: usize, line: usize, col: usize) -> Pos {
-    let offset = if text.is_ascii() {
-        char_index.min(text.len())
-    } else {
-        text.char_indices()
-            .nth(char_index)
-            .map_or(text.len(), |(i, _)| i)
-    };
-    Pos {
-        line: u32::try_from(line).unwrap_or(u32::MAX).max(1),
-        col: u32::try_from(col).unwrap_or(u32::MAX - 1) + 1,
-        offset,
+/// Converts saphyr's markers (1-based lines, 0-based columns, char indices) to
+/// positions with byte offsets. Markers mostly move forward, so the last conversion
+/// is kept and walked from; this keeps non-ASCII files linear.
+struct Cursor {
+    ascii: bool,
+    chars: usize,
+    bytes: usize,
+}
+
+impl Cursor {
+    fn new(text: &str) -> Cursor {
+        Cursor {
+            ascii: text.is_ascii(),
+            chars: 0,
+            bytes: 0,
+        }
+    }
+
+    fn pos(&mut self, text: &str, char_index: usize, line: usize, col: usize) -> Pos {
+        let offset = if self.ascii {
+            char_index.min(text.len())
+        } else {
+            if char_index < self.chars {
+                self.chars = 0;
+                self.bytes = 0;
+            }
+            let rest = text.get(self.bytes..).unwrap_or("");
+            let step = char_index - self.chars;
+            let add = rest.char_indices().nth(step).map_or(rest.len(), |(i, _)| i);
+            self.chars = char_index;
+            self.bytes += add;
+            self.bytes
+        };
+        Pos {
+            line: u32::try_from(line).unwrap_or(u32::MAX).max(1),
+            col: u32::try_from(col).unwrap_or(u32::MAX - 1) + 1,
+            offset,
+        }
     }
 }
 

@@ -28,11 +28,21 @@ impl Out<'_> {
     ) {
         let (ty, name, ctx) = item;
         let mut locations = vec![Location {
+            item_type: "rules content".into(),
+            item_name: String::new(),
+            file: ctx.file.clone(),
+            pos: Pos {
+                line: 1,
+                col: 1,
+                offset: 0,
+            },
+        }];
+        locations.push(Location {
             item_type: ty.into(),
             item_name: name.into(),
             file: ctx.file.clone(),
             pos: ctx.pos,
-        }];
+        });
         let mut at = ctx.pos;
         if let Some((sty, pos)) = sub {
             locations.push(Location {
@@ -105,11 +115,45 @@ pub(super) fn build(
             }
         }
     }
+    let by_name: HashMap<&str, usize> = lists
+        .iter()
+        .enumerate()
+        .map(|(i, (n, _))| (*n, i))
+        .collect();
+    // Names holding a delimiter cannot be found by tokenising; they are always tried.
+    let odd: Vec<usize> = lists
+        .iter()
+        .enumerate()
+        .filter(|(_, (n, _))| n.bytes().any(crate::lists::is_delim))
+        .map(|(i, _)| i)
+        .collect();
+    // Falco substitutes every list in definition order; only lists whose name occurs as
+    // a token (in the text or in items spliced in before them) can change anything.
     let subst = |text: &str, used: &mut HashSet<String>| -> String {
         let mut t = text.to_owned();
-        for (name, items) in &lists {
-            if substitute(&mut t, name, items) && !used.contains(*name) {
-                used.insert((*name).to_owned());
+        let mut todo: std::collections::BTreeSet<usize> = odd.iter().copied().collect();
+        let mut add =
+            |src: &str, after: Option<usize>, todo: &mut std::collections::BTreeSet<usize>| {
+                for tok in src.split(|c: char| c.is_ascii() && crate::lists::is_delim(c as u8)) {
+                    if let Some(&i) = by_name.get(tok)
+                        && after.is_none_or(|a| i > a)
+                    {
+                        todo.insert(i);
+                    }
+                }
+            };
+        add(&t, None, &mut todo);
+        while let Some(i) = todo.pop_first() {
+            let Some((name, items)) = lists.get(i) else {
+                continue;
+            };
+            if substitute(&mut t, name, items) {
+                if !used.contains(*name) {
+                    used.insert((*name).to_owned());
+                }
+                for item in items {
+                    add(item, Some(i), &mut todo);
+                }
             }
         }
         t
