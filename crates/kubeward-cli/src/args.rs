@@ -78,6 +78,11 @@ pub struct ScanArgs {
     /// Text output: print only errors and the summary line.
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// PodSecurityPolicy files: also decide which policy admits each workload (every
+    /// policy a candidate; `kubeward psp admit` takes RBAC and JSON).
+    #[arg(long = "psp", value_name = "FILE")]
+    pub psp: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -25,6 +25,11 @@ use namespace::Namespaces;
 const FILES_PER_THREAD: usize = 8;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+    if !args.psp.is_empty() && args.format != crate::args::Format::Text {
+        anyhow::bail!(
+            "--psp reports as text only\n  hint: use `kubeward psp admit --format json --policy FILE... PATH...` for JSON"
+        );
+    }
     let limits = Limits {
         max_file_bytes: args.max_file_size,
         ..Limits::default()
@@ -60,7 +65,19 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
     }
-    Ok(exit_code(&summary))
+    let code = exit_code(&summary);
+    if args.psp.is_empty() {
+        return Ok(code);
+    }
+    let psp = crate::cmd::psp::scan_section(&args.psp, &args.paths)?;
+    // The worse outcome wins: 2 over 1 over 0.
+    Ok(if code == ExitCode::from(2) || psp == 2 {
+        ExitCode::from(2)
+    } else if code == ExitCode::from(1) || psp == 1 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn exit_code(s: &Summary) -> ExitCode {

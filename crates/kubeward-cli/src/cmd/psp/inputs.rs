@@ -1,0 +1,82 @@
+//! Reading policies, RBAC objects and workloads, with every problem reported as
+//! `file:line:col: message` and a hint.
+
+use std::path::PathBuf;
+
+use kubeward_identity::rbac::Rbac;
+use kubeward_manifest::{Limits, Resource, discover, parse_documents, read_input};
+use kubeward_podsecurity::psp::{Policy, Severity};
+
+/// Resources read, and the problems met (already formatted).
+#[derive(Default)]
+pub(crate) struct Loaded {
+    pub resources: Vec<Resource>,
+    pub errors: Vec<String>,
+}
+
+pub fn load_resources(paths: &[PathBuf]) -> Loaded {
+    let limits = Limits::default();
+    let (inputs, errs) = discover(paths);
+    let mut out = Loaded {
+        errors: errs.iter().map(ToString::to_string).collect(),
+        ..Loaded::default()
+    };
+    for input in &inputs {
+        match read_input(input, &limits) {
+            Ok(text) => {
+                for doc in parse_documents(&input.name(), &text, &limits) {
+                    match doc {
+                        Ok(r) => out.resources.push(r),
+                        Err(e) => out.errors.push(e.to_string()),
+                    }
+                }
+            }
+            Err(e) => out.errors.push(e.to_string()),
+        }
+    }
+    out
+}
+
+/// Policies, sorted by name; errors (and warnings, prefixed) formatted for stderr. No
+/// policy at all is an error naming the files.
+pub fn load_policies(paths: &[PathBuf]) -> (Vec<Policy>, Vec<String>, Vec<String>) {
+    let loaded = load_resources(paths);
+    let (policies, problems) = kubeward_podsecurity::psp::load_policies(&loaded.resources);
+    let mut errors = loaded.errors;
+    let mut warnings = vec![];
+    for p in problems {
+        match p.severity {
+            Severity::Error => errors.push(format!(
+                "{p}\n  hint: fix the policy; the API server would refuse it, so it is left out"
+            )),
+            Severity::Warning => warnings.push(p.to_string()),
+        }
+    }
+    if policies.is_empty() {
+        let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        errors.push(format!(
+            "{}: no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)\n  hint: without policies the admission plugin denies every pod (\"no providers available to validate pod request\"); pass the files that define them with --policy",
+            files.join(", ")
+        ));
+    }
+    (policies, errors, warnings)
+}
+
+/// RBAC objects from the given files.
+pub fn load_rbac(paths: &[PathBuf]) -> (Rbac, Vec<String>) {
+    let loaded = load_resources(paths);
+    let mut rbac = Rbac::default();
+    let mut errors = loaded.errors;
+    for r in &loaded.resources {
+        if !r.api_version.starts_with("rbac.authorization.k8s.io/") {
+            continue;
+        }
+        if let Err(e) = rbac.add(&r.kind, r.node.to_json()) {
+            errors.push(format!(
+                "{}:{}:{}: {e}\n  hint: check the object against the rbac.authorization.k8s.io/v1 schema",
+                r.file, r.pos.line, r.pos.col
+            ));
+        }
+    }
+    (rbac, errors)
+}

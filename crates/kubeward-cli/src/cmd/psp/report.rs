@@ -1,0 +1,357 @@
+//! Running `psp admit` / `psp migrate` and printing their results as text or JSON.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use kubeward_identity::rbac::{Rbac, Request as RbacRequest};
+use kubeward_manifest::{Resource, pod_template};
+use kubeward_podsecurity::psp::patch::{apply, diff};
+use kubeward_podsecurity::psp::{
+    AllowAll, Authorizer, Operation, Pod, Policy, Request, UserInfo, admit, is_policy,
+};
+use kubeward_podsecurity::standards::apply_pod_defaults;
+use serde_json::{Value, json};
+
+use super::{AdmitArgs, MigrateArgs, PspFormat, load_policies, load_rbac, load_resources};
+
+/// RBAC answers for the admission plugin: `use` on podsecuritypolicies in API group
+/// `policy` or the legacy `extensions`.
+struct RbacAuthorizer(Rbac);
+
+impl Authorizer for RbacAuthorizer {
+    fn may_use(&self, user: &UserInfo, namespace: &str, policy: &str) -> bool {
+        ["policy", "extensions"].iter().any(|group| {
+            self.0.allows(&RbacRequest {
+                user: &user.name,
+                groups: &user.groups,
+                verb: "use",
+                api_group: group,
+                resource: "podsecuritypolicies",
+                name: policy,
+                namespace,
+            })
+        })
+    }
+}
+
+/// One workload's outcome, in the JSON contract's shape.
+pub(crate) struct AdmitResult {
+    pub json: Value,
+    pub allowed: bool,
+    pub message: Option<String>,
+}
+
+/// Who asks, and how.
+pub(crate) struct Identity {
+    pub user: Option<UserInfo>,
+    pub service_account: Option<String>,
+    pub namespace: String,
+    pub operation: Operation,
+}
+
+/// Admits every workload among `resources`.
+pub(crate) fn admit_all(
+    policies: &[Policy],
+    resources: &[Resource],
+    authz: &dyn Authorizer,
+    who: &Identity,
+) -> (Vec<AdmitResult>, Vec<String>) {
+    let mut results = vec![];
+    let mut errors = vec![];
+    for res in resources {
+        if is_policy(res) {
+            continue;
+        }
+        let tpl = match pod_template(res) {
+            None => continue,
+            Some(Err(e)) => {
+                errors.push(format!(
+                    "{e}\n  hint: the pod template must be a mapping with metadata and spec"
+                ));
+                continue;
+            }
+            Some(Ok(t)) => t,
+        };
+        let mut pod = Pod {
+            metadata: tpl.metadata.clone(),
+            spec: tpl.spec.clone(),
+        };
+        if let Some(sa) = &who.service_account {
+            pod.spec.service_account_name = Some(sa.clone());
+        }
+        // The pods a controller creates are Pods: the API server's Pod defaults apply.
+        apply_pod_defaults(&mut pod.spec);
+        let namespace = res
+            .namespace
+            .clone()
+            .or_else(|| pod.metadata.namespace.clone())
+            .unwrap_or_else(|| who.namespace.clone());
+        let base = res.name.clone().unwrap_or_default();
+        let name = if res.kind == "Pod" {
+            base
+        } else {
+            format!("{base}-")
+        };
+        let req = Request {
+            pod: &pod,
+            name: &name,
+            namespace: &namespace,
+            operation: who.operation,
+            user: who.user.as_ref(),
+        };
+        let decision = admit(policies, &req, authz);
+        let before = pod_json(&pod);
+        let after = pod_json(&decision.pod);
+        let patch = diff(&before, &after);
+        let mut raw = raw_pod(res, tpl.node);
+        let mutated = match apply(&mut raw, &patch) {
+            Ok(()) => raw,
+            Err(_) => after,
+        };
+        let errors_json: Vec<Value> = decision
+            .errors
+            .iter()
+            .map(|e| json!({"policy": e.policy, "path": e.error.path, "message": e.error.body()}))
+            .collect();
+        results.push(AdmitResult {
+            json: json!({
+                "file": res.file.as_ref(),
+                "line": res.pos.line,
+                "kind": res.kind,
+                "namespace": namespace,
+                "name": res.name,
+                "allowed": decision.allowed,
+                "policy": decision.policy,
+                "patch": patch,
+                "mutated": mutated,
+                "errors": errors_json,
+            }),
+            allowed: decision.allowed,
+            message: decision.message,
+        });
+    }
+    (results, errors)
+}
+
+fn pod_json(pod: &Pod) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": serde_json::to_value(&pod.metadata).unwrap_or_else(|_| json!({})),
+        "spec": serde_json::to_value(&pod.spec).unwrap_or_else(|_| json!({})),
+    })
+}
+
+/// The pod as written: the object itself for a Pod, the template made a Pod otherwise.
+fn raw_pod(res: &Resource, template: &kubeward_manifest::Node) -> Value {
+    if res.kind == "Pod" {
+        return res.node.to_json();
+    }
+    let part = |k: &str| template.get(k).map_or(json!({}), |n| n.to_json());
+    json!({"apiVersion": "v1", "kind": "Pod", "metadata": part("metadata"), "spec": part("spec")})
+}
+
+pub(crate) fn print_admit_text(
+    out: &mut impl Write,
+    results: &[AdmitResult],
+) -> std::io::Result<()> {
+    for r in results {
+        let j = &r.json;
+        let s = |k: &str| j[k].as_str().unwrap_or("").to_string();
+        let name = j["name"].as_str().unwrap_or("<unnamed>");
+        let head = format!(
+            "{}:{}: {} {}/{}",
+            s("file"),
+            j["line"],
+            s("kind"),
+            s("namespace"),
+            name
+        );
+        if r.allowed {
+            let ops = j["patch"].as_array().map_or(0, Vec::len);
+            writeln!(
+                out,
+                "{head}: allowed by PodSecurityPolicy {:?}{}",
+                s("policy"),
+                if ops > 1 { " (mutated)" } else { "" }
+            )?;
+            for op in j["patch"].as_array().into_iter().flatten() {
+                writeln!(
+                    out,
+                    "  {} {} {}",
+                    op["op"].as_str().unwrap_or(""),
+                    op["path"].as_str().unwrap_or(""),
+                    op.get("value").map(Value::to_string).unwrap_or_default()
+                )?;
+            }
+        } else {
+            writeln!(out, "{head}: denied")?;
+            writeln!(out, "  {}", r.message.as_deref().unwrap_or(""))?;
+        }
+    }
+    let denied = results.iter().filter(|r| !r.allowed).count();
+    writeln!(
+        out,
+        "{} workloads: {} allowed, {denied} denied",
+        results.len(),
+        results.len() - denied
+    )
+}
+
+fn report_errors(errors: &[String], warnings: &[String]) {
+    let mut err = anstream::stderr();
+    for w in warnings {
+        let _ = writeln!(err, "warning: {w}");
+    }
+    for e in errors {
+        let _ = writeln!(err, "error: {e}");
+    }
+}
+
+/// The requesting identity from the flags.
+pub fn identity(args: &AdmitArgs) -> Identity {
+    let user = args.user.as_ref().map(|u| {
+        let mut groups = args.groups.clone();
+        // The API server adds this group to every authenticated request.
+        groups.push(kubeward_identity::names::SYSTEM_AUTHENTICATED.to_string());
+        UserInfo {
+            name: u.clone(),
+            groups,
+        }
+    });
+    Identity {
+        user,
+        service_account: args.service_account.clone(),
+        namespace: args.namespace.clone(),
+        operation: if args.update {
+            Operation::Update
+        } else {
+            Operation::Create
+        },
+    }
+}
+
+pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
+    let (policies, mut errors, warnings) = load_policies(&args.policies);
+    let authz: Box<dyn Authorizer> = if args.rbac.is_empty() {
+        Box::new(AllowAll)
+    } else {
+        let (rbac, errs) = load_rbac(&args.rbac);
+        errors.extend(errs);
+        Box::new(RbacAuthorizer(rbac))
+    };
+    if args.user.is_none() && !args.groups.is_empty() {
+        errors.push(
+            "--group given without --user\n  hint: name the requesting user with --user".into(),
+        );
+    }
+    let loaded = load_resources(&args.paths);
+    errors.extend(loaded.errors);
+    let (results, errs) = if policies.is_empty() {
+        (vec![], vec![])
+    } else {
+        admit_all(&policies, &loaded.resources, &*authz, &identity(args))
+    };
+    errors.extend(errs);
+    report_errors(&errors, &warnings);
+    let mut out = std::io::stdout().lock();
+    match args.format {
+        PspFormat::Text => print_admit_text(&mut out, &results)?,
+        PspFormat::Json => {
+            let list: Vec<&Value> = results.iter().map(|r| &r.json).collect();
+            serde_json::to_writer_pretty(&mut out, &json!({"results": list}))?;
+            writeln!(out)?;
+        }
+    }
+    Ok(exit_code(
+        !errors.is_empty(),
+        results.iter().any(|r| !r.allowed),
+    ))
+}
+
+pub fn exit_code(unusable: bool, denied: bool) -> ExitCode {
+    if unusable {
+        ExitCode::from(2)
+    } else if denied {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
+    use kubeward_podsecurity::psp::migrate::migrate;
+    let (policies, errors, warnings) = load_policies(&args.policies);
+    report_errors(&errors, &warnings);
+    let mut out = std::io::stdout().lock();
+    let mut list = vec![];
+    for p in &policies {
+        let m = migrate(p);
+        match args.format {
+            PspFormat::Text => {
+                writeln!(
+                    out,
+                    "{}:{}: PodSecurityPolicy {:?}: {} (v1.{} and later)",
+                    p.file, p.pos.line, p.name, m.level, m.min_version
+                )?;
+                for (k, v) in m.labels() {
+                    writeln!(out, "  label {k}={v}")?;
+                }
+                for f in &m.findings {
+                    writeln!(out, "  {} needs {}: {}", f.field, f.level, f.reason)?;
+                }
+                for n in &m.notes {
+                    writeln!(out, "  not expressible: {}: {}", n.field, n.message)?;
+                }
+            }
+            PspFormat::Json => {
+                let labels: serde_json::Map<String, Value> =
+                    m.labels().into_iter().map(|(k, v)| (k, json!(v))).collect();
+                list.push(json!({
+                    "policy": p.name,
+                    "file": p.file.as_ref(),
+                    "line": p.pos.line,
+                    "level": m.level.to_string(),
+                    "minVersion": format!("v1.{}", m.min_version),
+                    "labels": labels,
+                    "findings": m.findings.iter().map(|f| json!({"field": f.field, "level": f.level.to_string(), "reason": f.reason})).collect::<Vec<_>>(),
+                    "notExpressible": m.notes.iter().map(|n| json!({"field": n.field, "message": n.message})).collect::<Vec<_>>(),
+                }));
+            }
+        }
+    }
+    if args.format == PspFormat::Json {
+        serde_json::to_writer_pretty(&mut out, &json!({"policies": list}))?;
+        writeln!(out)?;
+    }
+    Ok(exit_code(!errors.is_empty(), false))
+}
+
+/// `scan --psp`: the admission decision of every scanned workload, printed after the
+/// scan; returns the exit status (0, 1 or 2) to merge with the scan's.
+pub fn scan_section(
+    policy_paths: &[std::path::PathBuf],
+    paths: &[std::path::PathBuf],
+) -> anyhow::Result<u8> {
+    let (policies, mut errors, warnings) = load_policies(policy_paths);
+    let loaded = load_resources(paths);
+    let who = Identity {
+        user: None,
+        service_account: None,
+        namespace: "default".into(),
+        operation: Operation::Create,
+    };
+    let (results, errs) = admit_all(&policies, &loaded.resources, &AllowAll, &who);
+    errors.extend(errs);
+    report_errors(&errors, &warnings);
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "PodSecurityPolicy:")?;
+    print_admit_text(&mut out, &results)?;
+    Ok(if !errors.is_empty() {
+        2
+    } else if results.iter().any(|r| !r.allowed) {
+        1
+    } else {
+        0
+    })
+}
