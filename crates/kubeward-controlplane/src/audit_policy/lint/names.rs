@@ -279,7 +279,9 @@ pub(super) fn broad_none(policy: &Policy, hits: &mut Vec<Hit>) {
             .iter()
             .filter(|w| POWERFUL.contains(&w.as_str()))
             .collect();
-        if !mutating || !broad(r) || !(who.is_empty() || !powerful.is_empty()) {
+        // Exempting ordinary users is a choice; exempting everyone or the powerful is not.
+        let exempts_many = who.is_empty() || !powerful.is_empty();
+        if !mutating || !broad(r) || !exempts_many {
             continue;
         }
         let whom = match powerful.first() {
