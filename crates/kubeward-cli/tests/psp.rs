@@ -205,8 +205,5 @@ fn migrate_json_and_scan_psp() {
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("PodSecurityPolicy:\n"), "{text}");
-    assert!(
-        text.contains("Pod dev/root: denied"),
-        "{text}"
-    );
+    assert!(text.contains("Pod dev/root: denied"), "{text}");
 }
