@@ -107,6 +107,10 @@ impl<'a> Compiler<'a> {
             .table
             .resolve(&o.field, o.arg.as_deref())
             .map_err(|m| self.err(m, Some(o.offset)))?;
+        if r.deprecated {
+            self.warnings
+                .push(format!("field {} is deprecated", o.field));
+        }
         if r.print_only {
             return Err(self.err(
                 format!("filter {} can only be used in outputs", o.field),

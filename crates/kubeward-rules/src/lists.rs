@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn names_inside_quotes_are_replaced_like_falco() {
-        assert!(sub("x = \"l\"", "l", &["v"]).1 == false);
+        assert!(!sub("x = \"l\"", "l", &["v"]).1);
         assert!(sub("x contains \" l \"", "l", &["v"]).1);
     }
 

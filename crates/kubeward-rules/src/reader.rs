@@ -309,9 +309,7 @@ impl Reader<'_> {
     fn list(&mut self, item: &Node) -> R<()> {
         let (name, _) = nonempty(item, "list")?;
         if !valid_list_name(&name) {
-            let m = format!(
-                "List has an invalid name. List names should match a regular expression: ^[^()\"'\\s=,]+$"
-            );
+            let m = "List has an invalid name. List names should match a regular expression: ^[^()\"'\\s=,]+$".to_string();
             self.warn(
                 "LOAD_INVALID_LIST_NAME",
                 m,

@@ -87,18 +87,6 @@ impl FieldType {
             FieldType::Dyn => "DYNAMIC",
         }
     }
-
-    pub(crate) fn is_numeric(self) -> bool {
-        matches!(
-            self,
-            FieldType::I64
-                | FieldType::U64
-                | FieldType::RelTime
-                | FieldType::AbsTime
-                | FieldType::F64
-                | FieldType::Port
-        )
-    }
 }
 
 /// What kind of argument a field takes in brackets (`f[arg]`).

@@ -132,7 +132,7 @@ pub(super) fn build(
     let subst = |text: &str, used: &mut HashSet<String>| -> String {
         let mut t = text.to_owned();
         let mut todo: std::collections::BTreeSet<usize> = odd.iter().copied().collect();
-        let mut add =
+        let add =
             |src: &str, after: Option<usize>, todo: &mut std::collections::BTreeSet<usize>| {
                 for tok in src.split(|c: char| c.is_ascii() && crate::lists::is_delim(c as u8)) {
                     if let Some(&i) = by_name.get(tok)
@@ -360,7 +360,9 @@ fn compile_rule(
         .into_iter()
         .map(|w| {
             (
-                if w.contains("<NA>") {
+                if w.ends_with("is deprecated") {
+                    "LOAD_DEPRECATED_ITEM"
+                } else if w.contains("<NA>") {
                     "LOAD_UNSAFE_NA_CHECK"
                 } else {
                     "LOAD_COMPILE_CONDITION"
