@@ -203,7 +203,14 @@ fn migrate_json_and_scan_psp() {
         .arg(f.path("pods.yaml"))
         .output()
         .unwrap();
+    assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("PodSecurityPolicy:\n"), "{text}");
-    assert!(text.contains("Pod dev/root: denied"), "{text}");
+    assert!(
+        text.contains("  PodSecurityPolicy: allowed by \"b-privileged\"\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  PodSecurityPolicy: DENIED: pods \"root\" is forbidden"),
+        "{text}"
+    );
 }

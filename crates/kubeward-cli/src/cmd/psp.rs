@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 
 use inputs::{load_policies, load_rbac, load_resources};
-pub use report::scan_section;
+pub(crate) use report::{Identity, admit_one};
 
 #[derive(Debug, Args)]
 pub struct PspArgs {

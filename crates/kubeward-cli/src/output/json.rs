@@ -10,7 +10,8 @@ use serde::Serialize;
 
 use super::{MAX_LISTED_ERRORS, Output};
 use crate::scan::model::{
-    Event, Finding, LintFinding, ModeResult, ScanError, Summary, WorkloadReport, severity_name,
+    Event, Finding, LintFinding, ModeResult, PspError, PspVerdict, ScanError, Summary,
+    WorkloadReport, severity_name,
 };
 
 pub struct JsonOutput<W: Write> {
@@ -93,6 +94,39 @@ impl<'a> From<&'a ModeResult> for ModeRecord<'a> {
 }
 
 #[derive(Serialize)]
+struct PspErrorRecord<'a> {
+    policy: Option<&'a str>,
+    path: &'a str,
+    message: &'a str,
+}
+
+/// `--psp` only: the same shape as `psp admit`'s `allowed`, `policy` and `errors`.
+#[derive(Serialize)]
+struct PspRecord<'a> {
+    allowed: bool,
+    policy: Option<&'a str>,
+    errors: Vec<PspErrorRecord<'a>>,
+}
+
+impl<'a> From<&'a PspVerdict> for PspRecord<'a> {
+    fn from(p: &'a PspVerdict) -> Self {
+        PspRecord {
+            allowed: p.allowed,
+            policy: p.policy.as_deref(),
+            errors: p
+                .errors
+                .iter()
+                .map(|e: &'a PspError| PspErrorRecord {
+                    policy: e.policy.as_deref(),
+                    path: &e.path,
+                    message: &e.message,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResultRecord<'a> {
     file: &'a str,
@@ -109,6 +143,8 @@ struct ResultRecord<'a> {
     warn: Option<ModeRecord<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     audit: Option<ModeRecord<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    psp: Option<PspRecord<'a>>,
 }
 
 impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
@@ -126,6 +162,7 @@ impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
             lints: w.lints.iter().map(Into::into).collect(),
             warn: w.warn.as_ref().map(Into::into),
             audit: w.audit.as_ref().map(Into::into),
+            psp: w.psp.as_ref().map(Into::into),
         }
     }
 }
@@ -157,6 +194,8 @@ struct SummaryRecord<'a> {
     skipped: &'a BTreeMap<String, u64>,
     lints: u64,
     errors: u64,
+    #[serde(rename = "pspDenied", skip_serializing_if = "Option::is_none")]
+    psp_denied: Option<u64>,
 }
 
 impl<W: Write> Output for JsonOutput<W> {
@@ -186,6 +225,7 @@ impl<W: Write> Output for JsonOutput<W> {
             skipped: &s.skipped,
             lints: s.lints,
             errors: s.errors,
+            psp_denied: s.psp.then_some(s.psp_denied),
         };
         let errors: Vec<ErrorRecord> = self.errors.iter().map(Into::into).collect();
         write!(self.out, "\n],\"errors\":")?;
@@ -235,6 +275,7 @@ mod tests {
             message: None,
             warn: None,
             audit: None,
+            psp: None,
         };
         let text = serde_json::to_string(&ResultRecord::from(&report)).unwrap();
         assert_eq!(

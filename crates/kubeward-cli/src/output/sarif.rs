@@ -76,7 +76,12 @@ const CHECKS: &[(&str, &str)] = &[
 enum Rule {
     Check,
     Lint(Severity),
+    /// `--psp`: no PodSecurityPolicy admits the workload's pod.
+    Psp,
 }
+
+/// The rule id of PodSecurityPolicy rejections.
+pub const PSP_RULE: &str = "psp";
 
 pub struct SarifOutput<W: Write> {
     out: W,
@@ -163,6 +168,13 @@ fn rule(id: &str, rule: &Rule) -> Value {
                 "defaultConfiguration": {"level": "error"},
             })
         }
+        Rule::Psp => json!({
+            "id": id,
+            "name": "PodSecurityPolicy",
+            "shortDescription": {"text": "Pods must be admitted by a PodSecurityPolicy"},
+            "helpUri": format!("{}/blob/main/docs/psp.md", env!("CARGO_PKG_REPOSITORY")),
+            "defaultConfiguration": {"level": "error"},
+        }),
         Rule::Lint(severity) => json!({
             "id": id,
             "name": id,
@@ -235,6 +247,24 @@ impl<W: Write> Output for SarifOutput<W> {
                 "level": level(l.severity),
                 "message": {"text": format!("{}: {object}", l.message)},
                 "locations": [location(&w.file, Some(l.pos))],
+            }))?;
+        }
+        if let Some(psp) = w.psp.as_ref().filter(|p| !p.allowed) {
+            self.rules.insert(PSP_RULE, Rule::Psp);
+            // PSP paths name the API server's internal pod (`spec.securityContext.
+            // hostNetwork`), not the manifest, so the workload itself is the location.
+            let message = psp
+                .message
+                .as_deref()
+                .unwrap_or("denied by PodSecurityPolicy");
+            self.result(&json!({
+                "ruleId": PSP_RULE,
+                "level": "error",
+                "message": {"text": format!("{message}: {object}")},
+                "locations": [location(&w.file, Some(w.pos))],
+                "properties": {"pspErrors": psp.errors.iter().map(|e| json!({
+                    "policy": e.policy, "path": e.path, "message": e.message,
+                })).collect::<Vec<_>>()},
             }))?;
         }
         Ok(())

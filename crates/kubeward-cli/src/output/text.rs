@@ -82,6 +82,24 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             writeln!(out, "  {}: {}", mode.yellow(), m.message.italic())?;
         }
     }
+    if let Some(psp) = &w.psp {
+        match (&psp.policy, &psp.message) {
+            (Some(policy), _) if psp.allowed => writeln!(
+                out,
+                "  PodSecurityPolicy: {} by {policy:?}",
+                "allowed".green()
+            )?,
+            (_, message) => writeln!(
+                out,
+                "  PodSecurityPolicy: {}: {}",
+                "DENIED".red().bold(),
+                message
+                    .as_deref()
+                    .unwrap_or("no policy admits the pod")
+                    .italic()
+            )?,
+        }
+    }
     Ok(())
 }
 
@@ -117,9 +135,14 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     } else {
         denied
     };
+    let psp = if s.psp {
+        format!("; {} denied by PodSecurityPolicy", s.psp_denied)
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "{}: {} allowed, {denied}; {}; {} in {}",
+        "{}: {} allowed, {denied}{psp}; {}; {} in {}",
         plural(s.workloads, "workload", "workloads"),
         s.allowed,
         plural(s.lints, "lint", "lints"),

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
 use kubeward_podsecurity::lint;
+use kubeward_podsecurity::psp::Policy as PspPolicy;
 use kubeward_podsecurity::standards::{
     Level, PolicyVersion, Violation, apply_pod_defaults, evaluate, forbidden_message,
     warning_message,
@@ -17,12 +18,14 @@ use super::namespace::{self, NamespacePolicy, Namespaces};
 
 /// What the command line fixed for every workload.
 #[derive(Clone, Copy, Debug)]
-pub struct Settings {
+pub struct Settings<'a> {
     /// `--level` / `--pss-version` when given: they override Namespace labels.
     pub level: Option<Level>,
     pub version: Option<PolicyVersion>,
     pub lint: bool,
     pub limits: Limits,
+    /// `--psp`: the policies every workload's pod is also admitted under.
+    pub psp: Option<&'a [PspPolicy]>,
 }
 
 /// Everything one file contributes, in document order.
@@ -165,6 +168,7 @@ fn scan_resource(
         lints,
         warn,
         audit,
+        psp: settings.psp.and_then(|p| super::psp::decide(p, res)),
     })));
 }
 

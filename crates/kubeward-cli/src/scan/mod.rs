@@ -5,8 +5,9 @@ pub mod evaluate;
 pub mod model;
 pub mod namespace;
 mod progress;
+pub mod psp;
 
-use std::io;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use kubeward_manifest::{
@@ -25,22 +26,33 @@ use namespace::Namespaces;
 const FILES_PER_THREAD: usize = 8;
 
 pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
-    if !args.psp.is_empty() && args.format != crate::args::Format::Text {
-        anyhow::bail!(
-            "--psp reports as text only\n  hint: use `kubeward psp admit --format json --policy FILE... PATH...` for JSON"
-        );
-    }
     let limits = Limits {
         max_file_bytes: args.max_file_size,
         ..Limits::default()
     };
+    let psp = (!args.psp.is_empty()).then(|| psp::load(&args.psp, &limits));
+    if let Some(loaded) = &psp {
+        let mut err = anstream::stderr();
+        for w in &loaded.warnings {
+            writeln!(err, "warning: {w}")?;
+        }
+    }
     let settings = Settings {
         level: args.level.map(Into::into),
         version: args.pss_version,
         lint: !args.no_lint,
         limits,
+        psp: psp.as_ref().map(|l| l.policies.as_slice()),
     };
-    let (inputs, path_errors) = discover(&args.paths);
+    let (inputs, load_errors) = discover(&args.paths);
+    // Policy problems first: they explain every PSP verdict that follows.
+    let mut early_errors: Vec<ScanError> =
+        psp.as_ref().map(|l| l.errors.clone()).unwrap_or_default();
+    early_errors.extend(
+        load_errors
+            .into_iter()
+            .map(|e| ScanError::from_load(e, ErrorKind::Path)),
+    );
     // Standard input can be read only once, and both passes need it.
     let stdin = inputs
         .contains(&Input::Stdin)
@@ -48,10 +60,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     let namespaces = prepass(&inputs, stdin.as_ref(), &limits);
 
     let mut out = output::open(args)?;
-    let mut summary = Summary::default();
+    let mut summary = Summary {
+        psp: psp.is_some(),
+        ..Summary::default()
+    };
     let result = stream(
         &inputs,
-        path_errors,
+        early_errors,
         stdin.as_ref(),
         &settings,
         &namespaces,
@@ -65,25 +80,13 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
     }
-    let code = exit_code(&summary);
-    if args.psp.is_empty() {
-        return Ok(code);
-    }
-    let psp = crate::cmd::psp::scan_section(&args.psp, &args.paths)?;
-    // The worse outcome wins: 2 over 1 over 0.
-    Ok(if code == ExitCode::from(2) || psp == 2 {
-        ExitCode::from(2)
-    } else if code == ExitCode::from(1) || psp == 1 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(exit_code(&summary))
 }
 
 fn exit_code(s: &Summary) -> ExitCode {
     if s.errors > 0 {
         ExitCode::from(2)
-    } else if s.denied > 0 {
+    } else if s.denied > 0 || s.psp_denied > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -135,7 +138,7 @@ fn prepass(
 #[allow(clippy::too_many_arguments)]
 fn stream(
     inputs: &[Input],
-    path_errors: Vec<LoadError>,
+    early_errors: Vec<ScanError>,
     stdin: Option<&Result<String, LoadError>>,
     settings: &Settings,
     namespaces: &Namespaces,
@@ -143,12 +146,8 @@ fn stream(
     summary: &mut Summary,
     quiet: bool,
 ) -> io::Result<()> {
-    for e in path_errors {
-        emit(
-            out,
-            summary,
-            Event::Error(ScanError::from_load(e, ErrorKind::Path)),
-        )?;
+    for e in early_errors {
+        emit(out, summary, Event::Error(e))?;
     }
     let chunk = rayon::current_num_threads().max(1) * FILES_PER_THREAD;
     let mut progress = progress::Progress::new(inputs.len(), chunk, quiet);

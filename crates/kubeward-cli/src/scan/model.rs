@@ -78,6 +78,28 @@ pub struct WorkloadReport {
     pub message: Option<String>,
     pub warn: Option<ModeResult>,
     pub audit: Option<ModeResult>,
+    /// The PodSecurityPolicy decision, only under `--psp`.
+    pub psp: Option<PspVerdict>,
+}
+
+/// One field error of one candidate PodSecurityPolicy.
+#[derive(Clone, Debug)]
+pub struct PspError {
+    /// `None` for pod validation after admission (a hostPath with `..`).
+    pub policy: Option<String>,
+    pub path: String,
+    pub message: String,
+}
+
+/// What the PodSecurityPolicy admission plugin decides for a workload's pod.
+#[derive(Clone, Debug)]
+pub struct PspVerdict {
+    pub allowed: bool,
+    /// The policy the `kubernetes.io/psp` annotation would name.
+    pub policy: Option<String>,
+    pub errors: Vec<PspError>,
+    /// The API server's rejection when denied.
+    pub message: Option<String>,
 }
 
 /// Which step an error came from, for the hint that tells how to fix it.
@@ -89,6 +111,10 @@ pub enum ErrorKind {
     Template,
     NamespaceLevel,
     NamespaceVersion,
+    /// A PodSecurityPolicy the API server would refuse (left out of the candidates).
+    Policy,
+    /// `--psp` files holding no usable PodSecurityPolicy.
+    NoPolicy,
 }
 
 /// Something that could not be read or understood; the rest is still scanned.
@@ -126,6 +152,12 @@ impl ScanError {
             }
             ErrorKind::NamespaceLevel => "use one of privileged, baseline, restricted",
             ErrorKind::NamespaceVersion => "use \"latest\" or \"v1.N\", e.g. v1.30",
+            ErrorKind::Policy => {
+                "fix the policy; the API server would refuse it, so it is left out"
+            }
+            ErrorKind::NoPolicy => {
+                "pass files defining PodSecurityPolicies (policy/v1beta1) with --psp; without any, every pod is denied"
+            }
         }
     }
 }
@@ -153,6 +185,10 @@ pub struct Summary {
     pub skipped: BTreeMap<String, u64>,
     pub lints: u64,
     pub errors: u64,
+    /// Whether `--psp` asked for PodSecurityPolicy decisions.
+    pub psp: bool,
+    /// Workloads no PodSecurityPolicy admits.
+    pub psp_denied: u64,
 }
 
 impl Summary {
@@ -176,6 +212,9 @@ impl Summary {
                     self.denied += 1;
                 }
                 self.lints += w.lints.len() as u64;
+                if w.psp.as_ref().is_some_and(|p| !p.allowed) {
+                    self.psp_denied += 1;
+                }
             }
             Event::Error(_) => self.errors += 1,
         }

@@ -7,7 +7,7 @@ use kubeward_identity::rbac::{Rbac, Request as RbacRequest};
 use kubeward_manifest::{Resource, pod_template};
 use kubeward_podsecurity::psp::patch::{apply, diff};
 use kubeward_podsecurity::psp::{
-    AllowAll, Authorizer, Operation, Pod, Policy, Request, UserInfo, admit, is_policy,
+    AllowAll, Authorizer, Decision, Operation, Pod, Policy, Request, UserInfo, admit, is_policy,
 };
 use kubeward_podsecurity::standards::apply_pod_defaults;
 use serde_json::{Value, json};
@@ -49,6 +49,81 @@ pub(crate) struct Identity {
     pub operation: Operation,
 }
 
+/// One workload's admission: the decision and the pod before and after.
+pub(crate) struct Admitted {
+    pub namespace: String,
+    pub decision: Decision,
+    /// RFC 6902 operations from the pod as submitted to the pod as stored.
+    pub patch: Vec<Value>,
+    /// The pod as stored, in the manifest's own key order where the patch applies.
+    pub mutated: Value,
+}
+
+/// Admits one resource's pod. `None` when it holds no pod template; `Err` (formatted,
+/// with a hint) when its template is malformed.
+pub(crate) fn admit_one(
+    policies: &[Policy],
+    res: &Resource,
+    authz: &dyn Authorizer,
+    who: &Identity,
+) -> Option<Result<Admitted, String>> {
+    if is_policy(res) {
+        return None;
+    }
+    let tpl = match pod_template(res)? {
+        Err(e) => {
+            return Some(Err(format!(
+                "{e}\n  hint: the pod template must be a mapping with metadata and spec"
+            )));
+        }
+        Ok(t) => t,
+    };
+    let mut pod = Pod {
+        metadata: tpl.metadata.clone(),
+        spec: tpl.spec.clone(),
+    };
+    if let Some(sa) = &who.service_account {
+        pod.spec.service_account_name = Some(sa.clone());
+    }
+    // The pods a controller creates are Pods: the API server's Pod defaults apply.
+    apply_pod_defaults(&mut pod.spec);
+    let namespace = res
+        .namespace
+        .clone()
+        .or_else(|| pod.metadata.namespace.clone())
+        .unwrap_or_else(|| who.namespace.clone());
+    let base = res.name.clone().unwrap_or_default();
+    // Controllers name their pods from generateName `<workload>-`; the API server
+    // prints that prefix when it refuses one.
+    let name = if res.kind == "Pod" {
+        base
+    } else {
+        format!("{base}-")
+    };
+    let req = Request {
+        pod: &pod,
+        name: &name,
+        namespace: &namespace,
+        operation: who.operation,
+        user: who.user.as_ref(),
+    };
+    let decision = admit(policies, &req, authz);
+    let before = pod_json(&pod);
+    let after = pod_json(&decision.pod);
+    let patch = diff(&before, &after);
+    let mut raw = raw_pod(res, tpl.node);
+    let mutated = match apply(&mut raw, &patch) {
+        Ok(()) => raw,
+        Err(_) => after,
+    };
+    Some(Ok(Admitted {
+        namespace,
+        decision,
+        patch,
+        mutated,
+    }))
+}
+
 /// Admits every workload among `resources`.
 pub(crate) fn admit_all(
     policies: &[Policy],
@@ -59,56 +134,16 @@ pub(crate) fn admit_all(
     let mut results = vec![];
     let mut errors = vec![];
     for res in resources {
-        if is_policy(res) {
-            continue;
-        }
-        let tpl = match pod_template(res) {
+        let a = match admit_one(policies, res, authz, who) {
             None => continue,
             Some(Err(e)) => {
-                errors.push(format!(
-                    "{e}\n  hint: the pod template must be a mapping with metadata and spec"
-                ));
+                errors.push(e);
                 continue;
             }
-            Some(Ok(t)) => t,
+            Some(Ok(a)) => a,
         };
-        let mut pod = Pod {
-            metadata: tpl.metadata.clone(),
-            spec: tpl.spec.clone(),
-        };
-        if let Some(sa) = &who.service_account {
-            pod.spec.service_account_name = Some(sa.clone());
-        }
-        // The pods a controller creates are Pods: the API server's Pod defaults apply.
-        apply_pod_defaults(&mut pod.spec);
-        let namespace = res
-            .namespace
-            .clone()
-            .or_else(|| pod.metadata.namespace.clone())
-            .unwrap_or_else(|| who.namespace.clone());
-        let base = res.name.clone().unwrap_or_default();
-        let name = if res.kind == "Pod" {
-            base
-        } else {
-            format!("{base}-")
-        };
-        let req = Request {
-            pod: &pod,
-            name: &name,
-            namespace: &namespace,
-            operation: who.operation,
-            user: who.user.as_ref(),
-        };
-        let decision = admit(policies, &req, authz);
-        let before = pod_json(&pod);
-        let after = pod_json(&decision.pod);
-        let patch = diff(&before, &after);
-        let mut raw = raw_pod(res, tpl.node);
-        let mutated = match apply(&mut raw, &patch) {
-            Ok(()) => raw,
-            Err(_) => after,
-        };
-        let errors_json: Vec<Value> = decision
+        let d = &a.decision;
+        let errors_json: Vec<Value> = d
             .errors
             .iter()
             .map(|e| json!({"policy": e.policy, "path": e.error.path, "message": e.error.body()}))
@@ -118,16 +153,16 @@ pub(crate) fn admit_all(
                 "file": res.file.as_ref(),
                 "line": res.pos.line,
                 "kind": res.kind,
-                "namespace": namespace,
+                "namespace": a.namespace,
                 "name": res.name,
-                "allowed": decision.allowed,
-                "policy": decision.policy,
-                "patch": patch,
-                "mutated": mutated,
+                "allowed": d.allowed,
+                "policy": d.policy,
+                "patch": a.patch,
+                "mutated": a.mutated,
                 "errors": errors_json,
             }),
-            allowed: decision.allowed,
-            message: decision.message,
+            allowed: d.allowed,
+            message: a.decision.message,
         });
     }
     (results, errors)
@@ -325,33 +360,4 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
         writeln!(out)?;
     }
     Ok(exit_code(!errors.is_empty(), false))
-}
-
-/// `scan --psp`: the admission decision of every scanned workload, printed after the
-/// scan; returns the exit status (0, 1 or 2) to merge with the scan's.
-pub fn scan_section(
-    policy_paths: &[std::path::PathBuf],
-    paths: &[std::path::PathBuf],
-) -> anyhow::Result<u8> {
-    let (policies, mut errors, warnings) = load_policies(policy_paths);
-    let loaded = load_resources(paths);
-    let who = Identity {
-        user: None,
-        service_account: None,
-        namespace: "default".into(),
-        operation: Operation::Create,
-    };
-    let (results, errs) = admit_all(&policies, &loaded.resources, &AllowAll, &who);
-    errors.extend(errs);
-    report_errors(&errors, &warnings);
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "PodSecurityPolicy:")?;
-    print_admit_text(&mut out, &results)?;
-    Ok(if !errors.is_empty() {
-        2
-    } else if results.iter().any(|r| !r.allowed) {
-        1
-    } else {
-        0
-    })
 }

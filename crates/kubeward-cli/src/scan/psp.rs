@@ -1,0 +1,105 @@
+//! `scan --psp`: PodSecurityPolicy decisions alongside the Pod Security Standards
+//! verdicts. Policies are loaded once, before the scan, and their problems become scan
+//! errors, so every output format reports them in its own way.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use kubeward_manifest::{Limits, Resource, discover, parse_documents, read_input};
+use kubeward_podsecurity::psp::{AllowAll, Operation, Policy, Severity, load_policies};
+
+use super::model::{ErrorKind, PspError, PspVerdict, ScanError};
+use crate::cmd::psp::{Identity, admit_one};
+
+/// The loaded policies, the errors to report (files, invalid policies, none usable) and
+/// warnings for policies the API server accepted but that cannot be meant.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub policies: Vec<Policy>,
+    pub errors: Vec<ScanError>,
+    pub warnings: Vec<String>,
+}
+
+pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
+    let (inputs, path_errors) = discover(paths);
+    let mut out = Loaded {
+        errors: path_errors
+            .into_iter()
+            .map(|e| ScanError::from_load(e, ErrorKind::Path))
+            .collect(),
+        ..Loaded::default()
+    };
+    let mut resources: Vec<Resource> = vec![];
+    for input in &inputs {
+        let text = match read_input(input, limits) {
+            Ok(t) => t,
+            Err(e) => {
+                out.errors.push(ScanError::from_load(e, ErrorKind::Read));
+                continue;
+            }
+        };
+        for doc in parse_documents(&input.name(), &text, limits) {
+            match doc {
+                Ok(r) => resources.push(r),
+                Err(e) => out.errors.push(ScanError::from_load(e, ErrorKind::Parse)),
+            }
+        }
+    }
+    let (policies, problems) = load_policies(&resources);
+    for p in problems {
+        match p.severity {
+            Severity::Error => out.errors.push(ScanError {
+                file: Arc::clone(&p.file),
+                pos: p.pos,
+                message: p
+                    .policy
+                    .as_ref()
+                    .map(|n| format!("PodSecurityPolicy {n:?}: {}", p.message))
+                    .unwrap_or(p.message),
+                kind: ErrorKind::Policy,
+            }),
+            Severity::Warning => out.warnings.push(p.to_string()),
+        }
+    }
+    if policies.is_empty() {
+        let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+        out.errors.push(ScanError {
+            file: files.join(", ").into(),
+            pos: None,
+            message:
+                "no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)"
+                    .into(),
+            kind: ErrorKind::NoPolicy,
+        });
+    }
+    out.policies = policies;
+    out
+}
+
+/// The admission plugin's decision for a workload's pod, every policy a candidate (scan
+/// has no identities; `psp admit --rbac` does). `None` when it has no pod template.
+pub fn decide(policies: &[Policy], res: &Resource) -> Option<PspVerdict> {
+    let who = Identity {
+        user: None,
+        service_account: None,
+        namespace: "default".into(),
+        operation: Operation::Create,
+    };
+    // A malformed template is already a scan error of its own.
+    let admitted = admit_one(policies, res, &AllowAll, &who)?.ok()?;
+    let d = admitted.decision;
+    Some(PspVerdict {
+        allowed: d.allowed,
+        policy: d.policy,
+        errors: d
+            .errors
+            .into_iter()
+            .map(|e| PspError {
+                policy: e.policy,
+                message: e.error.body(),
+                path: e.error.path,
+            })
+            .collect(),
+        message: d.message,
+    })
+}
