@@ -87,6 +87,16 @@ impl Framer {
                 None => (bytes, &[][..], false),
             };
             bytes = rest;
+            if complete
+                && self.line.is_empty()
+                && self.discarding.is_none()
+                && chunk.len() <= MAX_RECORD_BYTES
+            {
+                // The whole line is in this chunk: parse it in place, without a copy.
+                self.line_no += 1;
+                self.handle_line(strip_cr(chunk), sink);
+                continue;
+            }
             self.append_to_line(chunk);
             if complete {
                 self.end_line(sink);
@@ -135,19 +145,22 @@ impl Framer {
             }));
             return;
         }
-        let line = strip_cr(&line);
-        if self.doc.is_some() {
-            self.continue_document(line, sink);
-        } else {
-            self.start_record(line, sink);
-        }
+        self.handle_line(strip_cr(&line), sink);
         // Keep the allocation for the next line, unless it grew large.
         if self.line.capacity() == 0 {
-            let mut reuse = Vec::from(line);
+            let mut reuse = line;
             reuse.clear();
             if reuse.capacity() <= 1 << 20 {
                 self.line = reuse;
             }
+        }
+    }
+
+    fn handle_line(&mut self, line: &[u8], sink: &mut dyn FnMut(Record<'_, '_>)) {
+        if self.doc.is_some() {
+            self.continue_document(line, sink);
+        } else {
+            self.start_record(line, sink);
         }
     }
 
