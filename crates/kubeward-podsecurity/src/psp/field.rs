@@ -14,6 +14,8 @@ pub enum ErrorType {
     Required,
     Forbidden,
     NotSupported,
+    Duplicate,
+    TooLong,
 }
 
 impl ErrorType {
@@ -23,6 +25,8 @@ impl ErrorType {
             ErrorType::Required => "Required value",
             ErrorType::Forbidden => "Forbidden",
             ErrorType::NotSupported => "Unsupported value",
+            ErrorType::Duplicate => "Duplicate value",
+            ErrorType::TooLong => "Too long",
         }
     }
 }
@@ -62,6 +66,26 @@ impl FieldError {
             kind: ErrorType::Forbidden,
             value: None,
             detail: detail.into(),
+        }
+    }
+
+    /// `Duplicate value: "x"`.
+    pub fn duplicate(path: impl Into<String>, value: &str) -> Self {
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::Duplicate,
+            value: Some(go_quote(value)),
+            detail: String::new(),
+        }
+    }
+
+    /// `Too long: must have at most N bytes` (the value is not printed).
+    pub fn too_long(path: impl Into<String>, max: usize) -> Self {
+        FieldError {
+            path: path.into(),
+            kind: ErrorType::TooLong,
+            value: None,
+            detail: format!("must have at most {max} bytes"),
         }
     }
 

@@ -59,12 +59,23 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
     let mut policies: Vec<Policy> = vec![];
     let mut problems = vec![];
     for res in resources.iter().filter(|r| is_policy(r)) {
-        let err = |severity, path: &str, policy: Option<&str>, message: String| PolicyError {
-            severity,
-            file: res.file.clone(),
-            pos: Some(res.node.locate(path).pos),
-            policy: policy.map(String::from),
-            message,
+        let err = |severity, path: &str, policy: Option<&str>, message: String| {
+            // A few upstream paths leave out `spec.` (`defaultAddCapabilities`); place
+            // them under the spec all the same.
+            let rooted =
+                path.is_empty() || path.starts_with("spec") || path.starts_with("metadata");
+            let at = if rooted {
+                path.to_string()
+            } else {
+                format!("spec.{path}")
+            };
+            PolicyError {
+                severity,
+                file: res.file.clone(),
+                pos: Some(res.node.locate(&at).pos),
+                policy: policy.map(String::from),
+                message,
+            }
         };
         let Some(name) = res.node.at("metadata.name").and_then(|n| n.as_str()) else {
             let message = "metadata.name: Required value: name is required".to_string();
