@@ -79,8 +79,8 @@ pub struct ScanArgs {
     #[arg(long, short)]
     pub quiet: bool,
 
-    /// PodSecurityPolicy files: also decide which policy admits each workload (every
-    /// policy a candidate; `kubeward psp admit` takes RBAC and JSON).
+    /// PodSecurityPolicy files: also decide which policy admits each workload. Every policy
+    /// is a candidate here; `kubeward psp admit` narrows them by RBAC, user and group.
     #[arg(long = "psp", value_name = "FILE")]
     pub psp: Vec<PathBuf>,
 }
