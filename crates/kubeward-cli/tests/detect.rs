@@ -336,3 +336,47 @@ fn rules_validate_list_and_fields() {
         "{err}"
     );
 }
+
+#[test]
+fn rules_directories_load_yaml_files_by_name() {
+    // b.yaml disables the rule a.yaml defines: only correct in name order.
+    let fx = Fixture::new(&[
+        (
+            "rules/a.yaml",
+            "- rule: R\n  desc: d\n  condition: ka.verb = get\n  output: got %ka.target.name\n  priority: WARNING\n  source: k8s_audit\n",
+        ),
+        (
+            "rules/b.yml",
+            "- rule: R\n  enabled: false\n  override: {enabled: replace}\n",
+        ),
+        ("rules/notes.txt", "not rules"),
+    ]);
+    let dir = fx.path("rules");
+    let (code, out, _) = run(&["rules", "list", "-r", dir.to_str().unwrap()], "");
+    assert_eq!(code, 0);
+    assert!(
+        out.lines()
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .any(|c| c == "no"),
+        "{out}"
+    );
+    let (code, out, err) = run(&["detect", "-r", dir.to_str().unwrap()], &secret_read());
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains("no rule is enabled"), "{err}");
+}
+
+#[test]
+fn rules_files_must_be_utf8_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("latin1.yaml");
+    std::fs::write(&p, b"- list: l\n  items: [caf\xe9]\n").unwrap();
+    let (code, _, err) = run(&["rules", "validate", "-r", p.to_str().unwrap()], "");
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("latin1.yaml: not UTF-8 text (byte 23)"),
+        "{err}"
+    );
+}

@@ -8,6 +8,8 @@ use crate::json::Json;
 pub struct AuditEvent<'a> {
     root: Json<'a>,
     time_ns: i64,
+    /// Every `ka.*` field needs a top-level `auditID`; checked once here.
+    has_audit_id: bool,
 }
 
 /// Why a JSON value is not an audit event the plugin would accept.
@@ -44,12 +46,22 @@ impl<'a> AuditEvent<'a> {
                 return Err(EventError::TooLarge(size));
             }
         }
-        Ok(AuditEvent { root, time_ns })
+        let has_audit_id = root.get("auditID").is_some();
+        Ok(AuditEvent {
+            root,
+            time_ns,
+            has_audit_id,
+        })
     }
 
     /// The event object.
     pub fn json(&self) -> &Json<'a> {
         &self.root
+    }
+
+    /// Whether the event has a top-level `auditID` (else every `ka.*` field is missing).
+    pub fn has_audit_id(&self) -> bool {
+        self.has_audit_id
     }
 
     /// `stageTimestamp` in nanoseconds since the Unix epoch (UTC).

@@ -53,7 +53,7 @@ pub fn extract<'e>(
             Ok(())
         }
         // Every ka.* field needs a top-level auditID, whatever its value.
-        _ if root.get("auditID").is_none() => Err(Missing),
+        _ if !ev.has_audit_id() => Err(Missing),
         how => extract_ka(how, field.is_list, arg, root, out),
     };
     if ok.is_err() {

@@ -32,7 +32,18 @@ impl<'a> Json<'a> {
     /// element whose decimal index is `key`.
     pub fn get(&self, key: &str) -> Option<&Json<'a>> {
         match self {
-            Json::Obj(members) => members.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            Json::Obj(members) => {
+                // Length and first byte first: most keys differ there, and this keeps the
+                // per-event lookups from calling memcmp for every member.
+                let kb = key.as_bytes();
+                members
+                    .iter()
+                    .find(|(k, _)| {
+                        let b = k.as_bytes();
+                        b.len() == kb.len() && b.first() == kb.first() && b == kb
+                    })
+                    .map(|(_, v)| v)
+            }
             Json::Arr(items) => {
                 // Go's strconv.Atoi accepts an optional sign; negatives are out of range.
                 let index: usize = key.strip_prefix('+').unwrap_or(key).parse().ok()?;

@@ -175,7 +175,7 @@ fn overlong_line_is_rejected_without_being_held() {
         "{}",
         seen.skips[0]
     );
-    assert!(MAX_RECORD_BYTES < 50 << 20);
+    const { assert!(MAX_RECORD_BYTES < 50 << 20) };
 }
 
 #[test]
@@ -324,4 +324,65 @@ fn follow_survives_rotation_and_truncation() {
         seen.skips
     );
     assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+}
+
+#[test]
+fn multi_line_document_errors() {
+    // A string left open on a continuation line: reported, and the next line is fresh.
+    let text = format!(
+        "{{\n  \"kind\": \"Event\",\n  \"auditID\": \"x\n}}\n{}\n",
+        ev("a")
+    );
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a"]);
+    assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
+    assert!(
+        seen.skips[0].contains("a string runs past the end of line 3"),
+        "{:?}",
+        seen.skips
+    );
+    // A pretty document over the record limit is scanned to its end, not held.
+    let mut big = String::from("{\n  \"kind\": \"EventList\",\n  \"items\": [\n");
+    let item = format!("    {},\n", ev("i"));
+    while big.len() <= MAX_RECORD_BYTES {
+        big.push_str(&item);
+    }
+    big.push_str(&format!("    {}\n  ]\n}}\n{}\n", ev("i"), ev("after")));
+    let seen = read(&big);
+    assert_eq!(seen.ids, ["after"]);
+    assert_eq!(seen.skips.len(), 1);
+    assert!(
+        seen.skips[0].starts_with("line 1: JSON document skipped: longer than the 16 MiB limit"),
+        "{:?}",
+        seen.skips
+    );
+}
+
+#[test]
+fn follow_waits_for_the_file_to_appear() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("later.log");
+    let writer_path = path.clone();
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        std::fs::write(&writer_path, format!("{}\n", ev("born"))).unwrap();
+    });
+    let mut seen = Seen::default();
+    let opts = FollowOptions {
+        poll: std::time::Duration::from_millis(20),
+        idle_timeout: Some(std::time::Duration::from_millis(600)),
+    };
+    input::follow(&path, opts, &|| false, &mut sink(&mut seen)).unwrap();
+    writer.join().unwrap();
+    assert_eq!(seen.ids, ["born"]);
+    // The stop callback ends following at once.
+    let mut seen = Seen::default();
+    input::follow(
+        &path,
+        FollowOptions::default(),
+        &|| true,
+        &mut sink(&mut seen),
+    )
+    .unwrap();
+    assert_eq!(seen.ids, ["born"]);
 }
