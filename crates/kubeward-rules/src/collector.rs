@@ -60,7 +60,7 @@ pub(crate) enum Fields {
     Tuple(Vec<String>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RuleDef {
     pub name: String,
     pub condition: String,

@@ -32,6 +32,9 @@ pub(crate) struct Compiler<'a> {
     pub table: &'a Table,
     pub macros: Macros<'a>,
     pub warnings: Vec<String>,
+    /// Every macro name looked up, found or not: what the result depends on (the
+    /// load cache reuses a compiled rule only while these are unchanged).
+    pub looked_up: Vec<String>,
     stack: Vec<String>,
     depth: usize,
 }
@@ -42,6 +45,7 @@ impl<'a> Compiler<'a> {
             table,
             macros,
             warnings: Vec::new(),
+            looked_up: Vec::new(),
             stack: Vec::new(),
             depth: 0,
         }
@@ -87,6 +91,9 @@ impl<'a> Compiler<'a> {
     }
 
     fn expand(&mut self, name: &str, offset: usize) -> Result<Filter, CompileError> {
+        if !self.looked_up.iter().any(|m| m == name) {
+            self.looked_up.push(name.to_owned());
+        }
         if self.stack.iter().any(|m| m == name) {
             return Err(self.err(format!("reference loop in macro '{name}'"), Some(offset)));
         }

@@ -36,6 +36,10 @@ use crate::source::{Event, FieldDef, SourceSpec};
 
 mod alert;
 mod build;
+mod cache;
+mod exceptions;
+#[cfg(test)]
+mod tests;
 
 pub use alert::{Alert, AlertOptions};
 
@@ -98,6 +102,11 @@ impl Engine {
     /// file, and loading stops at the first file with an error; `ruleset` is `None`
     /// then, and `reports` says why.
     pub fn load(&self, files: &[RulesFile<'_>]) -> LoadResult {
+        self.load_with(files, &mut cache::Cache::default())
+    }
+
+    /// [`Engine::load`] with a given build cache (tests compare against none).
+    fn load_with(&self, files: &[RulesFile<'_>], cache: &mut cache::Cache) -> LoadResult {
         let mut col = Collector::default();
         let mut reports = Vec::new();
         let mut compiled = None;
@@ -116,7 +125,8 @@ impl Engine {
             }
             .read();
             if ok {
-                compiled = build::build(&col, &self.tables, files, &mut report);
+                let last = i + 1 == files.len();
+                compiled = build::build(&col, &self.tables, files, &mut report, cache, last);
             }
             let failed = !report.successful();
             reports.push(report);

@@ -1,15 +1,17 @@
 //! Compiles everything collected so far (Falco does this after every file): lists
 //! expanded, macros parsed and checked, exceptions rendered into conditions, rules
-//! compiled per source; unused lists and macros warned about.
+//! compiled per source; unused lists and macros warned about. Unchanged work is
+//! reused from earlier builds of the same load (see [`super::cache`]).
 
 use std::collections::{HashMap, HashSet};
 
+use super::cache::{Cache, Compiled, Lists, RuleEntryParts, RuleErr};
+use super::exceptions::render_exceptions;
 use super::{CompiledRule, RuleInfo, RulesFile};
-use crate::collector::{Collector, Ctx, ExcValue, ExceptionDef, Fields, RuleDef};
+use crate::collector::{Collector, Ctx, RuleDef};
 use crate::compile::{Compiler, Macros, macro_refs};
 use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
 use crate::fields::Table;
-use crate::lists::{quote_item, substitute};
 use crate::yaml::Pos;
 
 struct Out<'a> {
@@ -76,102 +78,31 @@ fn inner(pos: Pos, cond: &str, offset: Option<usize>) -> Pos {
     }
 }
 
+/// Compiles everything collected so far, reusing what `cache` still holds. Compiled
+/// rules are returned only when `keep` (the last file's build).
 pub(super) fn build(
     col: &Collector,
     tables: &[Table],
     files: &[RulesFile<'_>],
     report: &mut FileReport,
+    cache: &mut Cache,
+    keep: bool,
 ) -> Option<Vec<CompiledRule>> {
     let mut out = Out { files, report };
-    // Lists: one level of nesting, by visibility.
-    let lists: Vec<(&str, Vec<String>)> = col
-        .lists
-        .items
-        .iter()
-        .map(|l| {
-            let mut items = Vec::with_capacity(l.items.len());
-            for it in &l.items {
-                match col
-                    .lists
-                    .get(it)
-                    .filter(|k| k.first_seq < l.last_seq && k.name != l.name)
-                {
-                    Some(k) => items.extend(k.items.iter().cloned()),
-                    None => items.push(it.clone()),
-                }
-            }
-            (l.name.as_str(), items)
-        })
-        .collect();
-    let mut used_lists: HashSet<String> = HashSet::new();
-    for l in &col.lists.items {
-        for it in &l.items {
-            if col
-                .lists
-                .get(it)
-                .is_some_and(|k| k.first_seq < l.last_seq && k.name != l.name)
-            {
-                used_lists.insert(it.clone());
-            }
-        }
-    }
-    let by_name: HashMap<&str, usize> = lists
-        .iter()
-        .enumerate()
-        .map(|(i, (n, _))| (*n, i))
-        .collect();
-    // Names holding a delimiter cannot be found by tokenising; they are always tried.
-    let odd: Vec<usize> = lists
-        .iter()
-        .enumerate()
-        .filter(|(_, (n, _))| n.bytes().any(crate::lists::is_delim))
-        .map(|(i, _)| i)
-        .collect();
-    // Falco substitutes every list in definition order; only lists whose name occurs as
-    // a token (in the text or in items spliced in before them) can change anything.
-    let subst = |text: &str, used: &mut HashSet<String>| -> String {
-        let mut t = text.to_owned();
-        let mut todo: std::collections::BTreeSet<usize> = odd.iter().copied().collect();
-        let add =
-            |src: &str, after: Option<usize>, todo: &mut std::collections::BTreeSet<usize>| {
-                for tok in src.split(|c: char| c.is_ascii() && crate::lists::is_delim(c as u8)) {
-                    if let Some(&i) = by_name.get(tok)
-                        && after.is_none_or(|a| i > a)
-                    {
-                        todo.insert(i);
-                    }
-                }
-            };
-        add(&t, None, &mut todo);
-        while let Some(i) = todo.pop_first() {
-            let Some((name, items)) = lists.get(i) else {
-                continue;
-            };
-            if substitute(&mut t, name, items) {
-                if !used.contains(*name) {
-                    used.insert((*name).to_owned());
-                }
-                for item in items {
-                    add(item, Some(i), &mut todo);
-                }
-            }
-        }
-        t
-    };
+    cache.begin(col);
+    let mut used_lists: HashSet<String> = cache.lists.nested_used.iter().cloned().collect();
     // Macros: parse each; references must be to macros defined before.
-    let mut asts = HashMap::new();
     let mut used_macros: HashSet<String> = HashSet::new();
     let mut failed = false;
     for m in &col.macros.items {
-        let text = subst(&m.condition, &mut used_lists);
-        match crate::parser::parse(&text) {
-            Ok(ast) => {
-                let mut refs = Vec::new();
-                macro_refs(&ast, &mut refs);
+        let entry = cache.macro_entry(&m.name, &m.condition, m.last_seq);
+        used_lists.extend(entry.used_lists.iter().cloned());
+        match &entry.outcome {
+            Ok(refs) => {
                 for (r, off) in refs {
-                    let ok = col.macros.get(&r).is_some_and(|d| d.first_seq < m.last_seq);
+                    let ok = col.macros.get(r).is_some_and(|d| d.first_seq < m.last_seq);
                     if !ok && !failed {
-                        let pos = inner(m.cond_pos, &m.condition, Some(off));
+                        let pos = inner(m.cond_pos, &m.condition, Some(*off));
                         out.push(
                             Severity::Error,
                             "LOAD_ERR_VALIDATE",
@@ -181,16 +112,15 @@ pub(super) fn build(
                         );
                         failed = true;
                     }
-                    used_macros.insert(r);
+                    used_macros.insert(r.clone());
                 }
-                asts.insert(m.name.clone(), ast);
             }
             Err(e) => {
                 let pos = inner(m.cond_pos, &m.condition, Some(e.offset));
                 out.push(
                     Severity::Error,
                     "LOAD_ERR_COMPILE_CONDITION",
-                    e.message,
+                    e.message.clone(),
                     ("macro", &m.name, &m.ctx),
                     Some(("macro condition", pos)),
                 );
@@ -201,7 +131,7 @@ pub(super) fn build(
     if failed {
         return None;
     }
-    if let Some((name, ctx)) = find_cycle(&asts, col) {
+    if let Some((name, ctx)) = find_cycle(&cache.asts, col) {
         out.push(
             Severity::Error,
             "LOAD_ERR_VALIDATE",
@@ -213,7 +143,11 @@ pub(super) fn build(
     }
     let mut rules = Vec::new();
     for r in &col.rules.items {
-        let Some(source) = tables.iter().position(|t| t.spec.name == r.source) else {
+        let Some((source, table)) = tables
+            .iter()
+            .enumerate()
+            .find(|(_, t)| t.spec.name == r.source)
+        else {
             out.push(
                 Severity::Warning,
                 "LOAD_UNKNOWN_SOURCE",
@@ -223,36 +157,38 @@ pub(super) fn build(
             );
             continue;
         };
-        let Some(table) = tables.get(source) else {
-            continue;
-        };
-        match compile_rule(r, table, &asts, &subst, &mut used_lists, &mut used_macros) {
-            Ok((filter, output, condition, warnings)) => {
-                for (code, w) in warnings {
+        let entry = cache.rule_entry(r, source, |lists, asts| compile_rule(r, table, lists, asts));
+        used_lists.extend(entry.used_lists.iter().cloned());
+        used_macros.extend(entry.used_macros.iter().cloned());
+        match &mut entry.outcome {
+            Ok(c) => {
+                for (code, w) in &c.warnings {
                     out.push(
                         Severity::Warning,
                         code,
-                        w,
+                        w.clone(),
                         ("rule", &r.name, &r.ctx),
                         Some(("rule condition", r.cond_pos)),
                     );
                 }
-                rules.push(CompiledRule {
-                    info: RuleInfo {
-                        name: r.name.clone(),
-                        desc: r.desc.clone(),
-                        source: r.source.clone(),
-                        priority: r.priority,
-                        tags: r.tags.iter().cloned().collect(),
-                        enabled: r.enabled,
-                        output: r.output.clone(),
-                        condition,
-                        inactive: !table.spec.active,
-                    },
-                    filter,
-                    output,
-                    source,
-                });
+                if keep && let Some((filter, output)) = c.filter.take() {
+                    rules.push(CompiledRule {
+                        info: RuleInfo {
+                            name: r.name.clone(),
+                            desc: r.desc.clone(),
+                            source: r.source.clone(),
+                            priority: r.priority,
+                            tags: r.tags.iter().cloned().collect(),
+                            enabled: r.enabled,
+                            output: r.output.clone(),
+                            condition: c.condition.clone(),
+                            inactive: !table.spec.active,
+                        },
+                        filter,
+                        output,
+                        source,
+                    });
+                }
             }
             Err((code, message, sub, pos)) => {
                 let unknown = [
@@ -265,18 +201,18 @@ pub(super) fn build(
                     out.push(
                         Severity::Warning,
                         "LOAD_UNKNOWN_FILTER",
-                        message,
+                        message.clone(),
                         ("rule", &r.name, &r.ctx),
-                        Some((sub, pos)),
+                        Some((sub, *pos)),
                     );
                     continue;
                 }
                 out.push(
                     Severity::Error,
                     code,
-                    message,
+                    message.clone(),
                     ("rule", &r.name, &r.ctx),
-                    Some((sub, pos)),
+                    Some((sub, *pos)),
                 );
                 return None;
             }
@@ -307,27 +243,35 @@ pub(super) fn build(
     Some(rules)
 }
 
-type RuleErr = (&'static str, String, &'static str, Pos);
-type RuleOk = (
-    crate::filter::Filter,
-    crate::output::Format,
-    String,
-    Vec<(&'static str, String)>,
-);
-
 fn compile_rule(
     r: &RuleDef,
     table: &Table,
+    lists: &Lists,
     asts: &HashMap<String, crate::ast::Expr>,
-    subst: &dyn Fn(&str, &mut HashSet<String>) -> String,
-    used_lists: &mut HashSet<String>,
-    used_macros: &mut HashSet<String>,
-) -> Result<RuleOk, RuleErr> {
-    let cond = render_exceptions(r, table)
+) -> RuleEntryParts {
+    let mut parts = RuleEntryParts {
+        rendered: String::new(),
+        used_lists: Vec::new(),
+        used_macros: Vec::new(),
+        looked_up: Vec::new(),
+        outcome: Err(("LOAD_ERR_VALIDATE", String::new(), "exception", r.ctx.pos)),
+    };
+    parts.outcome = compile_parts(r, table, lists, asts, &mut parts);
+    parts
+}
+
+fn compile_parts(
+    r: &RuleDef,
+    table: &Table,
+    lists: &Lists,
+    asts: &HashMap<String, crate::ast::Expr>,
+    parts: &mut RuleEntryParts,
+) -> Result<Compiled, RuleErr> {
+    parts.rendered = render_exceptions(r, table)
         .map_err(|m| ("LOAD_ERR_VALIDATE", m, "exception", r.ctx.pos))?;
     let output = crate::output::compile(&r.output, table)
         .map_err(|m| ("LOAD_ERR_COMPILE_OUTPUT", m, "rule output", r.output_pos))?;
-    let text = subst(&cond, used_lists);
+    let text = lists.subst(&parts.rendered, &mut parts.used_lists);
     let ast = crate::parser::parse(&text).map_err(|e| {
         (
             "LOAD_ERR_COMPILE_CONDITION",
@@ -338,9 +282,11 @@ fn compile_rule(
     })?;
     let mut refs = Vec::new();
     macro_refs(&ast, &mut refs);
-    used_macros.extend(refs.into_iter().map(|(n, _)| n));
+    parts.used_macros = refs.into_iter().map(|(n, _)| n).collect();
     let mut c = Compiler::new(table, Macros { asts });
-    let filter = c.compile(&ast).map_err(|e| {
+    let result = c.compile(&ast);
+    parts.looked_up = std::mem::take(&mut c.looked_up);
+    let filter = result.map_err(|e| {
         let pos = if e.in_macro.is_some() {
             r.cond_pos
         } else {
@@ -371,111 +317,11 @@ fn compile_rule(
             )
         })
         .collect();
-    Ok((filter, output, text, warnings))
-}
-
-/// §5.2: `(cond) and not (…)` per exception with values.
-pub(crate) fn render_exceptions(r: &RuleDef, table: &Table) -> Result<String, String> {
-    if r.exceptions.is_empty() {
-        return Ok(r.condition.clone());
-    }
-    let mut out = format!("({})", r.condition);
-    for ex in &r.exceptions {
-        if let Some(x) = render_one(ex, table)? {
-            out.push_str(" and not ");
-            out.push_str(&x);
-        }
-    }
-    Ok(out)
-}
-
-fn check_field(f: &str, table: &Table) -> Result<(), String> {
-    let text = format!("{f} exists");
-    let ok = match crate::parser::parse(&text) {
-        Ok(crate::ast::Expr::Check { lhs, .. }) => {
-            table.resolve(&lhs.field, lhs.arg.as_deref()).is_ok()
-        }
-        _ => false,
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!("'{f}' is not a supported filter field"))
-    }
-}
-
-fn list_comp(c: &str) -> bool {
-    let base = c.split_whitespace().next().unwrap_or("");
-    matches!(base, "in" | "intersects" | "pmatch") || c.split_whitespace().nth(1).is_some()
-}
-
-fn value_text(v: &ExcValue, comp: &str) -> String {
-    match v {
-        ExcValue::List(items) => format!(
-            "({})",
-            items
-                .iter()
-                .map(|i| quote_item(i).into_owned())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        ExcValue::Scalar(s) if list_comp(comp) && !s.starts_with('(') => {
-            format!("({})", quote_item(s))
-        }
-        ExcValue::Scalar(s) => quote_item(s).into_owned(),
-    }
-}
-
-fn render_one(ex: &ExceptionDef, table: &Table) -> Result<Option<String>, String> {
-    match (&ex.fields, &ex.comps) {
-        (Some(Fields::Single(f)), comps) => {
-            check_field(f, table)?;
-            let comp = match comps {
-                Some(Fields::Single(c)) => c.as_str(),
-                _ => "in",
-            };
-            let vals: Vec<String> = ex
-                .values
-                .iter()
-                .flatten()
-                .map(|v| match v {
-                    ExcValue::Scalar(s) => quote_item(s).into_owned(),
-                    ExcValue::List(_) => value_text(v, "="),
-                })
-                .collect();
-            if vals.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some(format!("({f} {comp} ({}))", vals.join(", "))))
-        }
-        (Some(Fields::Tuple(fs)), comps) => {
-            for f in fs {
-                check_field(f, table)?;
-            }
-            let comps: Vec<String> = match comps {
-                Some(Fields::Tuple(c)) => c.clone(),
-                _ => vec!["=".into(); fs.len()],
-            };
-            let mut tuples = Vec::new();
-            for tuple in &ex.values {
-                let mut t = String::from("(");
-                for (i, (f, v)) in fs.iter().zip(tuple).enumerate() {
-                    if i > 0 {
-                        t.push_str(" and ");
-                    }
-                    let comp = comps.get(i).map_or("=", String::as_str);
-                    t.push_str(&format!(" {f} {comp} {}", value_text(v, comp)));
-                }
-                t.push(')');
-                tuples.push(t);
-            }
-            if tuples.is_empty() {
-                return Ok(None);
-            }
-            Ok(Some(format!("({})", tuples.join(" or "))))
-        }
-        (None, _) => Ok(None),
-    }
+    Ok(Compiled {
+        filter: Some((filter, output)),
+        condition: text,
+        warnings,
+    })
 }
 
 /// A macro that reaches itself through references (iterative DFS).
