@@ -27,7 +27,7 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
     if b.get(pos) == Some(&b'.') {
         pos += 1;
         let start = pos;
-        while pos < b.len() && b[pos].is_ascii_digit() {
+        while b.get(pos).is_some_and(u8::is_ascii_digit) {
             pos += 1;
         }
         let n = pos - start;

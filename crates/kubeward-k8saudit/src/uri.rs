@@ -85,25 +85,17 @@ fn unescape(s: &str, query: bool) -> Option<Cow<'_, str>> {
     if !s.bytes().any(|b| b == b'%' || (query && b == b'+')) {
         return Some(Cow::Borrowed(s));
     }
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(c) = bytes.next() {
+        match c {
             b'%' => {
-                let hi = hex(*b.get(i + 1)?)?;
-                let lo = hex(*b.get(i + 2)?)?;
+                let hi = hex(bytes.next()?)?;
+                let lo = hex(bytes.next()?)?;
                 out.push(hi << 4 | lo);
-                i += 3;
             }
-            b'+' if query => {
-                out.push(b' ');
-                i += 1;
-            }
-            c => {
-                out.push(c);
-                i += 1;
-            }
+            b'+' if query => out.push(b' '),
+            c => out.push(c),
         }
     }
     // Go strings hold any bytes; invalid UTF-8 is replaced here, as the engine's
