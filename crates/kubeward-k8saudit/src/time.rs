@@ -30,8 +30,9 @@ pub fn parse_rfc3339_nanos(s: &str) -> Option<i64> {
         while b.get(pos).is_some_and(u8::is_ascii_digit) {
             pos += 1;
         }
-        let n = pos - start;
-        if n == 0 || n > 9 {
+        // Go reads any number of fraction digits and keeps nanoseconds (the first 9).
+        let n = (pos - start).min(9);
+        if n == 0 {
             return None;
         }
         let frac = digits(b, start, n)?;
@@ -144,7 +145,6 @@ mod tests {
             "2024-01-01T24:00:00Z",
             "2024-01-01T00:00:00",
             "2024-01-01T00:00:00.Z",
-            "2024-01-01T00:00:00.1234567891Z",
             "2024-01-01T00:00:00+0100",
             "2024-01-01T00:00:00Zjunk",
             "２024-01-01T00:00:00Z",
