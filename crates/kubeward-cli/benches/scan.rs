@@ -13,7 +13,10 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn corpus(root: &Path, size: u64) -> PathBuf {
-    let dir = root.join("target").join("bench-corpus").join(size.to_string());
+    let dir = root
+        .join("target")
+        .join("bench-corpus")
+        .join(size.to_string());
     if !dir.is_dir() {
         let status = Command::new("python3")
             .arg(root.join("scripts").join("gen_corpus.py"))
