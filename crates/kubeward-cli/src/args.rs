@@ -39,6 +39,9 @@ pub enum Command {
     Detect(crate::cmd::detect::DetectArgs),
     /// Validate, list and describe Falco-compatible rules.
     Rules(crate::cmd::rules::RulesArgs),
+    /// Run the admission webhook that enforces pod security in a cluster, and print the
+    /// manifests that deploy it.
+    Webhook(crate::cmd::webhook::WebhookArgs),
 }
 
 #[derive(Debug, Args)]

@@ -25,6 +25,7 @@ fn main() -> ExitCode {
         args::Command::Seccomp(a) => cmd::seccomp::run(&a),
         args::Command::Detect(a) => cmd::detect::run(&a),
         args::Command::Rules(a) => cmd::rules::run(&a),
+        args::Command::Webhook(a) => cmd::webhook::run(&a),
     };
     match result {
         Ok(code) => code,

@@ -8,3 +8,4 @@ pub mod kubeconfig;
 pub mod psp;
 pub mod rules;
 pub mod seccomp;
+pub mod webhook;
