@@ -196,6 +196,9 @@ pub(super) struct Cache {
     /// The build in which each macro's AST was last (re)computed.
     macro_gen: HashMap<String, u64>,
     rules: HashMap<String, RuleEntry>,
+    /// Rules and macros compiled from scratch (what the cache did not save).
+    #[cfg(test)]
+    pub recompiled: usize,
 }
 
 impl Cache {
@@ -238,6 +241,10 @@ impl Cache {
         let entry = match old {
             Some(e) => e,
             None => {
+                #[cfg(test)]
+                {
+                    self.recompiled += 1;
+                }
                 let mut used_lists = Vec::new();
                 let text = self.lists.subst(condition, &mut used_lists);
                 let outcome = crate::parser::parse(&text).map(|ast| {
@@ -281,6 +288,10 @@ impl Cache {
         let entry = match old {
             Some(e) => e,
             None => {
+                #[cfg(test)]
+                {
+                    self.recompiled += 1;
+                }
                 let parts = compile(&self.lists, &self.asts);
                 let macro_gens = parts
                     .looked_up
