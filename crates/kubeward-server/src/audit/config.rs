@@ -1,0 +1,107 @@
+//! Settings of the audit webhook backend, with the defaults the CLI shows.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use kubeward_rules::engine::{AlertOptions, MatchMode};
+
+use crate::tls::ServeOptions;
+
+/// Falco's documented port for the k8s_audit webhook.
+pub const DEFAULT_PORT: u16 = 9765;
+/// Falco's path; the API server's webhook kubeconfig points here.
+pub const AUDIT_PATH: &str = "/k8s-audit";
+/// The k8saudit plugin's `webhookMaxBatchSize`: the API server's batches (400 events,
+/// at most 256 KiB each after truncation) fit.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 12 << 20;
+
+/// How alerts are written to stdout and the file (the HTTP output is always JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertFormat {
+    /// Falco's text line.
+    Text,
+    /// Falco's JSON object, one a line.
+    Json,
+}
+
+/// The HTTP alert output: one POST per alert, JSON, retried with exponential backoff.
+#[derive(Debug, Clone)]
+pub struct HttpOutputConfig {
+    /// `http://host:port/path`.
+    pub url: String,
+    /// Attempts per alert, the first included (at least 1).
+    pub max_attempts: u32,
+    /// Wait before the second attempt; doubles after each failure up to `max_backoff`.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Alerts waiting to be sent; when full, workers wait (backpressure reaches the
+    /// intake queue, which answers 429 so the API server retries).
+    pub queue: usize,
+}
+
+impl HttpOutputConfig {
+    pub fn new(url: impl Into<String>) -> HttpOutputConfig {
+        HttpOutputConfig {
+            url: url.into(),
+            max_attempts: 5,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(5),
+            timeout: Duration::from_secs(10),
+            queue: 10_000,
+        }
+    }
+}
+
+/// The serving certificate and key (PEM), reloaded when the files change.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub reload_every: Duration,
+}
+
+/// Everything [`crate::audit::AuditServer`] needs besides the rules and the outputs.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// HTTPS with this pair; plain HTTP without.
+    pub tls: Option<TlsFiles>,
+    /// Connection limits: handshake and header deadlines, connection cap.
+    pub serve_options: ServeOptions,
+    /// Larger request bodies get 413.
+    pub max_body_bytes: usize,
+    /// Batches waiting for a worker; beyond this the handler answers 429.
+    pub queue_batches: usize,
+    /// Bytes of batches waiting for a worker; beyond this the handler answers 429.
+    pub queue_bytes: usize,
+    /// Evaluation threads.
+    pub workers: usize,
+    pub match_mode: MatchMode,
+    pub format: AlertFormat,
+    pub alert_options: AlertOptions,
+    /// Longest wait at shutdown for in-flight requests, the queue and the outputs.
+    pub shutdown_timeout: Duration,
+}
+
+impl ServeConfig {
+    pub fn new(listen: SocketAddr) -> ServeConfig {
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        ServeConfig {
+            listen,
+            tls: None,
+            serve_options: ServeOptions::default(),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            queue_batches: 256,
+            // Room for several maximal batches; memory stays bounded by this.
+            queue_bytes: 128 << 20,
+            workers: cores,
+            match_mode: MatchMode::First,
+            format: AlertFormat::Text,
+            alert_options: AlertOptions::default(),
+            shutdown_timeout: Duration::from_secs(30),
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Where alerts go: a writer (stdout in the binary), a file, the HTTP output.
+//!
+//! Workers write a whole batch's alerts under one lock and flush, so lines from two
+//! batches never interleave and an alert is on disk before the next batch starts.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use kubeward_rules::engine::Alert;
+use tokio::task::JoinHandle;
+
+use super::config::{AlertFormat, HttpOutputConfig};
+use super::http_sink::{HttpSink, SinkError};
+use super::stats::Stats;
+
+/// Which outputs to open.
+#[derive(Default)]
+pub struct OutputsConfig {
+    /// Usually stdout; tests pass a buffer.
+    pub writer: Option<Box<dyn Write + Send>>,
+    /// Appended to, created if missing.
+    pub file: Option<PathBuf>,
+    pub http: Option<HttpOutputConfig>,
+}
+
+/// Why an output cannot be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("alert file {path}: {source}")]
+    File { path: String, source: io::Error },
+    #[error(transparent)]
+    Http(#[from] SinkError),
+}
+
+/// The open outputs.
+pub struct Outputs {
+    format: AlertFormat,
+    writer: Option<Mutex<Box<dyn Write + Send>>>,
+    file: Option<Mutex<BufWriter<File>>>,
+    http: Option<HttpSink>,
+    stats: Arc<Stats>,
+}
+
+/// An alert formatted once for every output that needs it.
+pub struct Formatted {
+    line: String,
+    json: Option<String>,
+}
+
+impl Outputs {
+    /// Opens the outputs; the HTTP output's task runs on the current tokio runtime.
+    pub fn open(
+        cfg: OutputsConfig,
+        format: AlertFormat,
+        stats: Arc<Stats>,
+    ) -> Result<(Outputs, Option<JoinHandle<()>>), OutputError> {
+        let file = match cfg.file {
+            Some(path) => {
+                let f = OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&path)
+                    .map_err(|source| OutputError::File {
+                        path: path.display().to_string(),
+                        source,
+                    })?;
+                Some(Mutex::new(BufWriter::new(f)))
+            }
+            None => None,
+        };
+        let (http, task) = match cfg.http {
+            Some(h) => {
+                let (sink, task) = HttpSink::start(h, Arc::clone(&stats))?;
+                (Some(sink), Some(task))
+            }
+            None => (None, None),
+        };
+        let outputs = Outputs {
+            format,
+            writer: cfg.writer.map(Mutex::new),
+            file,
+            http,
+            stats,
+        };
+        Ok((outputs, task))
+    }
+
+    /// Formats an alert for the outputs that are open.
+    pub fn format(&self, alert: &Alert) -> Formatted {
+        let json =
+            (self.format == AlertFormat::Json || self.http.is_some()).then(|| alert.to_json());
+        let line = match (&json, self.format) {
+            (Some(j), AlertFormat::Json) => j.clone(),
+            _ => alert.text_line(),
+        };
+        Formatted { line, json }
+    }
+
+    /// Writes a batch's alerts to every output, then flushes the writer and file.
+    pub fn write(&self, alerts: Vec<Formatted>) {
+        if alerts.is_empty() {
+            return;
+        }
+        if let Some(w) = &self.writer {
+            let mut w = w.lock().unwrap_or_else(PoisonError::into_inner);
+            self.write_lines(&mut **w, &alerts, "stdout");
+        }
+        if let Some(f) = &self.file {
+            let mut f = f.lock().unwrap_or_else(PoisonError::into_inner);
+            self.write_lines(&mut *f, &alerts, "file");
+        }
+        if let Some(h) = &self.http {
+            for a in alerts {
+                let sent = a.json.is_some_and(|j| h.send_blocking(j));
+                if !sent {
+                    Stats::inc(&self.stats.alerts_failed, "output", "http");
+                }
+            }
+        }
+    }
+
+    fn write_lines(&self, w: &mut dyn Write, alerts: &[Formatted], output: &'static str) {
+        let mut result = Ok(());
+        let mut written = 0;
+        for a in alerts {
+            result = writeln!(w, "{}", a.line);
+            if result.is_err() {
+                break;
+            }
+            written += 1;
+        }
+        let result = result.and_then(|()| w.flush());
+        if let Err(e) = result {
+            let lost = (alerts.len() - written) as u64;
+            let c = self
+                .stats
+                .alerts_failed
+                .get_or_create(&[("output", output)]);
+            let before = c.inc_by(lost.max(1));
+            // Log the first failure and then sparsely, so a full disk does not flood the log.
+            if before == 0 || before.is_power_of_two() {
+                tracing::error!(
+                    "alert output {output}: {e} ({} alerts lost so far)",
+                    before + lost.max(1)
+                );
+            }
+        }
+    }
+
+    /// Drops the HTTP output's sender so its task ends once it has sent what it holds.
+    pub fn close_http(&mut self) {
+        self.http = None;
+    }
+}
