@@ -15,6 +15,7 @@ mod de;
 mod load;
 mod node;
 mod resolve;
+mod severity;
 mod tree;
 mod workload;
 mod yaml;
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
+pub use severity::Severity;
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
 pub use yaml::parse_documents;
 

@@ -13,7 +13,9 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use kubeward_controlplane::audit_policy::{Policy, Severity, load};
+use kubeward_controlplane::audit_policy::{Policy, load};
+
+pub use super::FailOn;
 
 #[derive(Debug, Args)]
 pub struct AuditPolicyArgs {
@@ -45,28 +47,6 @@ pub enum AuditPolicyCommand {
 pub enum OutputFormat {
     Text,
     Json,
-}
-
-/// The lowest severity that makes the exit status 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> Severity {
-        match self {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
-            FailOn::Info => Severity::Info,
-        }
-    }
 }
 
 pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
-use kubeward_controlplane::cis::Severity;
 use kubeward_controlplane::flags::FlagsError;
 
 #[derive(Debug, Args)]
@@ -77,8 +76,8 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// Lowest severity of a failed check that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = super::FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: super::FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -96,27 +95,6 @@ pub struct EtcdctlArgs {
 pub enum Format {
     Text,
     Json,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailOn {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-}
-
-impl From<FailOn> for Severity {
-    fn from(f: FailOn) -> Severity {
-        match f {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
-            FailOn::Info => Severity::Info,
-        }
-    }
 }
 
 pub fn run(args: &ControlplaneArgs) -> anyhow::Result<ExitCode> {

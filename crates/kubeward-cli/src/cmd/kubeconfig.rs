@@ -47,8 +47,8 @@ pub struct InspectArgs {
     pub files: Files,
 
     /// Lowest severity that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = SeverityArg::High, value_name = "SEVERITY")]
-    pub fail_on: SeverityArg,
+    #[arg(long, value_enum, default_value_t = super::FailOn::High, value_name = "SEVERITY")]
+    pub fail_on: super::FailOn,
 }
 
 #[derive(Debug, Args)]
@@ -75,27 +75,6 @@ pub struct ExtractArgs {
 pub enum Format {
     Text,
     Json,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum SeverityArg {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-}
-
-impl From<SeverityArg> for Severity {
-    fn from(s: SeverityArg) -> Severity {
-        match s {
-            SeverityArg::Critical => Severity::Critical,
-            SeverityArg::High => Severity::High,
-            SeverityArg::Medium => Severity::Medium,
-            SeverityArg::Low => Severity::Low,
-            SeverityArg::Info => Severity::Info,
-        }
-    }
 }
 
 pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {

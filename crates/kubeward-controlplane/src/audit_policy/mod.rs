@@ -24,28 +24,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Pos, parse_documents};
 
-/// How bad a finding is. Ordered: `Info` < `Low` < … < `Critical`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
+pub use kubeward_manifest::Severity;
 
 /// One reason a policy file is unusable, with where and how to fix it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

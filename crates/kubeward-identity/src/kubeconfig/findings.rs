@@ -4,28 +4,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-/// How bad a finding is; ordered, so `--fail-on` is a comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
+pub use kubeward_manifest::Severity;
 
 /// One rule: what it flags and how to fix it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
