@@ -90,7 +90,7 @@ pub enum Modifier {
 }
 
 /// A transformer applied to an operand.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transformer {
     ToLower,
     ToUpper,

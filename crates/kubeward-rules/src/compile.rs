@@ -156,6 +156,7 @@ impl<'a> Compiler<'a> {
             sel: r.sel.clone(),
             transformers: o.transformers.clone(),
             list,
+            slot: crate::filter::NO_SLOT,
         };
         Ok((cf, r, ty))
     }

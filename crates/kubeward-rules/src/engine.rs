@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::collector::Collector;
 use crate::diag::FileReport;
 use crate::fields::{GenericCtx, Table};
-use crate::filter::{Env, Filter};
+use crate::filter::{Env, Filter, memo};
 use crate::output::Format;
 use crate::priority::Priority;
 use crate::reader::Reader;
@@ -38,6 +38,7 @@ mod alert;
 mod build;
 mod cache;
 mod exceptions;
+mod plan;
 #[cfg(test)]
 mod tests;
 
@@ -206,6 +207,7 @@ struct SourceState {
     generic: GenericCtx,
     /// Rules of this source, in definition order.
     rules: Vec<usize>,
+    index: Option<plan::RuleIndex>,
 }
 
 /// Compiled rules, indexed by source.
@@ -214,11 +216,18 @@ pub struct Ruleset {
     rules: Vec<CompiledRule>,
     sources: Vec<SourceState>,
     min_priority: Priority,
+    /// Memo slots (distinct condition fields).
+    slots: usize,
 }
 
 impl Ruleset {
-    fn new(rules: Vec<CompiledRule>, tables: &[Table]) -> Ruleset {
-        let sources = tables
+    fn new(mut rules: Vec<CompiledRule>, tables: &[Table]) -> Ruleset {
+        let slots = plan::assign_slots(&mut rules);
+        let uses = plan::slot_uses(&mut rules, slots);
+        for r in &mut rules {
+            plan::order(&mut r.filter, &uses);
+        }
+        let sources: Vec<SourceState> = tables
             .iter()
             .enumerate()
             .map(|(i, t)| SourceState {
@@ -233,13 +242,19 @@ impl Ruleset {
                     .filter(|(_, r)| r.source == i)
                     .map(|(j, _)| j)
                     .collect(),
+                index: None,
             })
             .collect();
-        Ruleset {
+        let mut ruleset = Ruleset {
             rules,
             sources,
             min_priority: Priority::Debug,
+            slots,
+        };
+        for s in &mut ruleset.sources {
+            s.index = plan::index(&ruleset.rules, &s.rules);
         }
+        ruleset
     }
 
     pub fn source_id(&self, name: &str) -> Option<SourceId> {
@@ -311,6 +326,9 @@ impl Ruleset {
 
     /// Appends the enabled rules of `source` that match `ev`, in definition order
     /// (only the first with [`MatchMode::First`]).
+    ///
+    /// Only the rules the source's index lets through are tested, and each field is
+    /// extracted at most once per call (see `plan` and `filter::memo`).
     pub fn evaluate<E: Event + ?Sized>(
         &self,
         source: SourceId,
@@ -324,19 +342,77 @@ impl Ruleset {
         let env = Env {
             generic: &state.generic,
         };
-        let mut buf = Vec::new();
-        for &i in &state.rules {
-            let Some(r) = self.rules.get(i) else { continue };
-            if !r.info.enabled || r.info.priority > self.min_priority {
-                continue;
+        let mut memo = memo::take(self.slots);
+        match &state.index {
+            Some(ix) => {
+                let r = memo.ensure(&ix.field, ev, &env);
+                let bucket = memo
+                    .values(r)
+                    .first()
+                    .and_then(crate::value::bytes_of)
+                    .and_then(|k| ix.buckets.get(k))
+                    .map_or(&[][..], Vec::as_slice);
+                plan::merged(&ix.rest, bucket, &mut |i| {
+                    self.try_rule(i, ev, &env, &mut memo, mode, out)
+                });
             }
-            if r.filter.eval(ev, &env, &mut buf) {
-                out.push(RuleId(i));
-                if mode == MatchMode::First {
-                    return;
+            None => {
+                for &i in &state.rules {
+                    if self.try_rule(i, ev, &env, &mut memo, mode, out) {
+                        break;
+                    }
                 }
             }
         }
+        memo::give_back(memo);
+    }
+
+    /// [`Ruleset::evaluate`] without the rule index and without remembering extracted
+    /// values: every enabled rule of the source is tested on its own. The same matches,
+    /// slower; the reference the index is tested against.
+    pub fn evaluate_without_index<E: Event + ?Sized>(
+        &self,
+        source: SourceId,
+        ev: &E,
+        mode: MatchMode,
+        out: &mut Vec<RuleId>,
+    ) {
+        let Some(state) = self.sources.get(source.0) else {
+            return;
+        };
+        let env = Env {
+            generic: &state.generic,
+        };
+        let mut memo = memo::take(0);
+        for &i in &state.rules {
+            if self.try_rule(i, ev, &env, &mut memo, mode, out) {
+                break;
+            }
+        }
+        memo::give_back(memo);
+    }
+
+    /// Tests rule `i`, recording a match; returns whether evaluation stops.
+    fn try_rule<'e, E: Event + ?Sized>(
+        &self,
+        i: usize,
+        ev: &'e E,
+        env: &Env<'_>,
+        memo: &mut memo::Memo<'e>,
+        mode: MatchMode,
+        out: &mut Vec<RuleId>,
+    ) -> bool {
+        let Some(r) = self.rules.get(i) else {
+            return false;
+        };
+        if !r.info.enabled || r.info.priority > self.min_priority {
+            return false;
+        }
+        if r.filter.eval(ev, env, memo) {
+            out.push(RuleId(i));
+            return mode == MatchMode::First;
+        }
+        false
     }
 
     /// The alert for a rule that matched `ev`.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::source::{ArgKind, Event, FieldArg, FieldDef, FieldRef, FieldType, SourceSpec, Value};
 
 /// Generic fields the engine extracts itself.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Generic {
     Num,
     Time,
@@ -93,7 +93,7 @@ const GENERIC: &[(&str, Generic, FieldType, &str)] = &[
 ];
 
 /// A field resolved for compiled filters and outputs.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Sel {
     Source(FieldRef),
     Generic(Generic),

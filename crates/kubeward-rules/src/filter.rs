@@ -12,6 +12,10 @@ use crate::glob::Glob;
 use crate::source::{Event, Value};
 use crate::value::{Const, ConstSet, bytes_of, compare, pmatch};
 
+pub(crate) mod memo;
+
+pub(crate) use memo::{Memo, NO_SLOT};
+
 /// A field with its transformers (applied innermost first).
 #[derive(Debug, Clone)]
 pub(crate) struct CField {
@@ -19,6 +23,8 @@ pub(crate) struct CField {
     pub transformers: Vec<Transformer>,
     /// Multi-valued after transformers (`len` makes one value).
     pub list: bool,
+    /// The ruleset's memo slot for this field ([`NO_SLOT`] until assigned).
+    pub slot: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -59,13 +65,13 @@ impl Filter {
         &self,
         ev: &'e E,
         env: &Env<'_>,
-        buf: &mut Vec<Value<'e>>,
+        memo: &mut Memo<'e>,
     ) -> bool {
         match self {
-            Filter::And(items) => items.iter().all(|f| f.eval(ev, env, buf)),
-            Filter::Or(items) => items.iter().any(|f| f.eval(ev, env, buf)),
-            Filter::Not(f) => !f.eval(ev, env, buf),
-            Filter::Check(c) => c.eval(ev, env, buf),
+            Filter::And(items) => items.iter().all(|f| f.eval(ev, env, memo)),
+            Filter::Or(items) => items.iter().any(|f| f.eval(ev, env, memo)),
+            Filter::Not(f) => !f.eval(ev, env, memo),
+            Filter::Check(c) => c.eval(ev, env, memo),
         }
     }
 }
@@ -83,27 +89,29 @@ pub(crate) fn extract<'e, E: Event + ?Sized>(
         Sel::Generic(g) => extract_generic(*g, ev, env.generic, out),
     }
     for t in f.transformers.iter().rev() {
-        apply(*t, out);
+        apply_from(*t, out, 0);
     }
 }
 
-fn apply(t: Transformer, vals: &mut Vec<Value<'_>>) {
+/// Applies a transformer to the values from `start` on, in place.
+pub(crate) fn apply_from(t: Transformer, vals: &mut Vec<Value<'_>>, start: usize) {
+    let n = vals.len().saturating_sub(start);
     if t == Transformer::Len {
-        let n = if vals.len() == 1 {
-            bytes_of(&vals[0]).map_or(1, |b| b.len()) as u64
-        } else {
-            vals.len() as u64
+        let len = match vals.get(start..) {
+            Some([one]) => bytes_of(one).map_or(1, <[u8]>::len) as u64,
+            _ => n as u64,
         };
-        let empty = vals.is_empty();
-        vals.clear();
-        if !empty {
-            vals.push(Value::U64(n));
+        vals.truncate(start);
+        if n > 0 {
+            vals.push(Value::U64(len));
         }
         return;
     }
-    let old = std::mem::take(vals);
-    for v in old {
-        let Some(b) = bytes_of(&v) else { continue };
+    let mut keep = start;
+    for i in start..vals.len() {
+        let Some(b) = vals.get(i).and_then(bytes_of) else {
+            continue;
+        };
         let s = String::from_utf8_lossy(b);
         let next = match t {
             Transformer::ToLower => Some(s.to_ascii_lowercase()),
@@ -112,10 +120,12 @@ fn apply(t: Transformer, vals: &mut Vec<Value<'_>>) {
             Transformer::B64 => b64(b).map(|d| String::from_utf8_lossy(&d).into_owned()),
             Transformer::Len => None,
         };
-        if let Some(n) = next {
-            vals.push(Value::string(n));
+        if let (Some(n), Some(slot)) = (next, vals.get_mut(keep)) {
+            *slot = Value::string(n);
+            keep += 1;
         }
     }
+    vals.truncate(keep);
 }
 
 fn b64(input: &[u8]) -> Option<Vec<u8>> {
@@ -152,33 +162,33 @@ fn b64(input: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl Check {
-    fn eval<'e, E: Event + ?Sized>(
-        &self,
-        ev: &'e E,
-        env: &Env<'_>,
-        buf: &mut Vec<Value<'e>>,
-    ) -> bool {
-        extract(&self.lhs, ev, env, buf);
-        if buf.is_empty() {
+    fn eval<'e, E: Event + ?Sized>(&self, ev: &'e E, env: &Env<'_>, memo: &mut Memo<'e>) -> bool {
+        let lr = memo.ensure(&self.lhs, ev, env);
+        if lr.is_empty() {
             return false;
         }
-        match &self.rhs {
-            CRhs::None => true,
-            CRhs::Field(rf) => {
-                let mut right = Vec::new();
-                extract(rf, ev, env, &mut right);
-                if right.is_empty() {
-                    return false;
-                }
-                match self.op {
-                    Op::In => buf.iter().all(|v| right.iter().any(|r| same(v, r))),
-                    Op::Intersects => buf.iter().any(|v| right.iter().any(|r| same(v, r))),
-                    op => match (buf.first(), right.first()) {
-                        (Some(l), Some(r)) => field_cmp(l, op, r),
-                        _ => false,
-                    },
-                }
+        if let CRhs::Field(rf) = &self.rhs {
+            let rr = memo.ensure(rf, ev, env);
+            let (buf, right) = (memo.values(lr), memo.values(rr));
+            if right.is_empty() {
+                return false;
             }
+            return match self.op {
+                Op::In => buf.iter().all(|v| right.iter().any(|r| same(v, r))),
+                Op::Intersects => buf.iter().any(|v| right.iter().any(|r| same(v, r))),
+                op => match (buf.first(), right.first()) {
+                    (Some(l), Some(r)) => field_cmp(l, op, r),
+                    _ => false,
+                },
+            };
+        }
+        self.test(memo.values(lr))
+    }
+
+    /// The comparison of the left values (non-empty) with a constant right side.
+    fn test(&self, buf: &[Value<'_>]) -> bool {
+        match &self.rhs {
+            CRhs::None | CRhs::Field(_) => true,
             CRhs::Set(set) => match self.op {
                 Op::Intersects if self.lhs.list => buf.iter().any(|v| set.contains(v)),
                 _ if self.lhs.list => buf.iter().all(|v| set.contains(v)),

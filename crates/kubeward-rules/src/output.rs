@@ -121,6 +121,7 @@ fn field(token: &str, table: &Table) -> Result<CField, String> {
         sel: r.sel,
         transformers: lhs.transformers,
         list,
+        slot: crate::filter::NO_SLOT,
     })
 }
 

@@ -1,6 +1,7 @@
 //! Compile-time constants and the comparisons applied to extracted values.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasher, Hasher};
 use std::net::IpAddr;
 
 use crate::ast::Op;
@@ -22,9 +23,61 @@ pub(crate) enum Const {
 /// A set for `in`/`intersects`, hashed by type.
 #[derive(Debug, Clone)]
 pub(crate) enum ConstSet {
-    Bytes(HashSet<Box<[u8]>>),
-    Int(HashSet<i128>),
+    Bytes(HashSet<Box<[u8]>, FxBuild>),
+    Int(HashSet<i128, FxBuild>),
     Other(Vec<Const>),
+}
+
+/// A multiply-rotate hash (rustc's Fx) for the sets above: their members come from
+/// rules, not events, so SipHash's flooding resistance buys nothing, and set lookups
+/// run for most checks of most events.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FxBuild;
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+pub(crate) struct Fx(u64);
+
+impl Fx {
+    fn add(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut w = [0u8; 8];
+            if let Some(dst) = w.get_mut(..tail.len()) {
+                dst.copy_from_slice(tail);
+            }
+            self.add(u64::from_le_bytes(w));
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl ConstSet {

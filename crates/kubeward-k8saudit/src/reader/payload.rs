@@ -16,8 +16,31 @@ pub fn parse_record(
     line: u64,
     sink: &mut dyn FnMut(Record<'_, '_>),
 ) -> Result<(), serde_json::Error> {
-    let check_size = text.len() > MAX_EVENT_SIZE / 2;
-    let mut de = serde_json::Deserializer::from_slice(text);
+    // One UTF-8 check of the whole record is much cheaper than serde_json's check of
+    // every string; invalid text takes the slice reader, for its exact error.
+    match std::str::from_utf8(text) {
+        Ok(s) => parse_with(
+            serde_json::Deserializer::from_str(s),
+            text.len(),
+            line,
+            sink,
+        ),
+        Err(_) => parse_with(
+            serde_json::Deserializer::from_slice(text),
+            text.len(),
+            line,
+            sink,
+        ),
+    }
+}
+
+fn parse_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    len: usize,
+    line: u64,
+    sink: &mut dyn FnMut(Record<'_, '_>),
+) -> Result<(), serde_json::Error> {
+    let check_size = len > MAX_EVENT_SIZE / 2;
     let mut emit = |item: Option<usize>, result: Result<AuditEvent<'_>, EventError>| match result {
         Ok(ev) => sink(Record::Event(&ev)),
         Err(e) => sink(Record::Skip(Skip {
