@@ -9,6 +9,7 @@
 mod checks;
 mod defaults;
 mod format;
+pub mod namespace;
 mod registry;
 mod visit;
 
