@@ -112,14 +112,61 @@ impl Transformer {
     }
 }
 
+/// A transformer over several operands (libs 0.24+): `join(sep, list)`,
+/// `concat(a, b, …)`, `getopt(args, optstring)[c]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MultiTransformer {
+    Join,
+    Concat,
+    Getopt,
+}
+
+impl MultiTransformer {
+    pub(crate) fn parse(name: &str) -> Option<MultiTransformer> {
+        Some(match name {
+            "join" => MultiTransformer::Join,
+            "concat" => MultiTransformer::Concat,
+            "getopt" => MultiTransformer::Getopt,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MultiTransformer::Join => "join",
+            MultiTransformer::Concat => "concat",
+            MultiTransformer::Getopt => "getopt",
+        }
+    }
+}
+
+/// One argument of a [`MultiCall`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum MultiArg {
+    Operand(Operand),
+    /// A quoted string (libsinsp's raw string check: one text value).
+    Literal(String),
+}
+
+/// A multi-operand transformer call with its optional `[arg]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MultiCall {
+    pub kind: MultiTransformer,
+    pub args: Vec<MultiArg>,
+    pub arg: Option<String>,
+}
+
 /// A field, possibly wrapped in transformers (outermost first).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Operand {
+    /// Empty when the operand is a [`MultiCall`].
     pub field: String,
     pub arg: Option<String>,
     pub transformers: Vec<Transformer>,
     /// Byte offset in the condition.
     pub offset: usize,
+    /// A multi-operand transformer in place of the field.
+    pub multi: Option<Box<MultiCall>>,
 }
 
 /// The right-hand side of a comparison.

@@ -4,8 +4,11 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{Expr, Modifier, Op, Operand, Rhs, Transformer};
-use crate::fields::{Resolved, Table};
+use crate::ast::{
+    Expr, Modifier, MultiArg, MultiCall, MultiTransformer, Op, Operand, Rhs, Transformer,
+};
+use crate::fields::{Resolved, Sel, Table};
+use crate::filter::multi::{CArg, CMulti};
 use crate::filter::{CField, CRhs, Check, Filter};
 use crate::glob::Glob;
 use crate::source::FieldType;
@@ -109,23 +112,16 @@ impl<'a> Compiler<'a> {
         r
     }
 
-    fn field(&mut self, o: &Operand) -> Result<(CField, Resolved, FieldType), CompileError> {
-        let r = self
-            .table
-            .resolve(&o.field, o.arg.as_deref())
-            .map_err(|m| self.err(m, Some(o.offset)))?;
-        if r.deprecated {
-            self.warnings
-                .push(format!("field {} is deprecated", o.field));
-        }
-        if r.print_only {
-            return Err(self.err(
-                format!("filter {} can only be used in outputs", o.field),
-                Some(o.offset),
-            ));
-        }
-        let mut ty = r.ty;
-        let mut list = r.list;
+    fn field(&mut self, o: &Operand) -> Result<(CField, FieldType), CompileError> {
+        let (sel, ty, list) = match &o.multi {
+            Some(m) => self.multi(o, m)?,
+            None => {
+                let r = self.plain(o)?;
+                (r.sel, r.ty, r.list)
+            }
+        };
+        let mut ty = ty;
+        let mut list = list;
         for t in o.transformers.iter().rev() {
             match t {
                 Transformer::Len => {
@@ -153,12 +149,134 @@ impl<'a> Compiler<'a> {
             }
         }
         let cf = CField {
-            sel: r.sel.clone(),
+            sel,
             transformers: o.transformers.clone(),
             list,
             slot: crate::filter::NO_SLOT,
         };
-        Ok((cf, r, ty))
+        Ok((cf, ty))
+    }
+
+    /// A field of the source's table (or a generic one).
+    fn plain(&mut self, o: &Operand) -> Result<Resolved, CompileError> {
+        let r = self
+            .table
+            .resolve(&o.field, o.arg.as_deref())
+            .map_err(|m| self.err(m, Some(o.offset)))?;
+        if r.deprecated {
+            self.warnings
+                .push(format!("field {} is deprecated", o.field));
+        }
+        if r.print_only {
+            return Err(self.err(
+                format!("filter {} can only be used in outputs", o.field),
+                Some(o.offset),
+            ));
+        }
+        Ok(r)
+    }
+
+    /// `join`, `concat`, `getopt`: arguments compiled and checked with libsinsp's
+    /// messages; gives the selector, the result type and list-ness.
+    fn multi(
+        &mut self,
+        o: &Operand,
+        m: &MultiCall,
+    ) -> Result<(Sel, FieldType, bool), CompileError> {
+        let at = Some(o.offset);
+        let mut args = Vec::new();
+        let mut types = Vec::new();
+        for a in &m.args {
+            match a {
+                MultiArg::Literal(s) => {
+                    args.push(CArg::Lit(s.as_str().into()));
+                    types.push((FieldType::String, false));
+                }
+                MultiArg::Operand(inner) => {
+                    let (cf, ty) = self.field(inner)?;
+                    types.push((ty, cf.list));
+                    args.push(CArg::Field(cf));
+                }
+            }
+        }
+        let name = m.kind.name();
+        let fail = |c: &Self, msg: &str| Err(c.err(msg.to_owned(), at));
+        let string = |t: &(FieldType, bool)| t.0 == FieldType::String;
+        let mut select = None;
+        let list = match m.kind {
+            MultiTransformer::Join => {
+                if types.len() != 2 {
+                    return fail(
+                        self,
+                        "join() requires exactly 2 arguments: separator and list",
+                    );
+                }
+                if types.first().is_some_and(|t| t.1) {
+                    return fail(
+                        self,
+                        "join() first argument (separator) must be a single value, not a list",
+                    );
+                }
+                if !types.get(1).is_some_and(|t| t.1) {
+                    return fail(self, "join() second argument must be a list");
+                }
+                false
+            }
+            MultiTransformer::Concat => {
+                if types.len() < 2 {
+                    return fail(self, "concat() requires at least 2 arguments");
+                }
+                if types.iter().any(|t| !string(t) || t.1) {
+                    return fail(self, "concat() arguments must be strings");
+                }
+                false
+            }
+            MultiTransformer::Getopt => {
+                if types.len() != 2 {
+                    return fail(
+                        self,
+                        "getopt() requires exactly 2 arguments: args list and optstring",
+                    );
+                }
+                if !types.first().is_some_and(|t| t.1) {
+                    return fail(self, "getopt() first argument must be a list");
+                }
+                if types.get(1).is_some_and(|t| t.1) {
+                    return fail(
+                        self,
+                        "getopt() second argument (optstring) must be a single value",
+                    );
+                }
+                if !types.iter().all(string) {
+                    return fail(self, "getopt() arguments must be strings");
+                }
+                match m.arg.as_deref().map(str::as_bytes) {
+                    None => true,
+                    Some(&[c]) => {
+                        select = Some(c);
+                        false
+                    }
+                    Some(_) => {
+                        return fail(
+                            self,
+                            "getopt() field argument must be a single option character",
+                        );
+                    }
+                }
+            }
+        };
+        if m.arg.is_some() && m.kind != MultiTransformer::Getopt {
+            return Err(self.err(
+                format!("transformer '{name}' does not support field arguments"),
+                at,
+            ));
+        }
+        let c = CMulti {
+            kind: m.kind,
+            args,
+            select,
+        };
+        Ok((Sel::Multi(Box::new(c)), FieldType::String, list))
     }
 
     fn check(
@@ -168,7 +286,7 @@ impl<'a> Compiler<'a> {
         modifier: Option<Modifier>,
         rhs: &Rhs,
     ) -> Result<Check, CompileError> {
-        let (lf, _, ty) = self.field(lhs)?;
+        let (lf, ty) = self.field(lhs)?;
         let at = Some(lhs.offset);
         if !op_allowed(ty, lf.list, op) {
             let kind = if lf.list { "list" } else { type_kind(ty) };
@@ -192,7 +310,7 @@ impl<'a> Compiler<'a> {
         let rhs = match rhs {
             Rhs::None => CRhs::None,
             Rhs::Field(o) => {
-                let (rf, _, rty) = self.field(o)?;
+                let (rf, rty) = self.field(o)?;
                 if matches!(op, Op::PMatch | Op::Regex) || ty == FieldType::IpNet {
                     return Err(self.err(
                         format!(

@@ -97,6 +97,8 @@ const GENERIC: &[(&str, Generic, FieldType, &str)] = &[
 pub(crate) enum Sel {
     Source(FieldRef),
     Generic(Generic),
+    /// `join`, `concat`, `getopt` over other operands.
+    Multi(Box<crate::filter::multi::CMulti>),
 }
 
 #[derive(Debug, Clone)]

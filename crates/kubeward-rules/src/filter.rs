@@ -13,11 +13,12 @@ use crate::source::{Event, Value};
 use crate::value::{Const, ConstSet, bytes_of, compare, pmatch};
 
 pub(crate) mod memo;
+pub(crate) mod multi;
 
 pub(crate) use memo::{Memo, NO_SLOT};
 
 /// A field with its transformers (applied innermost first).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct CField {
     pub sel: Sel,
     pub transformers: Vec<Transformer>,
@@ -87,6 +88,7 @@ pub(crate) fn extract<'e, E: Event + ?Sized>(
     match &f.sel {
         Sel::Source(r) => ev.extract(r, out),
         Sel::Generic(g) => extract_generic(*g, ev, env.generic, out),
+        Sel::Multi(m) => multi::extract_multi(m, ev, env, out),
     }
     for t in f.transformers.iter().rev() {
         apply_from(*t, out, 0);

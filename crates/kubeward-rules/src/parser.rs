@@ -3,7 +3,9 @@
 //! `not` binds tightest, then `and`, then `or`. Nesting (parentheses, `not`) is capped
 //! at [`MAX_DEPTH`] so a hostile condition gives an error instead of a stack overflow.
 
-use crate::ast::{Expr, Modifier, Op, Operand, Rhs, Transformer};
+use crate::ast::{
+    Expr, Modifier, MultiArg, MultiCall, MultiTransformer, Op, Operand, Rhs, Transformer,
+};
 
 /// Falco's parser caps recursion depth at 1000.
 pub const MAX_DEPTH: usize = 1000;
@@ -180,6 +182,10 @@ impl<'a> Parser<'a> {
                 let lhs = self.transformed(t, start)?;
                 return self.cond(lhs);
             }
+            if let Some(m) = MultiTransformer::parse(ident) {
+                let lhs = self.multi(m, start)?;
+                return self.cond(lhs);
+            }
             return Err(ParseError {
                 offset: start,
                 message: format!("unknown transformer '{ident}'"),
@@ -230,6 +236,18 @@ impl<'a> Parser<'a> {
             });
         }
         let name = self.text.get(start..self.pos).unwrap_or("").to_owned();
+        let arg = self.bracket_arg()?;
+        Ok(Operand {
+            field: name,
+            arg,
+            transformers: Vec::new(),
+            offset: start,
+            multi: None,
+        })
+    }
+
+    /// An optional `[arg]`: quoted, or bare up to `]`.
+    fn bracket_arg(&mut self) -> Result<Option<String>, ParseError> {
         let mut arg = None;
         if self.peek() == Some(b'[') {
             self.pos += 1;
@@ -254,11 +272,48 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             arg = Some(value);
         }
+        Ok(arg)
+    }
+
+    /// After `join`, `concat` or `getopt`: `(` arguments `)` and an optional `[arg]`.
+    /// Arguments are fields, transformer calls or quoted strings; their number and
+    /// types are checked when the condition is compiled, as libsinsp does.
+    fn multi(&mut self, kind: MultiTransformer, start: usize) -> Result<Operand, ParseError> {
+        self.enter()?;
+        self.pos += 1;
+        let mut args = Vec::new();
+        loop {
+            self.blanks();
+            if args.is_empty() && self.peek() == Some(b')') {
+                break;
+            }
+            let arg = if matches!(self.peek(), Some(b'"' | b'\'')) {
+                MultiArg::Literal(self.quoted()?)
+            } else {
+                MultiArg::Operand(self.operand()?)
+            };
+            args.push(arg);
+            self.blanks();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b')') => break,
+                _ => {
+                    return Err(self.err(format!(
+                        "expected a ',' or a ')' token in the arguments of '{}'",
+                        kind.name()
+                    )));
+                }
+            }
+        }
+        self.pos += 1;
+        self.depth -= 1;
+        let arg = self.bracket_arg()?;
         Ok(Operand {
-            field: name,
-            arg,
+            field: String::new(),
+            arg: None,
             transformers: Vec::new(),
             offset: start,
+            multi: Some(Box::new(MultiCall { kind, args, arg })),
         })
     }
 
@@ -285,6 +340,9 @@ impl<'a> Parser<'a> {
         if let Some(name) = self.ident()
             && self.peek() == Some(b'(')
         {
+            if let Some(m) = MultiTransformer::parse(name) {
+                return self.multi(m, start);
+            }
             return match Transformer::parse(name) {
                 Some(t) => self.transformed(t, start),
                 None => Err(ParseError {
@@ -319,6 +377,9 @@ impl<'a> Parser<'a> {
             self.pos += 1;
             self.depth -= 1;
             return Ok(Some(f));
+        }
+        if let Some(m) = MultiTransformer::parse(name) {
+            return self.multi(m, start).map(Some);
         }
         match Transformer::parse(name) {
             Some(t) => self.transformed(t, start).map(Some),

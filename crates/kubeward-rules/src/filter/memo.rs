@@ -58,6 +58,7 @@ impl<'e> Memo<'e> {
         match &f.sel {
             Sel::Source(r) => ev.extract(r, &mut self.vals),
             Sel::Generic(g) => extract_generic(*g, ev, env.generic, &mut self.vals),
+            Sel::Multi(m) => super::multi::extract_multi(m, ev, env, &mut self.vals),
         }
         for t in f.transformers.iter().rev() {
             apply_from(*t, &mut self.vals, start);

@@ -8,6 +8,7 @@ fn check(field: &str, op: Op, rhs: Rhs) -> Expr {
             arg: None,
             transformers: vec![],
             offset: 0,
+            multi: None,
         },
         op,
         modifier: None,
