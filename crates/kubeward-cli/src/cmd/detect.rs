@@ -3,9 +3,15 @@
 //! Rules load once (the embedded kubeward ruleset unless `-r` is given); events stream
 //! from files, directories, stdin or a followed log through the k8s_audit source; alerts
 //! go to stdout as Falco's text line or JSON object; a summary goes to stderr.
+//!
+//! `detect serve` runs the same rules as the audit webhook backend
+//! (kubeward-server's `audit`), `detect webhook-config` prints what the API server
+//! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
 
 mod load;
+mod serve;
 mod summary;
+mod webhook_config;
 
 pub(crate) use load::{engine, load, read_rules};
 
@@ -15,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::bail;
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 use kubeward_k8saudit::input::{self, FollowOptions, Input};
 use kubeward_k8saudit::reader::Record;
 use kubeward_rules::Priority;
@@ -24,7 +30,49 @@ use kubeward_rules::engine::{AlertOptions, MatchMode, Ruleset, SourceId};
 use summary::Summary;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct DetectArgs {
+    #[command(subcommand)]
+    pub command: Option<DetectCommand>,
+
+    #[command(flatten)]
+    pub selection: RuleSelection,
+
+    /// Alert format: Falco's text line or its JSON object (one per line).
+    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+    pub format: AlertFormat,
+
+    /// Keep reading the (single) log file as it grows, like `tail -F`: rotation and
+    /// truncation are followed. Stop with Ctrl-C.
+    #[arg(long)]
+    pub follow: bool,
+
+    /// With --follow: stop after this many seconds without new data (for scripts).
+    #[arg(long, value_name = "SECONDS", requires = "follow")]
+    pub idle_exit: Option<f64>,
+
+    /// Audit logs (JSON lines) or EventList documents; directories give their files,
+    /// oldest first; `-` or nothing reads standard input.
+    #[arg(value_name = "EVENTS")]
+    pub events: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DetectCommand {
+    /// Run the audit webhook backend: receive the API server's audit events on
+    /// /k8s-audit and raise alerts as they arrive.
+    ///
+    /// SIGHUP reloads the rules (a bad reload keeps the old ones); SIGTERM or Ctrl-C
+    /// stops accepting, evaluates what is queued and flushes the outputs.
+    Serve(Box<serve::ServeArgs>),
+    /// Print the API server's --audit-webhook-config-file (kubeconfig format) pointing
+    /// at `detect serve`, and the audit policy kubeward's rules need.
+    WebhookConfig(webhook_config::WebhookConfigArgs),
+}
+
+/// Which rules run: shared by reading files and by `detect serve`.
+#[derive(Debug, Clone, Args)]
+pub struct RuleSelection {
     /// Rules file or directory (its *.yaml/*.yml files by name), in load order; repeat
     /// for more. Without -r, kubeward's embedded Kubernetes audit ruleset.
     #[arg(short = 'r', long = "rules", value_name = "RULES")]
@@ -47,27 +95,29 @@ pub struct DetectArgs {
     #[arg(long, value_name = "P", value_parser = parse_priority)]
     pub min_priority: Option<Priority>,
 
-    /// Alert format: Falco's text line or its JSON object (one per line).
-    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
-    pub format: AlertFormat,
-
     /// Falco's rule_matching: alert on the first matching rule per event, or on all.
     #[arg(long, value_enum, default_value_t = RuleMatching::First, value_name = "MODE")]
     pub rule_matching: RuleMatching,
+}
 
-    /// Keep reading the (single) log file as it grows, like `tail -F`: rotation and
-    /// truncation are followed. Stop with Ctrl-C.
-    #[arg(long)]
-    pub follow: bool,
+impl RuleSelection {
+    /// Loads the rules and applies the selection and minimum priority; load reports
+    /// and selection warnings go to `err`.
+    pub fn build(&self, err: &mut impl Write) -> anyhow::Result<Ruleset> {
+        let mut ruleset = load_ruleset(&self.rules, err)?;
+        select(&mut ruleset, self, err)?;
+        if let Some(p) = self.min_priority {
+            ruleset.set_min_priority(p);
+        }
+        Ok(ruleset)
+    }
 
-    /// With --follow: stop after this many seconds without new data (for scripts).
-    #[arg(long, value_name = "SECONDS", requires = "follow")]
-    pub idle_exit: Option<f64>,
-
-    /// Audit logs (JSON lines) or EventList documents; directories give their files,
-    /// oldest first; `-` or nothing reads standard input.
-    #[arg(value_name = "EVENTS")]
-    pub events: Vec<PathBuf>,
+    pub fn match_mode(&self) -> MatchMode {
+        match self.rule_matching {
+            RuleMatching::First => MatchMode::First,
+            RuleMatching::All => MatchMode::All,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -92,12 +142,13 @@ fn parse_priority(s: &str) -> Result<Priority, String> {
 const MAX_WARNINGS: u64 = 1000;
 
 pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    let mut stderr = io::stderr().lock();
-    let mut ruleset = load_ruleset(&args.rules, &mut stderr)?;
-    select(&mut ruleset, args, &mut stderr)?;
-    if let Some(p) = args.min_priority {
-        ruleset.set_min_priority(p);
+    match &args.command {
+        Some(DetectCommand::Serve(a)) => return serve::run(a),
+        Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
+        None => {}
     }
+    let mut stderr = io::stderr().lock();
+    let ruleset = args.selection.build(&mut stderr)?;
     let Some(source) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
         bail!("the rules engine does not know the k8s_audit source (internal error)");
     };
@@ -113,10 +164,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         hostname: hostname(),
         ..AlertOptions::default()
     };
-    let mode = match args.rule_matching {
-        RuleMatching::First => MatchMode::First,
-        RuleMatching::All => MatchMode::All,
-    };
+    let mode = args.selection.match_mode();
     let mut run = Run {
         ruleset: &ruleset,
         source,
@@ -203,7 +251,7 @@ pub(crate) fn load_ruleset(paths: &[PathBuf], err: &mut impl Write) -> anyhow::R
 }
 
 /// `-t` (only these tags), then `-T` and `-D` (disable), Falco's former selection.
-fn select(ruleset: &mut Ruleset, args: &DetectArgs, err: &mut impl Write) -> anyhow::Result<()> {
+fn select(ruleset: &mut Ruleset, args: &RuleSelection, err: &mut impl Write) -> anyhow::Result<()> {
     let all: Vec<_> = ruleset
         .rules()
         .map(|(id, r)| (id, r.name.clone(), r.tags.clone()))
@@ -299,7 +347,7 @@ impl<W: Write> Run<'_, W> {
 }
 
 /// Falco's alert hostname: `FALCO_HOSTNAME`, else the system host name.
-fn hostname() -> String {
+pub(crate) fn hostname() -> String {
     if let Ok(h) = std::env::var("FALCO_HOSTNAME") {
         return h;
     }

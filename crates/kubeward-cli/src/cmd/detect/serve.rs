@@ -1,0 +1,204 @@
+//! `kubeward detect serve`: the audit webhook backend, from arguments to a running
+//! server (kubeward-server's `audit`), with SIGHUP reload and SIGTERM/SIGINT shutdown.
+
+use std::io::{self, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Args;
+use kubeward_rules::engine::AlertOptions;
+use kubeward_server::audit::config::{AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
+use kubeward_server::audit::{
+    self, AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, RulesHandle,
+    ServeConfig, TlsFiles,
+};
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::{AlertFormat, RuleSelection, hostname};
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub selection: RuleSelection,
+
+    /// Address and port to listen on.
+    #[arg(long, value_name = "ADDR", default_value_t = SocketAddr::from(([0, 0, 0, 0], DEFAULT_PORT)))]
+    pub listen: SocketAddr,
+
+    /// Serve HTTPS with this certificate (PEM chain); reloaded when the file changes.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Alert format on stdout and in --output-file (the HTTP output is always JSON).
+    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
+    pub format: AlertFormat,
+
+    /// Also append alerts to this file.
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Also POST each alert (Falco's JSON object) to this http:// URL, with retries.
+    #[arg(long, value_name = "URL")]
+    pub http_output: Option<String>,
+
+    /// Attempts per alert for --http-output (exponential backoff from 200 ms to 5 s).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub http_attempts: u32,
+
+    /// Do not write alerts to stdout.
+    #[arg(long)]
+    pub no_stdout: bool,
+
+    /// Larger webhook requests are refused with 413.
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+
+    /// Batches waiting for evaluation before requests get 429.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub queue_batches: usize,
+
+    /// Bytes of batches waiting for evaluation before requests get 429.
+    #[arg(long, value_name = "BYTES", default_value_t = 128 << 20)]
+    pub queue_bytes: usize,
+
+    /// Evaluation threads [default: the number of CPUs].
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    let selection = args.selection.clone();
+    let rules = {
+        let mut stderr = io::stderr().lock();
+        let first = selection.build(&mut stderr)?;
+        let mut first = Some(first);
+        // The first call hands over the ruleset loaded above (with its messages on
+        // stderr); later calls, on SIGHUP, read the files again.
+        let loader = std::sync::Mutex::new(move || match first.take() {
+            Some(r) => Ok(r),
+            None => {
+                let mut msgs = Vec::new();
+                selection.build(&mut msgs).map_err(|e| {
+                    let msgs = String::from_utf8_lossy(&msgs);
+                    format!("{}{e:#}", msgs)
+                })
+            }
+        });
+        let loader = move || {
+            let mut f = loader
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (*f)()
+        };
+        RulesHandle::reloadable(Box::new(loader))?
+    };
+    let mut config = ServeConfig::new(args.listen);
+    config.tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles {
+            cert: cert.clone(),
+            key: key.clone(),
+            reload_every: Duration::from_secs(10),
+        }),
+        _ => None,
+    };
+    config.max_body_bytes = args.max_body_bytes;
+    config.queue_batches = args.queue_batches;
+    config.queue_bytes = args.queue_bytes;
+    if let Some(n) = args.workers {
+        config.workers = n.max(1);
+    }
+    config.match_mode = args.selection.match_mode();
+    config.format = match args.format {
+        AlertFormat::Text => ServerFormat::Text,
+        AlertFormat::Json => ServerFormat::Json,
+    };
+    config.alert_options = AlertOptions {
+        hostname: hostname(),
+        ..AlertOptions::default()
+    };
+    let outputs = OutputsConfig {
+        writer: (!args.no_stdout).then(|| Box::new(io::stdout()) as Box<dyn Write + Send>),
+        file: args.output_file.clone(),
+        http: args.http_output.as_ref().map(|url| HttpOutputConfig {
+            max_attempts: args.http_attempts.max(1),
+            ..HttpOutputConfig::new(url.clone())
+        }),
+    };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    init_logging();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let server = AuditServer::bind(config, Arc::new(rules), outputs)
+            .await
+            .context("--listen: is the port in use, or privileged?")?;
+        eprintln!(
+            "kubeward detect serve: listening on {scheme}://{}{AUDIT_PATH}",
+            server.local_addr()
+        );
+        let (rules, stats) = (server.rules(), server.stats());
+        let mut hup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
+        // The reload runs on a blocking thread: reading and compiling rules takes
+        // milliseconds to seconds, and the workers keep the old rules meanwhile.
+        let reloader = tokio::spawn(async move {
+            while hup.recv().await.is_some() {
+                let (rules, stats) = (Arc::clone(&rules), Arc::clone(&stats));
+                let _ = tokio::task::spawn_blocking(move || audit::server::reload(&rules, &stats))
+                    .await;
+            }
+        });
+        let report = server.run(shutdown_signal()).await?;
+        reloader.abort();
+        eprintln!(
+            "kubeward detect serve: stopped; {} events evaluated, {} failed{}",
+            report.events_evaluated,
+            report.events_failed,
+            if report.timed_out {
+                " (shutdown timed out: some queued events may not have been evaluated)"
+            } else {
+                ""
+            }
+        );
+        Ok(ExitCode::from(if report.timed_out { 1 } else { 0 }))
+    })
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    let term = signal(SignalKind::terminate());
+    let int = signal(SignalKind::interrupt());
+    match (term, int) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // Without signal handlers the process still stops on the default action.
+        _ => std::future::pending().await,
+    }
+}
+
+/// Server logs on stderr; `RUST_LOG` refines the level (default info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .try_init();
+}
