@@ -1,1 +1,19 @@
-//! (being written)
+//! The admission webhook: Pod Security Standards per namespace, exactly as the built-in
+//! PodSecurity admission plugin applies them, or PodSecurityPolicy emulation with the
+//! JSON Patch of the chosen policy's defaults.
+//!
+//! - [`review`]: AdmissionReview decoding (version and kind checks) and response helpers;
+//! - [`pss`]: the PodSecurity plugin's decisions for pods, workload resources and namespaces;
+//! - [`psp`]: the PodSecurityPolicy plugin's admit (mutating) and validate phases;
+//! - [`namespaces`]: namespace labels, from a file or from the cluster by a kube-rs watcher;
+//! - [`server`]: the axum router, deadlines, failure policy and metrics.
+//!
+//! The policy logic lives in `kubeward-podsecurity`; this module only maps requests onto it.
+
+pub mod namespaces;
+pub mod psp;
+pub mod pss;
+pub mod review;
+pub mod server;
+
+pub use server::{AdmissionConfig, FailurePolicy, Mode, router};

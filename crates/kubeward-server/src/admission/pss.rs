@@ -1,0 +1,442 @@
+//! The PodSecurity admission plugin's decisions (reference section 2), request by request:
+//! pods are enforced, audited and warned; workload resources only audited and warned;
+//! Namespaces have their labels validated.
+
+use std::collections::{BTreeMap, HashSet};
+
+use k8s_openapi::api::core::v1::{Container, EphemeralContainer, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::core::admission::Operation;
+use kubeward_podsecurity::standards::namespace::{self, LabelError, NamespacePolicy, Policy};
+use kubeward_podsecurity::standards::{
+    Level, Violation, evaluate, forbidden_message, warning_message,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::review::{Request, Verdict};
+
+/// Audit annotation keys, without the prefix the API server adds.
+pub const ENFORCE_POLICY: &str = "enforce-policy";
+pub const AUDIT_VIOLATIONS: &str = "audit-violations";
+pub const EXEMPT: &str = "exempt";
+pub const ERROR: &str = "error";
+
+/// Pod subresources the plugin lets through unevaluated.
+const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
+    "attach",
+    "binding",
+    "eviction",
+    "exec",
+    "log",
+    "portforward",
+    "proxy",
+    "status",
+];
+
+/// Exemptions of the PodSecurityConfiguration: exact matches only.
+#[derive(Clone, Debug, Default)]
+pub struct Exemptions {
+    /// Requesting users (not the creator of a workload: controllers create its pods).
+    pub usernames: HashSet<String>,
+    pub namespaces: HashSet<String>,
+    /// Pod `runtimeClassName`s; an empty name never matches.
+    pub runtime_classes: HashSet<String>,
+}
+
+/// A namespace's labels, or why they could not be had.
+pub type Lookup<'a> = Result<&'a BTreeMap<String, String>, String>;
+
+/// One failed check, for the metrics: mode (`enforce`, `audit`, `warn`) and check id.
+pub type Finding = (&'static str, &'static str);
+
+/// A verdict and the checks that failed in each mode.
+#[derive(Debug, Default)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+}
+
+impl From<Verdict> for Decision {
+    fn from(verdict: Verdict) -> Self {
+        Decision {
+            verdict,
+            findings: Vec::new(),
+        }
+    }
+}
+
+/// The Pod Security labels of `labels`, with parse errors.
+pub fn policy_of(labels: &BTreeMap<String, String>) -> (NamespacePolicy, Vec<LabelError>) {
+    namespace::resolve(|key| labels.get(key).cloned())
+}
+
+/// Go's aggregate error text: one error alone, several as `[a, b]`.
+fn aggregate(errors: &[String]) -> String {
+    match errors {
+        [one] => one.clone(),
+        many => format!("[{}]", many.join(", ")),
+    }
+}
+
+fn parse_error_annotation(errors: &[LabelError]) -> Option<String> {
+    (!errors.is_empty()).then(|| {
+        let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("Failed to parse policy: {}", aggregate(&texts))
+    })
+}
+
+/// The pod template (metadata, spec) inside `object` for `resource`, `None` when the
+/// resource has none.
+pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, &'v Value)> {
+    let tpl = match resource {
+        "pods" => object,
+        "podtemplates" => object.get("template")?,
+        "replicationcontrollers"
+        | "replicasets"
+        | "deployments"
+        | "statefulsets"
+        | "daemonsets"
+        | "jobs" => object.get("spec")?.get("template")?,
+        "cronjobs" => object
+            .get("spec")?
+            .get("jobTemplate")?
+            .get("spec")?
+            .get("template")?,
+        _ => return None,
+    };
+    Some((
+        tpl.get("metadata").unwrap_or(&Value::Null),
+        tpl.get("spec")?,
+    ))
+}
+
+/// Whether the resource is one PodSecurity audits and warns for.
+pub fn is_workload(resource: &str) -> bool {
+    matches!(
+        resource,
+        "podtemplates"
+            | "replicationcontrollers"
+            | "replicasets"
+            | "deployments"
+            | "statefulsets"
+            | "daemonsets"
+            | "jobs"
+            | "cronjobs"
+    )
+}
+
+/// A decoded pod (template): metadata and spec as k8s-openapi types.
+pub struct PodParts {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+/// Decodes the object's pod template; `Ok(None)` when the resource holds none.
+pub fn decode(resource: &str, object: &Value) -> Result<Option<PodParts>, String> {
+    let Some((meta, spec)) = template_of(resource, object) else {
+        return Ok(None);
+    };
+    let metadata = if meta.is_null() {
+        ObjectMeta::default()
+    } else {
+        ObjectMeta::deserialize(meta).map_err(|e| format!("decoding pod metadata: {e}"))?
+    };
+    let spec = PodSpec::deserialize(spec).map_err(|e| format!("decoding pod spec: {e}"))?;
+    Ok(Some(PodParts { metadata, spec }))
+}
+
+/// The object as JSON: kube splits metadata from the rest; checks read both.
+pub fn object_json(obj: &kube::core::DynamicObject) -> Value {
+    let mut v = obj.data.clone();
+    if let Value::Object(map) = &mut v {
+        if let Ok(meta) = serde_json::to_value(&obj.metadata) {
+            map.insert("metadata".into(), meta);
+        }
+    }
+    v
+}
+
+fn user_exempt(req: &Request, ex: &Exemptions) -> bool {
+    req.user_info
+        .username
+        .as_ref()
+        .is_some_and(|u| ex.usernames.contains(u))
+}
+
+fn runtime_class_exempt(spec: &PodSpec, ex: &Exemptions) -> bool {
+    spec.runtime_class_name
+        .as_ref()
+        .is_some_and(|rc| !rc.is_empty() && ex.runtime_classes.contains(rc))
+}
+
+/// PodSecurity for a Pod (reference 2.3). `lookup` is `None` when the namespace is exempt
+/// and so was never looked up.
+pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
+    if req
+        .sub_resource
+        .as_deref()
+        .is_some_and(|s| IGNORED_POD_SUBRESOURCES.contains(&s))
+    {
+        return Verdict::allow().into();
+    }
+    if let Some(exempt) = exempt_by_request(req, ex) {
+        return exempt.into();
+    }
+    let labels = match lookup {
+        Ok(l) => l,
+        Err(e) => {
+            let ns = req.namespace.as_deref().unwrap_or("");
+            tracing::warn!(namespace = ns, error = %e, "namespace lookup failed");
+            return Verdict::deny(
+                500,
+                "InternalError",
+                format!("failed to lookup namespace \"{ns}\""),
+            )
+            .into();
+        }
+    };
+    let (policy, errors) = policy_of(labels);
+    let error_note = parse_error_annotation(&errors);
+    if policy.all_privileged() && errors.is_empty() {
+        return Verdict::allow()
+            .annotate(ENFORCE_POLICY, policy.enforce().to_string())
+            .into();
+    }
+    let Some(object) = req.object.as_ref() else {
+        return Verdict::allow().into();
+    };
+    let new = object_json(object);
+    let pod = match decode("pods", &new) {
+        Ok(Some(p)) => p,
+        Ok(None) | Err(_) => {
+            return Verdict::deny(400, "BadRequest", "unable to decode pod").into();
+        }
+    };
+    if req.operation == Operation::Update {
+        let old = req.old_object.as_ref().map(object_json);
+        let old = old.as_ref().and_then(|o| decode("pods", o).ok().flatten());
+        match old {
+            Some(old) if !significant_update(&old.spec, &pod.spec) => {
+                return Verdict::allow().into();
+            }
+            _ => {}
+        }
+    }
+    if runtime_class_exempt(&pod.spec, ex) {
+        return Verdict::allow().annotate(EXEMPT, "runtimeClass").into();
+    }
+    let name = pod_name(req, &pod.metadata);
+    let mut d = evaluate_modes(&policy, &pod, Some(&name));
+    if let Some(note) = error_note {
+        d.verdict.audit.insert(ERROR.into(), note);
+    }
+    d
+}
+
+/// The name the API server prints.
+fn pod_name(req: &Request, meta: &ObjectMeta) -> String {
+    if !req.name.is_empty() {
+        return req.name.clone();
+    }
+    meta.name
+        .clone()
+        .or_else(|| meta.generate_name.clone())
+        .unwrap_or_default()
+}
+
+fn exempt_by_request(req: &Request, ex: &Exemptions) -> Option<Verdict> {
+    if req
+        .namespace
+        .as_ref()
+        .is_some_and(|ns| ex.namespaces.contains(ns))
+    {
+        return Some(Verdict::allow().annotate(EXEMPT, "namespace"));
+    }
+    user_exempt(req, ex).then(|| Verdict::allow().annotate(EXEMPT, "user"))
+}
+
+/// Enforce (pods only: `enforce_name` is the pod's name), audit, then warn if allowed.
+fn evaluate_modes(
+    policy: &NamespacePolicy,
+    pod: &PodParts,
+    enforce_name: Option<&str>,
+) -> Decision {
+    let mut d = Decision::from(Verdict::allow());
+    let run = |p: Policy| evaluate(p.level, p.version, &pod.metadata, &pod.spec);
+    let mut cache: Vec<(Policy, Vec<Violation>)> = Vec::with_capacity(3);
+    let mut results = |p: Policy| -> Vec<Violation> {
+        if let Some((_, v)) = cache.iter().find(|(q, _)| *q == p) {
+            return v.clone();
+        }
+        let v = run(p);
+        cache.push((p, v.clone()));
+        v
+    };
+    if let Some(name) = enforce_name {
+        let enforce = policy.enforce();
+        d.verdict
+            .audit
+            .insert(ENFORCE_POLICY.into(), enforce.to_string());
+        if enforce.level != Level::Privileged {
+            let v = results(enforce);
+            if !v.is_empty() {
+                d.findings.extend(v.iter().map(|v| ("enforce", v.check)));
+                let msg = forbidden_message(
+                    "pods",
+                    name,
+                    enforce.level,
+                    &enforce.version.to_string(),
+                    &v,
+                );
+                let audit = std::mem::take(&mut d.verdict.audit);
+                d.verdict = Verdict::deny(403, "Forbidden", msg);
+                d.verdict.audit = audit;
+            }
+        }
+    }
+    if let Some(audit) = policy.audit {
+        let v = results(audit);
+        if !v.is_empty() {
+            d.findings.extend(v.iter().map(|v| ("audit", v.check)));
+            d.verdict.audit.insert(
+                AUDIT_VIOLATIONS.into(),
+                warning_message(audit.level, &audit.version.to_string(), &v),
+            );
+        }
+    }
+    if let (Some(warn), true) = (policy.warn, d.verdict.allowed) {
+        let v = results(warn);
+        if !v.is_empty() {
+            d.findings.extend(v.iter().map(|v| ("warn", v.check)));
+            d.verdict
+                .warnings
+                .push(warning_message(warn.level, &warn.version.to_string(), &v));
+        }
+    }
+    d
+}
+
+/// Whether a pod update can change what PodSecurity decides: container counts, any image,
+/// or an ephemeral container added or its image changed (matched by name).
+pub fn significant_update(old: &PodSpec, new: &PodSpec) -> bool {
+    let images = |c: &[Container]| c.iter().map(|c| c.image.clone()).collect::<Vec<_>>();
+    let init_old = old.init_containers.as_deref().unwrap_or_default();
+    let init_new = new.init_containers.as_deref().unwrap_or_default();
+    if old.containers.len() != new.containers.len() || init_old.len() != init_new.len() {
+        return true;
+    }
+    if images(&old.containers) != images(&new.containers) || images(init_old) != images(init_new) {
+        return true;
+    }
+    let eph_old: &[EphemeralContainer] = old.ephemeral_containers.as_deref().unwrap_or_default();
+    let eph_new: &[EphemeralContainer] = new.ephemeral_containers.as_deref().unwrap_or_default();
+    eph_new.iter().any(|n| {
+        eph_old
+            .iter()
+            .find(|o| o.name == n.name)
+            .is_none_or(|o| o.image != n.image)
+    })
+}
+
+/// PodSecurity for a workload resource (reference 2.4): never denies.
+pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
+    if req.sub_resource.is_some() {
+        return Verdict::allow().into();
+    }
+    if let Some(exempt) = exempt_by_request(req, ex) {
+        return exempt.into();
+    }
+    let labels = match lookup {
+        Ok(l) => l,
+        Err(e) => {
+            let ns = req.namespace.as_deref().unwrap_or("");
+            return Verdict::allow()
+                .annotate(ERROR, format!("failed to lookup namespace \"{ns}\": {e}"))
+                .into();
+        }
+    };
+    let (policy, errors) = policy_of(labels);
+    if policy.warn.is_none() && policy.audit.is_none() {
+        return Verdict::allow().into();
+    }
+    let Some(object) = req.object.as_ref() else {
+        return Verdict::allow().into();
+    };
+    let resource = req.resource.resource.as_str();
+    let pod = match decode(resource, &object_json(object)) {
+        Ok(Some(p)) => p,
+        Ok(None) => return Verdict::allow().into(),
+        Err(e) => return Verdict::allow().annotate(ERROR, e).into(),
+    };
+    if runtime_class_exempt(&pod.spec, ex) {
+        return Verdict::allow().annotate(EXEMPT, "runtimeClass").into();
+    }
+    let mut d = evaluate_modes(&policy, &pod, None);
+    if let Some(note) = parse_error_annotation(&errors) {
+        d.verdict.audit.insert(ERROR.into(), note);
+    }
+    d
+}
+
+fn labels_of(obj: Option<&kube::core::DynamicObject>) -> BTreeMap<String, String> {
+    obj.and_then(|o| o.metadata.labels.clone())
+        .unwrap_or_default()
+}
+
+/// PodSecurity for a Namespace (reference 2.5): label validation and the exemption warning.
+pub fn review_namespace(req: &Request, ex: &Exemptions) -> Decision {
+    if req.sub_resource.is_some() || !matches!(req.operation, Operation::Create | Operation::Update)
+    {
+        return Verdict::allow().into();
+    }
+    let labels = labels_of(req.object.as_ref());
+    let (policy, errors) = policy_of(&labels);
+    let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    if !errors.is_empty() {
+        let reject = match req.operation {
+            Operation::Update => {
+                let (_, old_errors) = policy_of(&labels_of(req.old_object.as_ref()));
+                let old: Vec<String> = old_errors.iter().map(ToString::to_string).collect();
+                old.is_empty() || old != texts
+            }
+            _ => true,
+        };
+        if reject {
+            let msg = format!(
+                "Namespace \"{}\" is invalid: {}",
+                req.name,
+                aggregate(&texts)
+            );
+            return Verdict::deny(422, "Invalid", msg).into();
+        }
+    }
+    let mut verdict = Verdict::allow();
+    if ex.namespaces.contains(&req.name) {
+        let modes = explicit_modes(&labels, &policy);
+        if !modes.is_empty() {
+            verdict.warnings.push(format!(
+                "namespace \"{}\" is exempt from Pod Security, and the policy ({}) will be ignored",
+                req.name,
+                modes.join(", ")
+            ));
+        }
+    }
+    verdict.into()
+}
+
+/// The explicitly labelled non-privileged modes, as `enforce=level:version`.
+fn explicit_modes(labels: &BTreeMap<String, String>, policy: &NamespacePolicy) -> Vec<String> {
+    let labelled = |mode: &str| labels.contains_key(&format!("{}{mode}", namespace::PREFIX));
+    let enforce = policy.enforce();
+    let mut modes = Vec::new();
+    if labelled("enforce") && enforce.level != Level::Privileged {
+        modes.push(format!("enforce={enforce}"));
+    }
+    for (mode, p) in [("audit", policy.audit), ("warn", policy.warn)] {
+        if let (true, Some(p)) = (labelled(mode), p) {
+            modes.push(format!("{mode}={p}"));
+        }
+    }
+    modes
+}

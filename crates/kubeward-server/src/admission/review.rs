@@ -1,0 +1,117 @@
+//! AdmissionReview in and out: `admission.k8s.io/v1` (and the same-shaped `v1beta1`,
+//! answered in the version asked), typed by kube-rs.
+
+use std::collections::BTreeMap;
+
+use kube::core::DynamicObject;
+use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
+use kube::core::response::StatusSummary;
+
+/// The versions the API server may send (`admissionReviewVersions`).
+const VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
+
+/// Why a body is not an AdmissionReview we can answer: each is an HTTP 400.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    #[error("request body is not a valid AdmissionReview: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error(
+        "unsupported {kind:?} of apiVersion {api_version:?}: expected kind AdmissionReview of admission.k8s.io/v1 or v1beta1"
+    )]
+    Kind { api_version: String, kind: String },
+    #[error("AdmissionReview has no request")]
+    NoRequest,
+}
+
+/// A decoded request.
+pub type Request = AdmissionRequest<DynamicObject>;
+
+/// Decodes and checks an AdmissionReview body.
+pub fn parse(body: &[u8]) -> Result<Request, ReviewError> {
+    let review: AdmissionReview<DynamicObject> = serde_json::from_slice(body)?;
+    if review.types.kind != "AdmissionReview"
+        || !VERSIONS.contains(&review.types.api_version.as_str())
+    {
+        return Err(ReviewError::Kind {
+            api_version: review.types.api_version,
+            kind: review.types.kind,
+        });
+    }
+    let types = review.types;
+    let mut request = review.request.ok_or(ReviewError::NoRequest)?;
+    // kube copies the envelope's version into the response only through the request.
+    request.types = types;
+    Ok(request)
+}
+
+/// What the webhook decided, before it is put into the wire format.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Verdict {
+    pub allowed: bool,
+    /// HTTP-like status code of a denial (403 Forbidden, 422 Invalid, 500 internal).
+    pub code: u16,
+    /// `Forbidden`, `Invalid`, `InternalError`.
+    pub reason: &'static str,
+    pub message: String,
+    pub warnings: Vec<String>,
+    /// Audit annotations without the webhook-name prefix (the API server adds it).
+    pub audit: BTreeMap<String, String>,
+    /// RFC 6902 operations to apply (mutating webhook only).
+    pub patch: Vec<serde_json::Value>,
+}
+
+impl Verdict {
+    pub fn allow() -> Self {
+        Verdict {
+            allowed: true,
+            ..Verdict::default()
+        }
+    }
+
+    pub fn deny(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
+        Verdict {
+            allowed: false,
+            code,
+            reason,
+            message: message.into(),
+            ..Verdict::default()
+        }
+    }
+
+    /// Adds one audit annotation (builder style).
+    pub fn annotate(mut self, key: &str, value: impl Into<String>) -> Self {
+        self.audit.insert(key.to_owned(), value.into());
+        self
+    }
+}
+
+/// The AdmissionReview answering `req` with `verdict`.
+pub fn respond(req: &Request, verdict: Verdict) -> AdmissionReview<DynamicObject> {
+    let mut resp = AdmissionResponse::from(req);
+    if !verdict.patch.is_empty() {
+        let patch =
+            serde_json::from_value::<json_patch::Patch>(serde_json::Value::Array(verdict.patch));
+        resp = match patch.map_err(|e| e.to_string()).and_then(|p| {
+            AdmissionResponse::from(req)
+                .with_patch(p)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(r) => r,
+            Err(e) => {
+                tracing::error!(uid = %req.uid, error = %e, "patch could not be encoded");
+                AdmissionResponse::from(req).deny(format!("internal error encoding patch: {e}"))
+            }
+        };
+    }
+    if !verdict.allowed {
+        resp = resp.deny(&verdict.message);
+        resp.result.code = verdict.code;
+        resp.result.reason = verdict.reason.to_owned();
+        resp.result.status = Some(StatusSummary::Failure);
+    }
+    if !verdict.warnings.is_empty() {
+        resp.warnings = Some(verdict.warnings);
+    }
+    resp.audit_annotations = verdict.audit.into_iter().collect();
+    resp.into_review()
+}

@@ -1,0 +1,391 @@
+//! The admission webhook's HTTP surface: `/validate`, `/mutate`, `/healthz`, `/readyz` and
+//! `/metrics`, with the body limit, the per-request deadline and the failure policy.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{DefaultBodyLimit, RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use kubeward_podsecurity::psp::Policy;
+
+use super::namespaces::{Labels, NamespaceStore};
+use super::psp::{self, Phase};
+use super::pss::{self, Decision, Exemptions};
+use super::review::{self, Request, Verdict};
+use crate::metrics::{self, Counter, Family, Histogram, Registry};
+
+/// What the webhook enforces.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// Pod Security Standards from namespace labels, on `/validate` (`/mutate` allows all).
+    Pss,
+    /// PodSecurityPolicy emulation: admit on `/mutate`, validate on `/validate`.
+    Psp(Arc<Vec<Policy>>),
+}
+
+/// What to answer when the webhook cannot decide (deadline passed, namespace lookup
+/// failed): the same choice the operator made in the webhook configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailurePolicy {
+    /// Deny (fail closed).
+    Fail,
+    /// Allow, with an `error` audit annotation (fail open).
+    Ignore,
+}
+
+/// The webhook's settings.
+#[derive(Clone, Debug)]
+pub struct AdmissionConfig {
+    pub mode: Mode,
+    pub exemptions: Exemptions,
+    pub failure_policy: FailurePolicy,
+    /// Largest AdmissionReview body accepted; larger ones get 413.
+    pub max_body_bytes: usize,
+    /// The deadline when the API server sends no `timeout` query parameter.
+    pub default_timeout: Duration,
+}
+
+impl Default for AdmissionConfig {
+    fn default() -> Self {
+        AdmissionConfig {
+            mode: Mode::Pss,
+            exemptions: Exemptions::default(),
+            failure_policy: FailurePolicy::Fail,
+            // An object may be 3 MiB in etcd; a review carries it twice, plus JSON overhead.
+            max_body_bytes: 7 * 1024 * 1024,
+            default_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+type Labelled = Vec<(String, String)>;
+
+/// The webhook's metrics.
+struct AdmissionMetrics {
+    requests: Family<Labelled, Counter>,
+    decisions: Family<Labelled, Counter>,
+    violations: Family<Labelled, Counter>,
+    latency: Family<Labelled, Histogram>,
+}
+
+impl AdmissionMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let m = AdmissionMetrics {
+            requests: Family::default(),
+            decisions: Family::default(),
+            violations: Family::default(),
+            latency: Family::new_with_constructor(metrics::latency_histogram),
+        };
+        registry.register(
+            "requests",
+            "HTTP requests by endpoint and status code",
+            m.requests.clone(),
+        );
+        registry.register(
+            "decisions",
+            "Admission decisions by namespace, resource, outcome and dry run",
+            m.decisions.clone(),
+        );
+        registry.register(
+            "check_failures",
+            "Failed Pod Security checks by check, namespace and mode",
+            m.violations.clone(),
+        );
+        registry.register(
+            "request_duration_seconds",
+            "Time to answer an admission request",
+            m.latency.clone(),
+        );
+        m
+    }
+}
+
+struct AppState {
+    cfg: AdmissionConfig,
+    namespaces: Arc<NamespaceStore>,
+    metrics: AdmissionMetrics,
+}
+
+/// The router of the webhook, with its own metrics registry (prefix `kubeward_admission`).
+pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
+    let mut registry = Registry::with_prefix("kubeward_admission");
+    let metrics = AdmissionMetrics::register(&mut registry);
+    let limit = cfg.max_body_bytes;
+    let state = Arc::new(AppState {
+        cfg,
+        namespaces,
+        metrics,
+    });
+    Router::new()
+        .route("/validate", post(validate))
+        .route("/mutate", post(mutate))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .route("/metrics", metrics::route(Arc::new(registry)))
+        .layer(DefaultBodyLimit::max(limit))
+}
+
+async fn readyz(State(state): State<Arc<AppState>>) -> Response {
+    if state.namespaces.is_ready() {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "namespace list not synced yet",
+        )
+            .into_response()
+    }
+}
+
+/// The query the API server adds to the webhook URL; only `timeout` matters here.
+struct Params {
+    timeout: Option<String>,
+}
+
+impl Params {
+    fn from_query(query: Option<String>) -> Self {
+        let timeout = query.as_deref().and_then(|q| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix("timeout="))
+                .map(str::to_owned)
+        });
+        Params { timeout }
+    }
+}
+
+/// Go duration text as the API server writes it (`10s`, `500ms`, `1m`), not all of Go's
+/// syntax: anything else falls back to the default.
+fn parse_timeout(text: &str) -> Option<Duration> {
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (n, unit) = text.split_at(split);
+    let n: u64 = n.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" => Some(Duration::from_secs(n.saturating_mul(60))),
+        _ => None,
+    }
+}
+
+async fn validate(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(state, Params::from_query(query), body, "validate").await
+}
+
+async fn mutate(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    handle(state, Params::from_query(query), body, "mutate").await
+}
+
+async fn handle(
+    state: Arc<AppState>,
+    params: Params,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: &'static str,
+) -> Response {
+    let started = Instant::now();
+    let response = answer(&state, params, body, endpoint).await;
+    let code = response.status().as_u16().to_string();
+    let m = &state.metrics;
+    m.requests
+        .get_or_create(&vec![
+            ("endpoint".into(), endpoint.into()),
+            ("code".into(), code),
+        ])
+        .inc();
+    m.latency
+        .get_or_create(&vec![("endpoint".into(), endpoint.into())])
+        .observe(started.elapsed().as_secs_f64());
+    response
+}
+
+fn bad_request(status: StatusCode, message: String) -> Response {
+    (status, axum::Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+async fn answer(
+    state: &AppState,
+    params: Params,
+    body: Result<Bytes, BytesRejection>,
+    endpoint: &'static str,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(rejection) => {
+            tracing::warn!(endpoint, error = %rejection.body_text(), "request body rejected");
+            return bad_request(rejection.status(), rejection.body_text());
+        }
+    };
+    let req = match review::parse(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(endpoint, bytes = body.len(), error = %e, "bad AdmissionReview");
+            return bad_request(StatusCode::BAD_REQUEST, e.to_string());
+        }
+    };
+    // Leave a margin so that the answer reaches the API server before it gives up.
+    let budget = params
+        .timeout
+        .as_deref()
+        .and_then(parse_timeout)
+        .unwrap_or(state.cfg.default_timeout)
+        .min(Duration::from_secs(30));
+    let budget = budget.saturating_sub(budget / 10);
+    let decision = match tokio::time::timeout(budget, decide(state, &req, endpoint)).await {
+        Ok(d) => d,
+        Err(_) => {
+            tracing::warn!(uid = %req.uid, ?budget, "admission deadline passed");
+            Decision::from(Verdict::deny(
+                500,
+                "InternalError",
+                "kubeward admission timed out before a decision",
+            ))
+        }
+    };
+    let verdict = apply_failure_policy(state.cfg.failure_policy, decision.verdict);
+    record(state, &req, endpoint, &verdict, &decision.findings);
+    axum::Json(review::respond(&req, verdict)).into_response()
+}
+
+/// A decision that is an internal error follows the failure policy.
+fn apply_failure_policy(policy: FailurePolicy, verdict: Verdict) -> Verdict {
+    if verdict.allowed || verdict.code != 500 || policy == FailurePolicy::Fail {
+        return verdict;
+    }
+    let mut allowed = Verdict::allow();
+    allowed.audit = verdict.audit;
+    allowed.annotate(pss::ERROR, verdict.message)
+}
+
+fn record(state: &AppState, req: &Request, endpoint: &str, v: &Verdict, findings: &[pss::Finding]) {
+    let ns_name = req.namespace.as_deref().unwrap_or("");
+    // Label values must stay bounded: only namespaces that exist get their own series.
+    let namespace = if req.resource.resource == "namespaces" {
+        "-".to_owned()
+    } else if state.namespaces.get(ns_name).is_some() {
+        ns_name.to_owned()
+    } else {
+        "<unknown>".to_owned()
+    };
+    let outcome = match (v.allowed, v.warnings.is_empty()) {
+        (false, _) => "denied",
+        (true, false) => "warned",
+        (true, true) => "allowed",
+    };
+    state
+        .metrics
+        .decisions
+        .get_or_create(&vec![
+            ("namespace".into(), namespace.clone()),
+            ("resource".into(), req.resource.resource.clone()),
+            ("outcome".into(), outcome.into()),
+            ("dry_run".into(), req.dry_run.to_string()),
+        ])
+        .inc();
+    for (mode, check) in findings {
+        state
+            .metrics
+            .violations
+            .get_or_create(&vec![
+                ("check".into(), (*check).into()),
+                ("namespace".into(), namespace.clone()),
+                ("mode".into(), (*mode).into()),
+            ])
+            .inc();
+    }
+    if !v.allowed {
+        tracing::info!(
+            endpoint,
+            uid = %req.uid,
+            namespace = ns_name,
+            name = %req.name,
+            resource = %req.resource.resource,
+            dry_run = req.dry_run,
+            message = %v.message,
+            "denied"
+        );
+    }
+}
+
+async fn lookup(state: &AppState, namespace: &str) -> Result<Labels, String> {
+    match state.namespaces.lookup(namespace).await {
+        Ok(Some(l)) => Ok(l),
+        Ok(None) => Err(format!("namespace \"{namespace}\" not found")),
+        Err(e) => Err(e),
+    }
+}
+
+/// The decision; dry runs get exactly the answer a real request would (the API server
+/// shows it to `--dry-run=server`), since the webhook has no side effects to skip.
+async fn decide(state: &AppState, req: &Request, endpoint: &'static str) -> Decision {
+    let ex = &state.cfg.exemptions;
+    let resource = req.resource.resource.as_str();
+    match (&state.cfg.mode, endpoint) {
+        (Mode::Psp(policies), "mutate") => psp::review(req, policies, Phase::Admit),
+        (Mode::Psp(policies), _) => psp::review(req, policies, Phase::Validate),
+        (Mode::Pss, "mutate") => Verdict::allow().into(),
+        (Mode::Pss, _) if resource == "namespaces" && req.resource.group.is_empty() => {
+            pss::review_namespace(req, ex)
+        }
+        (Mode::Pss, _) => {
+            let pod = resource == "pods" && req.resource.group.is_empty();
+            if !pod && !pss::is_workload(resource) {
+                return Verdict::allow().into();
+            }
+            let ns = req.namespace.as_deref().unwrap_or("");
+            // Exempt namespaces are never looked up (they may not be synced yet).
+            let labels = if ex.namespaces.contains(ns) {
+                Ok(Arc::new(BTreeMap::new()))
+            } else {
+                lookup(state, ns).await
+            };
+            let labels = labels.as_deref().map_err(Clone::clone);
+            if pod {
+                pss::review_pod(req, ex, labels)
+            } else {
+                pss::review_workload(req, ex, labels)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_parse_as_the_api_server_writes_them() {
+        assert_eq!(parse_timeout("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_timeout("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_timeout("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_timeout("s"), None);
+        assert_eq!(parse_timeout("10h"), None);
+    }
+
+    #[test]
+    fn only_internal_errors_follow_the_failure_policy() {
+        let forbidden = Verdict::deny(403, "Forbidden", "no");
+        assert!(!apply_failure_policy(FailurePolicy::Ignore, forbidden).allowed);
+        let internal = Verdict::deny(500, "InternalError", "lookup failed");
+        assert!(!apply_failure_policy(FailurePolicy::Fail, internal.clone()).allowed);
+        let opened = apply_failure_policy(FailurePolicy::Ignore, internal);
+        assert!(opened.allowed);
+        assert_eq!(
+            opened.audit.get(pss::ERROR).map(String::as_str),
+            Some("lookup failed")
+        );
+    }
+}
