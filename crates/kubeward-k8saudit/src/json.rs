@@ -9,7 +9,7 @@
 use std::borrow::Cow;
 use std::fmt::{self, Write as _};
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// One JSON value. Strings borrow from the input unless they held escapes.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,13 +292,56 @@ fn is_go_printable(c: char) -> bool {
 
 impl<'de> Deserialize<'de> for Json<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(JsonVisitor)
+        JsonSeed(&mut Stacks::default()).deserialize(deserializer)
     }
 }
 
-struct JsonVisitor;
+/// Members and items of the objects and arrays being parsed, innermost last. Each
+/// container is collected here and then moved into one allocation of its exact size,
+/// instead of a vector that doubles as it fills (most of a parse's mallocs).
+#[derive(Default)]
+pub(crate) struct Stacks<'de> {
+    members: Vec<(Cow<'de, str>, Json<'de>)>,
+    items: Vec<Json<'de>>,
+}
 
-impl<'de> Visitor<'de> for JsonVisitor {
+impl Stacks<'_> {
+    /// The same buffers, emptied, for input of another lifetime (kept between records
+    /// so that steady-state parsing does not regrow them).
+    pub(crate) fn recycle<'b>(self) -> Stacks<'b> {
+        let Stacks {
+            mut members,
+            mut items,
+        } = self;
+        members.clear();
+        items.clear();
+        // Empty iterators collected in place: the allocations move, nothing runs.
+        Stacks {
+            members: members
+                .into_iter()
+                .map(|_| (Cow::Borrowed(""), Json::Null))
+                .collect(),
+            items: items.into_iter().map(|_| Json::Null).collect(),
+        }
+    }
+
+    /// Whether the buffers are small enough to keep.
+    pub(crate) fn reusable(&self) -> bool {
+        self.members.capacity() + self.items.capacity() <= 1 << 14
+    }
+}
+
+/// Parses one JSON value using (and leaving empty) the given stacks.
+pub(crate) struct JsonSeed<'s, 'de>(pub &'s mut Stacks<'de>);
+
+impl<'de> DeserializeSeed<'de> for JsonSeed<'_, 'de> {
+    type Value = Json<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Json<'de>, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for JsonSeed<'_, 'de> {
     type Value = Json<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -329,19 +372,19 @@ impl<'de> Visitor<'de> for JsonVisitor {
         Ok(Json::Str(Cow::Owned(v)))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+        let start = self.0.items.len();
+        while let Some(item) = seq.next_element_seed(JsonSeed(&mut *self.0))? {
+            self.0.items.push(item);
         }
-        Ok(Json::Arr(items))
+        Ok(Json::Arr(self.0.items.drain(start..).collect()))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json<'de>, A::Error> {
-        let mut members = Vec::new();
+        let start = self.0.members.len();
         while let Some(Key(k)) = map.next_key()? {
-            let v: Json<'de> = map.next_value()?;
-            members.push((k, v));
+            let v = map.next_value_seed(JsonSeed(&mut *self.0))?;
+            self.0.members.push((k, v));
         }
-        Ok(Json::Obj(members))
+        Ok(Json::Obj(self.0.members.drain(start..).collect()))
     }
 }
 

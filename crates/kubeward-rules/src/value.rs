@@ -23,6 +23,8 @@ pub(crate) enum Const {
 /// A set for `in`/`intersects`, hashed by type.
 #[derive(Debug, Clone)]
 pub(crate) enum ConstSet {
+    /// A few text members, sorted.
+    SmallBytes(Vec<Box<[u8]>>),
     Bytes(HashSet<Box<[u8]>, FxBuild>),
     Int(HashSet<i128, FxBuild>),
     Other(Vec<Const>),
@@ -80,22 +82,30 @@ impl Hasher for Fx {
     }
 }
 
+/// Up to this many text members are compared one by one: cheaper than hashing.
+const SMALL_SET: usize = 8;
+
 impl ConstSet {
     pub fn build(items: Vec<Const>) -> ConstSet {
         if items
             .iter()
             .all(|c| matches!(c, Const::Str(_) | Const::Bytes(_)))
         {
-            ConstSet::Bytes(
-                items
-                    .into_iter()
-                    .map(|c| match c {
-                        Const::Str(s) => s.into_boxed_bytes(),
-                        Const::Bytes(b) => b,
-                        _ => Box::default(),
-                    })
-                    .collect(),
-            )
+            let mut bytes: Vec<Box<[u8]>> = items
+                .into_iter()
+                .map(|c| match c {
+                    Const::Str(s) => s.into_boxed_bytes(),
+                    Const::Bytes(b) => b,
+                    _ => Box::default(),
+                })
+                .collect();
+            if bytes.len() <= SMALL_SET {
+                bytes.sort();
+                bytes.dedup();
+                ConstSet::SmallBytes(bytes)
+            } else {
+                ConstSet::Bytes(bytes.into_iter().collect())
+            }
         } else if items.iter().all(|c| matches!(c, Const::Int(_))) {
             ConstSet::Int(
                 items
@@ -110,9 +120,30 @@ impl ConstSet {
 
     pub fn contains(&self, v: &Value<'_>) -> bool {
         match self {
+            ConstSet::SmallBytes(items) => {
+                bytes_of(v).is_some_and(|b| items.iter().any(|i| **i == *b))
+            }
             ConstSet::Bytes(set) => bytes_of(v).is_some_and(|b| set.contains(b)),
             ConstSet::Int(set) => int_of(v).is_some_and(|i| set.contains(&i)),
             ConstSet::Other(items) => items.iter().any(|c| compare(v, Op::Eq, c)),
+        }
+    }
+
+    /// The members when they are all text (what the rule index can key on).
+    pub fn texts(&self) -> Option<Vec<Box<[u8]>>> {
+        match self {
+            ConstSet::SmallBytes(items) => Some(items.clone()),
+            ConstSet::Bytes(set) => Some(set.iter().cloned().collect()),
+            _ => None,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        match self {
+            ConstSet::SmallBytes(items) => items.len(),
+            ConstSet::Bytes(set) => set.len(),
+            ConstSet::Int(set) => set.len(),
+            ConstSet::Other(items) => items.len(),
         }
     }
 }

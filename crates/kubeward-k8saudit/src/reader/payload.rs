@@ -1,13 +1,14 @@
 //! One record (a whole JSON value) to audit events, with the plugin's acceptance rules:
 //! an `Event`, an `EventList`'s items, or an array of those (all or nothing).
 
+use std::cell::Cell;
 use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
 use super::{Record, Skip};
 use crate::event::{AuditEvent, EventError, MAX_EVENT_SIZE};
-use crate::json::{Json, Key};
+use crate::json::{Json, JsonSeed, Key, Stacks};
 
 /// Parses one record (a whole JSON value) and reports its events and skips. Returns
 /// the JSON error when the record as a whole is unreadable.
@@ -41,6 +42,7 @@ fn parse_with<'de, R: serde_json::de::Read<'de>>(
     sink: &mut dyn FnMut(Record<'_, '_>),
 ) -> Result<(), serde_json::Error> {
     let check_size = len > MAX_EVENT_SIZE / 2;
+    let mut stacks: Stacks<'de> = SPARE.with(Cell::take).unwrap_or_default().recycle();
     let mut emit = |item: Option<usize>, result: Result<AuditEvent<'_>, EventError>| match result {
         Ok(ev) => sink(Record::Event(&ev)),
         Err(e) => sink(Record::Skip(Skip {
@@ -51,9 +53,14 @@ fn parse_with<'de, R: serde_json::de::Read<'de>>(
     };
     let seed = PayloadSeed {
         emit: &mut emit,
+        stacks: &mut stacks,
         check_size,
     };
-    let outcome = de.deserialize_any(seed)?;
+    let outcome = de.deserialize_any(seed);
+    if stacks.reusable() {
+        SPARE.with(|s| s.set(Some(stacks.recycle())));
+    }
+    let outcome = outcome?;
     de.end()?;
     if let Some(payload) = outcome {
         let single = matches!(payload, Json::Obj(_))
@@ -113,7 +120,13 @@ type Emit<'f, 'de> = dyn FnMut(Option<usize>, Result<AuditEvent<'de>, EventError
 /// to be classified once the record is known to be valid (`None`: all emitted).
 struct PayloadSeed<'s, 'f, 'de> {
     emit: &'s mut Emit<'f, 'de>,
+    stacks: &'s mut Stacks<'de>,
     check_size: bool,
+}
+
+thread_local! {
+    /// Parse stacks kept between records (see [`Stacks`]).
+    static SPARE: Cell<Option<Stacks<'static>>> = const { Cell::new(None) };
 }
 
 impl<'s, 'f, 'de> DeserializeSeed<'de> for PayloadSeed<'s, 'f, 'de> {
@@ -132,7 +145,7 @@ impl<'s, 'f, 'de> Visitor<'de> for PayloadSeed<'s, 'f, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Json<'de>>()? {
+        while let Some(item) = seq.next_element_seed(JsonSeed(&mut *self.stacks))? {
             items.push(item);
         }
         Ok(Some(Json::Arr(items)))
@@ -146,11 +159,16 @@ impl<'s, 'f, 'de> Visitor<'de> for PayloadSeed<'s, 'f, 'de> {
             if k == "items" && kind == Some(true) && !members.iter().any(|(m, _)| m == "items") {
                 let check_size = self.check_size;
                 let emit = &mut *self.emit;
-                streamed = map.next_value_seed(ItemsSeed { emit, check_size })?;
+                let stacks = &mut *self.stacks;
+                streamed = map.next_value_seed(ItemsSeed {
+                    emit,
+                    stacks,
+                    check_size,
+                })?;
                 members.push((k, Json::Null));
                 continue;
             }
-            let v: Json<'de> = map.next_value()?;
+            let v = map.next_value_seed(JsonSeed(&mut *self.stacks))?;
             if k == "kind" && !members.iter().any(|(m, _)| m == "kind") {
                 kind = Some(v.as_str() == Some("EventList"));
             }
@@ -187,6 +205,7 @@ impl<'s, 'f, 'de> Visitor<'de> for PayloadSeed<'s, 'f, 'de> {
 /// value is not an array, which the caller then reports as the plugin does.
 struct ItemsSeed<'s, 'f, 'de> {
     emit: &'s mut Emit<'f, 'de>,
+    stacks: &'s mut Stacks<'de>,
     check_size: bool,
 }
 
@@ -206,7 +225,7 @@ impl<'s, 'f, 'de> Visitor<'de> for ItemsSeed<'s, 'f, 'de> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<bool, A::Error> {
         let mut i = 0;
-        while let Some(item) = seq.next_element::<Json<'de>>()? {
+        while let Some(item) = seq.next_element_seed(JsonSeed(&mut *self.stacks))? {
             (self.emit)(Some(i), AuditEvent::from_json(item, self.check_size));
             i += 1;
         }

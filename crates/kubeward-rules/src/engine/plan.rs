@@ -13,7 +13,7 @@ use super::CompiledRule;
 use crate::ast::Op;
 use crate::fields::Sel;
 use crate::filter::{CField, CRhs, Filter};
-use crate::value::{Const, ConstSet, FxBuild};
+use crate::value::{Const, FxBuild};
 
 /// Larger `in` lists do not constrain (so the index stays small whatever the rules).
 const MAX_VALUES: usize = 1024;
@@ -110,10 +110,10 @@ fn needs(f: &Filter) -> Needs {
             let values: Vec<Box<[u8]>> = match (&c.rhs, c.op) {
                 (CRhs::Const(Const::Str(s)), Op::Eq) => vec![s.as_bytes().into()],
                 (CRhs::Const(Const::Bytes(b)), Op::Eq) => vec![b.clone()],
-                (CRhs::Set(ConstSet::Bytes(set)), Op::In | Op::Intersects)
-                    if set.len() <= MAX_VALUES =>
-                {
-                    let mut v: Vec<Box<[u8]>> = set.iter().cloned().collect();
+                (CRhs::Set(set), Op::In | Op::Intersects) if set.len() <= MAX_VALUES => {
+                    let Some(mut v) = set.texts() else {
+                        return Vec::new();
+                    };
                     v.sort();
                     v
                 }
