@@ -1,0 +1,204 @@
+//! End-to-end: `kubeward detect webhook-config` (its policy passes kubeward's own lint)
+//! and `kubeward detect serve` as a process on a loopback port, stopped by SIGTERM.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+
+use common::kubeward;
+
+fn stdout_of(args: &[&str]) -> (i32, String, String) {
+    let out = kubeward().args(args).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    std::fs::write(&ca, pem).unwrap();
+    let (code, out, err) = stdout_of(&[
+        "detect",
+        "webhook-config",
+        "--url",
+        "https://kubeward-audit.kubeward.svc:9765/k8s-audit",
+        "--ca",
+        ca.to_str().unwrap(),
+        "--only",
+        "kubeconfig",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("server: \"https://kubeward-audit.kubeward.svc:9765/k8s-audit\""));
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pem);
+    assert!(
+        out.contains(&format!("certificate-authority-data: {b64}")),
+        "{out}"
+    );
+    assert!(out.contains("current-context: kubeward-audit"));
+    assert!(!out.contains("kind: Policy"));
+}
+
+#[test]
+fn webhook_config_warns_on_plain_http_and_rejects_non_urls() {
+    let (code, _, err) = stdout_of(&[
+        "detect",
+        "webhook-config",
+        "--url",
+        "http://10.0.0.1:9765/k8s-audit",
+    ]);
+    assert_eq!(code, 0);
+    assert!(err.contains("clear text"), "{err}");
+    let (code, _, err) = stdout_of(&["detect", "webhook-config", "--url", "not a url"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn recommended_policy_passes_the_audit_policy_lint() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = stdout_of(&[
+        "detect",
+        "webhook-config",
+        "--url",
+        "https://a.b.svc:9765/k8s-audit",
+        "--output-dir",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let policy = dir.path().join("audit-policy.yaml");
+    assert!(dir.path().join("audit-webhook.kubeconfig").exists());
+    let (code, out, err) = stdout_of(&[
+        "audit-policy",
+        "lint",
+        "--fail-on",
+        "low",
+        policy.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "lint findings: {out}{err}");
+    // The levels the default rules need: exec at Metadata (ResponseStarted kept), pod
+    // creation with bodies, RBAC writes with the request body.
+    for (args, level) in [
+        (
+            vec![
+                "--verb",
+                "create",
+                "--resource",
+                "pods/exec",
+                "--namespace",
+                "prod",
+            ],
+            "Metadata",
+        ),
+        (
+            vec![
+                "--verb",
+                "create",
+                "--resource",
+                "pods",
+                "--namespace",
+                "prod",
+            ],
+            "RequestResponse",
+        ),
+        (
+            vec![
+                "--verb",
+                "get",
+                "--resource",
+                "secrets",
+                "--namespace",
+                "prod",
+            ],
+            "Metadata",
+        ),
+        (
+            vec![
+                "--verb",
+                "create",
+                "--api-group",
+                "rbac.authorization.k8s.io",
+                "--resource",
+                "clusterrolebindings",
+            ],
+            "Request",
+        ),
+        (
+            vec!["--verb", "patch", "--resource", "namespaces"],
+            "Request",
+        ),
+    ] {
+        let mut a = vec![
+            "audit-policy",
+            "eval",
+            policy.to_str().unwrap(),
+            "--user",
+            "alice",
+        ];
+        a.extend(args.iter().copied());
+        let (code, out, err) = stdout_of(&a);
+        assert_eq!(code, 0, "{a:?}: {err}");
+        assert!(out.contains(level), "{a:?}: {out}");
+    }
+}
+
+#[test]
+fn serve_alerts_then_drains_on_sigterm() {
+    let bin = assert_cmd::cargo::cargo_bin("kubeward");
+    let mut child = Command::new(bin)
+        .args(["detect", "serve", "--listen", "127.0.0.1:0"])
+        .env("FALCO_HOSTNAME", "h1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited early"
+        );
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("kubeward detect serve: listening on http://")
+        {
+            break rest.trim_end_matches("/k8s-audit").to_owned();
+        }
+    };
+    let ev = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/namespaces/prod/secrets/x","user":{"username":"alice","groups":["system:authenticated"]},"objectRef":{"resource":"secrets","namespace":"prod","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2024-06-01T12:00:00.25Z"}"#;
+    let body = format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{ev}]}}"#);
+    let mut s = TcpStream::connect(&addr).unwrap();
+    write!(s, "POST /k8s-audit HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)\n"
+    );
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(rest.contains("1 events evaluated, 0 failed"), "{rest}");
+}
+
+#[test]
+fn detect_options_before_a_subcommand_are_refused() {
+    // `serve` is a subcommand, not an events file (a file of that name: `./serve`).
+    let (code, _, err) = stdout_of(&["detect", "-r", "x.yaml", "serve"]);
+    assert_eq!(code, 2, "{err}");
+}
