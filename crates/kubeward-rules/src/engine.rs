@@ -345,14 +345,18 @@ impl Ruleset {
         let mut memo = memo::take(self.slots);
         match &state.index {
             Some(ix) => {
-                let r = memo.ensure(&ix.field, ev, &env);
-                let bucket = memo
-                    .values(r)
-                    .first()
-                    .and_then(crate::value::bytes_of)
-                    .and_then(|k| ix.buckets.get(k))
-                    .map_or(&[][..], Vec::as_slice);
-                plan::merged(&ix.rest, bucket, &mut |i| {
+                let mut lists: [&[usize]; plan::MAX_KEYS + 1] = [&[]; plan::MAX_KEYS + 1];
+                lists[0] = &ix.rest;
+                for (k, list) in ix.keys.iter().zip(lists.iter_mut().skip(1)) {
+                    let r = memo.ensure(&k.field, ev, &env);
+                    *list = memo
+                        .values(r)
+                        .first()
+                        .and_then(crate::value::bytes_of)
+                        .and_then(|v| k.buckets.get(v))
+                        .map_or(&[][..], Vec::as_slice);
+                }
+                plan::merged(&mut lists, &mut |i| {
                     self.try_rule(i, ev, &env, &mut memo, mode, out)
                 });
             }

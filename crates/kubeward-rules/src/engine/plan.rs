@@ -158,56 +158,103 @@ fn needs(f: &Filter) -> Needs {
     }
 }
 
-/// A source's rules by the value of one field.
+/// At most this many key fields per source (the merge at evaluation is k-way).
+pub(crate) const MAX_KEYS: usize = 4;
+
+/// Rules by the value of one key field.
 #[derive(Debug, Clone)]
-pub(crate) struct RuleIndex {
+pub(crate) struct KeyIndex {
     /// The key field, with the memo slot conditions use for it.
     pub field: CField,
     pub buckets: HashMap<Box<[u8]>, Vec<usize>, FxBuild>,
-    /// Rules the field does not constrain, in definition order.
+}
+
+/// A source's rules split by key fields: each rule sits under exactly one key (in
+/// the buckets of the values it requires) or in `rest`, so an event meets `rest` and
+/// one bucket per key, never a rule twice.
+#[derive(Debug, Clone)]
+pub(crate) struct RuleIndex {
+    pub keys: Vec<KeyIndex>,
+    /// Rules no key constrains, in definition order.
     pub rest: Vec<usize>,
 }
 
-/// The index of the rules `ids` (definition order), when some field constrains at
-/// least two of them.
+/// The index of the rules `ids` (definition order). Keys are chosen greedily by the
+/// rules an event would still meet: those left unconstrained plus an average bucket.
+/// So a field every rule requires with one value (the upstream rules' stage) is not
+/// chosen over one that splits them (the resource or the verb).
 pub(super) fn index(rules: &[CompiledRule], ids: &[usize]) -> Option<RuleIndex> {
-    let per_rule: Vec<(usize, Needs)> = ids
+    let mut left: Vec<(usize, Needs)> = ids
         .iter()
         .filter_map(|&i| rules.get(i).map(|r| (i, needs(&r.filter))))
         .collect();
-    let mut counts: Vec<(Sel, usize)> = Vec::new();
-    for (_, n) in &per_rule {
-        for (sel, _) in n {
-            match counts.iter_mut().find(|(s, _)| s == sel) {
-                Some((_, c)) => *c += 1,
-                None => counts.push((sel.clone(), 1)),
+    let mut keys = Vec::new();
+    while keys.len() < MAX_KEYS {
+        let Some(key) = best_key(&left) else { break };
+        let mut field = None;
+        let mut buckets: HashMap<Box<[u8]>, Vec<usize>, FxBuild> = HashMap::default();
+        let mut rest = Vec::new();
+        for (i, n) in std::mem::take(&mut left) {
+            match n.iter().find(|(s, _)| *s == key) {
+                Some((_, values)) => {
+                    for v in values {
+                        buckets.entry(v.clone()).or_default().push(i);
+                    }
+                    if field.is_none() {
+                        field = rules.get(i).and_then(|r| find_field(&r.filter, &key));
+                    }
+                }
+                None => rest.push((i, n)),
             }
         }
+        left = rest;
+        keys.push(KeyIndex {
+            field: field?,
+            buckets,
+        });
     }
-    // The first of the most constraining fields, so the choice is deterministic.
-    let best = counts.iter().map(|(_, c)| *c).max().filter(|&c| c >= 2)?;
-    let key = counts.into_iter().find(|(_, c)| *c == best)?.0;
-    let mut field = None;
-    let mut buckets: HashMap<Box<[u8]>, Vec<usize>, FxBuild> = HashMap::default();
-    let mut rest = Vec::new();
-    for (i, n) in per_rule {
-        match n.into_iter().find(|(s, _)| *s == key) {
-            Some((_, values)) => {
-                for v in values {
-                    buckets.entry(v).or_default().push(i);
-                }
-                if field.is_none() {
-                    field = rules.get(i).and_then(|r| find_field(&r.filter, &key));
-                }
-            }
-            None => rest.push(i),
-        }
+    if keys.is_empty() {
+        return None;
     }
     Some(RuleIndex {
-        field: field?,
-        buckets,
-        rest,
+        keys,
+        rest: left.into_iter().map(|(i, _)| i).collect(),
     })
+}
+
+/// The field that leaves an event the fewest rules to test, if it beats testing all.
+fn best_key(left: &[(usize, Needs)]) -> Option<Sel> {
+    let mut stats: Vec<(&Sel, usize, Vec<&[u8]>)> = Vec::new();
+    for (_, n) in left {
+        for (sel, values) in n {
+            let at = match stats.iter().position(|(s, ..)| *s == sel) {
+                Some(at) => at,
+                None => {
+                    stats.push((sel, 0, Vec::new()));
+                    stats.len() - 1
+                }
+            };
+            if let Some((_, count, vals)) = stats.get_mut(at) {
+                *count += 1;
+                vals.extend(values.iter().map(|v| &v[..]));
+            }
+        }
+    }
+    let total = left.len() as f64;
+    let mut best: Option<(f64, &Sel)> = None;
+    for (sel, count, mut vals) in stats {
+        if count < 2 {
+            continue;
+        }
+        let entries = vals.len() as f64;
+        vals.sort_unstable();
+        vals.dedup();
+        let cost = (total - count as f64) + entries / (vals.len().max(1) as f64);
+        if cost < total && best.is_none_or(|(c, _)| cost < c) {
+            best = Some((cost, sel));
+        }
+    }
+    best.map(|(_, s)| s.clone())
 }
 
 /// The untransformed use of `sel` in `f` (its memo slot included).
@@ -220,31 +267,22 @@ fn find_field(f: &Filter, sel: &Sel) -> Option<CField> {
     }
 }
 
-/// Visits the union of two ascending lists in order, until `f` says stop.
-pub(super) fn merged(a: &[usize], b: &[usize], f: &mut dyn FnMut(usize) -> bool) {
-    let (mut i, mut j) = (0, 0);
+/// Visits the union of disjoint ascending lists in order, until `f` says stop.
+pub(super) fn merged(lists: &mut [&[usize]], f: &mut dyn FnMut(usize) -> bool) {
     loop {
-        let next = match (a.get(i), b.get(j)) {
-            (Some(&x), Some(&y)) if x == y => {
-                i += 1;
-                j += 1;
-                x
+        let mut min: Option<(usize, usize)> = None;
+        for (li, l) in lists.iter().enumerate() {
+            if let Some(&x) = l.first()
+                && min.is_none_or(|(m, _)| x < m)
+            {
+                min = Some((x, li));
             }
-            (Some(&x), Some(&y)) if x < y => {
-                i += 1;
-                x
-            }
-            (_, Some(&y)) => {
-                j += 1;
-                y
-            }
-            (Some(&x), None) => {
-                i += 1;
-                x
-            }
-            (None, None) => return,
-        };
-        if f(next) {
+        }
+        let Some((x, li)) = min else { return };
+        if let Some(l) = lists.get_mut(li) {
+            *l = l.get(1..).unwrap_or(&[]);
+        }
+        if f(x) {
             return;
         }
     }
@@ -278,13 +316,18 @@ mod tests {
             .expect("rules load")
     }
 
-    fn bucket(rs: &crate::engine::Ruleset, v: &str) -> Vec<usize> {
+    /// The rules under value `v` of key `k`.
+    fn bucket(rs: &crate::engine::Ruleset, k: usize, v: &str) -> Vec<usize> {
         let ix = rs
             .sources
             .iter()
             .find_map(|s| s.index.as_ref())
             .expect("an index");
-        ix.buckets.get(v.as_bytes()).cloned().unwrap_or_default()
+        ix.keys[k]
+            .buckets
+            .get(v.as_bytes())
+            .cloned()
+            .unwrap_or_default()
     }
 
     #[test]
@@ -305,11 +348,29 @@ mod tests {
             .expect("an index");
         // `not` and a branch without the field leave a rule unconstrained.
         assert_eq!(ix.rest, [2, 3, 6]);
-        assert_eq!(bucket(&rs, "get"), [0, 4]);
-        assert_eq!(bucket(&rs, "create"), [1]);
-        assert_eq!(bucket(&rs, "a"), [4]);
-        assert_eq!(bucket(&rs, "b"), [4, 5]);
-        assert_eq!(bucket(&rs, "c"), Vec::<usize>::new());
+        assert_eq!(bucket(&rs, 0, "get"), [0, 4]);
+        assert_eq!(bucket(&rs, 0, "create"), [1]);
+        assert_eq!(bucket(&rs, 0, "a"), [4]);
+        assert_eq!(bucket(&rs, 0, "b"), [4, 5]);
+        assert_eq!(bucket(&rs, 0, "c"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn a_field_every_rule_requires_with_one_value_is_not_a_key() {
+        let rs = ruleset(&[
+            "toy.user = s and toy.verb = a",
+            "toy.user = s and toy.verb in (b, c)",
+            "toy.user = s and toy.verb = c",
+            "toy.user = s",
+        ]);
+        let ix = rs
+            .sources
+            .iter()
+            .find_map(|s| s.index.as_ref())
+            .expect("an index");
+        assert_eq!(ix.keys.len(), 1);
+        assert_eq!(ix.rest, [3]);
+        assert_eq!(bucket(&rs, 0, "c"), [1, 2]);
     }
 
     #[test]
@@ -321,13 +382,13 @@ mod tests {
     #[test]
     fn merge_visits_the_union_in_order_and_stops() {
         let mut seen = Vec::new();
-        merged(&[1, 4, 6], &[2, 4, 9], &mut |i| {
+        merged(&mut [&[1, 4, 6], &[2, 5, 9], &[], &[3]], &mut |i| {
             seen.push(i);
             false
         });
-        assert_eq!(seen, [1, 2, 4, 6, 9]);
+        assert_eq!(seen, [1, 2, 3, 4, 5, 6, 9]);
         seen.clear();
-        merged(&[1, 4, 6], &[2], &mut |i| {
+        merged(&mut [&[1, 4, 6], &[2]], &mut |i| {
             seen.push(i);
             i == 2
         });
