@@ -10,7 +10,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use inputs::{load_policies, load_rbac, load_resources};
+pub(crate) use inputs::load_policies;
+use inputs::{load_rbac, load_resources};
 pub(crate) use report::{Identity, admit_one};
 
 #[derive(Debug, Args)]

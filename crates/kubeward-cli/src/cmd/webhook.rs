@@ -1,12 +1,124 @@
-//! `kubeward webhook` (being written).
+//! `kubeward webhook`: the admission webhook (`serve`) and what deploys it (`manifests`).
+//!
+//! The decisions are kubeward-server's `admission` module, which calls the same
+//! kubeward-podsecurity code as `scan` and `psp admit`; this module only turns flags into
+//! its configuration and prints the deployment.
 
+mod manifests;
+mod serve;
+mod yaml;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Args;
+use clap::{Args, Subcommand, ValueEnum};
 
 #[derive(Debug, Args)]
-pub struct WebhookArgs {}
+pub struct WebhookArgs {
+    #[command(subcommand)]
+    pub command: WebhookCommand,
+}
 
-pub fn run(_args: &WebhookArgs) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not available yet")
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Serve AdmissionReview requests over HTTPS: /validate, /mutate, /healthz, /readyz,
+    /// /metrics.
+    Serve(ServeArgs),
+    /// Print the manifests that deploy the webhook (Namespace, RBAC, Deployment, PDB,
+    /// Service, webhook configurations and a serving certificate).
+    Manifests(ManifestsArgs),
+}
+
+/// What the webhook enforces.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Pod Security Standards from the namespaces' pod-security.kubernetes.io labels.
+    Pss,
+    /// PodSecurityPolicy emulation (policies from --psp), with defaulting on /mutate.
+    Psp,
+}
+
+/// The webhook configuration's failurePolicy, also applied to internal errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailurePolicyArg {
+    #[value(name = "Fail", alias = "fail")]
+    Fail,
+    #[value(name = "Ignore", alias = "ignore")]
+    Ignore,
+}
+
+impl FailurePolicyArg {
+    fn as_str(self) -> &'static str {
+        match self {
+            FailurePolicyArg::Fail => "Fail",
+            FailurePolicyArg::Ignore => "Ignore",
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "0.0.0.0:8443")]
+    pub listen: String,
+    /// PEM certificate chain (reloaded when the file changes).
+    #[arg(long, default_value = "/etc/kubeward/tls/tls.crt")]
+    pub tls_cert: PathBuf,
+    /// PEM private key (reloaded when the file changes).
+    #[arg(long, default_value = "/etc/kubeward/tls/tls.key")]
+    pub tls_key: PathBuf,
+    /// Seconds between checks of the certificate files.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub cert_reload_seconds: u64,
+    #[arg(long, value_enum, default_value_t = ModeArg::Pss)]
+    pub mode: ModeArg,
+    /// PodSecurityPolicy files or directories (with --mode psp).
+    #[arg(long = "psp", value_name = "FILE", num_args = 1..)]
+    pub psp: Vec<PathBuf>,
+    /// Namespace manifests to read labels from instead of watching the cluster.
+    #[arg(long, value_name = "FILE")]
+    pub namespaces: Option<PathBuf>,
+    /// Exempt requesting user (repeatable, or comma-separated).
+    #[arg(long = "exempt-user", value_delimiter = ',')]
+    pub exempt_users: Vec<String>,
+    /// Exempt namespace (repeatable, or comma-separated).
+    #[arg(long = "exempt-namespace", value_delimiter = ',')]
+    pub exempt_namespaces: Vec<String>,
+    /// Exempt runtimeClassName (repeatable, or comma-separated).
+    #[arg(long = "exempt-runtime-class", value_delimiter = ',')]
+    pub exempt_runtime_classes: Vec<String>,
+    /// What to answer when no decision can be made in time (match the webhook configuration).
+    #[arg(long, value_enum, default_value_t = FailurePolicyArg::Fail)]
+    pub failure_policy: FailurePolicyArg,
+    /// Largest request body, in bytes.
+    #[arg(long, default_value_t = 7 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deadline in seconds when the API server sends none.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// Namespace the webhook runs in.
+    #[arg(long, default_value = "kubeward")]
+    pub namespace: String,
+    #[arg(long, value_enum, default_value_t = ModeArg::Pss)]
+    pub mode: ModeArg,
+    /// Use cert-manager (an Issuer, a Certificate and CA injection) instead of printing a
+    /// generated certificate.
+    #[arg(long)]
+    pub cert_manager: bool,
+    /// Container image of kubeward.
+    #[arg(long, default_value = concat!("kubeward/kubeward:", env!("CARGO_PKG_VERSION")))]
+    pub image: String,
+    #[arg(long, value_enum, default_value_t = FailurePolicyArg::Fail)]
+    pub failure_policy: FailurePolicyArg,
+}
+
+pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
+    match &args.command {
+        WebhookCommand::Serve(a) => serve::run(a),
+        WebhookCommand::Manifests(a) => manifests::run(a),
+    }
 }

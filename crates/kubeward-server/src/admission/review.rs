@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 
+use base64::Engine;
+
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
 use kube::core::response::StatusSummary;
@@ -85,8 +87,23 @@ impl Verdict {
     }
 }
 
-/// The AdmissionReview answering `req` with `verdict`.
-pub fn respond(req: &Request, verdict: Verdict) -> AdmissionReview<DynamicObject> {
+/// The AdmissionReview answering `req` with `verdict`, as JSON. The patch is written as
+/// base64 text, as Go's encoding of `[]byte` is (kube-rs writes an array of numbers, which
+/// the API server also reads, at four times the size).
+pub fn respond(req: &Request, verdict: Verdict) -> serde_json::Value {
+    let review = respond_typed(req, verdict);
+    let mut json = serde_json::to_value(&review).unwrap_or_else(|e| {
+        tracing::error!(error = %e, "AdmissionReview could not be encoded");
+        serde_json::Value::Null
+    });
+    if let Some(patch) = review.response.and_then(|r| r.patch) {
+        json["response"]["patch"] =
+            serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(patch));
+    }
+    json
+}
+
+fn respond_typed(req: &Request, verdict: Verdict) -> AdmissionReview<DynamicObject> {
     let mut resp = AdmissionResponse::from(req);
     if !verdict.patch.is_empty() {
         let patch =

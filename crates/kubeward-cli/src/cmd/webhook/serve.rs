@@ -1,0 +1,117 @@
+//! `kubeward webhook serve`: flags → admission configuration, namespace source, TLS, and
+//! the server until SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use kubeward_server::admission::namespaces::{NamespaceStore, load_file};
+use kubeward_server::admission::pss::Exemptions;
+use kubeward_server::admission::{AdmissionConfig, FailurePolicy, Mode, router};
+use kubeward_server::tls::{CertReloader, ServeOptions, serve};
+use tokio::signal::unix::{SignalKind, signal};
+
+use super::{FailurePolicyArg, ModeArg, ServeArgs};
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+    init_logging();
+    let mode = match args.mode {
+        ModeArg::Pss => {
+            if !args.psp.is_empty() {
+                bail!("--psp is for --mode psp\n  hint: add --mode psp, or drop --psp");
+            }
+            Mode::Pss
+        }
+        ModeArg::Psp => {
+            if args.psp.is_empty() {
+                bail!(
+                    "--mode psp needs the policies\n  hint: pass --psp FILE... with the PodSecurityPolicy manifests"
+                );
+            }
+            let (policies, errors, warnings) = crate::cmd::psp::load_policies(&args.psp);
+            for w in &warnings {
+                tracing::warn!("{w}");
+            }
+            if !errors.is_empty() {
+                bail!("{}", errors.join("\n"));
+            }
+            Mode::Psp(Arc::new(policies))
+        }
+    };
+    let cfg = AdmissionConfig {
+        mode,
+        exemptions: Exemptions {
+            usernames: args.exempt_users.iter().cloned().collect(),
+            namespaces: args.exempt_namespaces.iter().cloned().collect(),
+            runtime_classes: args.exempt_runtime_classes.iter().cloned().collect(),
+        },
+        failure_policy: match args.failure_policy {
+            FailurePolicyArg::Fail => FailurePolicy::Fail,
+            FailurePolicyArg::Ignore => FailurePolicy::Ignore,
+        },
+        max_body_bytes: args.max_body_bytes,
+        default_timeout: Duration::from_secs(args.timeout_seconds),
+    };
+    let certs = CertReloader::load(&args.tls_cert, &args.tls_key).with_context(|| {
+        "loading the serving certificate\n  hint: `kubeward webhook manifests` prints a Secret with one; mount it at /etc/kubeward/tls or pass --tls-cert/--tls-key"
+    })?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let store = NamespaceStore::new();
+        match &args.namespaces {
+            Some(path) => {
+                let ns = load_file(path).context("reading --namespaces")?;
+                tracing::info!(namespaces = ns.len(), file = %path.display(), "namespace labels loaded");
+                store.replace(ns);
+            }
+            None => {
+                let client = kube::Client::try_default().await.context(
+                    "connecting to the cluster for the namespace watch\n  hint: run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --namespaces FILE",
+                )?;
+                tokio::spawn(store.clone().watch(client));
+            }
+        }
+        tokio::spawn(certs.clone().watch(Duration::from_secs(args.cert_reload_seconds)));
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("listening on {}", args.listen))?;
+        tracing::info!(addr = %args.listen, mode = ?args.mode, "admission webhook serving");
+        let app = router(cfg, store);
+        serve(listener, Some(certs.acceptor()), app, ServeOptions::default(), shutdown_signal())
+            .await
+            .context("serving")?;
+        tracing::info!("admission webhook stopped");
+        anyhow::Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
+async fn shutdown_signal() {
+    match (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::interrupt()),
+    ) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        // Without handlers the default action still stops the process.
+        _ => std::future::pending().await,
+    }
+}
+
+/// Logs on stderr; `RUST_LOG` refines the level (default info).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

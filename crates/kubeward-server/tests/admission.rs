@@ -1,0 +1,522 @@
+//! End to end: the admission webhook on a loopback port over TLS, driven with
+//! AdmissionReview requests as the API server sends them.
+
+mod admission_support;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use admission_support::*;
+use kubeward_server::admission::namespaces::NamespaceStore;
+use kubeward_server::admission::pss::Exemptions;
+use kubeward_server::admission::{AdmissionConfig, FailurePolicy, Mode};
+use serde_json::{Value, json};
+
+fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (format!("pod-security.kubernetes.io/{k}"), v.to_string()))
+        .collect()
+}
+
+fn cluster() -> Arc<NamespaceStore> {
+    let mut ns = HashMap::new();
+    ns.insert("open".to_string(), BTreeMap::new());
+    ns.insert("base".to_string(), labels(&[("enforce", "baseline")]));
+    ns.insert(
+        "strict".to_string(),
+        labels(&[("enforce", "restricted"), ("enforce-version", "v1.30")]),
+    );
+    ns.insert(
+        "mixed".to_string(),
+        labels(&[
+            ("enforce", "baseline"),
+            ("audit", "restricted"),
+            ("warn", "restricted"),
+        ]),
+    );
+    ns.insert("typo".to_string(), labels(&[("enforce", "restrcited")]));
+    ns.insert("system".to_string(), labels(&[("enforce", "restricted")]));
+    NamespaceStore::fixed(ns)
+}
+
+fn exemptions() -> Exemptions {
+    Exemptions {
+        usernames: ["system:admin".to_string()].into(),
+        namespaces: ["system".to_string()].into(),
+        runtime_classes: ["kata".to_string()].into(),
+    }
+}
+
+async fn server() -> Server {
+    let cfg = AdmissionConfig {
+        exemptions: exemptions(),
+        ..AdmissionConfig::default()
+    };
+    Server::start(cfg, cluster()).await
+}
+
+#[tokio::test]
+async fn privileged_pod_is_denied_with_upstreams_message() {
+    let s = server().await;
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec()).build();
+    let (status, body) = s.post("/validate", &req).await;
+    assert_eq!(status, 200);
+    let resp = &body["response"];
+    assert_eq!(resp["uid"], "uid-1");
+    assert_eq!(resp["allowed"], false);
+    assert_eq!(resp["status"]["code"], 403);
+    assert_eq!(resp["status"]["reason"], "Forbidden");
+    assert_eq!(
+        resp["status"]["message"],
+        "pods \"bad\" is forbidden: violates PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)"
+    );
+    assert_eq!(
+        resp["auditAnnotations"]["enforce-policy"],
+        "baseline:latest"
+    );
+    assert_eq!(body["apiVersion"], "admission.k8s.io/v1");
+    assert_eq!(body["kind"], "AdmissionReview");
+}
+
+#[tokio::test]
+async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
+    let s = server().await;
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("strict", "good", restricted_spec()).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert_eq!(
+        body["response"]["auditAnnotations"]["enforce-policy"],
+        "restricted:v1.30"
+    );
+    assert!(body["response"].get("warnings").is_none());
+
+    // Baseline-compliant, not restricted: allowed, warned and audited at restricted.
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("mixed", "plain", plain_spec()).build(),
+        )
+        .await;
+    let resp = &body["response"];
+    assert_eq!(resp["allowed"], true);
+    let warning = resp["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warning.starts_with(
+            "would violate PodSecurity \"restricted:latest\": allowPrivilegeEscalation != false"
+        ),
+        "{warning}"
+    );
+    assert_eq!(resp["auditAnnotations"]["audit-violations"], warning);
+}
+
+#[tokio::test]
+async fn enforce_denial_suppresses_warnings_but_not_audit() {
+    let s = server().await;
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("mixed", "bad", privileged_spec()).build(),
+        )
+        .await;
+    let resp = &body["response"];
+    assert_eq!(resp["allowed"], false);
+    assert!(resp.get("warnings").is_none());
+    assert!(
+        resp["auditAnnotations"]["audit-violations"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("would violate PodSecurity \"restricted:latest\": privileged")
+    );
+}
+
+#[tokio::test]
+async fn workloads_are_warned_never_denied() {
+    let s = server().await;
+    let deploy = json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "web", "namespace": "base"},
+        "spec": {"template": {"metadata": {}, "spec": privileged_spec()}}
+    });
+    let req =
+        ReviewBuilder::new("apps", "deployments", "Deployment", "base", "web", deploy).build();
+    let (_, body) = s.post("/validate", &req).await;
+    let resp = &body["response"];
+    assert_eq!(resp["allowed"], true);
+    assert_eq!(
+        resp["warnings"][0],
+        "would violate PodSecurity \"baseline:latest\": privileged (container \"app\" must not set securityContext.privileged=true)"
+    );
+    // Workloads get no enforce-policy annotation: enforcement happens on their pods.
+    assert!(resp["auditAnnotations"].get("enforce-policy").is_none());
+
+    let cron = json!({
+        "apiVersion": "batch/v1", "kind": "CronJob",
+        "metadata": {"name": "tick", "namespace": "base"},
+        "spec": {"schedule": "* * * * *", "jobTemplate": {"spec": {"template": {"spec": privileged_spec()}}}}
+    });
+    let req = ReviewBuilder::new("batch", "cronjobs", "CronJob", "base", "tick", cron).build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert_eq!(
+        body["response"]["warnings"].as_array().map(Vec::len),
+        Some(1)
+    );
+}
+
+#[tokio::test]
+async fn updates_are_evaluated_only_when_significant() {
+    let s = server().await;
+    let old = pod_object("base", "bad", privileged_spec());
+    let mut relabelled = old.clone();
+    relabelled["metadata"]["labels"] = json!({"tier": "web"});
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .object(relabelled)
+        .update(old.clone())
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(
+        body["response"]["allowed"], true,
+        "label-only update passes"
+    );
+
+    let mut new_image = old.clone();
+    new_image["spec"]["containers"][0]["image"] = json!("nginx:2");
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .object(new_image)
+        .update(old)
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(
+        body["response"]["allowed"], false,
+        "image change is re-evaluated"
+    );
+}
+
+#[tokio::test]
+async fn dry_run_gets_the_real_answer() {
+    let s = server().await;
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .dry_run()
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], false);
+    let metrics = s.get("/metrics").await.1;
+    assert!(
+        metrics.contains("kubeward_admission_decisions_total{namespace=\"base\",resource=\"pods\",outcome=\"denied\",dry_run=\"true\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn exemptions_by_user_namespace_and_runtime_class() {
+    let s = server().await;
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .user("system:admin")
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert_eq!(body["response"]["auditAnnotations"]["exempt"], "user");
+
+    let req = ReviewBuilder::pod("system", "bad", privileged_spec()).build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["auditAnnotations"]["exempt"], "namespace");
+
+    let mut spec = privileged_spec();
+    spec["runtimeClassName"] = json!("kata");
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("base", "bad", spec).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert_eq!(
+        body["response"]["auditAnnotations"]["exempt"],
+        "runtimeClass"
+    );
+
+    // The exemption is exact: another user is still denied.
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .user("system:admin2")
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], false);
+}
+
+#[tokio::test]
+async fn subresources_exec_passes_ephemeral_containers_are_evaluated() {
+    let s = server().await;
+    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
+        .subresource("exec")
+        .build();
+    assert_eq!(
+        s.post("/validate", &req).await.1["response"]["allowed"],
+        true
+    );
+
+    let old = pod_object("base", "p", plain_spec());
+    let mut new = old.clone();
+    new["spec"]["ephemeralContainers"] = json!([{
+        "name": "debug", "image": "busybox", "securityContext": {"privileged": true}
+    }]);
+    let req = ReviewBuilder::pod("base", "p", plain_spec())
+        .object(new)
+        .update(old)
+        .subresource("ephemeralcontainers")
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], false);
+    assert!(
+        body["response"]["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("container \"debug\" must not set securityContext.privileged=true")
+    );
+}
+
+#[tokio::test]
+async fn bad_labels_fail_closed_with_an_error_annotation() {
+    let s = server().await;
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("typo", "plain", plain_spec()).build(),
+        )
+        .await;
+    let resp = &body["response"];
+    assert_eq!(resp["allowed"], false, "bad enforce level is restricted");
+    assert_eq!(
+        resp["auditAnnotations"]["error"],
+        "Failed to parse policy: metadata.labels[pod-security.kubernetes.io/enforce]: Invalid value: \"restrcited\": must be one of privileged, baseline, restricted"
+    );
+}
+
+#[tokio::test]
+async fn unknown_namespace_follows_the_failure_policy() {
+    let s = server().await;
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("ghost", "p", plain_spec()).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], false);
+    assert_eq!(
+        body["response"]["status"]["message"],
+        "failed to lookup namespace \"ghost\""
+    );
+
+    let cfg = AdmissionConfig {
+        failure_policy: FailurePolicy::Ignore,
+        ..AdmissionConfig::default()
+    };
+    let open = Server::start(cfg, cluster()).await;
+    let (_, body) = open
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("ghost", "p", plain_spec()).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert!(body["response"]["auditAnnotations"]["error"].is_string());
+
+    // Workloads never block on a lookup failure, whatever the policy.
+    let deploy =
+        json!({"metadata": {"name": "w"}, "spec": {"template": {"spec": privileged_spec()}}});
+    let req = ReviewBuilder::new("apps", "deployments", "Deployment", "ghost", "w", deploy).build();
+    assert_eq!(
+        s.post("/validate", &req).await.1["response"]["allowed"],
+        true
+    );
+}
+
+#[tokio::test]
+async fn namespace_labels_are_validated() {
+    let s = server().await;
+    let ns = |l: Value| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n", "labels": l}});
+    let bad = ns(json!({"pod-security.kubernetes.io/enforce-version": "1.30"}));
+    let req = ReviewBuilder::new("", "namespaces", "Namespace", "", "n", bad.clone()).build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], false);
+    assert_eq!(body["response"]["status"]["code"], 422);
+    assert_eq!(
+        body["response"]["status"]["message"],
+        "Namespace \"n\" is invalid: metadata.labels[pod-security.kubernetes.io/enforce-version]: Invalid value: \"1.30\": must be \"latest\" or \"v1.x\""
+    );
+    // An update keeping the same bad labels is let through (it was already stored).
+    let req = ReviewBuilder::new("", "namespaces", "Namespace", "", "n", bad.clone())
+        .update(bad)
+        .build();
+    assert_eq!(
+        s.post("/validate", &req).await.1["response"]["allowed"],
+        true
+    );
+
+    // An exempt namespace asking for a policy is told it will be ignored.
+    let sys = json!({"metadata": {"name": "system", "labels": {"pod-security.kubernetes.io/enforce": "restricted"}}});
+    let req = ReviewBuilder::new("", "namespaces", "Namespace", "", "system", sys).build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(
+        body["response"]["warnings"][0],
+        "namespace \"system\" is exempt from Pod Security, and the policy (enforce=restricted:latest) will be ignored"
+    );
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_foreign_bodies_get_4xx_and_the_server_keeps_serving() {
+    let cfg = AdmissionConfig {
+        max_body_bytes: 64 * 1024,
+        ..AdmissionConfig::default()
+    };
+    let s = Server::start(cfg, cluster()).await;
+    let (status, _) = s.post_raw("/validate", b"{not json".to_vec()).await;
+    assert_eq!(status, 400);
+    let (status, _) = s.post_raw("/validate", vec![b' '; 65 * 1024]).await;
+    assert_eq!(status, 413);
+    let mut wrong = ReviewBuilder::pod("base", "bad", privileged_spec()).build();
+    wrong["apiVersion"] = json!("admission.k8s.io/v2");
+    let (status, body) = s.post("/validate", &wrong).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("admission.k8s.io/v2")
+    );
+    let mut wrong = ReviewBuilder::pod("base", "bad", privileged_spec()).build();
+    wrong["kind"] = json!("TokenReview");
+    assert_eq!(s.post("/validate", &wrong).await.0, 400);
+    let (status, _) = s
+        .post(
+            "/validate",
+            &json!({"kind": "AdmissionReview", "apiVersion": "admission.k8s.io/v1"}),
+        )
+        .await;
+    assert_eq!(status, 400, "a review without a request");
+
+    // v1beta1 is answered in v1beta1.
+    let mut beta = ReviewBuilder::pod("base", "bad", privileged_spec()).build();
+    beta["apiVersion"] = json!("admission.k8s.io/v1beta1");
+    let (_, body) = s.post("/validate", &beta).await;
+    assert_eq!(body["apiVersion"], "admission.k8s.io/v1beta1");
+    assert_eq!(body["response"]["allowed"], false);
+
+    // Still serving, and counted.
+    let (status, _) = s.get("/healthz").await;
+    assert_eq!(status, 200);
+    let metrics = s.get("/metrics").await.1;
+    assert!(
+        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"400\"} 4"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"413\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubeward_admission_request_duration_seconds_bucket"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn readiness_waits_for_the_namespace_list() {
+    let store = NamespaceStore::new();
+    let s = Server::start(AdmissionConfig::default(), store.clone()).await;
+    assert_eq!(s.get("/readyz").await.0, 503);
+    assert_eq!(s.get("/healthz").await.0, 200);
+    // A request in the meantime waits for the deadline, then fails as configured.
+    let req = ReviewBuilder::pod("base", "p", plain_spec()).build();
+    let (_, body) = s.post("/validate?timeout=1s", &req).await;
+    assert_eq!(body["response"]["allowed"], false);
+    assert_eq!(body["response"]["status"]["code"], 500);
+    store.replace(HashMap::from([("base".to_string(), BTreeMap::new())]));
+    assert_eq!(s.get("/readyz").await.0, 200);
+    let (_, body) = s.post("/validate?timeout=1s", &req).await;
+    assert_eq!(body["response"]["allowed"], true);
+}
+
+#[tokio::test]
+async fn check_failures_are_counted_by_check_namespace_and_mode() {
+    let s = server().await;
+    s.post(
+        "/validate",
+        &ReviewBuilder::pod("mixed", "plain", plain_spec()).build(),
+    )
+    .await;
+    let metrics = s.get("/metrics").await.1;
+    assert!(
+        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"warn\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"audit\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn psp_mode_returns_the_defaults_patch_on_mutate() {
+    let policy = r#"
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata: {name: defaulting}
+spec:
+  privileged: false
+  runAsUser: {rule: MustRunAs, ranges: [{min: 1000, max: 2000}]}
+  seLinux: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+  volumes: ['*']
+"#;
+    let cfg = AdmissionConfig {
+        mode: Mode::Psp(Arc::new(load_policies(policy))),
+        ..AdmissionConfig::default()
+    };
+    let s = Server::start(cfg, cluster()).await;
+    let (_, body) = s
+        .post(
+            "/mutate",
+            &ReviewBuilder::pod("open", "p", plain_spec()).build(),
+        )
+        .await;
+    let resp = &body["response"];
+    assert_eq!(resp["allowed"], true, "{resp}");
+    assert_eq!(resp["patchType"], "JSONPatch");
+    assert_eq!(resp["auditAnnotations"]["admit-policy"], "defaulting");
+    // The chosen policy's annotation and its runAsUser default, against the pod as sent.
+    assert_eq!(
+        decode_patch(resp),
+        vec![
+            json!({"op": "add", "path": "/metadata/annotations", "value": {"kubernetes.io/psp": "defaulting"}}),
+            json!({"op": "add", "path": "/spec/containers/0/securityContext", "value": {"runAsUser": 1000}}),
+        ]
+    );
+    // Updates are not mutated.
+    let old = pod_object("open", "p", plain_spec());
+    let req = ReviewBuilder::pod("open", "p", plain_spec())
+        .update(old)
+        .build();
+    let (_, body) = s.post("/mutate", &req).await;
+    assert!(body["response"].get("patch").is_none());
+
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("open", "bad", privileged_spec()).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], false);
+    assert!(
+        body["response"]["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("pods \"bad\" is forbidden: PodSecurityPolicy: unable to"),
+        "{body}"
+    );
+}
