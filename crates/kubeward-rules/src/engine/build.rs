@@ -14,6 +14,9 @@ use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
 use crate::fields::Table;
 use crate::yaml::Pos;
 
+/// The source whose rules Falco checks for event types.
+const SYSCALL: &str = "syscall";
+
 struct Out<'a> {
     files: &'a [RulesFile<'a>],
     report: &'a mut FileReport,
@@ -171,6 +174,15 @@ pub(super) fn build(
                         Some(("rule condition", r.cond_pos)),
                     );
                 }
+                if c.no_evttype && r.warn_evttypes {
+                    out.push(
+                        Severity::Warning,
+                        "LOAD_NO_EVTTYPE",
+                        "Rule matches too many evt.type values. This has a significant performance penalty.".into(),
+                        ("rule", &r.name, &r.ctx),
+                        None,
+                    );
+                }
                 if keep && let Some((filter, output)) = c.filter.take() {
                     rules.push(CompiledRule {
                         info: RuleInfo {
@@ -317,7 +329,12 @@ fn compile_parts(
             )
         })
         .collect();
+    let no_evttype = table.spec.name == SYSCALL
+        && table
+            .resolve("evt.type", None)
+            .is_ok_and(|t| super::evttypes::types(&filter, &t.sel, false).too_many());
     Ok(Compiled {
+        no_evttype,
         filter: Some((filter, output)),
         condition: text,
         warnings,

@@ -164,6 +164,9 @@ pub(super) struct Compiled {
     /// The condition after exceptions and list substitution.
     pub condition: String,
     pub warnings: Vec<(&'static str, String)>,
+    /// A syscall rule that does not narrow `evt.type` enough (LOAD_NO_EVTTYPE, shown
+    /// unless the rule says `warn_evttypes: false`).
+    pub no_evttype: bool,
 }
 
 /// An error compiling a rule: code, message, location type and position.
