@@ -1,0 +1,217 @@
+//! `kubeward webhook manifests`: what it prints deploys a restricted-compliant webhook
+//! whose certificate is valid for its Service and trusted through the printed CA bundle.
+
+use std::process::Command;
+
+use assert_cmd::cargo::CommandCargoExt;
+use base64::Engine;
+use serde_json::Value;
+
+fn kubeward(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
+    let out = Command::cargo_bin("kubeward")
+        .expect("binary")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run kubeward");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Prints the manifests with `extra` flags, scans them at restricted, and returns them
+/// as JSON documents (read back by the manifest loader, as `scan` reads them).
+fn manifests_pass_restricted(extra: &[&str]) -> Vec<Value> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut args = vec!["webhook", "manifests"];
+    args.extend_from_slice(extra);
+    let (code, yaml, err) = kubeward(&args, dir.path());
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.path().join("webhook.yaml"), &yaml).expect("write");
+    let (code, out, err) = kubeward(
+        &["scan", "--level", "restricted", "webhook.yaml"],
+        dir.path(),
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("1 workload: 1 allowed, 0 denied; 0 lints; 0 errors in 1 file"),
+        "{out}"
+    );
+    let file: std::sync::Arc<str> = std::sync::Arc::from("webhook.yaml");
+    kubeward_manifest::parse_documents(&file, &yaml, &kubeward_manifest::Limits::default())
+        .into_iter()
+        .map(|r| r.expect("document parses").node.to_json())
+        .collect()
+}
+
+fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind}"))
+}
+
+#[test]
+fn pss_manifests_pass_restricted_and_hold_every_part() {
+    let docs = manifests_pass_restricted(&["--namespace", "guard"]);
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "Secret",
+            "Deployment",
+            "PodDisruptionBudget",
+            "Service",
+            "ValidatingWebhookConfiguration"
+        ]
+    );
+    let deploy = find(&docs, "Deployment");
+    assert_eq!(deploy["metadata"]["namespace"], "guard");
+    assert_eq!(deploy["spec"]["replicas"], 2);
+    let pod = &deploy["spec"]["template"]["spec"];
+    let c = &pod["containers"][0];
+    assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(c["securityContext"]["capabilities"]["drop"][0], "ALL");
+    assert_eq!(
+        pod["securityContext"]["seccompProfile"]["type"],
+        "RuntimeDefault"
+    );
+    assert!(c["resources"]["limits"]["memory"].is_string());
+    assert_eq!(c["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(c["livenessProbe"]["httpGet"]["path"], "/healthz");
+    let role = find(&docs, "ClusterRole");
+    assert_eq!(
+        role["rules"][0]["verbs"],
+        serde_json::json!(["get", "list", "watch"])
+    );
+    let hook = &find(&docs, "ValidatingWebhookConfiguration")["webhooks"][0];
+    assert_eq!(hook["clientConfig"]["service"]["namespace"], "guard");
+    assert_eq!(hook["clientConfig"]["service"]["path"], "/validate");
+    assert_eq!(hook["failurePolicy"], "Fail");
+    assert_eq!(
+        hook["namespaceSelector"]["matchExpressions"][0]["values"][0],
+        "guard"
+    );
+}
+
+#[test]
+fn the_serving_certificate_is_valid_for_the_service_through_the_ca_bundle() {
+    let docs = manifests_pass_restricted(&["--namespace", "guard"]);
+    let hook = &find(&docs, "ValidatingWebhookConfiguration")["webhooks"][0];
+    let ca_pem = base64::engine::general_purpose::STANDARD
+        .decode(hook["clientConfig"]["caBundle"].as_str().expect("caBundle"))
+        .expect("base64 caBundle");
+    let secret = find(&docs, "Secret");
+    let cert_pem = secret["stringData"]["tls.crt"].as_str().expect("tls.crt");
+    let key_pem = secret["stringData"]["tls.key"].as_str().expect("tls.key");
+
+    // The key belongs to the certificate: the server loads the pair.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("tls.crt"), cert_pem).expect("write");
+    std::fs::write(dir.path().join("tls.key"), key_pem).expect("write");
+    kubeward_server::tls::CertReloader::load(
+        dir.path().join("tls.crt"),
+        dir.path().join("tls.key"),
+    )
+    .expect("certificate and key form a pair");
+
+    // The API server's check: chain to the bundle, name of the Service.
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    let ca = CertificateDer::from_pem_slice(&ca_pem).expect("CA PEM");
+    let leaf = CertificateDer::from_pem_slice(cert_pem.as_bytes()).expect("leaf PEM");
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).expect("CA");
+    let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        std::sync::Arc::new(roots),
+        kubeward_server::tls::provider(),
+    )
+    .build()
+    .expect("verifier");
+    for name in [
+        "kubeward-webhook.guard.svc",
+        "kubeward-webhook.guard.svc.cluster.local",
+    ] {
+        let name = ServerName::try_from(name).expect("name");
+        rustls::client::danger::ServerCertVerifier::verify_server_cert(
+            verifier.as_ref(),
+            &leaf,
+            &[],
+            &name,
+            &[],
+            UnixTime::now(),
+        )
+        .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+    }
+    let other = ServerName::try_from("kubeward-webhook.other.svc").expect("name");
+    assert!(
+        rustls::client::danger::ServerCertVerifier::verify_server_cert(
+            verifier.as_ref(),
+            &leaf,
+            &[],
+            &other,
+            &[],
+            UnixTime::now()
+        )
+        .is_err()
+    );
+}
+
+#[test]
+fn cert_manager_and_psp_variants_pass_restricted() {
+    let docs = manifests_pass_restricted(&["--cert-manager"]);
+    assert!(docs.iter().all(|d| d["kind"] != "Secret"));
+    let cert = find(&docs, "Certificate");
+    assert_eq!(cert["spec"]["secretName"], "kubeward-webhook-tls");
+    assert!(
+        cert["spec"]["dnsNames"]
+            .as_array()
+            .is_some_and(|n| n.iter().any(|n| n == "kubeward-webhook.kubeward.svc"))
+    );
+    let hook = find(&docs, "ValidatingWebhookConfiguration");
+    assert_eq!(
+        hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"],
+        "kubeward/kubeward-webhook"
+    );
+    assert!(
+        hook["webhooks"][0]["clientConfig"]
+            .get("caBundle")
+            .is_none()
+    );
+
+    let docs = manifests_pass_restricted(&["--mode", "psp", "--failure-policy", "Ignore"]);
+    let mutating = &find(&docs, "MutatingWebhookConfiguration")["webhooks"][0];
+    assert_eq!(mutating["clientConfig"]["service"]["path"], "/mutate");
+    assert_eq!(mutating["failurePolicy"], "Ignore");
+    let args = &find(&docs, "Deployment")["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert!(
+        args.as_array()
+            .is_some_and(|a| a.iter().any(|a| a == "--mode=psp"))
+    );
+}
+
+#[test]
+fn serve_explains_a_missing_certificate() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (code, _, err) = kubeward(
+        &[
+            "webhook",
+            "serve",
+            "--tls-cert",
+            "nope.crt",
+            "--tls-key",
+            "nope.key",
+            "--namespaces",
+            "ns.yaml",
+        ],
+        dir.path(),
+    );
+    assert_ne!(code, 0);
+    assert!(err.contains("loading the serving certificate"), "{err}");
+    assert!(err.contains("hint:"), "{err}");
+}
