@@ -9,7 +9,7 @@
 //!
 //! // Loads and checks the pair now (a bad pair is an error at start-up, not at first request).
 //! let certs = CertReloader::load("tls.crt", "tls.key")?;
-//! // Polls the files' mtime and size; a new pair is used by the next handshake. A broken
+//! // Polls the files' contents; a new pair is used by the next handshake. A broken
 //! // pair (half-written, mismatched) is logged and the previous one kept.
 //! tokio::spawn(certs.clone().watch(Duration::from_secs(5)));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8443").await?;
@@ -27,7 +27,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -77,16 +77,34 @@ pub struct CertReloader {
     cert_path: PathBuf,
     key_path: PathBuf,
     current: RwLock<Arc<CertifiedKey>>,
-    /// (cert, key) file stamps of the loaded pair; a change of either triggers a reload.
-    stamps: Mutex<(FileStamp, FileStamp)>,
+    /// The (cert, key) file contents last tried; a change of either triggers a reload.
+    /// Contents, not mtimes: a rotation within one timestamp tick, or a same-length file
+    /// renamed into place, would leave mtime and size unchanged.
+    seen: Mutex<(FileStamp, FileStamp)>,
 }
 
-type FileStamp = Option<(SystemTime, u64)>;
+type FileStamp = Option<Vec<u8>>;
+
+/// Certificate and key files larger than this are refused (bounded memory).
+const MAX_PEM_BYTES: u64 = 1024 * 1024;
+
+fn read_limited(path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    // open() follows symlinks: a Secret volume's `..data` swap shows as new contents.
+    std::fs::File::open(path)?
+        .take(MAX_PEM_BYTES + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > MAX_PEM_BYTES {
+        return Err(io::Error::other(format!(
+            "larger than {MAX_PEM_BYTES} bytes"
+        )));
+    }
+    Ok(buf)
+}
 
 fn stamp(path: &Path) -> FileStamp {
-    // metadata() follows symlinks: a Secret volume's `..data` swap shows as a new target.
-    let meta = std::fs::metadata(path).ok()?;
-    Some((meta.modified().ok()?, meta.len()))
+    read_limited(path).ok()
 }
 
 impl CertReloader {
@@ -97,29 +115,30 @@ impl CertReloader {
     ) -> Result<Arc<Self>, TlsError> {
         let cert_path = cert_path.into();
         let key_path = key_path.into();
-        let stamps = (stamp(&cert_path), stamp(&key_path));
+        let seen = (stamp(&cert_path), stamp(&key_path));
         let key = load_pair(&cert_path, &key_path)?;
         Ok(Arc::new(CertReloader {
             cert_path,
             key_path,
             current: RwLock::new(Arc::new(key)),
-            stamps: Mutex::new(stamps),
+            seen: Mutex::new(seen),
         }))
     }
 
-    /// Reloads when either file changed since the last load. `Ok(true)` when a new pair is
-    /// in use; on error the previous pair stays in use (and is tried again next time).
+    /// Reloads when either file's contents changed since the last try. `Ok(true)` when a
+    /// new pair is in use; on error the previous pair stays in use, and the same broken
+    /// contents are not tried (nor logged) again: the next change of either file is.
     pub fn reload_if_changed(&self) -> Result<bool, TlsError> {
         let now = (stamp(&self.cert_path), stamp(&self.key_path));
         {
-            let seen = self.stamps.lock().unwrap_or_else(|e| e.into_inner());
+            let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
             if *seen == now {
                 return Ok(false);
             }
+            *seen = now;
         }
         let key = load_pair(&self.cert_path, &self.key_path)?;
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(key);
-        *self.stamps.lock().unwrap_or_else(|e| e.into_inner()) = now;
         Ok(true)
     }
 
@@ -175,7 +194,7 @@ impl ResolvesServerCert for CertReloader {
 
 fn load_pair(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey, TlsError> {
     let read = |path: &Path| {
-        std::fs::read(path).map_err(|source| TlsError::Read {
+        read_limited(path).map_err(|source| TlsError::Read {
             path: path.to_owned(),
             source,
         })

@@ -44,11 +44,13 @@ pub fn connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
     for r in roots {
         store.add(r.clone()).expect("root");
     }
-    let config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
+    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_root_certificates(store)
         .with_no_client_auth();
+    // Every request a full handshake: a resumed session would show the cached certificate.
+    config.resumption = rustls::client::Resumption::disabled();
     TlsConnector::from(Arc::new(config))
 }
 

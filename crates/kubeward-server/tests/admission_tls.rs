@@ -1,0 +1,93 @@
+//! The serving certificate follows its files: a replaced pair is used by the next
+//! handshake, a broken one is refused and the previous pair kept; clients that do not
+//! trust the server fail their handshake without disturbing the others.
+
+mod admission_support;
+
+use std::time::Duration;
+
+use admission_support::*;
+use kubeward_server::admission::AdmissionConfig;
+use kubeward_server::admission::namespaces::NamespaceStore;
+
+async fn leaf(s: &Server, connector: &tokio_rustls::TlsConnector) -> Vec<u8> {
+    request(connector, s.addr, "GET", "/healthz", vec![])
+        .await
+        .2
+        .to_vec()
+}
+
+#[tokio::test]
+async fn replaced_certificate_files_are_served_to_the_next_handshake() {
+    let s = Server::start(
+        AdmissionConfig::default(),
+        NamespaceStore::fixed(Default::default()),
+    )
+    .await;
+    tokio::spawn(s.certs.clone().watch(Duration::from_millis(50)));
+    let before = leaf(&s, &s.connector).await;
+    assert_eq!(before, s.cert.der.to_vec());
+
+    // Replace the pair as a Secret volume update does: new files renamed into place.
+    let staged = tempfile::tempdir_in(s.dir.path()).expect("staging dir");
+    let next = write_cert(staged.path(), "next");
+    std::fs::rename(&next.key, &s.cert.key).expect("swap key");
+    std::fs::rename(&next.cert, &s.cert.cert).expect("swap cert");
+
+    let trusts_both = connector(&[s.cert.der.clone(), next.der.clone()]);
+    let mut seen = before.clone();
+    for _ in 0..100 {
+        seen = leaf(&s, &trusts_both).await;
+        if seen != before {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, next.der.to_vec(), "the new certificate is served");
+}
+
+#[tokio::test]
+async fn a_broken_pair_is_refused_and_the_old_one_kept() {
+    let s = Server::start(
+        AdmissionConfig::default(),
+        NamespaceStore::fixed(Default::default()),
+    )
+    .await;
+    let other = write_cert(s.dir.path(), "other");
+    // A key that does not belong to the certificate (a half-finished rotation).
+    std::fs::copy(&other.key, &s.cert.key).expect("overwrite key");
+    assert!(s.certs.reload_if_changed().is_err());
+    assert_eq!(leaf(&s, &s.connector).await, s.cert.der.to_vec());
+    // Garbage is refused the same way.
+    std::fs::write(&s.cert.cert, "not a certificate").expect("overwrite cert");
+    assert!(s.certs.reload_if_changed().is_err());
+    assert_eq!(leaf(&s, &s.connector).await, s.cert.der.to_vec());
+}
+
+#[tokio::test]
+async fn untrusting_clients_fail_the_handshake_and_the_server_keeps_serving() {
+    let s = Server::start(
+        AdmissionConfig::default(),
+        NamespaceStore::fixed(Default::default()),
+    )
+    .await;
+    let stranger = write_cert(s.dir.path(), "stranger");
+    let wrong = connector(&[stranger.der.clone()]);
+    let tcp = tokio::net::TcpStream::connect(s.addr)
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    assert!(wrong.connect(name, tcp).await.is_err());
+    // Plain HTTP on the TLS port is a failed handshake too.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(s.addr)
+        .await
+        .expect("connect");
+    tcp.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), tcp.read_to_end(&mut buf)).await;
+    assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
+    assert_eq!(s.get("/healthz").await.0, 200);
+}
