@@ -3,6 +3,9 @@
 //! Missing values make every check false, `!=` and `exists` included; only an
 //! enclosing `not` flips that (libsinsp's behaviour). List fields: `in` is subset,
 //! `intersects` is any.
+//!
+//! Checks read their fields through a per-event [`Memo`], so a field several rules
+//! test is extracted once per event; [`multi`] holds `join`/`concat`/`getopt`.
 
 use regex::bytes::Regex;
 

@@ -75,6 +75,7 @@ impl<'e> Memo<'e> {
         start..end
     }
 
+    /// The values at a range [`Memo::ensure`] gave.
     pub fn values(&self, r: Range<usize>) -> &[Value<'e>] {
         self.vals.get(r).unwrap_or(&[])
     }
