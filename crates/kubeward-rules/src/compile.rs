@@ -112,7 +112,7 @@ impl<'a> Compiler<'a> {
         r
     }
 
-    fn field(&mut self, o: &Operand) -> Result<(CField, FieldType), CompileError> {
+    pub fn field(&mut self, o: &Operand) -> Result<(CField, FieldType), CompileError> {
         let (sel, ty, list) = match &o.multi {
             Some(m) => self.multi(o, m)?,
             None => {

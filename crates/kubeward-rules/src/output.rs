@@ -109,6 +109,12 @@ fn field(token: &str, table: &Table) -> Result<CField, String> {
     let crate::ast::Expr::Check { lhs, .. } = expr else {
         return Err(format!("unknown filter: {token}"));
     };
+    if lhs.multi.is_some() {
+        // `%concat(a, b)` and the like: compiled as in conditions, same messages.
+        let asts = std::collections::HashMap::new();
+        let mut c = crate::compile::Compiler::new(table, crate::compile::Macros { asts: &asts });
+        return c.field(&lhs).map(|(f, _)| f).map_err(|e| e.message);
+    }
     let r = table.resolve(&lhs.field, lhs.arg.as_deref())?;
     if r.filter_only {
         return Err(format!(

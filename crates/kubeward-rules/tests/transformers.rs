@@ -191,3 +191,29 @@ fn validation_messages_are_libsinsp_s() {
         error(r#"getopt(ka.user.groups, "n") = x"#).contains("operator not supported for list")
     );
 }
+
+#[test]
+fn outputs_render_multi_operand_transformers() {
+    let text = "- rule: R\n  desc: d\n  condition: ka.verb exists\n  output: \"who=%concat(ka.user.name, \\\"@\\\", ka.target.namespace) groups=%join(\\\"|\\\", ka.user.groups) x=%concat(ka.stage, ka.verb)\"\n  priority: WARNING\n  source: k8s_audit\n";
+    let loaded = engine().load(&[RulesFile::new("t.yaml", text)]);
+    let Some(rs) = loaded.ruleset else {
+        panic!("{}", loaded.reports[0].to_text());
+    };
+    let ev = Ev::new(
+        json!({"verb": "get", "user": {"username": "alice", "groups": ["a", "b"]}, "objectRef": {"namespace": "prod"}}),
+    );
+    let id = rs.find("R").unwrap();
+    let alert = rs
+        .alert(id, &ev, &kubeward_rules::AlertOptions::default())
+        .unwrap();
+    assert!(
+        alert
+            .text_line()
+            .ends_with("who=alice@prod groups=a|b x=<NA>"),
+        "{}",
+        alert.text_line()
+    );
+    let bad = "- rule: R\n  desc: d\n  condition: ka.verb exists\n  output: \"%concat(ka.verb)\"\n  priority: WARNING\n  source: k8s_audit\n";
+    let loaded = engine().load(&[RulesFile::new("t.yaml", bad)]);
+    assert!(loaded.ruleset.is_none());
+}
