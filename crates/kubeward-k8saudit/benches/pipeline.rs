@@ -3,6 +3,11 @@
 //! k8s_audit_rules.yaml, side by side with serde_json parsing the same lines alone.
 //!
 //! `cargo bench -p kubeward-k8saudit --bench pipeline`
+//!
+//! Measured back to back on a shared 2-core host (events/s, one core; serde_json's
+//! own figure shows the load): before the memo and rule index (c9d92a0) / after
+//! (5532006): serde_json parse 88k / 100k, kubeward read only 144k / 180k, read +
+//! upstream rules first match 73k / 174k, all matches + alerts 56k / 138k.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubeward_k8saudit::reader::{Framer, Record};
