@@ -72,7 +72,7 @@ async fn untrusting_clients_fail_the_handshake_and_the_server_keeps_serving() {
     )
     .await;
     let stranger = write_cert(s.dir.path(), "stranger");
-    let wrong = connector(&[stranger.der.clone()]);
+    let wrong = connector(std::slice::from_ref(&stranger.der));
     let tcp = tokio::net::TcpStream::connect(s.addr)
         .await
         .expect("connect");

@@ -190,7 +190,7 @@ impl ReviewBuilder {
         name: &str,
         object: Value,
     ) -> Self {
-        let version = if group.is_empty() { "v1" } else { "v1" };
+        let version = "v1";
         let mut request = json!({
             "uid": "uid-1",
             "kind": {"group": group, "version": version, "kind": kind},
