@@ -89,6 +89,7 @@ fn pss_manifests_pass_restricted_and_hold_every_part() {
         role["rules"][0]["verbs"],
         serde_json::json!(["get", "list", "watch"])
     );
+    assert_eq!(role["rules"][1]["resources"][0], "pods");
     let hook = &find(&docs, "ValidatingWebhookConfiguration")["webhooks"][0];
     assert_eq!(hook["clientConfig"]["service"]["namespace"], "guard");
     assert_eq!(hook["clientConfig"]["service"]["path"], "/validate");

@@ -4,12 +4,14 @@
 //!
 //! - [`review`]: AdmissionReview decoding (version and kind checks) and response helpers;
 //! - [`pss`]: the PodSecurity plugin's decisions for pods, workload resources and namespaces;
+//! - [`dryrun`]: existing pods checked against a Namespace's tightened enforce policy;
 //! - [`psp`]: the PodSecurityPolicy plugin's admit (mutating) and validate phases;
 //! - [`namespaces`]: namespace labels, from a file or from the cluster by a kube-rs watcher;
 //! - [`server`]: the axum router, deadlines, failure policy and metrics.
 //!
 //! The policy logic lives in `kubeward-podsecurity`; this module only maps requests onto it.
 
+pub mod dryrun;
 pub mod namespaces;
 pub mod psp;
 pub mod pss;

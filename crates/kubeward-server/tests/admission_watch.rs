@@ -72,10 +72,26 @@ async fn get_one(State(fake): State<Fake>, Path(name): Path<String>) -> Response
     }
 }
 
+/// Pods of a namespace: two privileged replicas of one controller and a compliant pod.
+async fn pods(Path(ns): Path<String>) -> Response {
+    let pod = |name: &str, privileged: bool| {
+        json!({"metadata": {"name": name, "namespace": ns, "ownerReferences": [{"apiVersion": "apps/v1",
+                   "kind": "ReplicaSet", "name": "web", "uid": "rs-1", "controller": privileged}]},
+               "spec": {"containers": [{"name": "app", "image": "nginx",
+                   "securityContext": {"privileged": privileged}}]}})
+    };
+    axum::Json(
+        json!({"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "20"},
+        "items": [pod("web-2", true), pod("web-1", true), pod("quiet", false)]}),
+    )
+    .into_response()
+}
+
 async fn fake_api_server(fake: Fake) -> std::net::SocketAddr {
     let app = Router::new()
         .route("/api/v1/namespaces", get(list_or_watch))
         .route("/api/v1/namespaces/{name}", get(get_one))
+        .route("/api/v1/namespaces/{name}/pods", get(pods))
         .with_state(fake);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -174,5 +190,21 @@ async fn the_watcher_follows_list_and_watch_events() {
     assert!(
         store.get("fresh").is_some(),
         "the fetched namespace is kept"
+    );
+
+    // Tightening a namespace's enforce level dry-runs its pods: warned, not refused.
+    let ns = |labels: Value| json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "open", "labels": labels}});
+    let tightened = ns(json!({"pod-security.kubernetes.io/enforce": "baseline"}));
+    let req = ReviewBuilder::new("", "namespaces", "Namespace", "", "open", tightened)
+        .update(ns(json!({})))
+        .build();
+    let (_, body) = s.post("/validate", &req).await;
+    assert_eq!(body["response"]["allowed"], true);
+    assert_eq!(
+        body["response"]["warnings"],
+        json!([
+            "existing pods in namespace \"open\" violate the new PodSecurity enforce level \"baseline:latest\"",
+            "web-1 (and 1 other pod): privileged"
+        ])
     );
 }

@@ -10,7 +10,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::Namespace;
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
 use tokio::sync::Notify;
@@ -104,6 +104,31 @@ impl NamespaceStore {
             Ok(None) => Ok(None),
             Err(e) => Err(e.to_string()),
         }
+    }
+
+    /// Up to `limit` pods of `namespace` and how many more exist, for the dry run of a
+    /// tightened enforce policy; `None` offline (no cluster to ask).
+    pub async fn list_pods(
+        &self,
+        namespace: &str,
+        limit: u32,
+    ) -> Option<Result<(Vec<Pod>, usize), String>> {
+        let client = self
+            .client
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        let api: Api<Pod> = Api::namespaced(client, namespace);
+        // One bounded page: memory stays bounded however many pods the namespace has;
+        // the API server's remainingItemCount still gives the total for the warning.
+        let params = kube::api::ListParams::default().limit(limit);
+        Some(match api.list(&params).await {
+            Ok(list) => {
+                let more = list.metadata.remaining_item_count.unwrap_or(0).max(0);
+                Ok((list.items, usize::try_from(more).unwrap_or(usize::MAX)))
+            }
+            Err(e) => Err(e.to_string()),
+        })
     }
 
     pub fn len(&self) -> usize {

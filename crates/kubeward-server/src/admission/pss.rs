@@ -379,7 +379,8 @@ pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> De
     d
 }
 
-fn labels_of(obj: Option<&kube::core::DynamicObject>) -> BTreeMap<String, String> {
+/// The labels of a (Namespace) object, empty when it has none.
+pub fn labels_of(obj: Option<&kube::core::DynamicObject>) -> BTreeMap<String, String> {
     obj.and_then(|o| o.metadata.labels.clone())
         .unwrap_or_default()
 }

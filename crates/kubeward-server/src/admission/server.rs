@@ -14,6 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use kubeward_podsecurity::psp::Policy;
 
+use kube::core::admission::Operation;
+
+use super::dryrun;
 use super::namespaces::{Labels, NamespaceStore};
 use super::psp::{self, Phase};
 use super::pss::{self, Decision, Exemptions};
@@ -244,7 +247,7 @@ async fn answer(
         .unwrap_or(state.cfg.default_timeout)
         .min(Duration::from_secs(30));
     let budget = budget.saturating_sub(budget / 10);
-    let decision = match tokio::time::timeout(budget, decide(state, &req, endpoint)).await {
+    let decision = match tokio::time::timeout(budget, decide(state, &req, endpoint, budget)).await {
         Ok(d) => d,
         Err(_) => {
             tracing::warn!(uid = %req.uid, ?budget, "admission deadline passed");
@@ -330,7 +333,12 @@ async fn lookup(state: &AppState, namespace: &str) -> Result<Labels, String> {
 
 /// The decision; dry runs get exactly the answer a real request would (the API server
 /// shows it to `--dry-run=server`), since the webhook has no side effects to skip.
-async fn decide(state: &AppState, req: &Request, endpoint: &'static str) -> Decision {
+async fn decide(
+    state: &AppState,
+    req: &Request,
+    endpoint: &'static str,
+    budget: Duration,
+) -> Decision {
     let ex = &state.cfg.exemptions;
     let resource = req.resource.resource.as_str();
     match (&state.cfg.mode, endpoint) {
@@ -338,7 +346,16 @@ async fn decide(state: &AppState, req: &Request, endpoint: &'static str) -> Deci
         (Mode::Psp(policies), _) => psp::review(req, policies, Phase::Validate),
         (Mode::Pss, "mutate") => Verdict::allow().into(),
         (Mode::Pss, _) if resource == "namespaces" && req.resource.group.is_empty() => {
-            pss::review_namespace(req, ex)
+            let mut d = pss::review_namespace(req, ex);
+            if d.verdict.allowed && req.operation == Operation::Update && req.sub_resource.is_none()
+            {
+                // Half the time left at most, as upstream, and never more than a second.
+                let deadline = Instant::now() + (budget / 2).min(Duration::from_secs(1));
+                d.verdict
+                    .warnings
+                    .extend(dry_run_existing_pods(state, req, deadline).await);
+            }
+            d
         }
         (Mode::Pss, _) => {
             let pod = resource == "pods" && req.resource.group.is_empty();
@@ -358,6 +375,36 @@ async fn decide(state: &AppState, req: &Request, endpoint: &'static str) -> Deci
             } else {
                 pss::review_workload(req, ex, labels)
             }
+        }
+    }
+}
+
+/// Warnings from checking the namespace's pods against its new enforce policy, when the
+/// update tightens it.
+async fn dry_run_existing_pods(state: &AppState, req: &Request, deadline: Instant) -> Vec<String> {
+    let ex = &state.cfg.exemptions;
+    let old = pss::labels_of(req.old_object.as_ref());
+    let new = pss::labels_of(req.object.as_ref());
+    let Some(enforce) = dryrun::needed(&old, &new, &req.name, ex) else {
+        return Vec::new();
+    };
+    let limit = u32::try_from(dryrun::MAX_PODS).unwrap_or(u32::MAX);
+    let listed = tokio::time::timeout_at(
+        deadline.into(),
+        state.namespaces.list_pods(&req.name, limit),
+    )
+    .await;
+    match listed {
+        Ok(None) => Vec::new(),
+        Ok(Some(Ok((pods, unlisted)))) => {
+            dryrun::warnings(&req.name, enforce, &pods, unlisted, ex, deadline)
+        }
+        Ok(Some(Err(e))) => {
+            tracing::warn!(namespace = %req.name, error = %e, "listing pods for the enforce dry run failed");
+            vec!["failed to list pods while checking new PodSecurity enforce level".to_string()]
+        }
+        Err(_) => {
+            vec!["failed to list pods while checking new PodSecurity enforce level".to_string()]
         }
     }
 }

@@ -72,7 +72,9 @@ pub fn manifests(args: &ManifestsArgs) -> anyhow::Result<Vec<Value>> {
         json!({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": meta(NAME)}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
             "metadata": {"name": NAME, "labels": labels()},
-            "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}]}),
+            "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
+                      // Listing pods: the dry run when a namespace's enforce level is tightened.
+                      {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": {"name": NAME, "labels": labels()},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
