@@ -91,3 +91,32 @@ async fn untrusting_clients_fail_the_handshake_and_the_server_keeps_serving() {
     assert!(!String::from_utf8_lossy(&buf).contains("200 OK"));
     assert_eq!(s.get("/healthz").await.0, 200);
 }
+
+#[tokio::test]
+async fn a_slow_body_gets_408_and_the_server_keeps_serving() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let cfg = AdmissionConfig {
+        max_request_time: Duration::from_millis(300),
+        ..AdmissionConfig::default()
+    };
+    let s = Server::start(cfg, NamespaceStore::fixed(Default::default())).await;
+    let tcp = tokio::net::TcpStream::connect(s.addr)
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let mut tls = s.connector.connect(name, tcp).await.expect("handshake");
+    // Headers promise 1000 bytes; only a few arrive.
+    tls.write_all(
+        b"POST /validate HTTP/1.1\r\nhost: localhost\r\ncontent-length: 1000\r\n\r\n{\"kind\"",
+    )
+    .await
+    .expect("write");
+    let mut buf = vec![0u8; 256];
+    let n = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buf))
+        .await
+        .expect("answered before the client gave up")
+        .expect("read");
+    let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert_eq!(s.get("/healthz").await.0, 200);
+}

@@ -52,6 +52,9 @@ pub struct AdmissionConfig {
     pub max_body_bytes: usize,
     /// The deadline when the API server sends no `timeout` query parameter.
     pub default_timeout: Duration,
+    /// Longest a whole request may take, body upload included (slow senders get 408 and
+    /// give their connection slot back); the API server itself gives up after 30 s.
+    pub max_request_time: Duration,
 }
 
 impl Default for AdmissionConfig {
@@ -63,6 +66,7 @@ impl Default for AdmissionConfig {
             // An object may be 3 MiB in etcd; a review carries it twice, plus JSON overhead.
             max_body_bytes: 7 * 1024 * 1024,
             default_timeout: Duration::from_secs(10),
+            max_request_time: Duration::from_secs(35),
         }
     }
 }
@@ -120,6 +124,7 @@ pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
     let mut registry = Registry::with_prefix("kubeward_admission");
     let metrics = AdmissionMetrics::register(&mut registry);
     let limit = cfg.max_body_bytes;
+    let max_request_time = cfg.max_request_time;
     let state = Arc::new(AppState {
         cfg,
         namespaces,
@@ -133,6 +138,17 @@ pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
         .with_state(state)
         .route("/metrics", metrics::route(Arc::new(registry)))
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| async move {
+                match tokio::time::timeout(max_request_time, next.run(req)).await {
+                    Ok(resp) => resp,
+                    Err(_) => {
+                        tracing::warn!(?max_request_time, "request took too long (slow sender?)");
+                        (StatusCode::REQUEST_TIMEOUT, "request took too long").into_response()
+                    }
+                }
+            },
+        ))
 }
 
 async fn readyz(State(state): State<Arc<AppState>>) -> Response {

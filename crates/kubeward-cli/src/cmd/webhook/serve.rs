@@ -52,6 +52,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         },
         max_body_bytes: args.max_body_bytes,
         default_timeout: Duration::from_secs(args.timeout_seconds),
+        ..AdmissionConfig::default()
     };
     let certs = CertReloader::load(&args.tls_cert, &args.tls_key).with_context(|| {
         "loading the serving certificate\n  hint: `kubeward webhook manifests` prints a Secret with one; mount it at /etc/kubeward/tls or pass --tls-cert/--tls-key"
