@@ -21,11 +21,15 @@ fn is_scalar(v: &Value) -> bool {
 }
 
 fn key(k: &str) -> String {
-    // Plain keys where YAML cannot misread them, quoted otherwise.
-    let plain = !k.is_empty()
+    // Plain keys where YAML cannot misread them, quoted otherwise: Kubernetes reads YAML 1.1,
+    // where `y`, `yes`, `on`, `n`, ... are booleans and `null`/`~` are null.
+    const RESERVED: [&str; 11] = [
+        "y", "yes", "n", "no", "true", "false", "on", "off", "null", "nan", "inf",
+    ];
+    let plain = k.starts_with(|c: char| c.is_ascii_alphabetic())
         && k.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
-        && k.starts_with(|c: char| c.is_ascii_alphabetic());
+        && !RESERVED.contains(&k.to_ascii_lowercase().as_str());
     if plain {
         k.to_owned()
     } else {
@@ -85,7 +89,7 @@ mod tests {
             "apiVersion": "v1", "kind": "ConfigMap",
             "metadata": {"name": "x", "labels": {"app.kubernetes.io/name": "kubeward"}},
             "spec": {"containers": [{"name": "a", "args": ["--mode", "pss"], "ports": [{"containerPort": 8443}]}],
-                     "empty": {}, "none": [], "yes": "yes", "n": 1, "b": true}
+                     "empty": {}, "none": [], "yes": "yes", "n": 1, "On": 2, "b": true, "~": "x", "a b": "", "8": "8"}
         });
         let text = documents(std::slice::from_ref(&v));
         let file: std::sync::Arc<str> = std::sync::Arc::from("t.yaml");
