@@ -309,7 +309,10 @@ fn record(state: &AppState, req: &Request, endpoint: &str, v: &Verdict, findings
         .decisions
         .get_or_create(&vec![
             ("namespace".into(), namespace.clone()),
-            ("resource".into(), req.resource.resource.clone()),
+            (
+                "resource".into(),
+                resource_label(&req.resource.resource).into(),
+            ),
             ("outcome".into(), outcome.into()),
             ("dry_run".into(), req.dry_run.to_string()),
         ])
@@ -336,6 +339,16 @@ fn record(state: &AppState, req: &Request, endpoint: &str, v: &Verdict, findings
             message = %v.message,
             "denied"
         );
+    }
+}
+
+/// The resource as a metric label: only the resources the webhook judges, so that a
+/// client calling the Service directly cannot mint series.
+fn resource_label(resource: &str) -> &str {
+    if resource == "pods" || resource == "namespaces" || pss::is_workload(resource) {
+        resource
+    } else {
+        "other"
     }
 }
 
@@ -436,6 +449,13 @@ mod tests {
         assert_eq!(parse_timeout("2m"), Some(Duration::from_secs(120)));
         assert_eq!(parse_timeout("s"), None);
         assert_eq!(parse_timeout("10h"), None);
+    }
+
+    #[test]
+    fn metric_labels_stay_bounded() {
+        assert_eq!(resource_label("deployments"), "deployments");
+        assert_eq!(resource_label("pods"), "pods");
+        assert_eq!(resource_label("x-made-up-by-a-client"), "other");
     }
 
     #[test]
