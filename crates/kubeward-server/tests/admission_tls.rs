@@ -120,3 +120,43 @@ async fn a_slow_body_gets_408_and_the_server_keeps_serving() {
     assert!(head.starts_with("HTTP/1.1 408"), "{head}");
     assert_eq!(s.get("/healthz").await.0, 200);
 }
+
+#[tokio::test]
+async fn http2_by_alpn_is_served() {
+    use http_body_util::{BodyExt, Full};
+    let s = Server::start(
+        AdmissionConfig::default(),
+        NamespaceStore::fixed(Default::default()),
+    )
+    .await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(s.cert.der.clone()).expect("root");
+    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let tcp = tokio::net::TcpStream::connect(s.addr)
+        .await
+        .expect("connect");
+    let name = rustls::pki_types::ServerName::try_from("localhost").expect("name");
+    let tls = connector.connect(name, tcp).await.expect("handshake");
+    assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(tls),
+    )
+    .await
+    .expect("h2 handshake");
+    tokio::spawn(conn);
+    let req = hyper::Request::get(format!("https://localhost:{}/healthz", s.addr.port()))
+        .body(Full::new(hyper::body::Bytes::new()))
+        .expect("request");
+    let resp = send.send_request(req).await.expect("response");
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.version(), hyper::Version::HTTP_2);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    assert_eq!(&body[..], b"ok");
+}
