@@ -97,6 +97,14 @@ pub struct Server {
 
 impl Server {
     pub async fn start(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Server {
+        Self::start_with(cfg, namespaces, ServeOptions::default()).await
+    }
+
+    pub async fn start_with(
+        cfg: AdmissionConfig,
+        namespaces: Arc<NamespaceStore>,
+        opts: ServeOptions,
+    ) -> Server {
         let dir = tempfile::tempdir().expect("tempdir");
         let cert = write_cert(dir.path(), "tls");
         let certs = CertReloader::load(&cert.cert, &cert.key).expect("load cert");
@@ -109,15 +117,9 @@ impl Server {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            serve(
-                listener,
-                Some(acceptor),
-                app,
-                ServeOptions::default(),
-                shutdown,
-            )
-            .await
-            .expect("serve");
+            serve(listener, Some(acceptor), app, opts, shutdown)
+                .await
+                .expect("serve");
         });
         Server {
             addr,
