@@ -3,7 +3,7 @@
 
 use kubeward_manifest::{Limits, Node};
 
-use super::judge::{Check, Ctx, Judge, Outcome, Rule, Test, Unset, all, required, rule};
+use super::judge::{Check, Ctx, Judge, Outcome, Test, Unset, all, required, rule};
 use super::{Severity, Status};
 
 /// Cipher suites the benchmark accepts for the API server (TLS 1.3 and ECDHE with AEAD).
@@ -24,23 +24,7 @@ const STRONG_CIPHERS: &[&str] = &[
 const ENABLE: &str = "enable-admission-plugins";
 const DISABLE: &str = "disable-admission-plugins";
 
-const fn check(
-    id: &'static str,
-    title: &'static str,
-    severity: Severity,
-    automated: bool,
-    rules: &'static [Rule],
-    remediation: &'static str,
-) -> Check {
-    Check {
-        id,
-        title,
-        severity,
-        automated,
-        judge: Judge::All(rules),
-        remediation,
-    }
-}
+use super::judge::check;
 
 pub(crate) const CHECKS: &[Check] = &[
     check(

@@ -4,27 +4,11 @@
 //! `0.0.0.0`, so leaving it out serves their endpoints on every interface.
 
 use super::Severity;
-use super::judge::{Check, Judge, Rule, Test, Unset, required, rule};
+use super::judge::{Check, Rule, Test, Unset, required, rule};
 
 const LOOPBACK: &[&str] = &["127.0.0.1", "::1", "localhost"];
 
-const fn check(
-    id: &'static str,
-    title: &'static str,
-    severity: Severity,
-    automated: bool,
-    rules: &'static [Rule],
-    remediation: &'static str,
-) -> Check {
-    Check {
-        id,
-        title,
-        severity,
-        automated,
-        judge: Judge::All(rules),
-        remediation,
-    }
-}
+use super::judge::check;
 
 const PROFILING: Rule = rule(
     "profiling",

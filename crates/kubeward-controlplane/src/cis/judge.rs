@@ -140,6 +140,25 @@ pub(crate) struct Check {
     pub remediation: &'static str,
 }
 
+/// A check judged by a list of rules that must all pass (most of the benchmark).
+pub(crate) const fn check(
+    id: &'static str,
+    title: &'static str,
+    severity: Severity,
+    automated: bool,
+    rules: &'static [Rule],
+    remediation: &'static str,
+) -> Check {
+    Check {
+        id,
+        title,
+        severity,
+        automated,
+        judge: Judge::All(rules),
+        remediation,
+    }
+}
+
 impl Check {
     /// Judges the check and dresses the verdict as a finding.
     pub fn finding(&self, component: &'static str, ctx: &Ctx<'_>, file: &str) -> Finding {

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Input, Limits, Node, Value};
 
-use super::judge::{Check, Ctx, Judge, Lookup, Outcome, Rule, Test, Unset, all, required, rule};
+use super::judge::{Check, Ctx, Judge, Lookup, Outcome, Test, Unset, all, required, rule};
 use super::{Finding, Inputs, Severity, Status};
 use crate::flags::{FlagsError, split_list};
 
@@ -118,23 +118,7 @@ impl Lookup for KubeletConfig {
     }
 }
 
-const fn check(
-    id: &'static str,
-    title: &'static str,
-    severity: Severity,
-    automated: bool,
-    rules: &'static [Rule],
-    remediation: &'static str,
-) -> Check {
-    Check {
-        id,
-        title,
-        severity,
-        automated,
-        judge: Judge::All(rules),
-        remediation,
-    }
-}
+use super::judge::check;
 
 /// Suites the benchmark accepts for the kubelet.
 const STRONG_CIPHERS: &[&str] = &[
