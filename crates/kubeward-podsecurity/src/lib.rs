@@ -9,3 +9,4 @@
 pub mod lint;
 pub mod psp;
 pub mod standards;
+mod visit;

@@ -84,56 +84,27 @@ impl<'a> LintContext<'a> {
     /// `spec.os.name == windows`: Linux-only fields are rejected and Linux hardening
     /// advice does not apply.
     pub fn is_windows(&self) -> bool {
-        self.spec.os.as_ref().is_some_and(|os| os.name == "windows")
+        crate::visit::is_windows(self.spec)
     }
 
     /// Init containers, then containers, then ephemeral containers: the order the
     /// kubelet starts them and the order the API server reports them in.
     pub fn containers(&self) -> impl Iterator<Item = ContainerRef<'a>> + use<'a> {
         let raw_spec = self.raw_spec;
-        let raw = move |list: &str, index: usize| raw_spec?.get(list)?.index(index);
-        let spec = self.spec;
-        let init = spec.init_containers.as_deref().unwrap_or(&[]);
-        let init = init.iter().enumerate().map(move |(index, c)| {
+        crate::visit::containers(self.spec).map(move |c| {
             let at = ContainerPath {
-                list: "initContainers",
-                index,
+                list: c.list(),
+                index: c.index(),
             };
             ContainerRef {
                 at,
-                name: &c.name,
-                raw: raw(at.list, index),
-                security_context: c.security_context.as_ref(),
-                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
+                name: c.name,
+                raw: raw_spec
+                    .and_then(|s| s.get(at.list))
+                    .and_then(|l| l.index(at.index)),
+                security_context: c.sc,
+                volume_mounts: c.volume_mounts,
             }
-        });
-        let regular = spec.containers.iter().enumerate().map(move |(index, c)| {
-            let at = ContainerPath {
-                list: "containers",
-                index,
-            };
-            ContainerRef {
-                at,
-                name: &c.name,
-                raw: raw(at.list, index),
-                security_context: c.security_context.as_ref(),
-                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
-            }
-        });
-        let ephemeral = spec.ephemeral_containers.as_deref().unwrap_or(&[]);
-        let ephemeral = ephemeral.iter().enumerate().map(move |(index, c)| {
-            let at = ContainerPath {
-                list: "ephemeralContainers",
-                index,
-            };
-            ContainerRef {
-                at,
-                name: &c.name,
-                raw: raw(at.list, index),
-                security_context: c.security_context.as_ref(),
-                volume_mounts: c.volume_mounts.as_deref().unwrap_or(&[]),
-            }
-        });
-        init.chain(regular).chain(ephemeral)
+        })
     }
 }

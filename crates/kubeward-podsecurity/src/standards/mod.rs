@@ -3,7 +3,7 @@
 //!
 //! Layout: `checks/` holds one module per upstream check (id, level, versioned
 //! implementations), `registry` turns them into cached run lists per level and
-//! version, `visit` walks containers, `format` reproduces the message helpers and
+//! version (containers are walked by the crate's `visit`), `format` reproduces the message helpers and
 //! `defaults` the API-server defaulting a Pod gets before admission.
 
 mod checks;
@@ -11,7 +11,6 @@ mod defaults;
 mod format;
 pub mod namespace;
 mod registry;
-mod visit;
 
 pub use defaults::apply_pod_defaults;
 

@@ -10,8 +10,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, since};
 use crate::standards::format::{containers_phrase, go_quote, join_quote, pl};
-use crate::standards::visit::containers;
 use crate::standards::{Level, Violation};
+use crate::visit::containers;
 
 const ID: &str = "appArmorProfile";
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";

@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, since};
 use crate::standards::format::{containers_phrase, join_quote_iter};
-use crate::standards::visit::containers;
 use crate::standards::{Level, Violation};
+use crate::visit::containers;
 
 pub(crate) const ID: &str = "capabilities_baseline";
 

@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned, capabilities_baseline};
 use crate::standards::format::{containers_phrase, join_quote_iter};
-use crate::standards::visit::{containers, is_windows};
 use crate::standards::{Level, Violation};
+use crate::visit::{containers, is_windows};
 
 const ID: &str = "capabilities_restricted";
 const OVERRIDES: &[&str] = &[capabilities_baseline::ID];

@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, since};
 use crate::standards::format::{join_quote_iter, pl};
-use crate::standards::visit::{Ctr, containers};
 use crate::standards::{Level, Violation};
+use crate::visit::{Ctr, containers};
 
 const ID: &str = "hostProbesAndHostLifecycle";
 

@@ -7,8 +7,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned};
 use crate::standards::format::{containers_phrase, setters};
-use crate::standards::visit::{containers, in_user_namespace};
 use crate::standards::{Level, Violation};
+use crate::visit::{containers, in_user_namespace};
 
 const ID: &str = "runAsNonRoot";
 const REASON: &str = "runAsNonRoot != true";

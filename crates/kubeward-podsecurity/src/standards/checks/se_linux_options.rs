@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned};
 use crate::standards::format::{join_quote_iter, pl, setters};
-use crate::standards::visit::containers;
 use crate::standards::{Level, Violation};
+use crate::visit::containers;
 
 const ID: &str = "seLinuxOptions";
 

@@ -9,8 +9,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned};
 use crate::standards::format::{go_quote, join_quote_iter, pl, setters};
-use crate::standards::visit::containers;
 use crate::standards::{Level, Violation};
+use crate::visit::containers;
 
 pub(crate) const ID: &str = "seccompProfile_baseline";
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";

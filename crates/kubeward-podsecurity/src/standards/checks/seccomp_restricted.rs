@@ -8,8 +8,8 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::seccomp_baseline::{self, explicit_bad_types, valid_type};
 use super::{Check, Versioned};
 use crate::standards::format::containers_phrase;
-use crate::standards::visit::{containers, is_windows};
 use crate::standards::{Level, Violation};
+use crate::visit::{containers, is_windows};
 
 const ID: &str = "seccompProfile_restricted";
 const OVERRIDES: &[&str] = &[seccomp_baseline::ID];

@@ -1,9 +1,10 @@
 //! Walks a pod's containers in upstream order (init, regular, ephemeral) as one
-//! borrowed view, so checks need not care that ephemeral containers are a
+//! borrowed view, shared by the standards and the lints, so checks need not care that ephemeral containers are a
 //! different k8s-openapi type. Allocation-free: paths are built only on demand.
 
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EphemeralContainer, Lifecycle, PodSpec, Probe, SecurityContext,
+    VolumeMount,
 };
 
 /// Which container list a container came from.
@@ -33,11 +34,22 @@ pub(crate) struct Ctr<'a> {
     pub readiness: Option<&'a Probe>,
     pub startup: Option<&'a Probe>,
     pub lifecycle: Option<&'a Lifecycle>,
+    pub volume_mounts: &'a [VolumeMount],
     kind: Kind,
     index: usize,
 }
 
 impl Ctr<'_> {
+    /// The list it came from: `initContainers`, `containers` or `ephemeralContainers`.
+    pub fn list(&self) -> &'static str {
+        self.kind.field()
+    }
+
+    /// Its index in that list.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
     /// `spec.<list>[<i>].<suffix>`.
     pub fn path(&self, suffix: &str) -> String {
         format!("spec.{}[{}].{}", self.kind.field(), self.index, suffix)
@@ -53,6 +65,7 @@ fn regular(kind: Kind, index: usize, c: &Container) -> Ctr<'_> {
         readiness: c.readiness_probe.as_ref(),
         startup: c.startup_probe.as_ref(),
         lifecycle: c.lifecycle.as_ref(),
+        volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
         kind,
         index,
     }
@@ -67,6 +80,7 @@ fn ephemeral(index: usize, c: &EphemeralContainer) -> Ctr<'_> {
         readiness: c.readiness_probe.as_ref(),
         startup: c.startup_probe.as_ref(),
         lifecycle: c.lifecycle.as_ref(),
+        volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
         kind: Kind::Ephemeral,
         index,
     }
