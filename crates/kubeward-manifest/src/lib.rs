@@ -12,6 +12,7 @@
 //! [`LoadError`] naming the file and line.
 
 mod de;
+mod fast;
 mod load;
 mod node;
 mod resolve;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Marker, Parser};
 
+use crate::fast;
 use crate::tree::{Doc, Flow};
 use crate::{Limits, LoadError, Node, Pos, Resource, Value};
 
@@ -21,7 +22,40 @@ pub fn parse_documents(
     limits: &Limits,
 ) -> Vec<Result<Resource, LoadError>> {
     let mut out = Vec::new();
-    let mut parser = Parser::new_from_str(text);
+    let Some(segments) = fast::segments(text) else {
+        stream(file, text, text, 0, limits, &mut out);
+        return out;
+    };
+    for (i, seg) in segments.iter().enumerate() {
+        let end = segments.get(i + 1).map_or(text.len(), |next| next.start);
+        let part = &text[seg.start..end];
+        if let Ok(root) = fast::document(part, seg.line, limits) {
+            finish_root(file, root, &mut out);
+            continue;
+        }
+        if stream(file, text, part, seg.line, limits, &mut out) == Flow::StopFile {
+            // An error, or an alias to an anchor of an earlier document, which saphyr
+            // only knows of in one stream: the file is read again as one stream, so
+            // that what is reported is exactly what reading it whole reports.
+            out.clear();
+            stream(file, text, text, 0, limits, &mut out);
+            return out;
+        }
+    }
+    out
+}
+
+/// Parses `part` of `text` with saphyr, as a stream of its own whose first line is line
+/// `line0 + 1` of the file. `StopFile` when it ended early on an error.
+pub(crate) fn stream(
+    file: &Arc<str>,
+    text: &str,
+    part: &str,
+    line0: u32,
+    limits: &Limits,
+    out: &mut Vec<Result<Resource, LoadError>>,
+) -> Flow {
+    let mut parser = Parser::new_from_str(part);
     let mut doc: Option<Doc> = None;
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
@@ -29,17 +63,17 @@ pub fn parse_documents(
             Err(e) => {
                 out.push(Err(error(
                     file,
-                    pos(*e.marker()),
+                    pos(*e.marker(), line0),
                     syntax_message(text, e.info()),
                 )));
-                return out;
+                return Flow::StopFile;
             }
         };
         match event {
             Event::DocumentStart(_) => doc = Some(Doc::new(*limits)),
             Event::DocumentEnd | Event::StreamEnd => {
                 if let Some(d) = doc.take() {
-                    finish(file, d, &mut out);
+                    finish(file, d, out);
                 }
                 if matches!(event, Event::StreamEnd) {
                     break;
@@ -48,22 +82,25 @@ pub fn parse_documents(
             Event::StreamStart | Event::Nothing => {}
             other => {
                 if let Some(d) = doc.as_mut()
-                    && d.event(other, pos(span.start)) == Flow::StopFile
+                    && d.event(other, pos(span.start, line0)) == Flow::StopFile
                 {
                     if let Some(d) = doc.take() {
-                        finish(file, d, &mut out);
+                        finish(file, d, out);
                     }
-                    return out;
+                    return Flow::StopFile;
                 }
             }
         }
     }
-    out
+    Flow::Continue
 }
 
-pub(crate) fn pos(m: Marker) -> Pos {
+pub(crate) fn pos(m: Marker, line0: u32) -> Pos {
     Pos {
-        line: u32::try_from(m.line()).unwrap_or(u32::MAX).max(1),
+        line: u32::try_from(m.line())
+            .unwrap_or(u32::MAX)
+            .max(1)
+            .saturating_add(line0),
         col: u32::try_from(m.col()).unwrap_or(u32::MAX - 1) + 1,
     }
 }
@@ -89,12 +126,18 @@ fn syntax_message(text: &str, info: &str) -> String {
 fn finish(file: &Arc<str>, doc: Doc, out: &mut Vec<Result<Resource, LoadError>>) {
     match doc.finish() {
         Err((p, message)) => out.push(Err(error(file, p, message))),
+        Ok(root) => finish_root(file, root, out),
+    }
+}
+
+fn finish_root(file: &Arc<str>, root: Option<Node>, out: &mut Vec<Result<Resource, LoadError>>) {
+    match root {
         // Empty documents (comments only, bare `---`, `null`) are not objects to report.
-        Ok(None) => {}
-        Ok(Some(Node {
+        None
+        | Some(Node {
             value: Value::Null, ..
-        })) => {}
-        Ok(Some(root)) => objects(file, root, "document", out),
+        }) => {}
+        Some(root) => objects(file, root, "document", out),
     }
 }
 

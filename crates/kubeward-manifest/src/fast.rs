@@ -1,0 +1,540 @@
+//! A fast path for the block-style YAML that Kubernetes manifests are written in.
+//!
+//! saphyr-parser is a complete YAML 1.2 parser and stays the reference for everything
+//! this crate loads, but it reads about 38 MB/s, which by itself keeps `kubeward scan`
+//! under its throughput target. Manifests use a narrow slice of YAML: block mappings and
+//! sequences, one-line plain and quoted scalars, and `[]`, `{}` or one-line flow lists of
+//! scalars. This module parses exactly that slice straight into [`Node`]s and gives up
+//! ([`Bail`]) on the first thing outside it: anchors, aliases, tags, block and multi-line
+//! scalars, escapes, merge keys, flow mappings, tabs, CR, directives and every error. A
+//! document it gives up on is parsed by saphyr instead, so the tree is the same either
+//! way; the differential tests (`fast/tests.rs`) hold the two to that.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr2};
+
+use crate::{Entry, Limits, Node, Pos, Value, resolve};
+
+#[cfg(test)]
+mod tests;
+
+/// The fast path cannot parse a document; saphyr must.
+#[derive(Debug)]
+pub(crate) struct Bail;
+
+type Parsed<T> = Result<T, Bail>;
+
+/// Deepest nesting the fast path follows itself. It recurses, so this bounds its stack;
+/// deeper documents go to saphyr, whose builder keeps an explicit stack.
+const MAX_DEPTH: usize = 64;
+
+/// YAML caps implicit keys at 1024 characters; longer ones are saphyr's to reject.
+const MAX_KEY: usize = 1024;
+
+/// One document's text: from a `---` line (or the start of the file) to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Segment {
+    /// Byte offset of its first line.
+    pub start: usize,
+    /// 0-based number of its first line.
+    pub line: u32,
+}
+
+/// Splits `text` at its `---` lines, or `None` when something in the file makes that
+/// split unsound or the fast path pointless: a byte-order mark, tabs or CR (YAML gives
+/// both meanings the fast path does not model), `%` directives (they bind to the next
+/// document) and `...` document ends (a bare document may follow one).
+pub(crate) fn segments(text: &str) -> Option<Vec<Segment>> {
+    let b = text.as_bytes();
+    if b.starts_with("\u{feff}".as_bytes()) || memchr2(b'\t', b'\r', b).is_some() {
+        return None;
+    }
+    let mut out = vec![Segment { start: 0, line: 0 }];
+    let (mut at, mut line) = (0usize, 0u32);
+    while at < b.len() {
+        let rest = &b[at..];
+        let marker =
+            |m: &[u8]| rest.starts_with(m) && matches!(rest.get(3), None | Some(b' ' | b'\n'));
+        match rest[0] {
+            b'%' => return None,
+            b'.' if marker(b"...") => return None,
+            b'-' if at > 0 && marker(b"---") => out.push(Segment { start: at, line }),
+            _ => {}
+        }
+        match memchr(b'\n', rest) {
+            Some(i) => {
+                at += i + 1;
+                line = line.saturating_add(1);
+            }
+            None => break,
+        }
+    }
+    Some(out)
+}
+
+/// Parses one segment: `Ok(None)` for a document without content.
+pub(crate) fn document(text: &str, first_line: u32, limits: &Limits) -> Parsed<Option<Node>> {
+    let mut p = Parser {
+        src: text,
+        b: text.as_bytes(),
+        line_no: first_line,
+        ls: 0,
+        le: 0,
+        ind: 0,
+        at_end: false,
+        nodes: 0,
+        depth: 0,
+        max_depth: limits.max_depth.min(MAX_DEPTH),
+        max_nodes: limits.max_nodes,
+    };
+    p.load_line(0);
+    if p.b.starts_with(b"---") && matches!(p.b.get(3), None | Some(b' ' | b'\n')) {
+        // `---` and at most a comment after it; content on the marker line is rare.
+        if !p.line_rest_is_empty(3) {
+            return Err(Bail);
+        }
+        p.advance();
+    } else {
+        p.skip_insignificant();
+    }
+    if p.at_end {
+        return Ok(None);
+    }
+    let root = p.block(p.ls + p.ind, None)?;
+    if !p.at_end {
+        return Err(Bail);
+    }
+    Ok(Some(root))
+}
+
+struct Parser<'a> {
+    src: &'a str,
+    b: &'a [u8],
+    /// 0-based number of the current line.
+    line_no: u32,
+    /// The current line: its start, its end (the `\n` or the end of the text), its indent.
+    ls: usize,
+    le: usize,
+    ind: usize,
+    at_end: bool,
+    nodes: usize,
+    depth: usize,
+    max_depth: usize,
+    max_nodes: usize,
+}
+
+impl Parser<'_> {
+    /// Makes the line starting at `start` current.
+    fn load_line(&mut self, start: usize) {
+        if start >= self.b.len() {
+            self.at_end = true;
+            self.ls = self.b.len();
+            self.le = self.b.len();
+            self.ind = 0;
+            return;
+        }
+        self.ls = start;
+        self.le = memchr(b'\n', &self.b[start..]).map_or(self.b.len(), |i| start + i);
+        self.ind = self.b[start..self.le]
+            .iter()
+            .take_while(|&&c| c == b' ')
+            .count();
+    }
+
+    /// Moves to the next line with content (not blank, not only a comment).
+    fn advance(&mut self) {
+        if self.le >= self.b.len() {
+            self.at_end = true;
+            return;
+        }
+        self.line_no = self.line_no.saturating_add(1);
+        self.load_line(self.le + 1);
+        self.skip_insignificant();
+    }
+
+    fn skip_insignificant(&mut self) {
+        while !self.at_end {
+            let first = self.ls + self.ind;
+            if first < self.le && self.b[first] != b'#' {
+                return;
+            }
+            if self.le >= self.b.len() {
+                self.at_end = true;
+                return;
+            }
+            self.line_no = self.line_no.saturating_add(1);
+            self.load_line(self.le + 1);
+        }
+    }
+
+    fn pos(&self, at: usize) -> Pos {
+        // saphyr counts columns in characters; indentation and indicators are ASCII, so
+        // only text before `at` on the line that is not can differ from its byte count.
+        let chars = self.b[self.ls..at]
+            .iter()
+            .filter(|&&c| (c as i8) >= -0x40)
+            .count();
+        Pos {
+            line: self.line_no.saturating_add(1),
+            col: u32::try_from(chars).unwrap_or(u32::MAX - 1) + 1,
+        }
+    }
+
+    fn skip_spaces(&self, mut at: usize) -> usize {
+        while at < self.le && self.b[at] == b' ' {
+            at += 1;
+        }
+        at
+    }
+
+    /// Whether only spaces, then nothing or a comment, follow `at` on the line.
+    fn line_rest_is_empty(&self, at: usize) -> bool {
+        let i = self.skip_spaces(at);
+        i == self.le || (self.b[i] == b'#' && i > at)
+    }
+
+    fn count(&mut self) -> Parsed<()> {
+        self.nodes += 1;
+        if self.nodes > self.max_nodes {
+            return Err(Bail);
+        }
+        Ok(())
+    }
+
+    fn enter(&mut self) -> Parsed<()> {
+        self.depth += 1;
+        if self.depth >= self.max_depth {
+            return Err(Bail);
+        }
+        self.count()
+    }
+
+    fn is_seq_entry(&self, at: usize) -> bool {
+        at < self.le && self.b[at] == b'-' && (at + 1 == self.le || self.b[at + 1] == b' ')
+    }
+
+    /// A block node starting at `at` on the current line. `parent` is the indent of the
+    /// collection it belongs to (`None` at the root).
+    fn block(&mut self, at: usize, parent: Option<usize>) -> Parsed<Node> {
+        let col = at - self.ls;
+        if self.is_seq_entry(at) {
+            return self.seq(col, false);
+        }
+        if self.key(at)?.is_some() {
+            return self.map(col);
+        }
+        self.inline(at, parent)
+    }
+
+    fn seq(&mut self, col: usize, indentless: bool) -> Parsed<Node> {
+        self.enter()?;
+        // saphyr places an indentless sequence (`key:` then `- …` at the key's indent)
+        // where its first entry's content starts (the line's end when there is none),
+        // any other at its first `-`.
+        let pos = if indentless {
+            let at = self.ls + col + 1;
+            self.pos(if self.line_rest_is_empty(at) {
+                self.le
+            } else {
+                self.skip_spaces(at)
+            })
+        } else {
+            self.pos(self.ls + col)
+        };
+        let mut items = Vec::new();
+        loop {
+            let dash = self.ls + col;
+            let at = self.skip_spaces(dash + 1);
+            let item = if self.line_rest_is_empty(dash + 1) {
+                // saphyr places an empty entry at the end of its line.
+                let empty = self.pos(self.le);
+                self.advance();
+                if !self.at_end && self.ind > col {
+                    self.block(self.ls + self.ind, Some(col))?
+                } else {
+                    self.count()?;
+                    Node::new(empty, Value::Null)
+                }
+            } else if self.is_seq_entry(at) {
+                return Err(Bail);
+            } else if self.key(at)?.is_some() {
+                self.map(at - self.ls)?
+            } else {
+                self.inline(at, Some(col))?
+            };
+            items.push(item);
+            if self.at_end || self.ind < col {
+                break;
+            }
+            if self.ind > col {
+                return Err(Bail);
+            }
+            if !self.is_seq_entry(self.ls + col) {
+                if indentless {
+                    break;
+                }
+                return Err(Bail);
+            }
+        }
+        self.depth -= 1;
+        Ok(Node::new(pos, Value::Seq(items)))
+    }
+
+    fn map(&mut self, col: usize) -> Parsed<Node> {
+        self.enter()?;
+        let pos = self.pos(self.ls + col);
+        let mut entries = Vec::new();
+        loop {
+            let Some((key, key_pos, after)) = self.key(self.ls + col)? else {
+                return Err(Bail);
+            };
+            self.count()?;
+            let at = self.skip_spaces(after);
+            let value = if self.line_rest_is_empty(after) {
+                // saphyr places an empty value at its key's colon.
+                let empty = self.pos(after - 1);
+                self.advance();
+                if !self.at_end && self.ind > col {
+                    self.block(self.ls + self.ind, Some(col))?
+                } else if !self.at_end && self.ind == col && self.is_seq_entry(self.ls + col) {
+                    self.seq(col, true)?
+                } else {
+                    self.count()?;
+                    Node::new(empty, Value::Null)
+                }
+            } else {
+                self.inline(at, Some(col))?
+            };
+            entries.push(Entry {
+                key,
+                key_pos,
+                value,
+            });
+            if self.at_end || self.ind < col {
+                break;
+            }
+            if self.ind > col {
+                return Err(Bail);
+            }
+        }
+        self.depth -= 1;
+        Ok(Node::new(pos, Value::Map(entries)))
+    }
+
+    /// The mapping key at `at`, when the line holds `key: …` there: the key, where it
+    /// is, and the offset after its colon. `Ok(None)` when the text is a scalar instead.
+    fn key(&self, at: usize) -> Parsed<Option<(String, Pos, usize)>> {
+        let b = self.b;
+        let (text, end) = match b[at] {
+            q @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(at, q)?;
+                if end < self.le && b[end] == b':' {
+                    if end + 1 < self.le && b[end + 1] != b' ' {
+                        return Err(Bail);
+                    }
+                    (text, end)
+                } else if self.line_rest_is_empty(end) {
+                    return Ok(None);
+                } else {
+                    return Err(Bail);
+                }
+            }
+            b'[' | b'{' => return Ok(None),
+            c if is_indicator(c) && !plain_indicator(b, at, self.le) => return Err(Bail),
+            _ => {
+                let mut i = at;
+                let colon = loop {
+                    if i == self.le {
+                        return Ok(None);
+                    }
+                    match b[i] {
+                        b':' if i + 1 == self.le || b[i + 1] == b' ' => break i,
+                        b'#' if b[i - 1] == b' ' => return Ok(None),
+                        _ => i += 1,
+                    }
+                };
+                let text = self.src[at..colon].trim_end_matches(' ');
+                if text.len() > MAX_KEY || text == "<<" {
+                    return Err(Bail);
+                }
+                let key = resolve::key_string(resolve::implicit(Cow::Borrowed(text)))
+                    .map_err(|_| Bail)?;
+                return Ok(Some((key, self.pos(at), colon + 1)));
+            }
+        };
+        Ok(Some((text.into_owned(), self.pos(at), end + 1)))
+    }
+
+    /// A one-line scalar or flow collection at `at`, the rest of its line, and the check
+    /// that no continuation line follows. Leaves the parser on the next line.
+    fn inline(&mut self, at: usize, parent: Option<usize>) -> Parsed<Node> {
+        self.count()?;
+        let pos = self.pos(at);
+        let (value, end) = match self.b[at] {
+            q @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(at, q)?;
+                (Value::Str(text.into_owned()), end)
+            }
+            b'[' => self.flow_seq(at)?,
+            b'{' => {
+                let end = self.skip_spaces(at + 1);
+                if end == self.le || self.b[end] != b'}' {
+                    return Err(Bail);
+                }
+                (Value::Map(Vec::new()), end + 1)
+            }
+            _ => {
+                let end = self.plain_end(at)?;
+                let text = &self.src[at..end];
+                (resolve::implicit(Cow::Borrowed(text)), end)
+            }
+        };
+        if !self.line_rest_is_empty(end) {
+            return Err(Bail);
+        }
+        self.advance();
+        // A more indented line after a scalar would continue it (or be an error).
+        if !self.at_end && parent.is_none_or(|p| self.ind > p) {
+            return Err(Bail);
+        }
+        Ok(Node::new(pos, value))
+    }
+
+    /// The end of a block-context plain scalar starting at `at`, trailing spaces
+    /// excluded.
+    fn plain_end(&self, at: usize) -> Parsed<usize> {
+        let b = self.b;
+        if is_indicator(b[at]) && !plain_indicator(b, at, self.le) {
+            return Err(Bail);
+        }
+        let mut i = at;
+        let mut end = self.le;
+        while i < self.le {
+            match b[i] {
+                b':' if i + 1 == self.le || b[i + 1] == b' ' => return Err(Bail),
+                b'#' if i > at && b[i - 1] == b' ' => {
+                    end = i;
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        while end > at && b[end - 1] == b' ' {
+            end -= 1;
+        }
+        Ok(end)
+    }
+
+    /// A quoted scalar on one line: its text and the offset after the closing quote.
+    /// Escapes in double quotes are saphyr's to decode.
+    fn quoted(&self, at: usize, q: u8) -> Parsed<(Cow<'_, str>, usize)> {
+        let b = self.b;
+        let mut i = at + 1;
+        let mut doubled = false;
+        loop {
+            if i >= self.le {
+                return Err(Bail);
+            }
+            match b[i] {
+                b'\\' if q == b'"' => return Err(Bail),
+                c if c == q => {
+                    if q == b'\'' && i + 1 < self.le && b[i + 1] == b'\'' {
+                        doubled = true;
+                        i += 2;
+                        continue;
+                    }
+                    break;
+                }
+                _ => i += 1,
+            }
+        }
+        let raw = &self.src[at + 1..i];
+        let text = if doubled {
+            Cow::Owned(raw.replace("''", "'"))
+        } else {
+            Cow::Borrowed(raw)
+        };
+        Ok((text, i + 1))
+    }
+
+    /// `[a, "b", 'c']` on one line, of scalars only.
+    fn flow_seq(&mut self, at: usize) -> Parsed<(Value, usize)> {
+        let b = self.b;
+        let mut items = Vec::new();
+        let mut i = at + 1;
+        loop {
+            i = self.skip_spaces(i);
+            if i == self.le {
+                return Err(Bail);
+            }
+            if b[i] == b']' {
+                return Ok((Value::Seq(items), i + 1));
+            }
+            self.count()?;
+            let pos = self.pos(i);
+            let (value, end) = match b[i] {
+                q @ (b'"' | b'\'') => {
+                    let (text, end) = self.quoted(i, q)?;
+                    (Value::Str(text.into_owned()), end)
+                }
+                c if is_indicator(c) => return Err(Bail),
+                _ => {
+                    let mut j = i;
+                    while j < self.le && !matches!(b[j], b',' | b']') {
+                        match b[j] {
+                            b'[' | b'{' | b'}' => return Err(Bail),
+                            b':' | b'#' => return Err(Bail),
+                            _ => j += 1,
+                        }
+                    }
+                    let mut end = j;
+                    while end > i && b[end - 1] == b' ' {
+                        end -= 1;
+                    }
+                    let text = &self.src[i..end];
+                    (resolve::implicit(Cow::Borrowed(text)), end)
+                }
+            };
+            items.push(Node::new(pos, value));
+            i = self.skip_spaces(end);
+            match b.get(i) {
+                Some(b',') if i < self.le => i += 1,
+                Some(b']') if i < self.le => {}
+                _ => return Err(Bail),
+            }
+        }
+    }
+}
+
+/// Whether the indicator at `at` starts a plain scalar all the same: `-`, `?` and `:`
+/// do when a non-space follows (`--port=80`, `-1`).
+fn plain_indicator(b: &[u8], at: usize, le: usize) -> bool {
+    matches!(b[at], b'-' | b'?' | b':') && at + 1 < le && b[at + 1] != b' '
+}
+
+/// Characters that cannot start a plain scalar (some can, when followed by a non-space,
+/// see [`plain_indicator`]).
+fn is_indicator(c: u8) -> bool {
+    matches!(
+        c,
+        b'-' | b'?'
+            | b':'
+            | b','
+            | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b'#'
+            | b'&'
+            | b'*'
+            | b'!'
+            | b'|'
+            | b'>'
+            | b'\''
+            | b'"'
+            | b'%'
+            | b'@'
+            | b'`'
+    )
+}
