@@ -340,7 +340,7 @@ impl Parser<'_> {
                     return Err(Bail);
                 }
             }
-            b'[' | b'{' => return Ok(None),
+            b'[' | b'{' | b'|' => return Ok(None),
             c if is_indicator(c) && !plain_indicator(b, at, self.le) => return Err(Bail),
             _ => {
                 let mut i = at;
@@ -369,6 +369,9 @@ impl Parser<'_> {
     /// A one-line scalar or flow collection at `at`, the rest of its line, and the check
     /// that no continuation line follows. Leaves the parser on the next line.
     fn inline(&mut self, at: usize, parent: Option<usize>) -> Parsed<Node> {
+        if self.b[at] == b'|' {
+            return self.literal(at, parent.ok_or(Bail)?);
+        }
         self.count()?;
         let pos = self.pos(at);
         let (value, end) = match self.b[at] {
@@ -401,6 +404,80 @@ impl Parser<'_> {
         Ok(Node::new(pos, value))
     }
 
+    /// A literal block scalar (`|`, `|-`, `|+`) whose header is at `at`, for a node of
+    /// the collection at indent `parent`: scripts and config files in manifests. An
+    /// explicit indentation indicator, a missing final line break and lines of only
+    /// spaces deeper than the content are saphyr's.
+    fn literal(&mut self, at: usize, parent: usize) -> Parsed<Node> {
+        self.count()?;
+        // saphyr places a block scalar where its first line of text starts.
+        let mut pos = None;
+        let b = self.b;
+        let (mut i, mut chomp) = (at + 1, b'\0');
+        if i < self.le && matches!(b[i], b'-' | b'+') {
+            chomp = b[i];
+            i += 1;
+        }
+        if (i < self.le && b[i] != b' ') || !self.line_rest_is_empty(i) || self.le >= b.len() {
+            return Err(Bail);
+        }
+        let mut text = String::new();
+        let mut indent = None;
+        let (mut blank_run, mut leading_spaces) = (0usize, 0usize);
+        let mut start = self.le + 1;
+        let mut line_no = self.line_no;
+        while start < b.len() {
+            line_no = line_no.saturating_add(1);
+            let end = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
+            let spaces = b[start..end].iter().take_while(|&&c| c == b' ').count();
+            if end == b.len() {
+                return Err(Bail);
+            }
+            if start + spaces == end {
+                match indent {
+                    None => leading_spaces = leading_spaces.max(spaces),
+                    Some(ind) if spaces > ind => return Err(Bail),
+                    Some(_) => {}
+                }
+                blank_run += 1;
+            } else {
+                let ind = *indent.get_or_insert(spaces);
+                if spaces < ind || spaces <= parent {
+                    break;
+                }
+                pos.get_or_insert(Pos {
+                    line: line_no.saturating_add(1),
+                    col: u32::try_from(ind).unwrap_or(u32::MAX - 1) + 1,
+                });
+                if leading_spaces > ind {
+                    return Err(Bail);
+                }
+                text.extend(std::iter::repeat_n('\n', blank_run));
+                blank_run = 0;
+                text.push_str(&self.src[start + ind..end]);
+                text.push('\n');
+            }
+            start = end + 1;
+        }
+        let Some(pos) = pos else {
+            return Err(Bail);
+        };
+        match chomp {
+            b'-' => {
+                text.pop();
+            }
+            b'+' => text.extend(std::iter::repeat_n('\n', blank_run)),
+            _ => {}
+        }
+        self.line_no = line_no;
+        self.load_line(start);
+        self.skip_insignificant();
+        if !self.at_end && self.ind > parent {
+            return Err(Bail);
+        }
+        Ok(Node::new(pos, Value::Str(text)))
+    }
+
     /// The end of a block-context plain scalar starting at `at`, trailing spaces
     /// excluded.
     fn plain_end(&self, at: usize) -> Parsed<usize> {
@@ -427,33 +504,53 @@ impl Parser<'_> {
     }
 
     /// A quoted scalar on one line: its text and the offset after the closing quote.
-    /// Escapes in double quotes are saphyr's to decode.
+    /// Of double-quoted escapes, the common one-character ones are decoded here; `\x`,
+    /// `\u`, line continuations and the rest are saphyr's.
     fn quoted(&self, at: usize, q: u8) -> Parsed<(Cow<'_, str>, usize)> {
         let b = self.b;
         let mut i = at + 1;
-        let mut doubled = false;
+        let mut plain_to = None;
+        let mut owned = String::new();
         loop {
             if i >= self.le {
                 return Err(Bail);
             }
-            match b[i] {
-                b'\\' if q == b'"' => return Err(Bail),
-                c if c == q => {
-                    if q == b'\'' && i + 1 < self.le && b[i + 1] == b'\'' {
-                        doubled = true;
-                        i += 2;
-                        continue;
-                    }
-                    break;
+            let c = b[i];
+            let unescaped = match c {
+                b'\\' if q == b'"' => {
+                    let e = match b.get(i + 1) {
+                        Some(b'\\') => '\\',
+                        Some(b'"') => '"',
+                        Some(b'/') => '/',
+                        Some(b'n') => '\n',
+                        Some(b't') => '\t',
+                        Some(b'r') => '\r',
+                        Some(b'0') => '\0',
+                        _ => return Err(Bail),
+                    };
+                    Some((e, 2))
                 }
-                _ => i += 1,
+                b'\'' if q == b'\'' && i + 1 < self.le && b[i + 1] == b'\'' => Some(('\'', 2)),
+                _ if c == q => break,
+                _ => None,
+            };
+            match unescaped {
+                Some((ch, len)) => {
+                    let from = *plain_to.get_or_insert(at + 1);
+                    owned.push_str(&self.src[from..i]);
+                    owned.push(ch);
+                    i += len;
+                    plain_to = Some(i);
+                }
+                None => i += 1,
             }
         }
-        let raw = &self.src[at + 1..i];
-        let text = if doubled {
-            Cow::Owned(raw.replace("''", "'"))
-        } else {
-            Cow::Borrowed(raw)
+        let text = match plain_to {
+            None => Cow::Borrowed(&self.src[at + 1..i]),
+            Some(from) => {
+                owned.push_str(&self.src[from..i]);
+                Cow::Owned(owned)
+            }
         };
         Ok((text, i + 1))
     }
@@ -478,7 +575,9 @@ impl Parser<'_> {
                     let (text, end) = self.quoted(i, q)?;
                     (Value::Str(text.into_owned()), end)
                 }
-                c if is_indicator(c) => return Err(Bail),
+                c if is_indicator(c) && !flow_plain_indicator(b, i, self.le) => {
+                    return Err(Bail);
+                }
                 _ => {
                     let mut j = i;
                     while j < self.le && !matches!(b[j], b',' | b']') {
@@ -491,6 +590,11 @@ impl Parser<'_> {
                     let mut end = j;
                     while end > i && b[end - 1] == b' ' {
                         end -= 1;
+                    }
+                    // saphyr ends a flow plain scalar at some inner spaces that YAML
+                    // allows (`a -,`); multi-word items are rare enough to leave to it.
+                    if memchr(b' ', &b[i..end]).is_some() {
+                        return Err(Bail);
                     }
                     let text = &self.src[i..end];
                     (resolve::implicit(Cow::Borrowed(text)), end)
@@ -511,6 +615,11 @@ impl Parser<'_> {
 /// do when a non-space follows (`--port=80`, `-1`).
 fn plain_indicator(b: &[u8], at: usize, le: usize) -> bool {
     matches!(b[at], b'-' | b'?' | b':') && at + 1 < le && b[at + 1] != b' '
+}
+
+/// [`plain_indicator`] inside `[ ]`, where saphyr also wants no flow indicator next.
+fn flow_plain_indicator(b: &[u8], at: usize, le: usize) -> bool {
+    plain_indicator(b, at, le) && !matches!(b[at + 1], b',' | b'[' | b']' | b'{' | b'}')
 }
 
 /// Characters that cannot start a plain scalar (some can, when followed by a non-space,

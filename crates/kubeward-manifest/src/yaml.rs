@@ -33,6 +33,13 @@ pub fn parse_documents(
             finish_root(file, root, &mut out);
             continue;
         }
+        // saphyr reads the document up to and including the next `---`, which decides
+        // where some things end (an empty block scalar), exactly as in the whole file.
+        // The empty document that `---` begins has no content and gives nothing.
+        let upto = segments
+            .get(i + 1)
+            .map_or(text.len(), |next| next.start + 3);
+        let part = &text[seg.start..upto];
         if stream(file, text, part, seg.line, limits, &mut out) == Flow::StopFile {
             // An error, or an alias to an anchor of an earlier document, which saphyr
             // only knows of in one stream: the file is read again as one stream, so
