@@ -380,13 +380,7 @@ impl Parser<'_> {
                 (Value::Str(text.into_owned()), end)
             }
             b'[' => self.flow_seq(at)?,
-            b'{' => {
-                let end = self.skip_spaces(at + 1);
-                if end == self.le || self.b[end] != b'}' {
-                    return Err(Bail);
-                }
-                (Value::Map(Vec::new()), end + 1)
-            }
+            b'{' => self.flow_map(at)?,
             _ => {
                 let end = self.plain_end(at)?;
                 let text = &self.src[at..end];
@@ -557,57 +551,98 @@ impl Parser<'_> {
 
     /// `[a, "b", 'c']` on one line, of scalars only.
     fn flow_seq(&mut self, at: usize) -> Parsed<(Value, usize)> {
-        let b = self.b;
         let mut items = Vec::new();
-        let mut i = at + 1;
+        let mut i = self.skip_spaces(at + 1);
         loop {
-            i = self.skip_spaces(i);
-            if i == self.le {
-                return Err(Bail);
-            }
-            if b[i] == b']' {
-                return Ok((Value::Seq(items), i + 1));
-            }
-            self.count()?;
-            let pos = self.pos(i);
-            let (value, end) = match b[i] {
-                q @ (b'"' | b'\'') => {
-                    let (text, end) = self.quoted(i, q)?;
-                    (Value::Str(text.into_owned()), end)
-                }
-                c if is_indicator(c) && !flow_plain_indicator(b, i, self.le) => {
-                    return Err(Bail);
-                }
-                _ => {
-                    let mut j = i;
-                    while j < self.le && !matches!(b[j], b',' | b']') {
-                        match b[j] {
-                            b'[' | b'{' | b'}' => return Err(Bail),
-                            b':' | b'#' => return Err(Bail),
-                            _ => j += 1,
-                        }
-                    }
-                    let mut end = j;
-                    while end > i && b[end - 1] == b' ' {
-                        end -= 1;
-                    }
-                    // saphyr ends a flow plain scalar at some inner spaces that YAML
-                    // allows (`a -,`); multi-word items are rare enough to leave to it.
-                    if memchr(b' ', &b[i..end]).is_some() {
-                        return Err(Bail);
-                    }
-                    let text = &self.src[i..end];
-                    (resolve::implicit(Cow::Borrowed(text)), end)
-                }
-            };
-            items.push(Node::new(pos, value));
-            i = self.skip_spaces(end);
-            match b.get(i) {
-                Some(b',') if i < self.le => i += 1,
-                Some(b']') if i < self.le => {}
+            match self.b.get(i) {
+                Some(b']') if i < self.le => return Ok((Value::Seq(items), i + 1)),
+                Some(_) if i < self.le => {}
                 _ => return Err(Bail),
             }
+            self.count()?;
+            let (value, end) = self.flow_scalar(i, false)?;
+            items.push(Node::new(self.pos(i), value));
+            i = self.flow_next(end, b']')?;
         }
+    }
+
+    /// `{cpu: 500m, "memory": 1Gi}` on one line, of scalars only.
+    fn flow_map(&mut self, at: usize) -> Parsed<(Value, usize)> {
+        let b = self.b;
+        let mut entries = Vec::new();
+        let mut i = self.skip_spaces(at + 1);
+        loop {
+            match b.get(i) {
+                Some(b'}') if i < self.le => return Ok((Value::Map(entries), i + 1)),
+                Some(_) if i < self.le => {}
+                _ => return Err(Bail),
+            }
+            self.count()?;
+            let (key, colon) = self.flow_scalar(i, true)?;
+            if !(colon + 1 < self.le && b[colon] == b':' && b[colon + 1] == b' ') {
+                return Err(Bail);
+            }
+            let key_pos = self.pos(i);
+            if matches!(&key, Value::Str(k) if k == "<<") {
+                return Err(Bail);
+            }
+            let key = resolve::key_string(key).map_err(|_| Bail)?;
+            let at_value = self.skip_spaces(colon + 1);
+            if at_value == self.le || matches!(b[at_value], b',' | b'}') {
+                return Err(Bail);
+            }
+            self.count()?;
+            let (value, end) = self.flow_scalar(at_value, false)?;
+            entries.push(Entry {
+                key,
+                key_pos,
+                value: Node::new(self.pos(at_value), value),
+            });
+            i = self.flow_next(end, b'}')?;
+        }
+    }
+
+    /// After a flow item ending at `end`: the offset of the next item, or of `close`.
+    fn flow_next(&self, end: usize, close: u8) -> Parsed<usize> {
+        let i = self.skip_spaces(end);
+        match self.b.get(i) {
+            Some(b',') if i < self.le => Ok(self.skip_spaces(i + 1)),
+            Some(&c) if c == close && i < self.le => Ok(i),
+            _ => Err(Bail),
+        }
+    }
+
+    /// A quoted or plain scalar inside `[ ]` or `{ }`, and where it ends. A plain
+    /// `key` stops at a `:`; any other plain scalar holding one is saphyr's.
+    fn flow_scalar(&self, i: usize, key: bool) -> Parsed<(Value, usize)> {
+        let b = self.b;
+        match b[i] {
+            q @ (b'"' | b'\'') => {
+                let (text, end) = self.quoted(i, q)?;
+                return Ok((Value::Str(text.into_owned()), end));
+            }
+            c if is_indicator(c) && !flow_plain_indicator(b, i, self.le) => return Err(Bail),
+            _ => {}
+        }
+        let mut j = i;
+        while j < self.le && !matches!(b[j], b',' | b']' | b'}') {
+            match b[j] {
+                b':' if key => break,
+                b'[' | b'{' | b':' | b'#' => return Err(Bail),
+                _ => j += 1,
+            }
+        }
+        let mut end = j;
+        while end > i && b[end - 1] == b' ' {
+            end -= 1;
+        }
+        // saphyr ends a flow plain scalar at some inner spaces that YAML allows
+        // (`[a -, b]`); multi-word items are rare enough to leave to it.
+        if end == i || memchr(b' ', &b[i..end]).is_some() {
+            return Err(Bail);
+        }
+        let value = resolve::implicit(Cow::Borrowed(&self.src[i..end]));
+        Ok((value, if key { j } else { end }))
     }
 }
 

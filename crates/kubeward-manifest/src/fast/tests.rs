@@ -134,6 +134,8 @@ spec:
   containers:
   - name: app
     image: nginx:1.27
+    resources:
+      limits: {cpu: 500m, memory: \"256Mi\"}
     args: [--port=8080, \"-v\", '2']
     command:
     - |-
@@ -280,6 +282,16 @@ fn doc() -> impl Strategy<Value = String> {
         "[ 'a' , \"b\" ]",
         "[a,]",
         "[1, yes, ~]",
+        "{a: 1}",
+        "{cpu: 500m, memory: 256Mi}",
+        "{ \"k\": 'v' , x: ~ }",
+        "{a: }",
+        "{a}",
+        "{a: [b]}",
+        "{a: b,}",
+        "{a:b}",
+        "{a : b}",
+        "{1: yes, on: 0x1}",
         "2001-12-14",
         "true",
         "<<",
