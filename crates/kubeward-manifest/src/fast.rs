@@ -169,12 +169,13 @@ impl Parser<'_> {
     }
 
     fn pos(&self, at: usize) -> Pos {
-        // saphyr counts columns in characters; indentation and indicators are ASCII, so
-        // only text before `at` on the line that is not can differ from its byte count.
-        let chars = self.b[self.ls..at]
-            .iter()
-            .filter(|&&c| (c as i8) >= -0x40)
-            .count();
+        // saphyr counts columns in characters, not bytes.
+        let prefix = &self.b[self.ls..at];
+        let chars = if prefix.is_ascii() {
+            prefix.len()
+        } else {
+            prefix.iter().filter(|&&c| (c as i8) >= -0x40).count()
+        };
         Pos {
             line: self.line_no.saturating_add(1),
             col: u32::try_from(chars).unwrap_or(u32::MAX - 1) + 1,
@@ -221,8 +222,8 @@ impl Parser<'_> {
         if self.is_seq_entry(at) {
             return self.seq(col, false);
         }
-        if self.key(at)?.is_some() {
-            return self.map(col);
+        if let Some(first) = self.key(at)? {
+            return self.map(col, first);
         }
         self.inline(at, parent)
     }
@@ -258,8 +259,8 @@ impl Parser<'_> {
                 }
             } else if self.is_seq_entry(at) {
                 return Err(Bail);
-            } else if self.key(at)?.is_some() {
-                self.map(at - self.ls)?
+            } else if let Some(first) = self.key(at)? {
+                self.map(at - self.ls, first)?
             } else {
                 self.inline(at, Some(col))?
             };
@@ -281,12 +282,17 @@ impl Parser<'_> {
         Ok(Node::new(pos, Value::Seq(items)))
     }
 
-    fn map(&mut self, col: usize) -> Parsed<Node> {
+    /// A block mapping at indent `col`, whose first key the caller has read.
+    fn map(&mut self, col: usize, first: (String, Pos, usize)) -> Parsed<Node> {
         self.enter()?;
         let pos = self.pos(self.ls + col);
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(4);
+        let mut next = Some(first);
         loop {
-            let Some((key, key_pos, after)) = self.key(self.ls + col)? else {
+            let Some((key, key_pos, after)) = next
+                .take()
+                .map_or_else(|| self.key(self.ls + col), |k| Ok(Some(k)))?
+            else {
                 return Err(Bail);
             };
             self.count()?;
