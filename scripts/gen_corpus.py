@@ -6,7 +6,8 @@ Usage: gen_corpus.py COUNT OUT_DIR [--per-file N] [--seed S]
 Writes COUNT resources into OUT_DIR as multi-document YAML files of N resources each (default
 100). The mix of kinds, container counts, probes, volumes and securityContext settings is
 seeded, so a given COUNT and seed always yield the same corpus. About one resource in twenty is
-a non-workload kind (Service, ConfigMap) that scan counts and skips.
+a non-workload kind (Service, ConfigMap) that scan counts and skips. A quarter of the containers
+run a shell script written as a literal block scalar, and ConfigMaps carry a file the same way.
 """
 
 import argparse
@@ -65,6 +66,10 @@ def container(rng, name, hardened):
         "  - name: cache",
         "    mountPath: /var/cache/app",
     ]
+    if rng.random() < 0.25:
+        # A shell wrapper with its script as a literal block, as many charts write it.
+        lines[3:3] = ['  command: ["/bin/sh", "-c"]', "  args:", "  - |", "    set -e",
+                      '    echo "starting ${POD_NAME}"', "    exec /app/server --port=8080"]
     sc = []
     if hardened:
         sc = ["allowPrivilegeEscalation: false", "readOnlyRootFilesystem: true",
@@ -120,7 +125,8 @@ def resource(rng, i):
         return head + ["spec:", "  selector:", f"    app: {name}", "  ports:", "  - port: 80",
                        "    targetPort: 8080"]
     if kind == "ConfigMap":
-        return head + ["data:", "  LOG_LEVEL: info", "  FEATURE_FLAGS: a,b,c"]
+        return head + ["data:", "  LOG_LEVEL: info", "  FEATURE_FLAGS: a,b,c", "  app.yaml: |",
+                       "    server:", "      port: 8080", "    # tuned for the shop", "    cache: true"]
     hardened = rng.random() < 0.6
     spec = pod_spec(rng, hardened)
     template = ["template:", "  metadata:", "    labels:", f"      app: {name}", "  spec:"]
