@@ -11,6 +11,7 @@
 //! way; the differential tests (`fast/tests.rs`) hold the two to that.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use memchr::{memchr, memchr2};
 
@@ -87,6 +88,7 @@ pub(crate) fn document(text: &str, first_line: u32, limits: &Limits) -> Parsed<O
         depth: 0,
         max_depth: limits.max_depth.min(MAX_DEPTH),
         max_nodes: limits.max_nodes,
+        col_cache: Cell::new((0, 0)),
     };
     p.load_line(0);
     if p.b.starts_with(b"---") && matches!(p.b.get(3), None | Some(b' ' | b'\n')) {
@@ -117,6 +119,8 @@ struct Parser<'a> {
     ls: usize,
     le: usize,
     ind: usize,
+    /// The last position asked for on the current line: its offset and character count.
+    col_cache: Cell<(usize, usize)>,
     at_end: bool,
     nodes: usize,
     depth: usize,
@@ -169,13 +173,20 @@ impl Parser<'_> {
     }
 
     fn pos(&self, at: usize) -> Pos {
-        // saphyr counts columns in characters, not bytes.
-        let prefix = &self.b[self.ls..at];
-        let chars = if prefix.is_ascii() {
-            prefix.len()
+        // saphyr counts columns in characters, not bytes. Positions on a line are asked
+        // for left to right, so counting goes on from the last one: a long line of flow
+        // items costs its length once, not once per item.
+        let (mut from, mut chars) = self.col_cache.get();
+        if from < self.ls || from > at {
+            (from, chars) = (self.ls, 0);
+        }
+        let gap = &self.b[from..at];
+        chars += if gap.is_ascii() {
+            gap.len()
         } else {
-            prefix.iter().filter(|&&c| (c as i8) >= -0x40).count()
+            gap.iter().filter(|&&c| (c as i8) >= -0x40).count()
         };
+        self.col_cache.set((at, chars));
         Pos {
             line: self.line_no.saturating_add(1),
             col: u32::try_from(chars).unwrap_or(u32::MAX - 1) + 1,

@@ -467,3 +467,18 @@ fn fast_path_takes_most_generated_documents() {
     assert!(generated > 400, "{generated}");
     assert!(mutated > 1000, "{mutated}");
 }
+
+/// A long line of flow items costs its length, not its length times its items: columns
+/// are counted on from the last position asked for. (Counted from the line start each
+/// time, this line would take minutes.)
+#[test]
+fn long_flow_lines_stay_linear_and_count_columns_in_characters() {
+    let items = 300_000;
+    let line = format!("k: [é{}]\n", ", ab".repeat(items));
+    let root = document(&line, 0, &Limits::default()).unwrap().unwrap();
+    let seq = root.get("k").unwrap().as_seq().unwrap();
+    assert_eq!(seq.len(), items + 1);
+    // `k: [é` is five characters (six bytes), then four per item.
+    assert_eq!(seq[1].pos.col, 8);
+    assert_eq!(seq[items].pos.col, 8 + 4 * (items as u32 - 1));
+}
