@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use memchr::{memchr, memchr2};
+use memchr::{memchr, memchr2, memmem};
 
 use crate::{Entry, Limits, Node, Pos, Value, resolve};
 
@@ -43,12 +43,13 @@ pub(crate) struct Segment {
 }
 
 /// Splits `text` at its `---` lines, or `None` when something in the file makes that
-/// split unsound or the fast path pointless: a byte-order mark, tabs or CR (YAML gives
-/// both meanings the fast path does not model), `%` directives (they bind to the next
-/// document) and `...` document ends (a bare document may follow one).
+/// split unsound or the fast path pointless: a byte-order mark anywhere (saphyr rejects
+/// one inside a document), tabs or CR (YAML gives both meanings the fast path does not
+/// model), `%` directives (they bind to the next document) and `...` document ends (a
+/// bare document may follow one).
 pub(crate) fn segments(text: &str) -> Option<Vec<Segment>> {
     let b = text.as_bytes();
-    if b.starts_with("\u{feff}".as_bytes()) || memchr2(b'\t', b'\r', b).is_some() {
+    if memchr2(b'\t', b'\r', b).is_some() || memmem::find(b, "\u{feff}".as_bytes()).is_some() {
         return None;
     }
     let mut out = vec![Segment { start: 0, line: 0 }];
