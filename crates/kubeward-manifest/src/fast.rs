@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use memchr::{memchr, memchr2, memmem};
+use memchr::{memchr, memchr_iter, memmem};
 
 use crate::{Entry, Limits, Node, Pos, Value, resolve};
 
@@ -44,20 +44,24 @@ pub(crate) struct Segment {
 
 /// Splits `text` at its `---` lines, or `None` when something in the file makes that
 /// split unsound or the fast path pointless: a byte-order mark anywhere (saphyr rejects
-/// one inside a document), tabs or CR (YAML gives both meanings the fast path does not
-/// model), `%` directives (they bind to the next document) and `...` document ends (a
+/// one inside a document), tabs or a CR outside CR LF (YAML gives both meanings the fast
+/// path does not model), `%` directives (they bind to the next document) and `...` document ends (a
 /// bare document may follow one).
 pub(crate) fn segments(text: &str) -> Option<Vec<Segment>> {
     let b = text.as_bytes();
-    if memchr2(b'\t', b'\r', b).is_some() || memmem::find(b, "\u{feff}".as_bytes()).is_some() {
+    if memchr(b'\t', b).is_some()
+        || memmem::find(b, "\u{feff}".as_bytes()).is_some()
+        || memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'))
+    {
         return None;
     }
     let mut out = vec![Segment { start: 0, line: 0 }];
     let (mut at, mut line) = (0usize, 0u32);
     while at < b.len() {
         let rest = &b[at..];
-        let marker =
-            |m: &[u8]| rest.starts_with(m) && matches!(rest.get(3), None | Some(b' ' | b'\n'));
+        let marker = |m: &[u8]| {
+            rest.starts_with(m) && matches!(rest.get(3), None | Some(b' ' | b'\n' | b'\r'))
+        };
         match rest[0] {
             b'%' => return None,
             b'.' if marker(b"...") => return None,
@@ -83,6 +87,7 @@ pub(crate) fn document(text: &str, first_line: u32, limits: &Limits) -> Parsed<O
         line_no: first_line,
         ls: 0,
         le: 0,
+        nl: 0,
         ind: 0,
         at_end: false,
         nodes: 0,
@@ -92,7 +97,7 @@ pub(crate) fn document(text: &str, first_line: u32, limits: &Limits) -> Parsed<O
         col_cache: Cell::new((0, 0)),
     };
     p.load_line(0);
-    if p.b.starts_with(b"---") && matches!(p.b.get(3), None | Some(b' ' | b'\n')) {
+    if p.b.starts_with(b"---") && matches!(p.b.get(3), None | Some(b' ' | b'\n' | b'\r')) {
         // `---` and at most a comment after it; content on the marker line is rare.
         if !p.line_rest_is_empty(3) {
             return Err(Bail);
@@ -119,6 +124,8 @@ struct Parser<'a> {
     /// The current line: its start, its end (the `\n` or the end of the text), its indent.
     ls: usize,
     le: usize,
+    /// The current line's `\n` (or the end of the text); `le` stops before a CR.
+    nl: usize,
     ind: usize,
     /// The last position asked for on the current line: its offset and character count.
     col_cache: Cell<(usize, usize)>,
@@ -136,11 +143,13 @@ impl Parser<'_> {
             self.at_end = true;
             self.ls = self.b.len();
             self.le = self.b.len();
+            self.nl = self.b.len();
             self.ind = 0;
             return;
         }
         self.ls = start;
-        self.le = memchr(b'\n', &self.b[start..]).map_or(self.b.len(), |i| start + i);
+        self.nl = memchr(b'\n', &self.b[start..]).map_or(self.b.len(), |i| start + i);
+        self.le = line_end(self.b, start, self.nl);
         self.ind = self.b[start..self.le]
             .iter()
             .take_while(|&&c| c == b' ')
@@ -149,12 +158,12 @@ impl Parser<'_> {
 
     /// Moves to the next line with content (not blank, not only a comment).
     fn advance(&mut self) {
-        if self.le >= self.b.len() {
+        if self.nl >= self.b.len() {
             self.at_end = true;
             return;
         }
         self.line_no = self.line_no.saturating_add(1);
-        self.load_line(self.le + 1);
+        self.load_line(self.nl + 1);
         self.skip_insignificant();
     }
 
@@ -164,12 +173,12 @@ impl Parser<'_> {
             if first < self.le && self.b[first] != b'#' {
                 return;
             }
-            if self.le >= self.b.len() {
+            if self.nl >= self.b.len() {
                 self.at_end = true;
                 return;
             }
             self.line_no = self.line_no.saturating_add(1);
-            self.load_line(self.le + 1);
+            self.load_line(self.nl + 1);
         }
     }
 
@@ -430,21 +439,22 @@ impl Parser<'_> {
             chomp = b[i];
             i += 1;
         }
-        if (i < self.le && b[i] != b' ') || !self.line_rest_is_empty(i) || self.le >= b.len() {
+        if (i < self.le && b[i] != b' ') || !self.line_rest_is_empty(i) || self.nl >= b.len() {
             return Err(Bail);
         }
         let mut text = String::new();
         let mut indent = None;
         let (mut blank_run, mut leading_spaces) = (0usize, 0usize);
-        let mut start = self.le + 1;
+        let mut start = self.nl + 1;
         let mut line_no = self.line_no;
         while start < b.len() {
             line_no = line_no.saturating_add(1);
-            let end = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
-            let spaces = b[start..end].iter().take_while(|&&c| c == b' ').count();
-            if end == b.len() {
+            let nl = memchr(b'\n', &b[start..]).map_or(b.len(), |k| start + k);
+            if nl == b.len() {
                 return Err(Bail);
             }
+            let end = line_end(b, start, nl);
+            let spaces = b[start..end].iter().take_while(|&&c| c == b' ').count();
             if start + spaces == end {
                 match indent {
                     None => leading_spaces = leading_spaces.max(spaces),
@@ -469,7 +479,7 @@ impl Parser<'_> {
                 text.push_str(&self.src[start + ind..end]);
                 text.push('\n');
             }
-            start = end + 1;
+            start = nl + 1;
         }
         let Some(pos) = pos else {
             return Err(Bail);
@@ -661,6 +671,16 @@ impl Parser<'_> {
         }
         let value = resolve::implicit(Cow::Borrowed(&self.src[i..end]));
         Ok((value, if key { j } else { end }))
+    }
+}
+
+/// Where the content of the line from `start` to its `\n` at `nl` ends: before a CR
+/// (CR LF is one line break to YAML; a lone CR never reaches the parser).
+fn line_end(b: &[u8], start: usize, nl: usize) -> usize {
+    if nl > start && b[nl - 1] == b'\r' {
+        nl - 1
+    } else {
+        nl
     }
 }
 

@@ -184,6 +184,12 @@ fn fast_path_matches_saphyr_on_positions_and_values() {
     // The last document has a flow mapping with content, which is saphyr's.
     assert!(!agree(POD));
     loader_agrees(POD);
+    // Windows line ends: CR LF is one line break.
+    let crlf = POD.replace('\n', "\r\n");
+    assert_eq!(agree_by_document(&crlf), 2);
+    loader_agrees(&crlf);
+    assert!(agree("a: |\r\n  x\r\n\r\n  y\r\nb: [c, 'd']\r\n"));
+    assert!(!agree("a: b\rc: d\n"));
     // saphyr knows an earlier document's anchors only when it reads the whole stream.
     loader_agrees("a: &x 1\n---\nb: *x\n---\nc: 2\n");
     loader_agrees("a: 1\n---\nb: [\n---\nc: 2\n");
@@ -413,6 +419,7 @@ fn mutation() -> impl Strategy<Value = (usize, &'static str)> {
             "\u{1}",
             "\u{85}",
             "\u{2028}",
+            "\r\n",
         ]),
     )
 }
@@ -441,13 +448,14 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
-    fn short_random_texts_agree(text in "([a-c0-9:#'\" ,|\\-]|\\[|\\]|\\{|\\}|\n|  |\\\\|é|\u{feff}|\u{1}){0,40}") {
+    fn short_random_texts_agree(text in "([a-c0-9:#'\" ,|\\-]|\\[|\\]|\\{|\\}|\n|  |\\\\|é|\u{feff}|\u{1}|\r){0,40}") {
         agree(&text);
         loader_agrees(&text);
     }
 
     #[test]
-    fn generated_documents_agree(text in doc()) {
+    fn generated_documents_agree(text in doc(), crlf in any::<bool>()) {
+        let text = if crlf { text.replace('\n', "\r\n") } else { text };
         agree(&text);
         loader_agrees(&text);
     }
