@@ -3,12 +3,14 @@
 //! saphyr-parser is a complete YAML 1.2 parser and stays the reference for everything
 //! this crate loads, but it reads about 38 MB/s, which by itself keeps `kubeward scan`
 //! under its throughput target. Manifests use a narrow slice of YAML: block mappings and
-//! sequences, one-line plain and quoted scalars, and `[]`, `{}` or one-line flow lists of
-//! scalars. This module parses exactly that slice straight into [`Node`]s and gives up
-//! ([`Bail`]) on the first thing outside it: anchors, aliases, tags, block and multi-line
-//! scalars, escapes, merge keys, flow mappings, tabs, CR, directives and every error. A
-//! document it gives up on is parsed by saphyr instead, so the tree is the same either
-//! way; the differential tests (`fast/tests.rs`) hold the two to that.
+//! sequences, one-line plain and quoted scalars, literal `|` blocks, and one-line flow
+//! lists and mappings of scalars, with LF or CR LF line ends. This module parses exactly
+//! that slice straight into [`Node`]s and gives up ([`Bail`]) on the first thing outside
+//! it: anchors, aliases, tags, folded and indented block scalars, multi-line plain and
+//! quoted scalars, `\x` and `\u` escapes, merge keys, nested flow collections, tabs, a
+//! lone CR, directives and every error. A document it gives up on is parsed by saphyr
+//! instead, so the tree is the same either way; the differential tests
+//! (`fast/tests.rs`) hold the two to that.
 
 use std::borrow::Cow;
 use std::cell::Cell;
@@ -44,9 +46,9 @@ pub(crate) struct Segment {
 
 /// Splits `text` at its `---` lines, or `None` when something in the file makes that
 /// split unsound or the fast path pointless: a byte-order mark anywhere (saphyr rejects
-/// one inside a document), tabs or a CR outside CR LF (YAML gives both meanings the fast
-/// path does not model), `%` directives (they bind to the next document) and `...` document ends (a
-/// bare document may follow one).
+/// one inside a document), tabs or a CR outside CR LF (YAML gives both meanings the
+/// fast path does not model), `%` directives (they bind to the next document) and `...`
+/// document ends (a bare document may follow one).
 pub(crate) fn segments(text: &str) -> Option<Vec<Segment>> {
     let b = text.as_bytes();
     if memchr(b'\t', b).is_some()
@@ -121,7 +123,8 @@ struct Parser<'a> {
     b: &'a [u8],
     /// 0-based number of the current line.
     line_no: u32,
-    /// The current line: its start, its end (the `\n` or the end of the text), its indent.
+    /// The current line: its start, where its content ends (its `\n`, CR or the end of
+    /// the text), its indent.
     ls: usize,
     le: usize,
     /// The current line's `\n` (or the end of the text); `le` stops before a CR.

@@ -2,7 +2,9 @@
 //!
 //! saphyr-parser's events are folded into [`Node`] trees by [`crate::tree`] with an
 //! explicit stack; this module drives the parser over a multi-document stream, turns
-//! each document into resources and expands `*List` kinds.
+//! each document into resources and expands `*List` kinds. Each document is first
+//! offered to [`crate::fast`], which parses the common block style several times faster
+//! and leaves everything else to saphyr.
 
 use std::sync::Arc;
 
