@@ -8,6 +8,7 @@ pub mod kubeconfig;
 pub mod psp;
 pub mod rules;
 pub mod seccomp;
+mod serving;
 pub mod webhook;
 
 /// `--fail-on`: the lowest severity that makes the exit status 1, the same for every

@@ -19,6 +19,7 @@ use kubeward_server::audit::{
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::{AlertFormat, RuleSelection, hostname};
+use crate::cmd::serving::{init_logging, shutdown_signal};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -175,30 +176,4 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         );
         Ok(ExitCode::from(if report.timed_out { 1 } else { 0 }))
     })
-}
-
-/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    let term = signal(SignalKind::terminate());
-    let int = signal(SignalKind::interrupt());
-    match (term, int) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        // Without signal handlers the process still stops on the default action.
-        _ => std::future::pending().await,
-    }
-}
-
-/// Server logs on stderr; `RUST_LOG` refines the level (default info).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
-        .try_init();
 }

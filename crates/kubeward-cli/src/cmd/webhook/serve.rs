@@ -10,9 +10,9 @@ use kubeward_server::admission::namespaces::{NamespaceStore, load_file};
 use kubeward_server::admission::pss::Exemptions;
 use kubeward_server::admission::{AdmissionConfig, FailurePolicy, Mode, router};
 use kubeward_server::tls::{CertReloader, ServeOptions, serve};
-use tokio::signal::unix::{SignalKind, signal};
 
 use super::{FailurePolicyArg, ModeArg, ServeArgs};
+use crate::cmd::serving::{init_logging, shutdown_signal};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     init_logging();
@@ -88,31 +88,4 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         tracing::info!("admission webhook stopped");
         anyhow::Ok(ExitCode::SUCCESS)
     })
-}
-
-/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
-async fn shutdown_signal() {
-    match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        // Without handlers the default action still stops the process.
-        _ => std::future::pending().await,
-    }
-}
-
-/// Logs on stderr; `RUST_LOG` refines the level (default info).
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
 }
