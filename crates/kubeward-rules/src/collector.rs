@@ -35,11 +35,15 @@ pub(crate) struct MacroDef {
     pub last_seq: u64,
 }
 
-/// An exception's `values`: one per tuple (tuple form) or scalar (single form).
+/// One entry of an exception's `values`, as written: a scalar or a (nested) sequence.
+/// The shape is checked against `fields` when the rule is compiled, as Falco does, so
+/// appended values are checked too.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ExcValue {
     Scalar(String),
-    List(Vec<String>),
+    List(Vec<ExcValue>),
+    /// A map or null where a value belongs: Falco keeps it as an empty, non-list entry.
+    Other,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -49,7 +53,7 @@ pub(crate) struct ExceptionDef {
     pub fields: Option<Fields>,
     pub comps: Option<Fields>,
     /// Tuple form: each entry one tuple; single form: each a scalar.
-    pub values: Vec<Vec<ExcValue>>,
+    pub values: Vec<ExcValue>,
     pub pos: Pos,
 }
 

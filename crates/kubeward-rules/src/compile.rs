@@ -306,6 +306,7 @@ impl<'a> Compiler<'a> {
                 at,
             ));
         }
+        self.check_event_types(lhs, op, rhs)?;
         let conv = |v: &str| convert(v, ty, op);
         let rhs = match rhs {
             Rhs::None => CRhs::None,
@@ -384,6 +385,28 @@ impl<'a> Compiler<'a> {
             modifier,
             rhs,
         })
+    }
+
+    /// libsinsp rejects a syscall `evt.type` compared with a name that is no event.
+    fn check_event_types(&self, lhs: &Operand, op: Op, rhs: &Rhs) -> Result<(), CompileError> {
+        let names_event = self.table.spec.name.as_ref() == "syscall"
+            && lhs.field == "evt.type"
+            && lhs.arg.is_none()
+            && lhs.transformers.is_empty()
+            && lhs.multi.is_none()
+            && matches!(op, Op::Eq | Op::Ne | Op::In | Op::Intersects);
+        if !names_event {
+            return Ok(());
+        }
+        let values: &[String] = match rhs {
+            Rhs::Value(v) => std::slice::from_ref(v),
+            Rhs::List(items) => items,
+            _ => &[],
+        };
+        match values.iter().find(|v| !crate::syscall::is_event_name(v)) {
+            Some(v) => Err(self.err(format!("unknown event type {v}"), Some(lhs.offset))),
+            None => Ok(()),
+        }
     }
 
     fn value_warnings(&mut self, lhs: &Operand, op: Op, v: &str) {

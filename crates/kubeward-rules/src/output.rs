@@ -82,14 +82,7 @@ pub(crate) fn compile(fmt: &str, table: &Table) -> Result<Format, String> {
             }
         }
         let Some((key, field, next)) = found else {
-            let token: String = fmt.get(start..end.max(start)).unwrap_or("").to_owned();
-            if token.is_empty() {
-                return Err(format!(
-                    "invalid formatting token at position {} of '{fmt}': expected a field after '%'",
-                    start
-                ));
-            }
-            return Err(format!("unknown filter: {token}"));
+            return Err(token_error(fmt, wstart, start));
         };
         if !lit.is_empty() {
             parts.push(Part::Lit(std::mem::take(&mut lit)));
@@ -101,6 +94,18 @@ pub(crate) fn compile(fmt: &str, table: &Table) -> Result<Format, String> {
         parts.push(Part::Lit(lit));
     }
     Ok(Format { parts })
+}
+
+/// libsinsp's messages for a token that names no field (`pct` just after the `%`,
+/// `start` after any width digits): the rest of the format is quoted, as libsinsp does.
+fn token_error(fmt: &str, pct: usize, start: usize) -> String {
+    if pct >= fmt.len() {
+        return "invalid formatting syntax: formatting cannot end with a %".into();
+    }
+    if start >= fmt.len() {
+        return "invalid formatting syntax: formatting cannot end with a number".into();
+    }
+    format!("invalid formatting token {}", fmt.get(start..).unwrap_or(""))
 }
 
 /// Parses one output token as the left side of a check.

@@ -18,6 +18,21 @@ pub(crate) struct Fail {
     pub pos: Pos,
     pub code: &'static str,
     pub message: String,
+    /// A location inside the item (Falco's context chain), e.g. `exception 'ex1'`.
+    pub within: Option<Within>,
+}
+
+/// A nested location: item type, item name, position.
+pub(crate) type Within = (&'static str, String, Pos);
+
+impl Fail {
+    /// The same failure, located inside `within` unless it already is deeper.
+    pub fn within(mut self, w: Within) -> Fail {
+        if self.within.is_none() {
+            self.within = Some(w);
+        }
+        self
+    }
 }
 
 type R<T> = Result<T, Fail>;
@@ -27,6 +42,7 @@ fn fail<T>(pos: Pos, code: &'static str, message: impl Into<String>) -> R<T> {
         pos,
         code,
         message: message.into(),
+        within: None,
     })
 }
 
@@ -53,6 +69,7 @@ impl Reader<'_> {
         code: &'static str,
         message: String,
         item: Option<(&str, &str, Pos)>,
+        within: Option<&Within>,
         at: Pos,
     ) {
         let mut locations = vec![Location {
@@ -71,6 +88,14 @@ impl Reader<'_> {
                 item_name: name.into(),
                 file: self.file.clone(),
                 pos,
+            });
+        }
+        if let Some((ty, name, pos)) = within {
+            locations.push(Location {
+                item_type: (*ty).into(),
+                item_name: name.clone(),
+                file: self.file.clone(),
+                pos: *pos,
             });
         }
         if at != locations.last().map_or(at, |l| l.pos) {
@@ -99,7 +124,7 @@ impl Reader<'_> {
                     "error at line {}, column {}: {}",
                     e.pos.line, e.pos.col, e.message
                 );
-                self.diag(Severity::Error, "LOAD_ERR_YAML_PARSE", msg, None, e.pos);
+                self.diag(Severity::Error, "LOAD_ERR_YAML_PARSE", msg, None, None, e.pos);
                 return false;
             }
         };
@@ -113,13 +138,14 @@ impl Reader<'_> {
                         YAML_VALIDATE,
                         "Rules content is not yaml".into(),
                         None,
+                        None,
                         root.pos,
                     );
                     return false;
                 }
                 Kind::Map(_) => {
                     let m = "Rules content is not yaml array of objects".to_string();
-                    self.diag(Severity::Error, YAML_VALIDATE, m, None, root.pos);
+                    self.diag(Severity::Error, YAML_VALIDATE, m, None, None, root.pos);
                     return false;
                 }
             };
@@ -138,7 +164,8 @@ impl Reader<'_> {
             Kind::Map(_) => {}
             _ => {
                 let m = "Unexpected element type. Each element should be a yaml associative array.";
-                self.diag(Severity::Error, YAML_VALIDATE, m.into(), None, item.pos);
+                let at = Some(("rules content item", "", item.pos));
+                self.diag(Severity::Error, YAML_VALIDATE, m.into(), at, None, item.pos);
                 return false;
             }
         }
@@ -156,6 +183,7 @@ impl Reader<'_> {
                 "LOAD_UNKNOWN_ITEM",
                 m,
                 Some(("rules content item", "", item.pos)),
+                None,
                 item.pos,
             );
             return true;
@@ -182,6 +210,7 @@ impl Reader<'_> {
                     f.code,
                     f.message,
                     Some((item_type, &name, item.pos)),
+                    f.within.as_ref(),
                     f.pos,
                 );
                 false
@@ -227,6 +256,7 @@ impl Reader<'_> {
                     "LOAD_UNKNOWN_KEY",
                     m,
                     Some((item_type, name, item.pos)),
+                    None,
                     k.pos,
                 );
             }
@@ -234,14 +264,29 @@ impl Reader<'_> {
     }
 
     fn warn(&mut self, code: &'static str, message: String, item: (&str, &str, Pos), at: Pos) {
-        self.diag(Severity::Warning, code, message, Some(item), at);
+        self.diag(Severity::Warning, code, message, Some(item), None, at);
+    }
+
+    /// A warning located inside the item (e.g. on one exception).
+    fn warn_within(
+        &mut self,
+        code: &'static str,
+        message: String,
+        item: (&str, &str, Pos),
+        within: Within,
+    ) {
+        let at = within.2;
+        self.diag(Severity::Warning, code, message, Some(item), Some(&within), at);
     }
 
     fn engine_version(&mut self, item: &Node) -> R<()> {
         let (text, pos) = scalar(item, "required_engine_version")?;
+        // Falco's reader decodes the version (a number, else a semver string): a bad
+        // one is a decoding error, only a too-new one is the collector's.
         let v = parse_engine_version(&text).ok_or_else(|| Fail {
+            within: None,
             pos,
-            code: VALIDATE,
+            code: YAML_VALIDATE,
             message: format!("Unable to parse engine version '{text}' as a semver string. Expected \"x.y.z\" semver format."),
         })?;
         if v.0 != ENGINE_VERSION.0 || v > ENGINE_VERSION {
@@ -320,6 +365,7 @@ impl Reader<'_> {
         let ov = overrides(item, &["items"], &["items"])?;
         let append = self.legacy_append(item, &ov, &name, "list")?;
         let items_node = item.get("items").ok_or_else(|| Fail {
+            within: None,
             pos: item.pos,
             code: YAML_VALIDATE,
             message: "Item has no mapping for key 'items'".into(),

@@ -62,6 +62,83 @@ k8s.svc.label s !.D|k8s.svc.labels s D|k8s.rs.name s D|k8s.rs.id s D|k8s.rs.labe
 k8s.deployment.name s D|k8s.deployment.id s D|k8s.deployment.label s !.D|k8s.deployment.labels s D
 ";
 
+/// What `evt.type` may be compared with: libsinsp's syscall codes (`ppm_sc` names,
+/// tracepoints included) and the event table's own names (`procexit`, `pluginevent`,
+/// `pread`, …). Anything else is `unknown event type X`.
+const EVENT_NAMES: &str = "
+_llseek _newselect _sysctl accept accept4 access acct add_key adjtimex alarm arch_prctl
+asyncevent bdflush bind bpf brk capget capset chdir chmod chown chroot clock_adjtime
+clock_getres clock_gettime clock_nanosleep clock_settime clone clone3 close close_range
+connect container copy_file_range cpu_hotplug creat create_module delete_module drop dup
+dup2 dup3 epoll_create epoll_create1 epoll_ctl epoll_ctl_old epoll_pwait epoll_pwait2
+epoll_wait epoll_wait_old eventfd eventfd2 execve execveat exit exit_group faccessat
+faccessat2 fadvise64 fallocate fanotify_init fanotify_mark fchdir fchmod fchmodat fchown
+fchownat fcntl fcntl64 fdatasync fgetxattr finit_module flistxattr flock fork fremovexattr
+fsconfig fsetxattr fsmount fsopen fspick fstat fstat64 fstatat64 fstatfs fstatfs64 fsync
+ftruncate futex futex_waitv futimesat get_kernel_syms get_mempolicy get_robust_list
+get_thread_area getcpu getcwd getdents getdents64 getegid getegid32 geteuid geteuid32 getgid
+getgid32 getgroups getitimer getpeername getpgid getpgrp getpid getpmsg getppid getpriority
+getrandom getresgid getresgid32 getresuid getresuid32 getrlimit getrusage getsid getsockname
+getsockopt gettid gettimeofday getuid getuid32 getxattr infra init_module inotify_add_watch
+inotify_init inotify_init1 inotify_rm_watch io_cancel io_destroy io_getevents io_pgetevents
+io_setup io_submit io_uring_enter io_uring_register io_uring_setup ioctl ioperm iopl
+ioprio_get ioprio_set ipc k8s kcmp kexec_file_load kexec_load keyctl kill landlock_add_rule
+landlock_create_ruleset landlock_restrict_self lchown lgetxattr link linkat listen listxattr
+llistxattr llseek lookup_dcookie lremovexattr lseek lsetxattr lstat lstat64 madvise mbind
+membarrier memfd_create memfd_secret mesos migrate_pages mincore mkdir mkdirat mknod mknodat
+mlock mlock2 mlockall mmap mmap2 modify_ldt mount mount_setattr move_mount move_pages
+mprotect mq_getsetattr mq_notify mq_open mq_timedreceive mq_timedsend mq_unlink mremap
+msgctl msgget msgrcv msgsnd msync munlock munlockall munmap name_to_handle_at nanosleep
+newfstatat nfsservctl nice notification olduname open open_by_handle_at open_tree openat
+openat2 page_fault_kernel page_fault_user pagefault pause perf_event_open personality
+pidfd_getfd pidfd_open pidfd_send_signal pipe pipe2 pivot_root pkey_alloc pkey_free
+pkey_mprotect pluginevent poll ppoll prctl pread pread64 preadv preadv2 prlimit64
+process_madvise process_mrelease process_vm_readv process_vm_writev procexit procinfo
+pselect6 ptrace pwrite pwrite64 pwritev pwritev2 query_module quotactl quotactl_fd read
+readahead readlink readlinkat readv reboot recv recvfrom recvmmsg recvmsg remap_file_pages
+removexattr rename renameat renameat2 request_key restart_syscall rmdir rseq rt_sigaction
+rt_sigpending rt_sigprocmask rt_sigqueueinfo rt_sigreturn rt_sigsuspend rt_sigtimedwait
+rt_tgsigqueueinfo scapevent sched_get_priority_max sched_get_priority_min sched_getaffinity
+sched_getattr sched_getparam sched_getscheduler sched_process_exit sched_rr_get_interval
+sched_setaffinity sched_setattr sched_setparam sched_setscheduler sched_switch sched_yield
+seccomp select semctl semget semop semtimedop send sendfile sendfile64 sendmmsg sendmsg
+sendto set_mempolicy set_mempolicy_home_node set_robust_list set_thread_area set_tid_address
+setdomainname setfsgid setfsuid setgid setgid32 setgroups sethostname setitimer setns
+setpgid setpriority setregid setresgid setresgid32 setresuid setresuid32 setreuid setrlimit
+setsid setsockopt settimeofday setuid setuid32 setxattr sgetmask shmat shmctl shmdt shmget
+shutdown sigaltstack signal signal_deliver signaldeliver signalfd signalfd4 sigpending
+sigprocmask socket socketcall socketpair splice ssetmask stat stat64 statfs statfs64 statx
+stime swapoff swapon switch symlink symlinkat sync sync_file_range syncfs syscall
+sysdigevent sysfs sysinfo syslog tee tgkill time timer_create timer_delete timer_getoverrun
+timer_gettime timer_settime timerfd_create timerfd_gettime timerfd_settime times tkill
+tracer truncate ugetrlimit umask umount umount2 uname unlink unlinkat unshare uselib
+userfaultfd ustat utime utimensat utimes vfork vhangup vmsplice wait4 waitid waitpid write
+writev
+";
+
+/// Every name `evt.type` knows, sorted.
+pub fn event_names() -> impl Iterator<Item = &'static str> {
+    EVENT_NAMES.split_whitespace()
+}
+
+/// Whether `evt.type` knows the event name `name`.
+pub(crate) fn is_event_name(name: &str) -> bool {
+    event_names().any(|n| n == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn event_names_are_sorted_unique_and_cover_upstream_rules() {
+        let names: Vec<&str> = super::event_names().collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        for n in ["execve", "openat2", "connect", "ptrace", "userfaultfd", "procexit"] {
+            assert!(super::is_event_name(n), "{n}");
+        }
+        assert!(!super::is_event_name("some_invalid_event"));
+    }
+}
+
 /// The syscall source: `syscall`, inactive, standing for the container plugin.
 pub fn spec() -> SourceSpec {
     let mut fields = Vec::new();

@@ -117,8 +117,13 @@ fn rules_without_enough_event_types_warn_at_the_rule() {
         println!("skipped: ../shared/upstream-rules/ is absent");
         return;
     };
-    let many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    // 101 real event names: made-up ones are `unknown event type` errors.
+    let many: Vec<String> = kubeward_rules::syscall::event_names()
+        .take(101)
+        .map(str::to_owned)
+        .collect();
     let hundred = many[..100].join(", ");
+    let first = many[0].clone();
     let many = many.join(", ");
     let extra = format!(
         r#"- rule: Terminal shell in container
@@ -162,7 +167,7 @@ fn rules_without_enough_event_types_warn_at_the_rule() {
   priority: INFO
 - rule: A hundred
   desc: d
-  condition: evt.type in ({hundred}) or (evt.type = t0 and proc.name = x)
+  condition: evt.type in ({hundred}) or (evt.type = {first} and proc.name = x)
   output: o
   priority: INFO
 - rule: Quiet

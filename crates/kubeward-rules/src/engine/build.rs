@@ -29,7 +29,7 @@ impl Out<'_> {
         code: &'static str,
         message: String,
         item: (&str, &str, &Ctx),
-        sub: Option<(&str, Pos)>,
+        sub: Option<(&str, &str, Pos)>,
     ) {
         let (ty, name, ctx) = item;
         let mut locations = vec![Location {
@@ -49,10 +49,10 @@ impl Out<'_> {
             pos: ctx.pos,
         });
         let mut at = ctx.pos;
-        if let Some((sty, pos)) = sub {
+        if let Some((sty, sname, pos)) = sub {
             locations.push(Location {
                 item_type: sty.into(),
-                item_name: String::new(),
+                item_name: sname.into(),
                 file: ctx.file.clone(),
                 pos,
             });
@@ -111,7 +111,7 @@ pub(super) fn build(
                             "LOAD_ERR_VALIDATE",
                             format!("Undefined macro '{r}' used in filter."),
                             ("macro", &m.name, &m.ctx),
-                            Some(("macro condition", pos)),
+                            Some(("macro condition", "", pos)),
                         );
                         failed = true;
                     }
@@ -125,7 +125,7 @@ pub(super) fn build(
                     "LOAD_ERR_COMPILE_CONDITION",
                     e.message.clone(),
                     ("macro", &m.name, &m.ctx),
-                    Some(("macro condition", pos)),
+                    Some(("macro condition", "", pos)),
                 );
                 return None;
             }
@@ -165,13 +165,22 @@ pub(super) fn build(
         used_macros.extend(entry.used_macros.iter().cloned());
         match &mut entry.outcome {
             Ok(c) => {
+                for (code, w) in &c.rule_warnings {
+                    out.push(
+                        Severity::Warning,
+                        code,
+                        w.clone(),
+                        ("rule", &r.name, &r.ctx),
+                        None,
+                    );
+                }
                 for (code, w) in &c.warnings {
                     out.push(
                         Severity::Warning,
                         code,
                         w.clone(),
                         ("rule", &r.name, &r.ctx),
-                        Some(("rule condition", r.cond_pos)),
+                        Some(("rule condition", "", r.cond_pos)),
                     );
                 }
                 if c.no_evttype && r.warn_evttypes {
@@ -202,29 +211,35 @@ pub(super) fn build(
                     });
                 }
             }
-            Err((code, message, sub, pos)) => {
+            Err(e) => {
+                // Falco 0.44's list (`err_is_unknown_type_or_field`): only these errors
+                // of the condition or the output turn into a warning.
                 let unknown = [
                     "nonexistent field",
                     "invalid formatting token",
                     "unknown event type",
-                    "unknown filter:",
                 ];
-                if r.skip_if_unknown_filter && unknown.iter().any(|u| message.contains(u)) {
+                let skippable = e.code != "LOAD_ERR_VALIDATE";
+                let sub = Some((e.item_type, e.item_name.as_str(), e.pos));
+                if r.skip_if_unknown_filter
+                    && skippable
+                    && unknown.iter().any(|u| e.message.contains(u))
+                {
                     out.push(
                         Severity::Warning,
                         "LOAD_UNKNOWN_FILTER",
-                        message.clone(),
+                        e.message.clone(),
                         ("rule", &r.name, &r.ctx),
-                        Some((sub, *pos)),
+                        sub,
                     );
                     continue;
                 }
                 out.push(
                     Severity::Error,
-                    code,
-                    message.clone(),
+                    e.code,
+                    e.message.clone(),
                     ("rule", &r.name, &r.ctx),
-                    Some((sub, *pos)),
+                    sub,
                 );
                 return None;
             }
@@ -266,7 +281,12 @@ fn compile_rule(
         used_lists: Vec::new(),
         used_macros: Vec::new(),
         looked_up: Vec::new(),
-        outcome: Err(("LOAD_ERR_VALIDATE", String::new(), "exception", r.ctx.pos)),
+        outcome: Err(RuleErr::new(
+            "LOAD_ERR_VALIDATE",
+            String::new(),
+            "exception",
+            r.ctx.pos,
+        )),
     };
     parts.outcome = compile_parts(r, table, lists, asts, &mut parts);
     parts
@@ -279,13 +299,18 @@ fn compile_parts(
     asts: &HashMap<String, crate::ast::Expr>,
     parts: &mut RuleEntryParts,
 ) -> Result<Compiled, RuleErr> {
-    parts.rendered = render_exceptions(r, table)
-        .map_err(|m| ("LOAD_ERR_VALIDATE", m, "exception", r.ctx.pos))?;
-    let output = crate::output::compile(&r.output, table)
-        .map_err(|m| ("LOAD_ERR_COMPILE_OUTPUT", m, "rule output", r.output_pos))?;
+    parts.rendered = render_exceptions(r, table).map_err(|(message, name, pos)| RuleErr {
+        code: "LOAD_ERR_VALIDATE",
+        message,
+        item_type: "exception",
+        item_name: name,
+        pos,
+    })?;
+    let mut rule_warnings = Vec::new();
+    let output = compile_output(r, table, &mut rule_warnings)?;
     let text = lists.subst(&parts.rendered, &mut parts.used_lists);
     let ast = crate::parser::parse(&text).map_err(|e| {
-        (
+        RuleErr::new(
             "LOAD_ERR_COMPILE_CONDITION",
             e.message,
             "rule condition",
@@ -311,7 +336,7 @@ fn compile_parts(
         } else {
             "LOAD_ERR_COMPILE_CONDITION"
         };
-        (kind, e.message, "rule condition", pos)
+        RuleErr::new(kind, e.message, "rule condition", pos)
     })?;
     let warnings = c
         .warnings
@@ -338,7 +363,34 @@ fn compile_parts(
         filter: Some((filter, output)),
         condition: text,
         warnings,
+        rule_warnings,
     })
+}
+
+/// Falco 0.44 drops `%container.info` from outputs (the container plugin adds its
+/// fields by itself) and says it is deprecated.
+const CONTAINER_INFO: &str = "%container.info";
+
+/// The rule's output, checked as Falco does: `%container.info` removed (with a
+/// deprecation warning), then every token compiled.
+fn compile_output(
+    r: &RuleDef,
+    table: &Table,
+    rule_warnings: &mut Vec<(&'static str, String)>,
+) -> Result<crate::output::Format, RuleErr> {
+    let output = if r.output.contains(CONTAINER_INFO) {
+        rule_warnings.push((
+            "LOAD_DEPRECATED_ITEM",
+            "%container.info is deprecated and no more useful, and will be dropped by Falco 1.0.0. \
+             The container plugin will automatically add required fields to the output message."
+                .into(),
+        ));
+        std::borrow::Cow::Owned(r.output.replace(CONTAINER_INFO, ""))
+    } else {
+        std::borrow::Cow::Borrowed(r.output.as_str())
+    };
+    crate::output::compile(&output, table)
+        .map_err(|m| RuleErr::new("LOAD_ERR_COMPILE_OUTPUT", m, "rule output", r.output_pos))
 }
 
 /// A macro that reaches itself through references (iterative DFS).

@@ -164,13 +164,35 @@ pub(super) struct Compiled {
     /// The condition after exceptions and list substitution.
     pub condition: String,
     pub warnings: Vec<(&'static str, String)>,
+    /// Warnings located at the rule itself rather than its condition.
+    pub rule_warnings: Vec<(&'static str, String)>,
     /// A syscall rule that does not narrow `evt.type` enough (LOAD_NO_EVTTYPE, shown
     /// unless the rule says `warn_evttypes: false`).
     pub no_evttype: bool,
 }
 
-/// An error compiling a rule: code, message, location type and position.
-pub(super) type RuleErr = (&'static str, String, &'static str, Pos);
+/// An error compiling a rule: code, message and the location inside the rule (type,
+/// name, position).
+#[derive(Debug, Clone)]
+pub(super) struct RuleErr {
+    pub code: &'static str,
+    pub message: String,
+    pub item_type: &'static str,
+    pub item_name: String,
+    pub pos: Pos,
+}
+
+impl RuleErr {
+    pub fn new(code: &'static str, message: String, item_type: &'static str, pos: Pos) -> Self {
+        RuleErr {
+            code,
+            message,
+            item_type,
+            item_name: String::new(),
+            pos,
+        }
+    }
+}
 
 /// A rule compiled in an earlier build.
 #[derive(Debug)]

@@ -4,14 +4,18 @@ use crate::collector::{ExcValue, ExceptionDef, Fields, RuleDef};
 use crate::fields::Table;
 use crate::lists::quote_item;
 
+/// An exception that cannot be rendered: message, exception name and position.
+pub(super) type ExceptionErr = (String, String, crate::yaml::Pos);
+
 /// §5.2: `(cond) and not (…)` per exception with values.
-pub(super) fn render_exceptions(r: &RuleDef, table: &Table) -> Result<String, String> {
+pub(super) fn render_exceptions(r: &RuleDef, table: &Table) -> Result<String, ExceptionErr> {
     if r.exceptions.is_empty() {
         return Ok(r.condition.clone());
     }
     let mut out = format!("({})", r.condition);
     for ex in &r.exceptions {
-        if let Some(x) = render_one(ex, table)? {
+        let rendered = render_one(ex, table).map_err(|m| (m, ex.name.clone(), ex.pos))?;
+        if let Some(x) = rendered {
             out.push_str(" and not ");
             out.push_str(&x);
         }
@@ -39,20 +43,29 @@ fn list_comp(c: &str) -> bool {
     matches!(base, "in" | "intersects" | "pmatch") || c.split_whitespace().nth(1).is_some()
 }
 
+/// An entry's own text: a scalar's, or nothing (Falco keeps an empty item for
+/// anything else).
+fn item_text(v: &ExcValue) -> &str {
+    match v {
+        ExcValue::Scalar(s) => s,
+        ExcValue::List(_) | ExcValue::Other => "",
+    }
+}
+
 fn value_text(v: &ExcValue, comp: &str) -> String {
     match v {
         ExcValue::List(items) => format!(
             "({})",
             items
                 .iter()
-                .map(|i| quote_item(i).into_owned())
+                .map(|i| quote_item(item_text(i)).into_owned())
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        ExcValue::Scalar(s) if list_comp(comp) && !s.starts_with('(') => {
-            format!("({})", quote_item(s))
+        v if list_comp(comp) && !item_text(v).starts_with('(') => {
+            format!("({})", quote_item(item_text(v)))
         }
-        ExcValue::Scalar(s) => quote_item(s).into_owned(),
+        v => quote_item(item_text(v)).into_owned(),
     }
 }
 
@@ -64,15 +77,13 @@ fn render_one(ex: &ExceptionDef, table: &Table) -> Result<Option<String>, String
                 Some(Fields::Single(c)) => c.as_str(),
                 _ => "in",
             };
-            let vals: Vec<String> = ex
-                .values
-                .iter()
-                .flatten()
-                .map(|v| match v {
-                    ExcValue::Scalar(s) => quote_item(s).into_owned(),
-                    ExcValue::List(_) => value_text(v, "="),
-                })
-                .collect();
+            let mut vals = Vec::with_capacity(ex.values.len());
+            for v in &ex.values {
+                if matches!(v, ExcValue::List(_)) {
+                    return Err("Expected values array to contain a list of strings".into());
+                }
+                vals.push(quote_item(item_text(v)).into_owned());
+            }
             if vals.is_empty() {
                 return Ok(None);
             }
@@ -87,7 +98,15 @@ fn render_one(ex: &ExceptionDef, table: &Table) -> Result<Option<String>, String
                 _ => vec!["=".into(); fs.len()],
             };
             let mut tuples = Vec::new();
-            for tuple in &ex.values {
+            for entry in &ex.values {
+                // A scalar where a tuple belongs counts as an empty tuple, as in Falco.
+                let tuple: &[ExcValue] = match entry {
+                    ExcValue::List(items) => items,
+                    _ => &[],
+                };
+                if tuple.len() != fs.len() {
+                    return Err("Fields and values lists must have equal length".into());
+                }
                 let mut t = String::from("(");
                 for (i, (f, v)) in fs.iter().zip(tuple).enumerate() {
                     if i > 0 {

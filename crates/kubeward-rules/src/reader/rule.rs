@@ -48,6 +48,7 @@ impl Reader<'_> {
             .any(|k| item.get(k).is_some());
         if !defines {
             let enabled = item.get("enabled").ok_or_else(|| super::Fail {
+                within: None,
                 pos: item.pos,
                 code: YAML_VALIDATE,
                 message: "Item has no mapping for key 'enabled'".into(),
@@ -75,6 +76,7 @@ impl Reader<'_> {
         let (desc, _) = nonempty(item, "desc")?;
         let (prio, prio_pos) = nonempty(item, "priority")?;
         let priority = Priority::parse(&prio).ok_or_else(|| super::Fail {
+                within: None,
             pos: prio_pos,
             code: VALIDATE,
             message: "Invalid priority".into(),
@@ -103,7 +105,7 @@ impl Reader<'_> {
         };
         self.rule_options(item, &mut rule)?;
         if let Some(n) = item.get("exceptions") {
-            rule.exceptions = self.exceptions(n, &name, true)?;
+            rule.exceptions = self.exceptions(n, &name, Mode::Define)?;
         }
         if let Some(old) = self.col.rules.get(&name)
             && old.source != rule.source
@@ -135,6 +137,7 @@ impl Reader<'_> {
         if let Some(n) = item.get("capture_duration") {
             let (s, pos) = scalar(item, "capture_duration")?;
             rule.capture_duration = s.parse().map_err(|_| super::Fail {
+                within: None,
                 pos,
                 code: YAML_VALIDATE,
                 message: "Can't decode YAML scalar value".into(),
@@ -153,17 +156,12 @@ impl Reader<'_> {
             None => None,
         };
         let exceptions = match item.get("exceptions") {
-            Some(n) => Some(self.exceptions(n, name, false)?),
+            Some(n) => Some(self.exceptions(n, name, Mode::Append)?),
             None => None,
         };
-        if cond.is_none() && exceptions.is_none() {
-            return fail(
-                item.pos,
-                YAML_VALIDATE,
-                "Appended rule must have exceptions or condition property",
-            );
-        }
         let source = item.get("source").and_then(Node::as_str).map(str::to_owned);
+        // The collector's checks, in its order: the rule must exist, then have
+        // something to append.
         let Some(rule) = self.col.rules.get_mut(name) else {
             return fail(
                 item.pos,
@@ -171,6 +169,13 @@ impl Reader<'_> {
                 "Rule uses 'append' or 'override.<key>: append' but no rule by that name already exists",
             );
         };
+        if cond.is_none() && exceptions.as_ref().is_none_or(Vec::is_empty) {
+            return fail(
+                item.pos,
+                VALIDATE,
+                "Appended rule must have exceptions or condition property",
+            );
+        }
         if source.is_some_and(|s| s != rule.source) {
             return fail(
                 item.pos,
@@ -219,7 +224,7 @@ impl Reader<'_> {
                 "desc" => rule.desc = format!("{} {}", rule.desc, nonempty(item, key)?.0),
                 "tags" => rule.tags.extend(scalar_seq(item.get(key).unwrap_or(item))?),
                 _ => {
-                    let ex = self.exceptions(item.get(key).unwrap_or(item), name, false)?;
+                    let ex = self.exceptions(item.get(key).unwrap_or(item), name, Mode::Append)?;
                     self.merge_exceptions(&mut rule, ex, item.pos)?;
                 }
             }
@@ -236,6 +241,7 @@ impl Reader<'_> {
                 "priority" => {
                     let (p, pos) = nonempty(item, key)?;
                     rule.priority = Priority::parse(&p).ok_or_else(|| super::Fail {
+                within: None,
                         pos,
                         code: VALIDATE,
                         message: "Invalid priority".into(),
@@ -243,7 +249,8 @@ impl Reader<'_> {
                 }
                 // `exceptions: replace` swaps the list without validation, as Falco does.
                 "exceptions" => {
-                    rule.exceptions = self.exceptions(item.get(key).unwrap_or(item), name, false)?
+                    rule.exceptions =
+                        self.exceptions(item.get(key).unwrap_or(item), name, Mode::Replace)?
                 }
                 _ => {}
             }
@@ -268,66 +275,91 @@ impl Reader<'_> {
     }
 
     /// §5.4: existing names take values only; new names must be complete.
-    fn merge_exceptions(&mut self, rule: &mut RuleDef, new: Vec<ExceptionDef>, pos: Pos) -> R<()> {
+    fn merge_exceptions(&mut self, rule: &mut RuleDef, new: Vec<ExceptionDef>, _pos: Pos) -> R<()> {
         for ex in new {
+            let within = exception_ctx(&ex);
             if let Some(old) = rule.exceptions.iter_mut().find(|e| e.name == ex.name) {
                 if ex.fields.is_some() {
                     return fail(
                         ex.pos,
                         VALIDATE,
                         "Can not append exception fields to existing exception, only values",
-                    );
+                    )
+                    .map_err(|f| f.within(within));
                 }
                 if ex.comps.is_some() {
                     return fail(
                         ex.pos,
                         VALIDATE,
                         "Can not append exception comps to existing exception, only values",
-                    );
-                }
-                if ex.values.is_empty() {
-                    let m = "Overriding/appending exception with no values".to_string();
-                    let name = rule.name.clone();
-                    self.warn("LOAD_APPEND_NO_VALUES", m, ("rule", &name, pos), ex.pos);
+                    )
+                    .map_err(|f| f.within(within));
                 }
                 old.values.extend(ex.values);
             } else {
-                let ex = complete(ex, true)?;
+                let ex = complete(ex, true).map_err(|f| f.within(within))?;
                 rule.exceptions.push(ex);
             }
         }
         Ok(())
     }
 
-    /// Decodes an `exceptions` block; `full` validates and defaults each entry.
-    pub(crate) fn exceptions(&mut self, n: &Node, rule: &str, full: bool) -> R<Vec<ExceptionDef>> {
+    /// Decodes an `exceptions` block as Falco's reader does; a definition's entries are
+    /// then validated and given default comps (the collector's part).
+    pub(crate) fn exceptions(&mut self, n: &Node, rule: &str, mode: Mode) -> R<Vec<ExceptionDef>> {
         let items = match &n.kind {
             Kind::Null => return Ok(Vec::new()),
             Kind::Seq(items) => items,
-            _ => return fail(n.pos, VALIDATE, "Rule exceptions must be a sequence"),
+            _ => {
+                return fail(n.pos, YAML_VALIDATE, "Rule exceptions must be a sequence")
+                    .map_err(|f| f.within(("exceptions", String::new(), n.pos)));
+            }
         };
         let mut out: Vec<ExceptionDef> = Vec::new();
         for e in items {
+            let anonymous = ("exception", String::new(), e.pos);
             if !matches!(e.kind, Kind::Map(_)) {
-                return fail(e.pos, VALIDATE, "Rule exception must be a mapping");
+                return fail(e.pos, YAML_VALIDATE, "Rule exception must be a mapping")
+                    .map_err(|f| f.within(anonymous));
             }
-            let (name, _) = nonempty(e, "name")?;
-            let fields = e.get("fields").map(fields_of).transpose()?;
-            let comps = e.get("comps").map(fields_of).transpose()?;
-            let mut values = Vec::new();
-            if let Some(v) = e.get("values") {
-                let tuple = matches!(fields, Some(Fields::Tuple(_)) | None);
-                values = values_of(v, tuple)?;
-            }
+            let (name, _) = nonempty(e, "name").map_err(|f| f.within(anonymous))?;
+            let within = ("exception", name.clone(), e.pos);
             if out.iter().any(|x| x.name == name) {
                 let m = format!("Multiple definitions of exception '{name}' in the same rule");
-                self.warn(
+                self.warn_within(
                     "LOAD_EXCEPTION_NAME_NOT_UNIQUE",
                     m,
                     ("rule", rule, n.pos),
-                    e.pos,
+                    within.clone(),
                 );
             }
+            let fields = match e.get("fields") {
+                Some(f) => Some(fields_of(f).map_err(|f| f.within(within.clone()))?),
+                None if mode == Mode::Append => None,
+                None => {
+                    return fail(e.pos, YAML_VALIDATE, "Item has no mapping for key 'fields'")
+                        .map_err(|f| f.within(within));
+                }
+            };
+            let comps = match e.get("comps") {
+                Some(c) => Some(fields_of(c).map_err(|f| f.within(within.clone()))?),
+                None => None,
+            };
+            let values = match e.get("values") {
+                Some(v) => values_of(v).map_err(|f| f.within(within.clone()))?,
+                None => {
+                    if mode == Mode::Append {
+                        let m = "Overriding/appending exception with no values".to_string();
+                        self.warn_within(
+                            "LOAD_APPEND_NO_VALUES",
+                            m,
+                            ("rule", rule, n.pos),
+                            within.clone(),
+                        );
+                    }
+                    Vec::new()
+                }
+            };
             let ex = ExceptionDef {
                 name,
                 fields,
@@ -335,13 +367,31 @@ impl Reader<'_> {
                 values,
                 pos: e.pos,
             };
-            out.push(if full { complete(ex, false)? } else { ex });
+            out.push(if mode == Mode::Define {
+                complete(ex, false).map_err(|f| f.within(within))?
+            } else {
+                ex
+            });
         }
         Ok(out)
     }
 }
 
-/// Validates a complete exception and fills default comps (§5.1).
+/// How an `exceptions` block is read: a definition's (validated), an append's (fields
+/// optional, missing values warned about) or a replace's (taken as written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Define,
+    Append,
+    Replace,
+}
+
+fn exception_ctx(ex: &ExceptionDef) -> super::Within {
+    ("exception", ex.name.clone(), ex.pos)
+}
+
+/// The collector's checks of a complete exception, with default comps (§5.1). The
+/// values' shape is checked when the rule is compiled, appended values included.
 fn complete(mut ex: ExceptionDef, appended: bool) -> R<ExceptionDef> {
     let Some(fields) = &ex.fields else {
         let m = if appended {
@@ -384,15 +434,6 @@ fn complete(mut ex: ExceptionDef, appended: bool) -> R<ExceptionDef> {
                         ex.pos,
                         VALIDATE,
                         format!("'{c}' is not a supported comparison operator"),
-                    );
-                }
-            }
-            for v in &ex.values {
-                if v.len() != fs.len() {
-                    return fail(
-                        ex.pos,
-                        VALIDATE,
-                        "Fields and values lists must have equal length",
                     );
                 }
             }
@@ -442,55 +483,30 @@ fn valid_comp(c: &str, tuple: bool) -> bool {
 
 fn fields_of(n: &Node) -> R<Fields> {
     match &n.kind {
+        Kind::Scalar(s, _) if s.is_empty() => fail(n.pos, YAML_VALIDATE, "Value must be non-empty"),
         Kind::Scalar(s, _) => Ok(Fields::Single(s.clone())),
         Kind::Seq(_) => Ok(Fields::Tuple(scalar_seq(n)?)),
         _ => fail(n.pos, VALIDATE, "Value is not a scalar value"),
     }
 }
 
-fn values_of(n: &Node, tuple: bool) -> R<Vec<Vec<ExcValue>>> {
-    let items = match &n.kind {
-        Kind::Null => return Ok(Vec::new()),
-        Kind::Seq(items) => items,
-        _ => return fail(n.pos, VALIDATE, "Value is not a sequence"),
+/// `values`: a sequence of entries, each decoded as written (scalar or nested
+/// sequence); whether they fit `fields` is the compiler's question.
+fn values_of(n: &Node) -> R<Vec<ExcValue>> {
+    let Kind::Seq(items) = &n.kind else {
+        return fail(n.pos, YAML_VALIDATE, "Rule exception values must be a sequence");
     };
-    let mut out = Vec::new();
-    for v in items {
-        if !tuple {
-            match &v.kind {
-                Kind::Scalar(s, _) => out.push(vec![ExcValue::Scalar(s.clone())]),
-                _ => {
-                    return fail(
-                        v.pos,
-                        VALIDATE,
-                        "Expected values array to contain a list of strings",
-                    );
-                }
-            }
-            continue;
-        }
-        let Kind::Seq(elems) = &v.kind else {
-            return fail(
-                v.pos,
-                VALIDATE,
-                "Expected values array to contain a list of lists",
-            );
-        };
-        let mut tuple_vals = Vec::new();
-        for el in elems {
-            tuple_vals.push(match &el.kind {
-                Kind::Scalar(s, _) => ExcValue::Scalar(s.clone()),
-                Kind::Seq(_) => ExcValue::List(scalar_seq(el)?),
-                _ => {
-                    return fail(
-                        el.pos,
-                        VALIDATE,
-                        "Expected values array to contain a list of strings",
-                    );
-                }
-            });
-        }
-        out.push(tuple_vals);
+    items.iter().map(value_entry).collect()
+}
+
+fn value_entry(n: &Node) -> R<ExcValue> {
+    // Recursion is bounded: the YAML parser caps nesting depth.
+    match &n.kind {
+        Kind::Scalar(s, _) if s.is_empty() => fail(n.pos, YAML_VALIDATE, "Value must be non-empty"),
+        Kind::Scalar(s, _) => Ok(ExcValue::Scalar(s.clone())),
+        Kind::Seq(items) => Ok(ExcValue::List(
+            items.iter().map(value_entry).collect::<R<Vec<_>>>()?,
+        )),
+        _ => Ok(ExcValue::Other),
     }
-    Ok(out)
 }
