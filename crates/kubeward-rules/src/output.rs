@@ -105,7 +105,10 @@ fn token_error(fmt: &str, pct: usize, start: usize) -> String {
     if start >= fmt.len() {
         return "invalid formatting syntax: formatting cannot end with a number".into();
     }
-    format!("invalid formatting token {}", fmt.get(start..).unwrap_or(""))
+    format!(
+        "invalid formatting token {}",
+        fmt.get(start..).unwrap_or("")
+    )
 }
 
 /// Parses one output token as the left side of a check.

@@ -124,7 +124,14 @@ impl Reader<'_> {
                     "error at line {}, column {}: {}",
                     e.pos.line, e.pos.col, e.message
                 );
-                self.diag(Severity::Error, "LOAD_ERR_YAML_PARSE", msg, None, None, e.pos);
+                self.diag(
+                    Severity::Error,
+                    "LOAD_ERR_YAML_PARSE",
+                    msg,
+                    None,
+                    None,
+                    e.pos,
+                );
                 return false;
             }
         };
@@ -276,7 +283,14 @@ impl Reader<'_> {
         within: Within,
     ) {
         let at = within.2;
-        self.diag(Severity::Warning, code, message, Some(item), Some(&within), at);
+        self.diag(
+            Severity::Warning,
+            code,
+            message,
+            Some(item),
+            Some(&within),
+            at,
+        );
     }
 
     fn engine_version(&mut self, item: &Node) -> R<()> {

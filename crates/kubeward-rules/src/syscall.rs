@@ -132,7 +132,14 @@ mod tests {
     fn event_names_are_sorted_unique_and_cover_upstream_rules() {
         let names: Vec<&str> = super::event_names().collect();
         assert!(names.windows(2).all(|w| w[0] < w[1]));
-        for n in ["execve", "openat2", "connect", "ptrace", "userfaultfd", "procexit"] {
+        for n in [
+            "execve",
+            "openat2",
+            "connect",
+            "ptrace",
+            "userfaultfd",
+            "procexit",
+        ] {
             assert!(super::is_event_name(n), "{n}");
         }
         assert!(!super::is_event_name("some_invalid_event"));

@@ -37,7 +37,10 @@ fn matching<'a>(
     let mut out = Vec::new();
     for file in doc["falco_load_results"].as_array().into_iter().flatten() {
         for e in file[kind].as_array().into_iter().flatten() {
-            let locs = e["context"]["locations"].as_array().cloned().unwrap_or_default();
+            let locs = e["context"]["locations"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let typed = locs.iter().any(|l| l["item_type"] == item_type);
             let named = item_name.is_none_or(|n| locs.iter().any(|l| l["item_name"] == n));
             if e["code"] == code && typed && named && e["message"] == message {
@@ -89,7 +92,13 @@ const EXEC_BY_SHELL: &str = "evt.type = execve and proc.name = bash";
 fn content_that_is_not_an_array_or_not_yaml() {
     // InvalidNotArray, InvalidNotYaml.
     let msg = "Rules content is not yaml array of objects";
-    assert_error(&["rule: x\ndesc: y\n"], "LOAD_ERR_YAML_VALIDATE", "rules content", None, msg);
+    assert_error(
+        &["rule: x\ndesc: y\n"],
+        "LOAD_ERR_YAML_VALIDATE",
+        "rules content",
+        None,
+        msg,
+    );
     assert_error(
         &["just some words\n"],
         "LOAD_ERR_YAML_VALIDATE",
@@ -106,10 +115,19 @@ fn array_item_that_is_not_a_mapping_is_a_rules_content_item() {
     // InvalidArrayItemNotObject: the location names the item.
     let msg = "Unexpected element type. Each element should be a yaml associative array.";
     let text = format!("{}- [a, b]\n", rule("fine", EXEC_BY_SHELL));
-    assert_error(&[&text], "LOAD_ERR_YAML_VALIDATE", "rules content item", None, msg);
+    assert_error(
+        &[&text],
+        "LOAD_ERR_YAML_VALIDATE",
+        "rules content item",
+        None,
+        msg,
+    );
     let (_, doc) = validate(&[&text]);
     let e = &doc["falco_load_results"][0]["errors"][0];
-    assert_eq!(e["context"]["locations"][1]["position"]["line"], 6, "{doc:#}");
+    assert_eq!(
+        e["context"]["locations"][1]["position"]["line"], 6,
+        "{doc:#}"
+    );
 }
 
 #[test]
@@ -133,7 +151,10 @@ fn engine_version_newer_than_ours_is_the_collectors_error() {
     assert!(!ok);
     let e = &doc["falco_load_results"][0]["errors"][0];
     assert_eq!(e["code"], "LOAD_ERR_VALIDATE", "{doc:#}");
-    assert_eq!(e["context"]["locations"][1]["item_type"], "required_engine_version");
+    assert_eq!(
+        e["context"]["locations"][1]["item_type"],
+        "required_engine_version"
+    );
     // Ours and older load.
     assert!(validate(&["- required_engine_version: 2\n- required_engine_version: 0.11.0\n"]).0);
 }
@@ -141,7 +162,10 @@ fn engine_version_newer_than_ours_is_the_collectors_error() {
 #[test]
 fn engine_version_that_is_no_number_is_the_readers_error() {
     // InvalidEngineVersionNotNumber: LOAD_ERR_YAML_VALIDATE, as in Falco 0.44.
-    let text = format!("- required_engine_version: two\n{}", rule("r", EXEC_BY_SHELL));
+    let text = format!(
+        "- required_engine_version: two\n{}",
+        rule("r", EXEC_BY_SHELL)
+    );
     assert_error(
         &[&text],
         "LOAD_ERR_YAML_VALIDATE",
@@ -158,8 +182,20 @@ fn missing_or_empty_keys_are_decoding_errors() {
     // InvalidMissingListName, InvalidMissingMacroName, InvalidMissingRuleName,
     // InvalidListWithoutItems, InvalidMacroWithoutCondition, InvalidRuleWithoutOutput.
     let y = "LOAD_ERR_YAML_VALIDATE";
-    assert_error(&["- list:\n  items: [a]\n"], y, "list", None, "Mapping for key 'list' is empty");
-    assert_error(&["- macro:\n  condition: evt.num > 0\n"], y, "macro", None, "Mapping for key 'macro' is empty");
+    assert_error(
+        &["- list:\n  items: [a]\n"],
+        y,
+        "list",
+        None,
+        "Mapping for key 'list' is empty",
+    );
+    assert_error(
+        &["- macro:\n  condition: evt.num > 0\n"],
+        y,
+        "macro",
+        None,
+        "Mapping for key 'macro' is empty",
+    );
     assert_error(
         &["- rule:\n  desc: d\n  condition: evt.num > 0\n  output: o\n  priority: INFO\n"],
         y,
@@ -167,7 +203,13 @@ fn missing_or_empty_keys_are_decoding_errors() {
         None,
         "Mapping for key 'rule' is empty",
     );
-    assert_error(&["- list: no_items\n"], y, "list", Some("no_items"), "Item has no mapping for key 'items'");
+    assert_error(
+        &["- list: no_items\n"],
+        y,
+        "list",
+        Some("no_items"),
+        "Item has no mapping for key 'items'",
+    );
     assert_error(
         &["- macro: no_cond\n"],
         y,
@@ -217,7 +259,10 @@ fn dangling_appends_name_the_item() {
 #[test]
 fn appended_rule_without_condition_is_the_collectors_error() {
     // InvalidAppendRuleWithoutCondition.
-    let text = format!("{}- rule: shell\n  append: true\n", rule("shell", EXEC_BY_SHELL));
+    let text = format!(
+        "{}- rule: shell\n  append: true\n",
+        rule("shell", EXEC_BY_SHELL)
+    );
     assert_error(
         &[&text],
         "LOAD_ERR_VALIDATE",
@@ -226,7 +271,10 @@ fn appended_rule_without_condition_is_the_collectors_error() {
         "Appended rule must have exceptions or condition property",
     );
     // With a condition it loads.
-    let good = format!("{}- rule: shell\n  condition: and user.uid = 0\n  append: true\n", rule("shell", EXEC_BY_SHELL));
+    let good = format!(
+        "{}- rule: shell\n  condition: and user.uid = 0\n  append: true\n",
+        rule("shell", EXEC_BY_SHELL)
+    );
     assert!(validate(&[&good]).0);
 }
 
@@ -239,16 +287,25 @@ fn appends_that_break_the_condition_fail_in_the_second_file() {
     let (ok, doc) = validate(&[base_macro, bad_append]);
     assert!(!ok);
     assert_eq!(doc["falco_load_results"][0]["successful"], true, "{doc:#}");
-    assert!(!matching(
+    assert!(
+        !matching(
+            &doc,
+            "errors",
+            "LOAD_ERR_COMPILE_CONDITION",
+            "macro",
+            Some("shelly"),
+            "unexpected token after 'execve', expecting 'or', 'and'"
+        )
+        .is_empty(),
+        "{doc:#}"
+    );
+    assert_warning(
         &doc,
-        "errors",
-        "LOAD_ERR_COMPILE_CONDITION",
+        "LOAD_UNUSED_MACRO",
         "macro",
         Some("shelly"),
-        "unexpected token after 'execve', expecting 'or', 'and'"
-    )
-    .is_empty(), "{doc:#}");
-    assert_warning(&doc, "LOAD_UNUSED_MACRO", "macro", Some("shelly"), "Macro not referred to by any other rule/macro");
+        "Macro not referred to by any other rule/macro",
+    );
     // Same in one file, two YAML documents.
     let one = format!("{base_macro}---\n{bad_append}");
     assert_error(
@@ -284,8 +341,25 @@ fn redefinitions_using_undefined_macros() {
     let (ok, doc) = validate(&[base, redo]);
     assert!(!ok);
     assert_eq!(doc["falco_load_results"][0]["successful"], true);
-    assert!(!matching(&doc, "errors", "LOAD_ERR_VALIDATE", "macro", Some("shelly"), "Undefined macro 'nothing_here' used in filter.").is_empty(), "{doc:#}");
-    assert_warning(&doc, "LOAD_UNUSED_MACRO", "macro", Some("shelly"), "Macro not referred to by any other rule/macro");
+    assert!(
+        !matching(
+            &doc,
+            "errors",
+            "LOAD_ERR_VALIDATE",
+            "macro",
+            Some("shelly"),
+            "Undefined macro 'nothing_here' used in filter."
+        )
+        .is_empty(),
+        "{doc:#}"
+    );
+    assert_warning(
+        &doc,
+        "LOAD_UNUSED_MACRO",
+        "macro",
+        Some("shelly"),
+        "Macro not referred to by any other rule/macro",
+    );
     assert_error(
         &[&format!("{base}---\n{redo}")],
         "LOAD_ERR_VALIDATE",
@@ -295,7 +369,13 @@ fn redefinitions_using_undefined_macros() {
     );
     let r = rule("some rule", "evt.type = open");
     let r2 = rule("some rule", "evt.type = open and not_a_macro");
-    assert_error(&[&r, &r2], "LOAD_ERR_VALIDATE", "rule", Some("some rule"), "Undefined macro 'not_a_macro' used in filter.");
+    assert_error(
+        &[&r, &r2],
+        "LOAD_ERR_VALIDATE",
+        "rule",
+        Some("some rule"),
+        "Undefined macro 'not_a_macro' used in filter.",
+    );
     assert_error(
         &[&format!("{r}---\n{r2}")],
         "LOAD_ERR_VALIDATE",
@@ -323,7 +403,13 @@ fn unknown_output_token_uses_libsinsp_wording() {
     assert_eq!(locs[2]["item_type"], "rule output", "{doc:#}");
     // libsinsp quotes the rest of the format, and has its own words for a bare `%`.
     let mid = text.replace("%not_a_field_at_all", "%nope here");
-    assert_error(&[&mid], "LOAD_ERR_COMPILE_OUTPUT", "rule", None, "invalid formatting token nope here");
+    assert_error(
+        &[&mid],
+        "LOAD_ERR_COMPILE_OUTPUT",
+        "rule",
+        None,
+        "invalid formatting token nope here",
+    );
     let end = text.replace("%not_a_field_at_all", "100%");
     assert_error(
         &[&end],
@@ -367,51 +453,123 @@ fn container_info_is_deprecated_not_an_error() {
 // ---- skip-if-unknown-filter --------------------------------------------------------
 
 fn skip_rule(name: &str, condition: &str, output: &str, skip: Option<bool>) -> String {
-    let skip = skip.map_or(String::new(), |s| format!("  skip-if-unknown-filter: {s}\n"));
-    format!("- rule: {name}\n  desc: d\n  condition: {condition}\n  output: \"{output}\"\n{skip}  priority: INFO\n")
+    let skip = skip.map_or(String::new(), |s| {
+        format!("  skip-if-unknown-filter: {s}\n")
+    });
+    format!(
+        "- rule: {name}\n  desc: d\n  condition: {condition}\n  output: \"{output}\"\n{skip}  priority: INFO\n"
+    )
 }
 
 #[test]
 fn skip_if_unknown_filter_turns_unknown_fields_types_and_tokens_into_warnings() {
     // ValidateSkipUnknownNoevt (and the load half of DetectSkipUnknownNoevt).
     let text = [
-        skip_rule("skip field", "evt.type = open and proc.nobody = cat", "o", Some(true)),
-        skip_rule("skip type", "evt.type = no_such_event and proc.name = cat", "o", Some(true)),
-        skip_rule("skip token", "evt.type = open", "o %proc.nobody", Some(true)),
-        skip_rule("kept", "evt.type = open and proc.name = cat", "o %proc.name", None),
+        skip_rule(
+            "skip field",
+            "evt.type = open and proc.nobody = cat",
+            "o",
+            Some(true),
+        ),
+        skip_rule(
+            "skip type",
+            "evt.type = no_such_event and proc.name = cat",
+            "o",
+            Some(true),
+        ),
+        skip_rule(
+            "skip token",
+            "evt.type = open",
+            "o %proc.nobody",
+            Some(true),
+        ),
+        skip_rule(
+            "kept",
+            "evt.type = open and proc.name = cat",
+            "o %proc.name",
+            None,
+        ),
     ]
     .concat();
     let (ok, doc) = validate(&[&text]);
     assert!(ok, "{doc:#}");
     assert_eq!(count(&doc, "warnings"), 3, "{doc:#}");
     let u = "LOAD_UNKNOWN_FILTER";
-    assert_warning(&doc, u, "rule", Some("skip field"), "filter_check called with nonexistent field proc.nobody");
-    assert_warning(&doc, u, "rule", Some("skip type"), "unknown event type no_such_event");
-    assert_warning(&doc, u, "rule", Some("skip token"), "invalid formatting token proc.nobody");
+    assert_warning(
+        &doc,
+        u,
+        "rule",
+        Some("skip field"),
+        "filter_check called with nonexistent field proc.nobody",
+    );
+    assert_warning(
+        &doc,
+        u,
+        "rule",
+        Some("skip type"),
+        "unknown event type no_such_event",
+    );
+    assert_warning(
+        &doc,
+        u,
+        "rule",
+        Some("skip token"),
+        "invalid formatting token proc.nobody",
+    );
 }
 
 #[test]
 fn without_skip_unknown_fields_and_types_are_errors() {
     // SkipUnknownError (exactly one error), SkipUnknownUnspecError.
     let text = [
-        skip_rule("Not Skipping", "evt.type = open and proc.nobody = cat", "o", Some(false)),
-        skip_rule("never reached", "evt.type = open and proc.nobody = cat", "o", None),
+        skip_rule(
+            "Not Skipping",
+            "evt.type = open and proc.nobody = cat",
+            "o",
+            Some(false),
+        ),
+        skip_rule(
+            "never reached",
+            "evt.type = open and proc.nobody = cat",
+            "o",
+            None,
+        ),
     ]
     .concat();
     let (ok, doc) = validate(&[&text]);
     assert!(!ok);
     assert_eq!(count(&doc, "errors"), 1, "{doc:#}");
     let msg = "filter_check called with nonexistent field proc.nobody";
-    assert!(!matching(&doc, "errors", "LOAD_ERR_COMPILE_CONDITION", "rule", Some("Not Skipping"), msg).is_empty());
+    assert!(
+        !matching(
+            &doc,
+            "errors",
+            "LOAD_ERR_COMPILE_CONDITION",
+            "rule",
+            Some("Not Skipping"),
+            msg
+        )
+        .is_empty()
+    );
     assert_error(
-        &[&skip_rule("unspecified", "evt.type = open and proc.nobody = cat", "o", None)],
+        &[&skip_rule(
+            "unspecified",
+            "evt.type = open and proc.nobody = cat",
+            "o",
+            None,
+        )],
         "LOAD_ERR_COMPILE_CONDITION",
         "rule",
         Some("unspecified"),
         msg,
     );
     assert_error(
-        &[&skip_rule("bad type", "evt.type in (open, not_an_event)", "o", None)],
+        &[&skip_rule(
+            "bad type",
+            "evt.type in (open, not_an_event)",
+            "o",
+            None,
+        )],
         "LOAD_ERR_COMPILE_CONDITION",
         "rule",
         Some("bad type"),
@@ -422,12 +580,26 @@ fn without_skip_unknown_fields_and_types_are_errors() {
 #[test]
 fn event_type_names_are_checked_for_the_syscall_source_only() {
     // Syscall names, tracepoints and event-table names are known...
-    for ok in ["execve", "openat2", "procexit", "sched_process_exit", "signal_deliver", "pluginevent", "pread"] {
+    for ok in [
+        "execve",
+        "openat2",
+        "procexit",
+        "sched_process_exit",
+        "signal_deliver",
+        "pluginevent",
+        "pread",
+    ] {
         let (loaded, doc) = validate(&[&rule("r", &format!("evt.type = {ok}"))]);
         assert!(loaded, "{ok}: {doc:#}");
     }
     // ... `!=` and `in` are checked like `=`; other operators are not name lookups.
-    assert_error(&[&rule("r", "evt.type != bogus")], "LOAD_ERR_COMPILE_CONDITION", "rule", None, "unknown event type bogus");
+    assert_error(
+        &[&rule("r", "evt.type != bogus")],
+        "LOAD_ERR_COMPILE_CONDITION",
+        "rule",
+        None,
+        "unknown event type bogus",
+    );
     assert!(validate(&[&rule("r", "evt.type startswith open")]).0);
 }
 
@@ -444,7 +616,9 @@ fn exception_errors_name_the_exception() {
     let v = "LOAD_ERR_VALIDATE";
     // RuleExceptionUnknownFields.
     assert_error(
-        &[&with_exceptions("    - name: e_field\n      fields: [proc.name, no.such_field]\n")],
+        &[&with_exceptions(
+            "    - name: e_field\n      fields: [proc.name, no.such_field]\n",
+        )],
         v,
         "exception",
         Some("e_field"),
@@ -452,7 +626,9 @@ fn exception_errors_name_the_exception() {
     );
     // RuleExceptionCompsFieldsLenMismatch (fields are checked before values).
     assert_error(
-        &[&with_exceptions("    - name: e_comps\n      fields: [proc.name, fd.name]\n      comps: [=]\n")],
+        &[&with_exceptions(
+            "    - name: e_comps\n      fields: [proc.name, fd.name]\n      comps: [=]\n",
+        )],
         v,
         "exception",
         Some("e_comps"),
@@ -460,7 +636,9 @@ fn exception_errors_name_the_exception() {
     );
     // RuleExceptionUnknownComp.
     assert_error(
-        &[&with_exceptions("    - name: e_op\n      fields: [proc.name, fd.name]\n      comps: [=, sorta]\n")],
+        &[&with_exceptions(
+            "    - name: e_op\n      fields: [proc.name, fd.name]\n      comps: [=, sorta]\n",
+        )],
         v,
         "exception",
         Some("e_op"),
@@ -468,7 +646,9 @@ fn exception_errors_name_the_exception() {
     );
     // RuleExceptionFieldsValuesLenMismatch.
     assert_error(
-        &[&with_exceptions("    - name: e_vals\n      fields: [proc.name, fd.name]\n      values:\n        - [cat]\n")],
+        &[&with_exceptions(
+            "    - name: e_vals\n      fields: [proc.name, fd.name]\n      values:\n        - [cat]\n",
+        )],
         v,
         "exception",
         Some("e_vals"),
@@ -483,7 +663,9 @@ fn exception_decoding_errors_are_the_readers() {
     let y = "LOAD_ERR_YAML_VALIDATE";
     // RuleExceptionNoFields: a missing `fields` is a missing key, not a validation error.
     assert_error(
-        &[&with_exceptions("    - name: nofields\n      values:\n        - [cat]\n")],
+        &[&with_exceptions(
+            "    - name: nofields\n      values:\n        - [cat]\n",
+        )],
         y,
         "exception",
         Some("nofields"),
@@ -491,7 +673,9 @@ fn exception_decoding_errors_are_the_readers() {
     );
     // RuleExceptionNoName.
     assert_error(
-        &[&with_exceptions("    - fields: [proc.name]\n      values:\n        - [cat]\n")],
+        &[&with_exceptions(
+            "    - fields: [proc.name]\n      values:\n        - [cat]\n",
+        )],
         y,
         "exception",
         None,
@@ -505,19 +689,53 @@ const GUARDED: &str = "- rule: Guarded\n  desc: d\n  condition: evt.type = open 
 fn appended_exceptions_are_validated_like_falco() {
     let v = "LOAD_ERR_VALIDATE";
     // RuleExceptionAppendFieldsValuesLenMismatch: appended values are checked too.
-    let short = format!("{GUARDED}- rule: Guarded\n  exceptions:\n    - name: by_pair\n      values:\n        - [cat]\n  append: true\n");
-    assert_error(&[&short], v, "exception", Some("by_pair"), "Fields and values lists must have equal length");
+    let short = format!(
+        "{GUARDED}- rule: Guarded\n  exceptions:\n    - name: by_pair\n      values:\n        - [cat]\n  append: true\n"
+    );
+    assert_error(
+        &[&short],
+        v,
+        "exception",
+        Some("by_pair"),
+        "Fields and values lists must have equal length",
+    );
     // RuleExceptionAppendItemNotInRule / RuleExceptionNewAppendNoField: a new exception
     // needs its fields (checked before its values).
-    let new = format!("{GUARDED}- rule: Guarded\n  exceptions:\n    - name: brand_new\n      values:\n        - [cat, /tmp]\n  append: true\n");
-    assert_error(&[&new], v, "exception", Some("brand_new"), "Rule exception must have fields property with a list of fields");
-    let comps_only = format!("{GUARDED}- rule: Guarded\n  exceptions:\n    - name: cmd\n      comps: in\n      values: [\"cat /dev/null\"]\n  append: true\n");
-    assert_error(&[&comps_only], v, "exception", Some("cmd"), "Rule exception must have fields property with a list of fields");
+    let new = format!(
+        "{GUARDED}- rule: Guarded\n  exceptions:\n    - name: brand_new\n      values:\n        - [cat, /tmp]\n  append: true\n"
+    );
+    assert_error(
+        &[&new],
+        v,
+        "exception",
+        Some("brand_new"),
+        "Rule exception must have fields property with a list of fields",
+    );
+    let comps_only = format!(
+        "{GUARDED}- rule: Guarded\n  exceptions:\n    - name: cmd\n      comps: in\n      values: [\"cat /dev/null\"]\n  append: true\n"
+    );
+    assert_error(
+        &[&comps_only],
+        v,
+        "exception",
+        Some("cmd"),
+        "Rule exception must have fields property with a list of fields",
+    );
     // RuleExceptionAppendNoName.
-    let anonymous = format!("{GUARDED}- rule: Guarded\n  exceptions:\n    - values:\n        - [cat, /tmp]\n  append: true\n");
-    assert_error(&[&anonymous], "LOAD_ERR_YAML_VALIDATE", "exception", None, "Item has no mapping for key 'name'");
+    let anonymous = format!(
+        "{GUARDED}- rule: Guarded\n  exceptions:\n    - values:\n        - [cat, /tmp]\n  append: true\n"
+    );
+    assert_error(
+        &[&anonymous],
+        "LOAD_ERR_YAML_VALIDATE",
+        "exception",
+        None,
+        "Item has no mapping for key 'name'",
+    );
     // Appending well-formed values loads.
-    let good = format!("{GUARDED}- rule: Guarded\n  exceptions:\n    - name: by_pair\n      values:\n        - [cat, /tmp]\n  append: true\n");
+    let good = format!(
+        "{GUARDED}- rule: Guarded\n  exceptions:\n    - name: by_pair\n      values:\n        - [cat, /tmp]\n  append: true\n"
+    );
     assert!(validate(&[&good]).0);
 }
 
@@ -530,15 +748,24 @@ fn rules_not_narrowing_event_types_are_warned_about() {
         ("only_a_field", "proc.name = cat"),
         ("type_not_equal", "evt.type != open"),
         ("negated_type", "not evt.type = open and proc.name = cat"),
-        ("negated_set", "proc.name = cat and not evt.type in (open, openat)"),
+        (
+            "negated_set",
+            "proc.name = cat and not evt.type in (open, openat)",
+        ),
         ("or_with_untyped", "evt.type = open or proc.name = cat"),
-        ("negated_conjunction", "not (evt.type = open and proc.name = cat)"),
+        (
+            "negated_conjunction",
+            "not (evt.type = open and proc.name = cat)",
+        ),
     ];
     let mut text = String::new();
     for (name, cond) in wide {
         text.push_str(&rule(name, cond));
     }
-    text.push_str(&rule("narrow", "evt.type in (open, openat) and not proc.name = cat"));
+    text.push_str(&rule(
+        "narrow",
+        "evt.type in (open, openat) and not proc.name = cat",
+    ));
     let (ok, doc) = validate(&[&text]);
     assert!(ok, "{doc:#}");
     assert_eq!(doc["falco_load_results"][0]["successful"], true);
@@ -546,7 +773,17 @@ fn rules_not_narrowing_event_types_are_warned_about() {
     for (name, _) in wide {
         assert_warning(&doc, "LOAD_NO_EVTTYPE", "rule", Some(name), msg);
     }
-    assert!(matching(&doc, "warnings", "LOAD_NO_EVTTYPE", "rule", Some("narrow"), msg).is_empty());
+    assert!(
+        matching(
+            &doc,
+            "warnings",
+            "LOAD_NO_EVTTYPE",
+            "rule",
+            Some("narrow"),
+            msg
+        )
+        .is_empty()
+    );
 }
 
 #[test]
@@ -556,10 +793,18 @@ fn unknown_sources_are_skipped_with_a_warning() {
     let text = "- rule: Cloud Thing\n  desc: d\n  condition: ct.name = RunInstances\n  output: o %ct.user\n  priority: INFO\n  source: aws_cloudtrail\n";
     for t in [
         text.to_owned(),
-        format!("{text}  exceptions:\n    - name: users\n      fields: [ct.user]\n      values:\n        - [admin]\n"),
+        format!(
+            "{text}  exceptions:\n    - name: users\n      fields: [ct.user]\n      values:\n        - [admin]\n"
+        ),
     ] {
         let (ok, doc) = validate(&[&t]);
         assert!(ok, "{doc:#}");
-        assert_warning(&doc, "LOAD_UNKNOWN_SOURCE", "rule", Some("Cloud Thing"), "Unknown source aws_cloudtrail, skipping");
+        assert_warning(
+            &doc,
+            "LOAD_UNKNOWN_SOURCE",
+            "rule",
+            Some("Cloud Thing"),
+            "Unknown source aws_cloudtrail, skipping",
+        );
     }
 }

@@ -76,7 +76,7 @@ impl Reader<'_> {
         let (desc, _) = nonempty(item, "desc")?;
         let (prio, prio_pos) = nonempty(item, "priority")?;
         let priority = Priority::parse(&prio).ok_or_else(|| super::Fail {
-                within: None,
+            within: None,
             pos: prio_pos,
             code: VALIDATE,
             message: "Invalid priority".into(),
@@ -241,7 +241,7 @@ impl Reader<'_> {
                 "priority" => {
                     let (p, pos) = nonempty(item, key)?;
                     rule.priority = Priority::parse(&p).ok_or_else(|| super::Fail {
-                within: None,
+                        within: None,
                         pos,
                         code: VALIDATE,
                         message: "Invalid priority".into(),
@@ -494,7 +494,11 @@ fn fields_of(n: &Node) -> R<Fields> {
 /// sequence); whether they fit `fields` is the compiler's question.
 fn values_of(n: &Node) -> R<Vec<ExcValue>> {
     let Kind::Seq(items) = &n.kind else {
-        return fail(n.pos, YAML_VALIDATE, "Rule exception values must be a sequence");
+        return fail(
+            n.pos,
+            YAML_VALIDATE,
+            "Rule exception values must be a sequence",
+        );
     };
     items.iter().map(value_entry).collect()
 }
