@@ -285,7 +285,7 @@ fn rules_validate_list_and_fields() {
         "",
     );
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v[0]["successful"], false);
+    assert_eq!(v["falco_load_results"][0]["successful"], false);
     let (code, out, _) = run(
         &[
             "rules",

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-use super::detect::{engine, load, load_ruleset, read_rules};
+use super::detect::{engine, load, read_rules};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -28,10 +28,14 @@ pub enum RulesCommand {
         format: Format,
     },
     /// List the rules after all overrides: name, source, priority, tags, enabled.
-    /// Without -r, kubeward's embedded Kubernetes audit ruleset.
+    /// Without -r, kubeward's embedded Kubernetes audit ruleset. Exit status: 0 listed,
+    /// 1 a rules file is invalid (its report on stderr), 2 unreadable or unknown --rule.
     List {
         #[arg(short = 'r', long = "rules", value_name = "FILE")]
         rules: Vec<PathBuf>,
+        /// Only this rule, as Falco's `-l NAME` prints it (name and description).
+        #[arg(short = 'l', long = "rule", value_name = "NAME")]
+        rule: Option<String>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -55,7 +59,11 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     match &args.command {
         RulesCommand::Validate { rules, format } => validate(rules, *format, &mut out),
-        RulesCommand::List { rules, format } => list(rules, *format, &mut out),
+        RulesCommand::List {
+            rules,
+            rule,
+            format,
+        } => list(rules, rule.as_deref(), *format, &mut out),
         RulesCommand::Fields { source, format } => fields(source.as_deref(), *format, &mut out),
     }
 }
@@ -74,15 +82,49 @@ fn validate(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::
             }
         }
         Format::Json => {
+            // The document `falco -V FILE --json` prints, so its consumers work as is.
             let reports: Vec<_> = loaded.reports.iter().map(|r| r.to_json()).collect();
-            writeln!(out, "{}", serde_json::Value::Array(reports))?;
+            let doc = serde_json::json!({ "falco_load_results": reports });
+            writeln!(out, "{doc}")?;
         }
     }
     Ok(ExitCode::from(if loaded.ruleset.is_some() { 0 } else { 1 }))
 }
 
-fn list(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let ruleset = load_ruleset(paths, &mut io::stderr().lock())?;
+fn list(
+    paths: &[PathBuf],
+    only: Option<&str>,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let files = read_rules(paths)?;
+    let loaded = load(&files);
+    let Some(ruleset) = loaded.ruleset else {
+        // An invalid file is a finding about the rules, as for `validate`: exit 1.
+        let mut err = io::stderr().lock();
+        for r in loaded.reports.iter().filter(|r| !r.successful()) {
+            write!(err, "{}", r.to_text())?;
+        }
+        return Ok(ExitCode::from(1));
+    };
+    let warnings: usize = loaded.reports.iter().map(|r| r.warnings.len()).sum();
+    if warnings > 0 {
+        eprintln!(
+            "note: the rules loaded with {warnings} warnings; `kubeward rules validate` shows them"
+        );
+    }
+    if let Some(name) = only {
+        let Some(info) = ruleset.find(name).and_then(|id| ruleset.rule(id)) else {
+            anyhow::bail!(
+                "no rule named \"{name}\" is loaded; `kubeward rules list` shows the loaded rules"
+            );
+        };
+        match format {
+            Format::Text => write!(out, "{}", describe_rule(&info.name, &info.desc))?,
+            Format::Json => writeln!(out, "{}", rule_json(info))?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     match format {
         Format::Text => {
             let width = ruleset
@@ -114,19 +156,63 @@ fn list(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::Resu
             }
         }
         Format::Json => {
-            let rules: Vec<_> = ruleset
-                .rules()
-                .map(|(_, r)| {
-                    serde_json::json!({
-                        "name": r.name, "source": r.source, "priority": r.priority.name(),
-                        "tags": r.tags, "enabled": r.enabled, "inactive": r.inactive, "desc": r.desc,
-                    })
-                })
-                .collect();
+            let rules: Vec<_> = ruleset.rules().map(|(_, r)| rule_json(r)).collect();
             writeln!(out, "{}", serde_json::Value::Array(rules))?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn rule_json(r: &kubeward_rules::RuleInfo) -> serde_json::Value {
+    serde_json::json!({
+        "name": r.name, "source": r.source, "priority": r.priority.name(),
+        "tags": r.tags, "enabled": r.enabled, "inactive": r.inactive, "desc": r.desc,
+    })
+}
+
+/// Falco's `-l NAME` text: a `Rule`/`Description` header, then the name in 50 columns
+/// and the description wrapped at 110 with continuation lines indented by 51.
+fn describe_rule(name: &str, desc: &str) -> String {
+    const INDENT: usize = 51;
+    const LINE: usize = 110;
+    let mut wrapped = String::new();
+    let mut len = 0;
+    for word in desc.split_whitespace() {
+        let w = word.chars().count();
+        if len + w < LINE - INDENT {
+            len += w + 1;
+        } else {
+            wrapped.push('\n');
+            wrapped.push_str(&" ".repeat(INDENT));
+            len = w + 1;
+        }
+        wrapped.push_str(word);
+        wrapped.push(' ');
+    }
+    format!(
+        "{:<50} {}\n{:<50} {}\n{:<50} {}\n\n",
+        "Rule", "Description", "----", "-----------", name, wrapped
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_rule;
+
+    #[test]
+    fn describe_rule_wraps_like_falco() {
+        let out = describe_rule("r", "short one");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("{:<50} Description", "Rule"));
+        assert_eq!(lines[1], format!("{:<50} -----------", "----"));
+        assert_eq!(lines[2], format!("{:<50} short one ", "r"));
+        let long = "word ".repeat(30);
+        let out = describe_rule("r", &long);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 4, "{out}");
+        assert!(lines[3].starts_with(&" ".repeat(51)), "{out}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 110), "{out}");
+    }
 }
 
 fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
