@@ -342,7 +342,7 @@ fn scenarios() -> Vec<Scenario> {
 /// priorities seen, stderr.
 fn run(s: &Scenario, k8s: &str) -> (i32, BTreeMap<String, usize>, Vec<String>, String) {
     let mut files: Vec<(String, String)> = Vec::new();
-    let mut push = |files: &mut Vec<(String, String)>, text: &str| {
+    let push = |files: &mut Vec<(String, String)>, text: &str| {
         let name = format!("r{:02}.yaml", files.len());
         files.push((name, text.to_owned()));
     };

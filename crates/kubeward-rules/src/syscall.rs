@@ -126,26 +126,6 @@ pub(crate) fn is_event_name(name: &str) -> bool {
     event_names().any(|n| n == name)
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn event_names_are_sorted_unique_and_cover_upstream_rules() {
-        let names: Vec<&str> = super::event_names().collect();
-        assert!(names.windows(2).all(|w| w[0] < w[1]));
-        for n in [
-            "execve",
-            "openat2",
-            "connect",
-            "ptrace",
-            "userfaultfd",
-            "procexit",
-        ] {
-            assert!(super::is_event_name(n), "{n}");
-        }
-        assert!(!super::is_event_name("some_invalid_event"));
-    }
-}
-
 /// The syscall source: `syscall`, inactive, standing for the container plugin.
 pub fn spec() -> SourceSpec {
     let mut fields = Vec::new();
@@ -200,4 +180,24 @@ pub fn spec() -> SourceSpec {
     let mut spec = SourceSpec::new("syscall", fields).with_plugin("container", "0.4.0");
     spec.active = false;
     spec
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn event_names_are_sorted_unique_and_cover_upstream_rules() {
+        let names: Vec<&str> = super::event_names().collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]));
+        for n in [
+            "execve",
+            "openat2",
+            "connect",
+            "ptrace",
+            "userfaultfd",
+            "procexit",
+        ] {
+            assert!(super::is_event_name(n), "{n}");
+        }
+        assert!(!super::is_event_name("some_invalid_event"));
+    }
 }

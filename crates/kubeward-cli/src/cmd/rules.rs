@@ -195,26 +195,6 @@ fn describe_rule(name: &str, desc: &str) -> String {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::describe_rule;
-
-    #[test]
-    fn describe_rule_wraps_like_falco() {
-        let out = describe_rule("r", "short one");
-        let lines: Vec<&str> = out.lines().collect();
-        assert_eq!(lines[0], format!("{:<50} Description", "Rule"));
-        assert_eq!(lines[1], format!("{:<50} -----------", "----"));
-        assert_eq!(lines[2], format!("{:<50} short one ", "r"));
-        let long = "word ".repeat(30);
-        let out = describe_rule("r", &long);
-        let lines: Vec<&str> = out.lines().collect();
-        assert!(lines.len() > 4, "{out}");
-        assert!(lines[3].starts_with(&" ".repeat(51)), "{out}");
-        assert!(lines.iter().all(|l| l.chars().count() <= 110), "{out}");
-    }
-}
-
 fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
     let engine = engine();
     let names: Vec<String> = match source {
@@ -268,4 +248,24 @@ fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow:
         writeln!(out, "{}", serde_json::Value::Array(json))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_rule;
+
+    #[test]
+    fn describe_rule_wraps_like_falco() {
+        let out = describe_rule("r", "short one");
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines[0], format!("{:<50} Description", "Rule"));
+        assert_eq!(lines[1], format!("{:<50} -----------", "----"));
+        assert_eq!(lines[2], format!("{:<50} short one ", "r"));
+        let long = "word ".repeat(30);
+        let out = describe_rule("r", &long);
+        let lines: Vec<&str> = out.lines().collect();
+        assert!(lines.len() > 4, "{out}");
+        assert!(lines[3].starts_with(&" ".repeat(51)), "{out}");
+        assert!(lines.iter().all(|l| l.chars().count() <= 110), "{out}");
+    }
 }
