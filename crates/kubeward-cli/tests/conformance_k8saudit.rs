@@ -565,5 +565,83 @@ fn list_one_rule_like_falco_dash_l() {
     let (code, out, err) = rules_cmd(&["list", "--rule", "nope"], &[("a.yaml", CAT_RULES)]);
     assert_ne!(code, 0);
     assert!(out.is_empty());
-    assert!(err.contains("no rule named \"nope\""), "{err}");
+    assert!(err.contains("Rule \"nope\" is not loaded"), "{err}");
+}
+
+#[test]
+fn describe_is_falcos_dash_capital_l_document() {
+    // Print_Rules/json-valid-rules, with a k8s_audit rule where the suite loads the json
+    // plugin into the syscall source (kubeward has no plugins there).
+    let lists = "- required_engine_version: 0.11.0\n- list: cat_names\n  items: [cat]\n- list: cat_like\n  items: [cat_names]\n- macro: is_cat\n  condition: proc.name in (cat_like)\n- rule: opened by cat\n  desc: A process named cat opened a file\n  condition: evt.type=open and is_cat\n  output: \"open by cat (cmd=%proc.cmdline)\"\n  priority: WARNING\n";
+    let audit = "- required_plugin_versions:\n  - name: json\n    version: 0.1.0\n- rule: pointer read\n  desc: d\n  condition: ka.verb = get and jevt.value[/stage] = \"ResponseComplete\"\n  output: \"got %ka.target.name\"\n  priority: INFO\n  source: k8s_audit\n  tags: [b, a]\n";
+    let (code, out, err) = rules_cmd(&["list", "-L"], &[("a.yaml", lists), ("b.yaml", audit)]);
+    assert_eq!(code, 0, "{err}");
+    let d: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(d["required_engine_version"], "0.11.0");
+    assert_eq!(
+        d["required_plugin_versions"],
+        json!([{"name": "json", "version": "0.1.0", "alternatives": []}])
+    );
+    let l = &d["lists"];
+    assert_eq!(l.as_array().map(Vec::len), Some(2), "{d:#}");
+    assert_eq!(l[0]["info"], json!({"name": "cat_names", "items": ["cat"]}));
+    assert_eq!(
+        l[0]["details"],
+        json!({"used": true, "lists": [], "plugins": [], "items_compiled": ["cat"]})
+    );
+    assert_eq!(l[1]["info"], json!({"name": "cat_like", "items": []}));
+    assert_eq!(
+        l[1]["details"],
+        json!({"used": true, "lists": ["cat_names"], "plugins": [], "items_compiled": ["cat"]})
+    );
+    let m = &d["macros"][0];
+    assert_eq!(
+        m["info"],
+        json!({"name": "is_cat", "condition": "proc.name in (cat_like)"})
+    );
+    assert_eq!(m["details"]["used"], true);
+    assert_eq!(m["details"]["macros"], json!([]));
+    assert_eq!(m["details"]["lists"], json!(["cat_like"]));
+    assert_eq!(m["details"]["condition_operators"], json!(["in"]));
+    assert_eq!(m["details"]["condition_fields"], json!(["proc.name"]));
+    assert_eq!(m["details"]["condition_compiled"], "proc.name in (cat)");
+    assert!(
+        m["details"]["events"]
+            .as_array()
+            .is_some_and(|e| e.len() > 100)
+    );
+    let r = &d["rules"][0];
+    assert_eq!(
+        r["info"],
+        json!({
+            "name": "opened by cat", "condition": "evt.type=open and is_cat",
+            "description": "A process named cat opened a file", "output": "open by cat (cmd=%proc.cmdline)",
+            "enabled": true, "priority": "Warning", "source": "syscall", "tags": []
+        })
+    );
+    let rd = &r["details"];
+    assert_eq!(rd["macros"], json!(["is_cat"]));
+    assert_eq!(rd["lists"], json!([]));
+    assert_eq!(rd["output_fields"], json!(["proc.cmdline"]));
+    assert_eq!(rd["output_compiled"], r["info"]["output"]);
+    assert_eq!(rd["events"], json!(["asyncevent", "open"]));
+    assert_eq!(rd["condition_operators"], json!(["=", "in"]));
+    assert_eq!(rd["condition_fields"], json!(["evt.type", "proc.name"]));
+    assert_eq!(
+        rd["condition_compiled"],
+        "(evt.type = open and proc.name in (cat))"
+    );
+    assert_eq!(rd["exception_names"], json!([]));
+    assert_eq!(rd["plugins"], json!([]));
+    let k = &d["rules"][1];
+    assert_eq!(k["info"]["tags"], json!(["a", "b"]));
+    assert_eq!(
+        k["details"]["condition_compiled"],
+        "(ka.verb = get and jevt.value[/stage] = ResponseComplete)"
+    );
+    assert_eq!(k["details"]["events"], json!(["asyncevent", "pluginevent"]));
+    assert_eq!(k["details"]["plugins"], json!(["json", "k8saudit"]));
+    // An invalid file: exit 1, as `falco -L` does.
+    let (code, out, _) = rules_cmd(&["list", "-L"], &[("bad.yaml", BAD_OUTPUT)]);
+    assert_eq!((code, out.as_str()), (1, ""));
 }

@@ -140,6 +140,8 @@ pub(crate) struct Collector {
     pub macros: Ordered<MacroDef>,
     pub rules: Ordered<RuleDef>,
     pub plugin_reqs: Vec<PluginReq>,
+    /// Every `required_engine_version` read, as (major, minor, patch).
+    pub engine_versions: Vec<(u64, u64, u64)>,
     pub seq: u64,
 }
 

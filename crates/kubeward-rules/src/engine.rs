@@ -37,6 +37,7 @@ use crate::source::{Event, FieldDef, SourceSpec};
 mod alert;
 mod build;
 mod cache;
+mod describe;
 mod evttypes;
 mod exceptions;
 mod plan;

@@ -314,6 +314,7 @@ impl Reader<'_> {
                 ),
             );
         }
+        self.col.engine_versions.push(v);
         Ok(())
     }
 

@@ -36,6 +36,11 @@ pub enum RulesCommand {
         /// Only this rule, as Falco's `-l NAME` prints it (name and description).
         #[arg(short = 'l', long = "rule", value_name = "NAME")]
         rule: Option<String>,
+        /// Print Falco's `-L` JSON document instead: required versions, then every
+        /// rule, macro and list with its details (fields, operators, event types, the
+        /// compiled condition).
+        #[arg(short = 'L', long, conflicts_with = "rule")]
+        describe: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
@@ -61,8 +66,15 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         RulesCommand::Validate { rules, format } => validate(rules, *format, &mut out),
         RulesCommand::List {
             rules,
+            rule: _,
+            describe: true,
+            ..
+        } => describe(rules, &mut out),
+        RulesCommand::List {
+            rules,
             rule,
             format,
+            ..
         } => list(rules, rule.as_deref(), *format, &mut out),
         RulesCommand::Fields { source, format } => fields(source.as_deref(), *format, &mut out),
     }
@@ -115,8 +127,9 @@ fn list(
     }
     if let Some(name) = only {
         let Some(info) = ruleset.find(name).and_then(|id| ruleset.rule(id)) else {
+            // Falco's words for an unknown `-l` name.
             anyhow::bail!(
-                "no rule named \"{name}\" is loaded; `kubeward rules list` shows the loaded rules"
+                "Rule \"{name}\" is not loaded; `kubeward rules list` shows the loaded rules"
             );
         };
         match format {
@@ -161,6 +174,29 @@ fn list(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `rules list -L`: Falco's `-L` JSON document; an invalid file exits 1 as in `list`.
+fn describe(paths: &[PathBuf], out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let files = read_rules(paths)?;
+    let rf: Vec<_> = files
+        .iter()
+        .map(|f| kubeward_rules::RulesFile::new(f.name.clone(), &f.text))
+        .collect();
+    match engine().describe(&rf) {
+        Some(doc) => {
+            writeln!(out, "{doc}")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            let loaded = load(&files);
+            let mut err = io::stderr().lock();
+            for r in loaded.reports.iter().filter(|r| !r.successful()) {
+                write!(err, "{}", r.to_text())?;
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 fn rule_json(r: &kubeward_rules::RuleInfo) -> serde_json::Value {
