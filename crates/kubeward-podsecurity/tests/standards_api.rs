@@ -7,9 +7,10 @@ mod common;
 
 use common::*;
 use k8s_openapi::api::core::v1::PodSpec;
+use kubeward_podsecurity::defaults::apply_pod_defaults;
 use kubeward_podsecurity::standards::{
-    Level, NEWEST_MINOR, ParseError, PolicyVersion, Violation, all_checks, apply_pod_defaults,
-    evaluate, forbidden_message, warning_message,
+    Level, NEWEST_MINOR, ParseError, PolicyVersion, Violation, all_checks, evaluate,
+    forbidden_message, warning_message,
 };
 use serde_json::{Value, json};
 

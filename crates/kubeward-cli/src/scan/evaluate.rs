@@ -4,11 +4,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
+use kubeward_podsecurity::defaults::{Holder, apply_defaults};
 use kubeward_podsecurity::lint;
 use kubeward_podsecurity::psp::Policy as PspPolicy;
 use kubeward_podsecurity::standards::{
-    Level, PolicyVersion, Violation, apply_pod_defaults, evaluate, forbidden_message,
-    warning_message,
+    Level, PolicyVersion, Violation, evaluate, forbidden_message, warning_message,
 };
 
 use super::model::{
@@ -81,10 +81,9 @@ fn scan_resource(
         }
         Some(Ok(t)) => t,
     };
+    // Admission judges the object as the API server decoded it: defaulted.
     let mut spec = template.spec;
-    if res.kind == "Pod" {
-        apply_pod_defaults(&mut spec);
-    }
+    apply_defaults(&mut spec, Holder::of_kind(&res.kind));
     let meta = &template.metadata;
     let ns = res.namespace.as_deref().and_then(|n| namespaces.get(n));
     let (enforce, warn, audit) = policies(settings, ns);

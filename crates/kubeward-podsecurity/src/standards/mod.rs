@@ -3,16 +3,13 @@
 //!
 //! Layout: `checks/` holds one module per upstream check (id, level, versioned
 //! implementations), `registry` turns them into cached run lists per level and
-//! version (containers are walked by the crate's `visit`), `format` reproduces the message helpers and
-//! `defaults` the API-server defaulting a Pod gets before admission.
+//! version (containers are walked by the crate's `visit`) and `format` reproduces the message
+//! helpers. The API server's defaulting, which admission sees, is the crate's `defaults`.
 
 mod checks;
-mod defaults;
 mod format;
 pub mod namespace;
 mod registry;
-
-pub use defaults::apply_pod_defaults;
 
 use std::fmt;
 use std::str::FromStr;

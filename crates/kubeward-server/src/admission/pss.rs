@@ -132,7 +132,9 @@ pub struct PodParts {
     pub spec: PodSpec,
 }
 
-/// Decodes the object's pod template; `Ok(None)` when the resource holds none.
+/// Decodes the object's pod template; `Ok(None)` when the resource holds none. The API
+/// server defaulted the object before sending it, so no defaults are applied here
+/// (`kubeward_podsecurity::defaults` is for manifests, and would change nothing anyway).
 pub fn decode(resource: &str, object: &Value) -> Result<Option<PodParts>, String> {
     let Some((meta, spec)) = template_of(resource, object) else {
         return Ok(None);

@@ -5,11 +5,11 @@ use std::process::ExitCode;
 
 use kubeward_identity::rbac::{Rbac, Request as RbacRequest};
 use kubeward_manifest::{Resource, pod_template};
+use kubeward_podsecurity::defaults::apply_pod_defaults;
 use kubeward_podsecurity::psp::patch::{apply, diff};
 use kubeward_podsecurity::psp::{
     AllowAll, Authorizer, Decision, Operation, Pod, Policy, Request, UserInfo, admit, is_policy,
 };
-use kubeward_podsecurity::standards::apply_pod_defaults;
 use serde_json::{Value, json};
 
 use super::{AdmitArgs, MigrateArgs, PspFormat, load_policies, load_rbac, load_resources};
