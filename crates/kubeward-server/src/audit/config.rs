@@ -69,7 +69,7 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// HTTPS with this pair; plain HTTP without.
     pub tls: Option<TlsFiles>,
-    /// Connection limits: handshake and header deadlines, connection cap.
+    /// Connection deadlines and limits (its `metrics` are replaced by [`crate::audit::Stats`]'s).
     pub serve_options: ServeOptions,
     /// Larger request bodies get 413.
     pub max_body_bytes: usize,

@@ -155,14 +155,11 @@ impl AuditServer {
             stop_flag.store(true, Ordering::SeqCst);
             tracing::info!("shutting down: finishing requests, then draining the queue");
         };
-        let served = tls::serve(
-            listener,
-            acceptor,
-            app,
-            config.serve_options.clone(),
-            graceful,
-        )
-        .await;
+        let serve_options = tls::ServeOptions {
+            metrics: stats.connections.clone(),
+            ..config.serve_options.clone()
+        };
+        let served = tls::serve(listener, acceptor, app, serve_options, graceful).await;
         // Whatever connections linger, nothing enters the queue after this.
         tx.close();
         drop(watcher);
