@@ -6,8 +6,9 @@
 //! its first request, and between keep-alive requests (HTTP/2: no stream being answered).
 //! Idle connections are what a flood holds for free, so they are what gets closed: by
 //! deadline (first request, header read, keep-alive idle) and, when the server or one source
-//! address is at its connection limit, oldest first. A connection with a request in flight is
-//! never chosen; that request is bounded by the router's own deadlines.
+//! address is at its connection limit, oldest first (those that never sent a request before
+//! those that did). A connection with a request in flight is never chosen; that request is
+//! bounded by the router's own deadlines.
 //!
 //! The hot path (a request starting and ending, bytes read) touches only atomics of its own
 //! connection; the registry's lock is taken when a connection opens or closes.
@@ -658,17 +659,23 @@ fn leave(sources: &mut HashMap<IpAddr, usize>, ip: IpAddr) {
     }
 }
 
-/// The oldest connection (of `ip`, if given) with no request in flight and not already
-/// being shed.
+/// The connection to shed (of `ip`, if given): idle and not already being shed; of those,
+/// the oldest that never sent a request, else the oldest. Holding a connection that never
+/// sends a request costs an attacker nothing, while a connection that has been answered is
+/// most likely a real client's keep-alive one (the API server's), whose closing would cost
+/// it a new handshake and, on HTTP/1.1, risk a request racing the close.
 fn oldest_idle(
     conns: &BTreeMap<u64, Arc<ConnState>>,
     ip: Option<IpAddr>,
 ) -> Option<Arc<ConnState>> {
+    let idle = |c: &&Arc<ConnState>| {
+        !c.shedding.load(Ordering::Relaxed) && c.is_idle() && ip.is_none_or(|ip| c.ip == ip)
+    };
     conns
         .values()
-        .find(|c| {
-            !c.shedding.load(Ordering::Relaxed) && c.is_idle() && ip.is_none_or(|ip| c.ip == ip)
-        })
+        .filter(idle)
+        .find(|c| !c.served.load(Ordering::Relaxed))
+        .or_else(|| conns.values().find(idle))
         .cloned()
 }
 
@@ -730,6 +737,28 @@ mod tests {
         assert!(a.state().shedding.load(Ordering::Relaxed));
         drop(b);
         assert_eq!(reg.metrics().open(), 3, "a, c, d still hold their slots");
+    }
+
+    #[tokio::test]
+    async fn connections_that_never_sent_a_request_are_shed_before_answered_ones() {
+        let reg = Registry::new(2, 0, ConnMetrics::default());
+        let served = admitted(reg.admit(ip(1)));
+        drop(served.state().begin_request());
+        let silent = admitted(reg.admit(ip(2)));
+        let newer = admitted(reg.admit(ip(3)));
+        assert!(
+            silent.state().shedding.load(Ordering::Relaxed),
+            "the silent one goes"
+        );
+        assert!(
+            !served.state().shedding.load(Ordering::Relaxed),
+            "though it is younger"
+        );
+        // With only answered connections idle, the oldest of them goes.
+        drop(newer.state().begin_request());
+        let _next = admitted(reg.admit(ip(4)));
+        assert!(served.state().shedding.load(Ordering::Relaxed));
+        assert!(!newer.state().shedding.load(Ordering::Relaxed));
     }
 
     #[tokio::test]

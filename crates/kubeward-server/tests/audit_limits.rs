@@ -208,3 +208,32 @@ async fn a_flood_of_silent_connections_does_not_stop_audit_batches() {
     assert_eq!(report.events_evaluated, sent_events);
     assert!(!report.timed_out);
 }
+
+#[tokio::test]
+async fn a_trickled_batch_gets_408_and_its_connection_back() {
+    let mut cfg = config();
+    cfg.max_request_time = Duration::from_millis(300);
+    let srv = start(
+        cfg,
+        RulesHandle::fixed(default_rules()),
+        to(&Sink::default()),
+    )
+    .await;
+    let mut tcp = TcpStream::connect(srv.addr).await.expect("connect");
+    // Headers promise 1000 bytes; a few arrive. The request is in flight, so no connection
+    // limit would ever shed it: the request deadline must end it.
+    tcp.write_all(b"POST /k8s-audit HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"kind\"")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 256];
+    let n = tokio::time::timeout(ANSWER, tcp.read(&mut buf))
+        .await
+        .expect("answered")
+        .expect("read");
+    let head = String::from_utf8_lossy(&buf[..n]).into_owned();
+    assert!(head.starts_with("HTTP/1.1 408"), "{head}");
+    assert_eq!(Stats::get(&srv.stats.batches, "result", "too_slow"), 1);
+    assert_eq!(Stats::get(&srv.stats.batches, "result", "accepted"), 0);
+    assert_eq!(get(&srv.url("/healthz")).await.0, 200);
+    srv.stop().await;
+}

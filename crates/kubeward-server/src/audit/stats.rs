@@ -14,7 +14,7 @@ type Label = [(&'static str, &'static str); 1];
 pub struct Stats {
     registry: Registry,
     /// Batches by outcome at the handler: accepted, queue_full, too_large,
-    /// bad_content_type, shutting_down.
+    /// bad_content_type, shutting_down, too_slow (body not in within the request deadline).
     pub batches: Family<Label, Counter>,
     /// Accepted batches that could not be read as a whole: malformed_json,
     /// not_audit_events.
