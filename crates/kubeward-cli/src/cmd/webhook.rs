@@ -23,7 +23,7 @@ pub struct WebhookArgs {
 pub enum WebhookCommand {
     /// Serve AdmissionReview requests over HTTPS: /validate, /mutate, /healthz, /readyz,
     /// /metrics.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the manifests that deploy the webhook (Namespace, RBAC, Deployment, PDB,
     /// Service, webhook configurations and a serving certificate).
     Manifests(ManifestsArgs),
