@@ -358,3 +358,58 @@ async fn a_flood_of_idle_tls_connections_does_not_lock_out_real_clients() {
     assert!(oldest_closed > 0, "no early flood connection was closed");
     drop(flood);
 }
+
+#[tokio::test]
+async fn an_idle_http2_connection_with_pings_is_kept_until_the_idle_timeout() {
+    use http_body_util::Empty;
+    use hyper::body::Bytes;
+    let opts = ServeOptions {
+        first_request_timeout: Duration::from_millis(300),
+        header_read_timeout: Duration::from_millis(300),
+        idle_timeout: Duration::from_secs(3),
+        ..patient()
+    };
+    let (s, counters) = start(opts).await;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(s.cert.der.clone()).expect("root");
+    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(s.addr).await.expect("connect");
+    let name = ServerName::try_from("localhost").expect("name");
+    let tls = connector.connect(name, tcp).await.expect("handshake");
+    // Pings every 100 ms while idle, as Go's HTTP/2 health checks do: bytes on an idle
+    // HTTP/2 connection are frames, not a request trickling in.
+    let (mut send, conn) =
+        hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .timer(hyper_util::rt::TokioTimer::new())
+            .keep_alive_interval(Duration::from_millis(100))
+            .keep_alive_while_idle(true)
+            .handshake(hyper_util::rt::TokioIo::new(tls))
+            .await
+            .expect("h2 handshake");
+    let conn = tokio::spawn(conn);
+    for round in 0..2 {
+        let req = hyper::Request::get(format!("https://localhost:{}/healthz", s.addr.port()))
+            .body(Empty::<Bytes>::new())
+            .expect("request");
+        let resp = tokio::time::timeout(ANSWER, send.send_request(req))
+            .await
+            .expect("answered")
+            .unwrap_or_else(|e| panic!("request {round} on the idle connection failed: {e}"));
+        assert_eq!(resp.status(), 200);
+        assert_eq!(resp.version(), hyper::Version::HTTP_2);
+        if round == 0 {
+            tokio::time::sleep(Duration::from_millis(900)).await;
+        }
+    }
+    assert_eq!(counters.closed(CloseReason::HeaderTimeout), 0);
+    // With no stream for the idle timeout, the server says GOAWAY and the connection ends.
+    let ended = tokio::time::timeout(ANSWER, conn).await;
+    assert!(ended.is_ok(), "the idle HTTP/2 connection was left open");
+    assert_eq!(counters.closed(CloseReason::IdleTimeout), 1);
+}
