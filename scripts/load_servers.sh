@@ -4,6 +4,9 @@
 # the audit server's /metrics, and each server's resident memory before and after the run.
 #
 # Usage: scripts/load_servers.sh [SECONDS] [CONNECTIONS]   (defaults 10 and 32)
+# With FLOOD=N in the environment, scripts/flood_idle.py holds N idle connections to each
+# server (TLS handshake done then silence for the webhook, silent TCP for the audit backend,
+# from 127.0.1.1-20) while wrk runs, and the servers' connection counters are printed after.
 # Needs: a release build (cargo build --release), wrk (apt-get install wrk), openssl, curl.
 # The audit run uses ../shared/upstream-rules/k8s_audit_rules.yaml when present, else
 # kubeward's embedded ruleset.
@@ -11,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-10}
 conns=${2:-32}
+flood=${FLOOD:-0}
 bin=${KUBEWARD_BIN:-target/release/kubeward}
 command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 2; }
 [ -x "$bin" ] || { echo "$bin not found: cargo build --release" >&2; exit 2; }
@@ -20,6 +24,21 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 
 rss() { awk '/VmRSS/ {print $2 " kB"}' "/proc/$1/status"; }
+# Starts the flood holder against port $1 in mode $2 and waits until its connections are open.
+start_flood() {
+  [ "$flood" -gt 0 ] || return 0
+  python3 scripts/flood_idle.py 127.0.0.1 "$1" "$flood" "$2" $((secs + 10)) >"$work/flood.$2.log" 2>&1 &
+  pids+=($!); fpid=$!
+  for _ in $(seq 600); do grep -q "connections open" "$work/flood.$2.log" && break; sleep 0.1; done
+  cat "$work/flood.$2.log"
+}
+stop_flood() {
+  [ "$flood" -gt 0 ] || return 0
+  kill "$fpid" 2>/dev/null || true
+  wait "$fpid" 2>/dev/null || true
+  tail -n1 "$work/flood.$2.log"
+  curl -sk "$1" | grep -E '_(connections|requests_in_flight)[a-z_]*(\{| )' || true
+}
 wait_up() { for _ in $(seq 100); do curl -sk "$1" >/dev/null && return 0; sleep 0.1; done; echo "server at $1 did not start" >&2; exit 1; }
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
@@ -81,7 +100,9 @@ echo "== admission webhook: POST /validate over TLS, $conns connections, ${secs}
 pids+=($!); apid=$!
 wait_up https://127.0.0.1:18443/healthz
 echo "rss before: $(rss $apid)"
+start_flood 18443 tls
 wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$work/review.lua" https://127.0.0.1:18443/validate
+stop_flood https://127.0.0.1:18443/metrics tls
 echo "rss after: $(rss $apid)"
 kill "$apid"
 
@@ -93,8 +114,10 @@ echo "== audit webhook: POST /k8s-audit (400-event EventLists), 4 connections, $
 pids+=($!); dpid=$!
 wait_up http://127.0.0.1:19765/healthz
 echo "rss before: $(rss $dpid)"
+start_flood 19765 tcp
 start=$(date +%s.%N)
 wrk -t2 -c4 -d"${secs}s" --latency -s "$work/batch.lua" http://127.0.0.1:19765/k8s-audit
+stop_flood http://127.0.0.1:19765/metrics tcp
 sleep 2
 end=$(date +%s.%N)
 echo "rss after: $(rss $dpid)"

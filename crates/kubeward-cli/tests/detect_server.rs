@@ -202,3 +202,79 @@ fn detect_options_before_a_subcommand_are_refused() {
     let (code, _, err) = stdout_of(&["detect", "-r", "x.yaml", "serve"]);
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
+    let bin = assert_cmd::cargo::cargo_bin("kubeward");
+    let mut child = Command::new(bin)
+        .args(["detect", "serve", "--listen", "127.0.0.1:0"])
+        .args(["--first-request-timeout-seconds", "1", "--no-stdout"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited early"
+        );
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("kubeward detect serve: listening on http://")
+        {
+            break rest.trim_end_matches("/k8s-audit").to_owned();
+        }
+    };
+    // A client that never sends a byte is closed by the first-request deadline.
+    let mut silent = TcpStream::connect(&addr).unwrap();
+    silent
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut buf = [0u8; 16];
+    let n = silent.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the silent connection was closed without an answer");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains(
+            "kubeward detect serve: 1 connections accepted; closed or refused by the server: 1 first_request_timeout"
+        ),
+        "{rest}"
+    );
+}
+
+#[test]
+fn both_servers_take_the_same_connection_limit_flags() {
+    for cmd in ["detect", "webhook"] {
+        let (code, out, err) = stdout_of(&[cmd, "serve", "--help"]);
+        assert_eq!(code, 0, "{err}");
+        for (flag, default) in [
+            ("--handshake-timeout-seconds", "10"),
+            ("--first-request-timeout-seconds", "10"),
+            ("--header-timeout-seconds", "10"),
+            ("--idle-timeout-seconds", "120"),
+            ("--max-connections ", "1024"),
+            ("--max-connections-per-source", "256"),
+        ] {
+            let at = out
+                .find(flag)
+                .unwrap_or_else(|| panic!("{cmd} serve --help lacks {flag}"));
+            let help = &out[at + flag.len()..];
+            let own = &help[..help.find("\n      --").unwrap_or(help.len())];
+            let default = format!("[default: {default}]");
+            assert!(own.contains(&default), "{cmd}: {flag} {default}");
+        }
+    }
+    let (code, _, err) = stdout_of(&["detect", "serve", "--max-connections", "0"]);
+    assert_eq!(code, 2, "a cap of 0 is refused: {err}");
+}

@@ -19,12 +19,15 @@
 //! ```
 //!
 //! `serve` with `None` for the acceptor serves plain HTTP (the audit backend may run without
-//! TLS behind a mesh). Limits against slow or greedy clients live here, once for both servers:
-//! a TLS handshake deadline, an HTTP/1 header read deadline (slowloris), and a cap on open
-//! connections beyond which new ones wait in the kernel backlog rather than in our memory.
-//! Request body limits and per-request deadlines belong to the router (axum layers).
+//! TLS behind a mesh). Limits against slow, idle or greedy clients live here, once for both
+//! servers ([`ServeOptions`], kept by [`crate::conn`]): deadlines for the TLS handshake, the
+//! first request, request headers (slowloris) and keep-alive idleness; a cap on open
+//! connections at which the oldest idle one is closed for a newcomer (and, with none idle,
+//! newcomers wait in the kernel backlog rather than in our memory); and a limit per source
+//! address. Request body limits and per-request deadlines belong to the router (axum layers).
 
 use std::io;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -38,9 +41,13 @@ use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
+
+use crate::conn::{Admission, ConnState, Deadlines, Registry, Slot, Tracked, Watched};
+pub use crate::conn::{CloseReason, ConnMetrics};
 
 /// Why a certificate pair could not be loaded or a server could not run.
 #[derive(Debug, thiserror::Error)]
@@ -220,30 +227,80 @@ fn load_pair(cert_path: &Path, key_path: &Path) -> Result<CertifiedKey, TlsError
     })
 }
 
-/// Connection-level limits for [`serve`].
+/// Default TLS handshake deadline.
+pub const DEFAULT_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deadline from accept to the first request's headers.
+pub const DEFAULT_FIRST_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default deadline for a request's headers once they begin to arrive (slowloris).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default keep-alive idle timeout: longer than the 90 s after which Go's `http.Transport`
+/// (the API server's client) drops an idle connection itself, so that in normal operation
+/// the client closes first and never sends a request on a connection the server is closing.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default cap on open connections.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+/// Default limit per source address: a quarter of the cap, so one address cannot take the
+/// server, while API servers reaching it through one SNAT address still have room for 256
+/// concurrent requests.
+pub const DEFAULT_MAX_CONNECTIONS_PER_SOURCE: usize = 256;
+
+/// How long a connection told to close (deadline, shedding, shutdown) may take to do so
+/// while it has no request in flight: HTTP/2's GOAWAY exchange needs the client's help.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+/// How long shutdown waits for in-flight requests.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Connection-level limits for [`serve`]; see the module documentation of [`crate::conn`].
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
     /// A TLS handshake that takes longer is dropped.
     pub handshake_timeout: Duration,
-    /// An HTTP/1 request whose headers take longer to arrive is dropped (slowloris).
+    /// A connection whose first request has not arrived (headers complete) this long after
+    /// accept is closed, whether it sent nothing or trickles.
+    pub first_request_timeout: Duration,
+    /// A request whose headers are not complete this long after its first byte is closed
+    /// (slowloris).
     pub header_read_timeout: Duration,
-    /// Open connections at most; further ones wait to be accepted.
+    /// A connection with no request this long after its previous one is closed (HTTP/1.1
+    /// keep-alive, HTTP/2 with no open stream).
+    pub idle_timeout: Duration,
+    /// Open connections at most. At the cap a new connection makes the oldest idle one
+    /// close; with none idle it waits in the kernel's backlog.
     pub max_connections: usize,
+    /// Open connections per client address at most (0: no limit). At the limit the
+    /// address's oldest idle connection is closed; with none idle the new one is refused.
+    pub max_connections_per_source: usize,
+    /// Where the connection counters go; register them in the server's `/metrics`.
+    pub metrics: ConnMetrics,
 }
 
 impl Default for ServeOptions {
     fn default() -> Self {
         ServeOptions {
-            handshake_timeout: Duration::from_secs(10),
-            header_read_timeout: Duration::from_secs(10),
-            max_connections: 1024,
+            handshake_timeout: DEFAULT_HANDSHAKE_TIMEOUT,
+            first_request_timeout: DEFAULT_FIRST_REQUEST_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_source: DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+            metrics: ConnMetrics::default(),
         }
     }
 }
 
+/// What every connection task shares.
+struct Shared {
+    builder: auto::Builder<TokioExecutor>,
+    app: axum::Router,
+    acceptor: Option<TlsAcceptor>,
+    registry: Arc<Registry>,
+    deadlines: Deadlines,
+    handshake_timeout: Duration,
+}
+
 /// Serves `app` on `listener` until `shutdown` completes, then lets open connections finish
 /// their requests (for at most 10 seconds). One bad connection never ends the loop: accept
-/// errors and failed handshakes are logged and skipped.
+/// errors and failed handshakes are counted and skipped.
 pub async fn serve(
     listener: TcpListener,
     acceptor: Option<TlsAcceptor>,
@@ -251,23 +308,39 @@ pub async fn serve(
     opts: ServeOptions,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), TlsError> {
-    let permits = Arc::new(Semaphore::new(opts.max_connections.max(1)));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let registry = Registry::new(
+        opts.max_connections,
+        opts.max_connections_per_source,
+        opts.metrics.clone(),
+    );
     let mut builder = auto::Builder::new(TokioExecutor::new());
+    // The header deadline is kept in `conn`: hyper's would also cut every idle keep-alive
+    // connection at the header deadline, and the auto builder never applies it to a
+    // connection that has sent nothing at all.
     builder
         .http1()
         .timer(TokioTimer::new())
-        .header_read_timeout(opts.header_read_timeout);
-    let builder = Arc::new(builder);
+        .header_read_timeout(None);
+    let shared = Arc::new(Shared {
+        builder,
+        app,
+        acceptor,
+        registry: Arc::clone(&registry),
+        deadlines: Deadlines {
+            first_request: opts.first_request_timeout,
+            header: opts.header_read_timeout,
+            idle: opts.idle_timeout,
+        },
+        handshake_timeout: opts.handshake_timeout,
+    });
+    let (stop, stopped) = watch::channel(false);
     tokio::pin!(shutdown);
-    loop {
-        let permit = tokio::select! {
+    'accept: loop {
+        // At the cap with every connection busy, new ones wait in the kernel's backlog.
+        tokio::select! {
             _ = &mut shutdown => break,
-            p = permits.clone().acquire_owned() => match p {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-        };
+            () = registry.wait_for_room() => {}
+        }
         let (tcp, peer) = tokio::select! {
             _ = &mut shutdown => break,
             r = listener.accept() => match r {
@@ -280,46 +353,138 @@ pub async fn serve(
                 }
             },
         };
-        let _ = tcp.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let builder = builder.clone();
-        let acceptor = acceptor.clone();
-        let watcher = graceful.watcher();
-        let handshake_timeout = opts.handshake_timeout;
-        tokio::spawn(async move {
-            let _permit = permit;
-            let result = match acceptor {
-                Some(acceptor) => {
-                    let tls =
-                        match tokio::time::timeout(handshake_timeout, acceptor.accept(tcp)).await {
-                            Ok(Ok(tls)) => tls,
-                            Ok(Err(e)) => {
-                                tracing::info!(%peer, error = %e, "TLS handshake failed");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::info!(%peer, "TLS handshake timed out");
-                                return;
-                            }
-                        };
-                    let conn = builder.serve_connection(TokioIo::new(tls), service);
-                    watcher.watch(conn.into_owned()).await
+        let slot = loop {
+            match registry.admit(peer.ip()) {
+                Admission::Admitted(slot) => break slot,
+                Admission::Refused => {
+                    tracing::debug!(%peer, "connection refused: its address is at its limit");
+                    drop(tcp);
+                    continue 'accept;
                 }
-                None => {
-                    let conn = builder.serve_connection(TokioIo::new(tcp), service);
-                    watcher.watch(conn.into_owned()).await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!(%peer, error = %e, "connection ended with an error");
+                // A connection turned busy since the room check: this one waits for room.
+                Admission::Full => tokio::select! {
+                    _ = &mut shutdown => break 'accept,
+                    () = registry.wait_for_room() => {}
+                },
             }
-        });
+        };
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(connection(
+            tcp,
+            peer,
+            slot,
+            Arc::clone(&shared),
+            stopped.clone(),
+        ));
     }
+    let _ = stop.send(true);
     tokio::select! {
-        _ = graceful.shutdown() => {}
-        _ = tokio::time::sleep(Duration::from_secs(10)) => {
+        () = registry.drained() => {}
+        _ = tokio::time::sleep(SHUTDOWN_GRACE) => {
             tracing::warn!("graceful shutdown timed out; closing the remaining connections");
         }
     }
     Ok(())
+}
+
+/// One connection from accept to close: the TLS handshake under its deadline, then HTTP.
+async fn connection(
+    tcp: TcpStream,
+    peer: SocketAddr,
+    slot: Slot,
+    shared: Arc<Shared>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let state = Arc::clone(slot.state());
+    match &shared.acceptor {
+        Some(acceptor) => {
+            let limit = shared.handshake_timeout.min(shared.deadlines.first_request);
+            let tls = tokio::select! {
+                r = acceptor.accept(tcp) => match r {
+                    Ok(tls) => tls,
+                    Err(e) => {
+                        shared.registry.closed(CloseReason::HandshakeFailed);
+                        tracing::debug!(%peer, error = %e, "TLS handshake failed");
+                        return;
+                    }
+                },
+                () = tokio::time::sleep(limit) => {
+                    shared.registry.closed(CloseReason::HandshakeTimeout);
+                    tracing::debug!(%peer, "TLS handshake timed out");
+                    return;
+                }
+                () = state.shed_requested() => return,
+                _ = stopped.wait_for(|s| *s) => return,
+            };
+            drive(state.watch(tls), peer, &state, &shared, stopped).await;
+        }
+        None => drive(state.watch(tcp), peer, &state, &shared, stopped).await,
+    }
+    drop(slot);
+}
+
+/// Serves HTTP on `io` until the client closes, a deadline passes, the registry sheds the
+/// connection or the server shuts down. Closing is graceful (a request in flight finishes,
+/// HTTP/2 gets GOAWAY); an idle connection that has not closed within [`CLOSE_GRACE`] is
+/// dropped.
+async fn drive<I>(
+    io: Watched<I>,
+    peer: SocketAddr,
+    state: &Arc<ConnState>,
+    shared: &Shared,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = Tracked::new(
+        TowerToHyperService::new(shared.app.clone()),
+        Arc::clone(state),
+    );
+    let conn = shared.builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(conn);
+    let now = Instant::now();
+    let timer = tokio::time::sleep_until(state.check(now, &shared.deadlines).unwrap_or(now));
+    tokio::pin!(timer);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            result = conn.as_mut() => {
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "connection ended with an error");
+                }
+                return;
+            }
+            () = timer.as_mut() => {
+                let now = Instant::now();
+                if closing {
+                    if state.is_idle() {
+                        return;
+                    }
+                    timer.as_mut().reset(now + CLOSE_GRACE);
+                    continue;
+                }
+                match state.check(now, &shared.deadlines) {
+                    Ok(next) => timer.as_mut().reset(next),
+                    Err(reason) => {
+                        shared.registry.closed(reason);
+                        tracing::debug!(%peer, reason = reason.label(), "closing connection");
+                        conn.as_mut().graceful_shutdown();
+                        closing = true;
+                        timer.as_mut().reset(now + CLOSE_GRACE);
+                    }
+                }
+            }
+            () = state.shed_requested(), if !closing => {
+                tracing::debug!(%peer, "shedding idle connection");
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+                timer.as_mut().reset(Instant::now() + CLOSE_GRACE);
+            }
+            _ = stopped.wait_for(|s| *s), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+                timer.as_mut().reset(Instant::now() + CLOSE_GRACE);
+            }
+        }
+    }
 }

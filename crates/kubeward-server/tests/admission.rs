@@ -520,3 +520,189 @@ spec:
         "{body}"
     );
 }
+
+/// `object` null, or the key left out: the API server sends neither for CREATE or UPDATE.
+fn without_object(review: Value, absent: bool) -> Value {
+    let mut review = review;
+    if absent {
+        if let Some(req) = review["request"].as_object_mut() {
+            req.remove("object");
+        }
+    } else {
+        review["request"]["object"] = Value::Null;
+    }
+    review
+}
+
+fn denial(body: &Value) -> (bool, i64, String) {
+    let r = &body["response"];
+    (
+        r["allowed"].as_bool().unwrap_or(true),
+        r["status"]["code"].as_i64().unwrap_or(0),
+        r["status"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// The internal error for a workload review without an object.
+const MISSING_OBJECT: &str = "admission request has no object to evaluate";
+
+#[tokio::test]
+async fn pod_reviews_without_an_object_fail_closed_as_upstream() {
+    let fail = server().await;
+    let ignore = Server::start(
+        AdmissionConfig {
+            exemptions: exemptions(),
+            failure_policy: FailurePolicy::Ignore,
+            ..AdmissionConfig::default()
+        },
+        cluster(),
+    )
+    .await;
+    for absent in [false, true] {
+        let create = without_object(
+            ReviewBuilder::pod("base", "p", plain_spec()).build(),
+            absent,
+        );
+        // Upstream's type check answers 400; that is a decision, not a failed call, so
+        // the failure policy does not turn it into an allow.
+        for s in [&fail, &ignore] {
+            let (_, body) = s.post("/validate", &create).await;
+            assert_eq!(
+                denial(&body),
+                (false, 400, "failed to decode pod".into()),
+                "{body}"
+            );
+        }
+        let update = without_object(
+            ReviewBuilder::pod("base", "p", plain_spec())
+                .update(pod_object("base", "p", plain_spec()))
+                .build(),
+            absent,
+        );
+        let (_, body) = fail.post("/validate", &update).await;
+        assert_eq!(denial(&body), (false, 400, "failed to decode pod".into()));
+    }
+    // An UPDATE without the old object is refused the same way.
+    let no_old = ReviewBuilder::pod("base", "p", plain_spec())
+        .update(Value::Null)
+        .build();
+    let (_, body) = fail.post("/validate", &no_old).await;
+    assert_eq!(
+        denial(&body),
+        (false, 400, "failed to decode old pod".into())
+    );
+    // Upstream looks at the object only after its short-circuits: exempt namespaces and
+    // all-privileged namespaces still pass.
+    for ns in ["system", "open"] {
+        let req = without_object(ReviewBuilder::pod(ns, "p", plain_spec()).build(), false);
+        let (_, body) = fail.post("/validate", &req).await;
+        assert_eq!(body["response"]["allowed"], true, "{ns}: {body}");
+    }
+    // A DELETE has no object and is not the plugin's business (it handles CREATE and
+    // UPDATE only).
+    let mut delete = without_object(ReviewBuilder::pod("base", "p", plain_spec()).build(), false);
+    delete["request"]["operation"] = json!("DELETE");
+    let (_, body) = fail.post("/validate", &delete).await;
+    assert_eq!(body["response"]["allowed"], true, "{body}");
+}
+
+#[tokio::test]
+async fn workload_and_namespace_reviews_without_an_object_fail_closed() {
+    let fail = server().await;
+    let ignore = Server::start(
+        AdmissionConfig {
+            failure_policy: FailurePolicy::Ignore,
+            ..AdmissionConfig::default()
+        },
+        cluster(),
+    )
+    .await;
+    let deploy = without_object(
+        ReviewBuilder::new("apps", "deployments", "Deployment", "mixed", "w", json!({})).build(),
+        false,
+    );
+    let (_, body) = fail.post("/validate", &deploy).await;
+    assert_eq!(denial(&body), (false, 500, MISSING_OBJECT.into()), "{body}");
+    // An internal error follows the failure policy: allowed, with the error annotated.
+    let (_, body) = ignore.post("/validate", &deploy).await;
+    assert_eq!(body["response"]["allowed"], true, "{body}");
+    assert_eq!(
+        body["response"]["auditAnnotations"]["error"],
+        MISSING_OBJECT
+    );
+
+    let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}});
+    let create = without_object(
+        ReviewBuilder::new("", "namespaces", "Namespace", "", "n", ns.clone()).build(),
+        true,
+    );
+    let (_, body) = fail.post("/validate", &create).await;
+    assert_eq!(
+        denial(&body),
+        (false, 400, "failed to decode namespace".into())
+    );
+    let update = ReviewBuilder::new("", "namespaces", "Namespace", "", "n", ns)
+        .update(Value::Null)
+        .build();
+    let (_, body) = fail.post("/validate", &update).await;
+    assert_eq!(
+        denial(&body),
+        (false, 400, "failed to decode old namespace".into())
+    );
+}
+
+#[tokio::test]
+async fn psp_reviews_without_an_object_are_forbidden_as_the_plugin_does() {
+    let policy = r#"
+apiVersion: policy/v1beta1
+kind: PodSecurityPolicy
+metadata: {name: anything}
+spec:
+  privileged: true
+  runAsUser: {rule: RunAsAny}
+  seLinux: {rule: RunAsAny}
+  supplementalGroups: {rule: RunAsAny}
+  fsGroup: {rule: RunAsAny}
+  volumes: ['*']
+"#;
+    let cfg = AdmissionConfig {
+        mode: Mode::Psp(Arc::new(load_policies(policy))),
+        ..AdmissionConfig::default()
+    };
+    let s = Server::start(cfg, cluster()).await;
+    for path in ["/mutate", "/validate"] {
+        let named = without_object(ReviewBuilder::pod("open", "p", plain_spec()).build(), false);
+        let (_, body) = s.post(path, &named).await;
+        assert_eq!(
+            denial(&body),
+            (
+                false,
+                403,
+                "pods \"p\" is forbidden: unexpected type <nil>".into()
+            ),
+            "{path}: {body}"
+        );
+        let unnamed = without_object(ReviewBuilder::pod("open", "", plain_spec()).build(), true);
+        let (_, body) = s.post(path, &unnamed).await;
+        assert_eq!(
+            denial(&body),
+            (
+                false,
+                403,
+                "pods \"Unknown\" is forbidden: unexpected type <nil>".into()
+            ),
+            "{path}: {body}"
+        );
+    }
+    // With the object, the same permissive policy admits the pod.
+    let (_, body) = s
+        .post(
+            "/validate",
+            &ReviewBuilder::pod("open", "p", privileged_spec()).build(),
+        )
+        .await;
+    assert_eq!(body["response"]["allowed"], true, "{body}");
+}

@@ -23,7 +23,7 @@ pub struct WebhookArgs {
 pub enum WebhookCommand {
     /// Serve AdmissionReview requests over HTTPS: /validate, /mutate, /healthz, /readyz,
     /// /metrics.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the manifests that deploy the webhook (Namespace, RBAC, Deployment, PDB,
     /// Service, webhook configurations and a serving certificate).
     Manifests(ManifestsArgs),
@@ -96,6 +96,8 @@ pub struct ServeArgs {
     /// Deadline in seconds when the API server sends none.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub timeout_seconds: u64,
+    #[command(flatten)]
+    pub connections: crate::cmd::serving::ConnectionArgs,
 }
 
 #[derive(Debug, Args)]

@@ -50,8 +50,17 @@ pub fn review(req: &Request, policies: &[Policy], phase: Phase) -> Decision {
         (ReviewOperation::Create | ReviewOperation::Update, Phase::Validate) => Operation::Update,
         _ => return Verdict::allow().into(),
     };
+    // The plugin fails closed when the object is not a pod (here: absent), with the
+    // Forbidden error its type check gives (`%T` of nil is `<nil>`; with no name in the
+    // request and no object to take one from, the name is `Unknown`).
     let Some(object) = req.object.as_ref() else {
-        return Verdict::allow().into();
+        let name = if req.name.is_empty() {
+            "Unknown"
+        } else {
+            req.name.as_str()
+        };
+        let msg = format!("pods \"{name}\" is forbidden: unexpected type <nil>");
+        return Verdict::deny(403, "Forbidden", msg).into();
     };
     let raw = object_json(object);
     if req.operation == ReviewOperation::Update {

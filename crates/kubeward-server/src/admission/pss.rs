@@ -22,6 +22,9 @@ pub const AUDIT_VIOLATIONS: &str = "audit-violations";
 pub const EXEMPT: &str = "exempt";
 pub const ERROR: &str = "error";
 
+/// The internal error for a workload review without an object.
+pub const MISSING_OBJECT: &str = "admission request has no object to evaluate";
+
 /// Pod subresources the plugin lets through unevaluated.
 const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
     "attach",
@@ -159,6 +162,11 @@ pub fn object_json(obj: &kube::core::DynamicObject) -> Value {
     v
 }
 
+/// The plugin handles CREATE and UPDATE only; DELETE and CONNECT pass.
+fn creates_or_updates(req: &Request) -> bool {
+    matches!(req.operation, Operation::Create | Operation::Update)
+}
+
 fn user_exempt(req: &Request, ex: &Exemptions) -> bool {
     req.user_info
         .username
@@ -175,10 +183,11 @@ fn runtime_class_exempt(spec: &PodSpec, ex: &Exemptions) -> bool {
 /// PodSecurity for a Pod (reference 2.3). `lookup` is `None` when the namespace is exempt
 /// and so was never looked up.
 pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
-    if req
-        .sub_resource
-        .as_deref()
-        .is_some_and(|s| IGNORED_POD_SUBRESOURCES.contains(&s))
+    if !creates_or_updates(req)
+        || req
+            .sub_resource
+            .as_deref()
+            .is_some_and(|s| IGNORED_POD_SUBRESOURCES.contains(&s))
     {
         return Verdict::allow().into();
     }
@@ -205,8 +214,10 @@ pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decisio
             .annotate(ENFORCE_POLICY, policy.enforce().to_string())
             .into();
     }
+    // A CREATE or UPDATE always carries the object; a review without one was not written
+    // by the API server, and upstream's type check refuses it (fail closed).
     let Some(object) = req.object.as_ref() else {
-        return Verdict::allow().into();
+        return Verdict::deny(400, "BadRequest", "failed to decode pod").into();
     };
     let new = object_json(object);
     let pod = match decode("pods", &new) {
@@ -216,8 +227,10 @@ pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decisio
         }
     };
     if req.operation == Operation::Update {
-        let old = req.old_object.as_ref().map(object_json);
-        let old = old.as_ref().and_then(|o| decode("pods", o).ok().flatten());
+        let Some(old) = req.old_object.as_ref() else {
+            return Verdict::deny(400, "BadRequest", "failed to decode old pod").into();
+        };
+        let old = decode("pods", &object_json(old)).ok().flatten();
         match old {
             Some(old) if !significant_update(&old.spec, &pod.spec) => {
                 return Verdict::allow().into();
@@ -343,7 +356,7 @@ pub fn significant_update(old: &PodSpec, new: &PodSpec) -> bool {
 
 /// PodSecurity for a workload resource (reference 2.4): never denies.
 pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
-    if req.sub_resource.is_some() {
+    if !creates_or_updates(req) || req.sub_resource.is_some() {
         return Verdict::allow().into();
     }
     if let Some(exempt) = exempt_by_request(req, ex) {
@@ -362,8 +375,11 @@ pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> De
     if policy.warn.is_none() && policy.audit.is_none() {
         return Verdict::allow().into();
     }
+    // Upstream's pod spec extraction has no answer for a missing object (it fails the
+    // call), so this is an internal error: `--failure-policy` decides, as the API server
+    // would for a failed webhook call.
     let Some(object) = req.object.as_ref() else {
-        return Verdict::allow().into();
+        return Verdict::deny(500, "InternalError", MISSING_OBJECT).into();
     };
     let resource = req.resource.resource.as_str();
     let pod = match decode(resource, &object_json(object)) {
@@ -389,9 +405,14 @@ pub fn labels_of(obj: Option<&kube::core::DynamicObject>) -> BTreeMap<String, St
 
 /// PodSecurity for a Namespace (reference 2.5): label validation and the exemption warning.
 pub fn review_namespace(req: &Request, ex: &Exemptions) -> Decision {
-    if req.sub_resource.is_some() || !matches!(req.operation, Operation::Create | Operation::Update)
-    {
+    if req.sub_resource.is_some() || !creates_or_updates(req) {
         return Verdict::allow().into();
+    }
+    if req.object.is_none() {
+        return Verdict::deny(400, "BadRequest", "failed to decode namespace").into();
+    }
+    if req.operation == Operation::Update && req.old_object.is_none() {
+        return Verdict::deny(400, "BadRequest", "failed to decode old namespace").into();
     }
     let labels = labels_of(req.object.as_ref());
     let (policy, errors) = policy_of(&labels);

@@ -22,6 +22,7 @@ use super::psp::{self, Phase};
 use super::pss::{self, Decision, Exemptions};
 use super::review::{self, Request, Verdict};
 use crate::metrics::{self, Counter, Family, Histogram, Registry};
+use crate::tls::ConnMetrics;
 
 /// What the webhook enforces.
 #[derive(Clone, Debug)]
@@ -55,6 +56,9 @@ pub struct AdmissionConfig {
     /// Longest a whole request may take, body upload included (slow senders get 408 and
     /// give their connection slot back); the API server itself gives up after 30 s.
     pub max_request_time: Duration,
+    /// The connection counters shown on `/metrics`: pass the same to
+    /// [`crate::tls::ServeOptions::metrics`].
+    pub connections: ConnMetrics,
 }
 
 impl Default for AdmissionConfig {
@@ -67,6 +71,7 @@ impl Default for AdmissionConfig {
             max_body_bytes: 7 * 1024 * 1024,
             default_timeout: Duration::from_secs(10),
             max_request_time: Duration::from_secs(35),
+            connections: ConnMetrics::default(),
         }
     }
 }
@@ -123,6 +128,7 @@ struct AppState {
 pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
     let mut registry = Registry::with_prefix("kubeward_admission");
     let metrics = AdmissionMetrics::register(&mut registry);
+    cfg.connections.register(&mut registry);
     let limit = cfg.max_body_bytes;
     let max_request_time = cfg.max_request_time;
     let state = Arc::new(AppState {

@@ -69,10 +69,14 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// HTTPS with this pair; plain HTTP without.
     pub tls: Option<TlsFiles>,
-    /// Connection limits: handshake and header deadlines, connection cap.
+    /// Connection deadlines and limits (its `metrics` are replaced by [`crate::audit::Stats`]'s).
     pub serve_options: ServeOptions,
     /// Larger request bodies get 413.
     pub max_body_bytes: usize,
+    /// Longest a whole request may take, body upload included: a client trickling its body
+    /// gets 408 and its connection back (a busy connection is never shed, so without this
+    /// a slow upload could hold a connection slot for good).
+    pub max_request_time: Duration,
     /// Batches waiting for a worker; beyond this the handler answers 429.
     pub queue_batches: usize,
     /// Bytes of batches waiting for a worker; beyond this the handler answers 429.
@@ -94,6 +98,7 @@ impl ServeConfig {
             tls: None,
             serve_options: ServeOptions::default(),
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_request_time: Duration::from_secs(60),
             queue_batches: 256,
             // Room for several maximal batches; memory stays bounded by this.
             queue_bytes: 128 << 20,

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -148,21 +148,18 @@ impl AuditServer {
             stats: Arc::clone(&stats),
             stopping: Arc::clone(&stopping),
         };
-        let app = router(state, config.max_body_bytes);
+        let app = router(state, config.max_body_bytes, config.max_request_time);
         let stop_flag = Arc::clone(&stopping);
         let graceful = async move {
             shutdown.await;
             stop_flag.store(true, Ordering::SeqCst);
             tracing::info!("shutting down: finishing requests, then draining the queue");
         };
-        let served = tls::serve(
-            listener,
-            acceptor,
-            app,
-            config.serve_options.clone(),
-            graceful,
-        )
-        .await;
+        let serve_options = tls::ServeOptions {
+            metrics: stats.connections.clone(),
+            ..config.serve_options.clone()
+        };
+        let served = tls::serve(listener, acceptor, app, serve_options, graceful).await;
         // Whatever connections linger, nothing enters the queue after this.
         tx.close();
         drop(watcher);
@@ -223,13 +220,37 @@ pub fn reload(rules: &RulesHandle, stats: &Stats) -> Result<usize, ReloadError> 
     result
 }
 
-fn router(state: AppState, max_body: usize) -> Router {
+fn router(state: AppState, max_body: usize, max_request_time: Duration) -> Router {
+    let stats = Arc::clone(&state.stats);
     Router::new()
         .route(AUDIT_PATH, post(ingest))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let stats = Arc::clone(&stats);
+                async move {
+                    let batch = req.uri().path() == AUDIT_PATH;
+                    match tokio::time::timeout(max_request_time, next.run(req)).await {
+                        Ok(resp) => resp,
+                        Err(_) => {
+                            // Only the body upload awaits: a batch timed out here was
+                            // never queued, and the API server sends it again.
+                            if batch {
+                                Stats::inc(&stats.batches, "result", "too_slow");
+                            }
+                            tracing::warn!(
+                                ?max_request_time,
+                                "request took too long (slow sender?)"
+                            );
+                            (StatusCode::REQUEST_TIMEOUT, "request took too long\n").into_response()
+                        }
+                    }
+                }
+            },
+        ))
         .with_state(state)
 }
 

@@ -5,6 +5,7 @@
 //! can see where events go: `received = evaluated + failed`.
 
 use crate::metrics::{self, Counter, Family, Gauge, Registry};
+use crate::tls::ConnMetrics;
 
 type Label = [(&'static str, &'static str); 1];
 
@@ -13,7 +14,7 @@ type Label = [(&'static str, &'static str); 1];
 pub struct Stats {
     registry: Registry,
     /// Batches by outcome at the handler: accepted, queue_full, too_large,
-    /// bad_content_type, shutting_down.
+    /// bad_content_type, shutting_down, too_slow (body not in within the request deadline).
     pub batches: Family<Label, Counter>,
     /// Accepted batches that could not be read as a whole: malformed_json,
     /// not_audit_events.
@@ -35,6 +36,8 @@ pub struct Stats {
     pub reloads: Family<Label, Counter>,
     pub queue_batches: Gauge,
     pub queue_bytes: Gauge,
+    /// Connections accepted, open, and closed by the server's deadlines and limits.
+    pub connections: ConnMetrics,
 }
 
 impl Default for Stats {
@@ -60,6 +63,7 @@ impl Stats {
             reloads: Family::default(),
             queue_batches: Gauge::default(),
             queue_bytes: Gauge::default(),
+            connections: ConnMetrics::default(),
         };
         let r = &mut registry;
         r.register(
@@ -114,6 +118,7 @@ impl Stats {
             "Bytes of batches waiting for evaluation",
             s.queue_bytes.clone(),
         );
+        s.connections.register(r);
         Stats { registry, ..s }
     }
 

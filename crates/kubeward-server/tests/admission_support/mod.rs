@@ -105,6 +105,11 @@ impl Server {
         namespaces: Arc<NamespaceStore>,
         opts: ServeOptions,
     ) -> Server {
+        // The router shows the counters that `serve` keeps.
+        let opts = ServeOptions {
+            metrics: cfg.connections.clone(),
+            ..opts
+        };
         let dir = tempfile::tempdir().expect("tempdir");
         let cert = write_cert(dir.path(), "tls");
         let certs = CertReloader::load(&cert.cert, &cert.key).expect("load cert");

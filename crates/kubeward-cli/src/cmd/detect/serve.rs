@@ -19,7 +19,7 @@ use kubeward_server::audit::{
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::{AlertFormat, RuleSelection, hostname};
-use crate::cmd::serving::{init_logging, shutdown_signal};
+use crate::cmd::serving::{ConnectionArgs, init_logging, shutdown_signal};
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -73,6 +73,9 @@ pub struct ServeArgs {
     /// Evaluation threads [default: the number of CPUs].
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
+
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -110,6 +113,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         }),
         _ => None,
     };
+    config.serve_options = args.connections.serve_options();
     config.max_body_bytes = args.max_body_bytes;
     config.queue_batches = args.queue_batches;
     config.queue_bytes = args.queue_bytes;
@@ -152,6 +156,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             server.local_addr()
         );
         let (rules, stats) = (server.rules(), server.stats());
+        let counters = server.stats();
         let mut hup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
         // The reload runs on a blocking thread: reading and compiling rules takes
         // milliseconds to seconds, and the workers keep the old rules meanwhile.
@@ -174,6 +179,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 ""
             }
         );
+        eprintln!("kubeward detect serve: {}", counters.connections.summary());
         Ok(ExitCode::from(if report.timed_out { 1 } else { 0 }))
     })
 }

@@ -81,11 +81,16 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("listening on {}", args.listen))?;
         tracing::info!(addr = %args.listen, mode = ?args.mode, "admission webhook serving");
+        let connections = cfg.connections.clone();
+        let opts = ServeOptions {
+            metrics: connections.clone(),
+            ..args.connections.serve_options()
+        };
         let app = router(cfg, store);
-        serve(listener, Some(certs.acceptor()), app, ServeOptions::default(), shutdown_signal())
+        serve(listener, Some(certs.acceptor()), app, opts, shutdown_signal())
             .await
             .context("serving")?;
-        tracing::info!("admission webhook stopped");
+        tracing::info!("admission webhook stopped; {}", connections.summary());
         anyhow::Ok(ExitCode::SUCCESS)
     })
 }

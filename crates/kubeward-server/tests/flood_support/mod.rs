@@ -1,0 +1,71 @@
+//! Test support for holding many connections at once: the file-descriptor limit, client
+//! sockets bound to chosen loopback addresses (each a distinct source to the server), and
+//! a check that the server closed a connection.
+#![allow(dead_code)]
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+/// Raises the soft open-files limit to the hard one when below `need`; `Err` says why the
+/// test cannot hold its connections (the caller skips with that reason).
+pub fn ensure_open_files(need: u64) -> Result<(), String> {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0 {
+        return Err("getrlimit(RLIMIT_NOFILE) failed".into());
+    }
+    if lim.rlim_cur >= need {
+        return Ok(());
+    }
+    if lim.rlim_max < need {
+        return Err(format!(
+            "needs {need} open files; the hard limit is {}",
+            lim.rlim_max
+        ));
+    }
+    lim.rlim_cur = lim.rlim_max;
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        return Err(format!("cannot raise the open-files limit to {need}"));
+    }
+    Ok(())
+}
+
+/// 127.0.<third>.<n>: a loopback source address of its own.
+pub fn loopback(third: u8, n: u8) -> IpAddr {
+    IpAddr::from([127, 0, third, n])
+}
+
+/// A TCP connection to `server` from `source` (any free port).
+pub async fn connect_from(source: IpAddr, server: SocketAddr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(source, 0))?;
+    socket.connect(server).await
+}
+
+/// Whether the server closes `io` (end of stream or reset) within `within`; bytes the
+/// server sends first are read and ignored.
+pub async fn closed_within<S: AsyncRead + Unpin>(io: &mut S, within: Duration) -> bool {
+    let mut buf = [0u8; 512];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, io.read(&mut buf)).await {
+            Err(_) => return false,
+            Ok(Ok(0)) | Ok(Err(_)) => return true,
+            Ok(Ok(_)) => continue,
+        }
+    }
+}
+
+/// The value of a sample in `/metrics` text (0 when absent).
+pub fn sample(text: &str, name: &str) -> u64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or(0)
+}
