@@ -128,6 +128,7 @@ fn field(token: &str, table: &Table) -> Result<CField, String> {
         transformers: lhs.transformers,
         list,
         slot: crate::filter::NO_SLOT,
+        ancestors: false,
     })
 }
 
