@@ -154,7 +154,7 @@ fn b64(input: &[u8]) -> Option<Vec<u8>> {
         }
         input.get(..end)?
     };
-    if input.len() % 4 != 0 {
+    if !input.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
