@@ -199,31 +199,14 @@ impl Capture {
             }
         }
 
+        // Process lifecycle first, the syscall dispatcher last: a thread forked while
+        // attaching is then known before any of its syscalls arrives.
         for (prog, tp) in [
-            ("kw_sys_exit", "sys_exit"),
             ("kw_exec", "sched_process_exec"),
             ("kw_fork", "sched_process_fork"),
             ("kw_exit", "sched_process_exit"),
         ] {
-            let mut attach = || -> Result<(), Box<dyn std::error::Error>> {
-                let p: &mut BtfTracePoint = ebpf
-                    .program_mut(prog)
-                    .ok_or("program missing")?
-                    .try_into()?;
-                p.load(tp, &btf)?;
-                p.attach()?;
-                Ok(())
-            };
-            attach().map_err(|e| {
-                if is_perm(e.as_ref()) {
-                    CaptureError::Permission(chain(e.as_ref()))
-                } else {
-                    CaptureError::Attach {
-                        program: prog.into(),
-                        message: chain(e.as_ref()),
-                    }
-                }
-            })?;
+            attach_btf(&mut ebpf, &btf, prog, tp)?;
         }
 
         let mut enter_capture = false;
@@ -256,6 +239,8 @@ impl Capture {
         } else {
             enter_capture_error = Some("tracefs is not mounted and could not be mounted".into());
         }
+
+        attach_btf(&mut ebpf, &btf, "kw_sys_exit", "sys_exit")?;
 
         let ring = RingBuf::try_from(
             ebpf.take_map("kw_events")
@@ -319,3 +304,26 @@ impl Capture {
 /// The default drain period: short enough to keep the ring buffer far from full at a
 /// few hundred thousand events per second, long enough to batch.
 pub const DRAIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// Loads and attaches the BTF tracepoint program `prog` at `tp`.
+fn attach_btf(ebpf: &mut Ebpf, btf: &Btf, prog: &str, tp: &str) -> Result<(), CaptureError> {
+    let mut attach = || -> Result<(), Box<dyn std::error::Error>> {
+        let p: &mut BtfTracePoint = ebpf
+            .program_mut(prog)
+            .ok_or("program missing")?
+            .try_into()?;
+        p.load(tp, btf)?;
+        p.attach()?;
+        Ok(())
+    };
+    attach().map_err(|e| {
+        if is_perm(e.as_ref()) {
+            CaptureError::Permission(chain(e.as_ref()))
+        } else {
+            CaptureError::Attach {
+                program: prog.into(),
+                message: chain(e.as_ref()),
+            }
+        }
+    })
+}

@@ -63,7 +63,19 @@ impl<W: Write> Live<W> {
             .proc
             .bootstrap(i64::from(cfg.ignore_pid), limits.max_threads);
         live.snapshot(live.proc.users(1, ""));
+        // The users of every container a bootstrapped thread runs in, read through one
+        // of its processes' root.
+        let mut seen: std::collections::BTreeSet<std::sync::Arc<str>> =
+            std::collections::BTreeSet::from([std::sync::Arc::from("")]);
         for s in snaps {
+            if let Snapshot::Thread(t) = &s
+                && seen.insert(t.container_id.clone())
+            {
+                let (pid, container) = (t.pid, t.container_id.clone());
+                live.snapshot(s);
+                live.snapshot(live.proc.users(pid, &container));
+                continue;
+            }
             live.snapshot(s);
         }
         Ok(live)
