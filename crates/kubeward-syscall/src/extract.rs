@@ -150,19 +150,34 @@ impl<'a> SyscallEvent<'a> {
             _ => return Some(String::new()),
         };
         if raw {
-            return Some(paths::dedup_slashes(&String::from_utf8_lossy(
-                path.unwrap_or(b""),
-            )));
+            return Some(
+                paths::dedup_slashes(&String::from_utf8_lossy(path.unwrap_or(b""))).into_owned(),
+            );
         }
         Some(self.state.resolve(self.applied.tid, path, dirfd))
     }
 
-    fn null_typechar(&self) -> char {
+    fn null_typechar(&self) -> &'static str {
         match self.syscall().map(|s| s.name) {
-            Some("open" | "openat" | "openat2" | "creat") => 'f',
-            Some("socket" | "accept" | "accept4") => '4',
-            _ => 'o',
+            Some("open" | "openat" | "openat2" | "creat") => "f",
+            Some("socket" | "accept" | "accept4") => "4",
+            _ => "o",
         }
+    }
+
+    /// `fd.nameraw`: the path a creating event passed, slashes collapsed (borrowed from
+    /// the record when it needs no change).
+    fn nameraw(&self) -> Option<Value<'a>> {
+        let d = self.data()?;
+        let path = match d.syscall.name {
+            "open" | "creat" => d.str(0),
+            "openat" | "openat2" => d.str(1),
+            _ => return self.creator_name(true).map(owned),
+        };
+        Some(match String::from_utf8_lossy(path.unwrap_or(b"")) {
+            Cow::Borrowed(p) => Value::Str(paths::dedup_slashes(p)),
+            Cow::Owned(p) => owned(paths::dedup_slashes(&p).into_owned()),
+        })
     }
 
     fn user(&self, uid: u32) -> Option<&'a crate::users::User> {
@@ -1163,10 +1178,10 @@ impl SyscallEvent<'_> {
                             }));
                         }
                     }
-                    FdTypechar => out.push(owned(self.null_typechar().to_string())),
+                    FdTypechar => out.push(s(self.null_typechar())),
                     FdNameraw => {
-                        if let Some(n) = self.creator_name(true) {
-                            out.push(owned(n));
+                        if let Some(v) = self.nameraw() {
+                            out.push(v);
                         }
                     }
                     _ => {}
@@ -1185,7 +1200,7 @@ impl SyscallEvent<'_> {
                 f.name
             ))),
             FdType => out.push(s(f.kind.typestring())),
-            FdTypechar => out.push(owned(f.kind.typechar().to_string())),
+            FdTypechar => out.push(s(f.kind.typechar_str())),
             FdDirectory | FdContainerdirectory
                 if f.kind == FdKind::File || f.kind == FdKind::Directory =>
             {
@@ -1202,8 +1217,8 @@ impl SyscallEvent<'_> {
             }
             FdFilename if f.is_file() => out.push(s(paths::basename(&f.name))),
             FdNameraw => {
-                if let Some(n) = self.creator_name(true) {
-                    out.push(owned(n));
+                if let Some(v) = self.nameraw() {
+                    out.push(v);
                 }
             }
             FdL4proto => {

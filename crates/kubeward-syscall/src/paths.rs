@@ -7,37 +7,37 @@
 /// `base` normalized.
 pub fn join(base: &str, path: &str) -> String {
     let mut out = String::with_capacity(base.len() + path.len() + 1);
-    if path.starts_with('/') {
-        normalize_into(path, &mut out);
-    } else {
-        let mut joined = String::with_capacity(base.len() + path.len() + 1);
-        joined.push_str(base);
-        joined.push('/');
-        joined.push_str(path);
-        normalize_into(&joined, &mut out);
-    }
+    join_into(base, path, &mut out);
     out
 }
 
-fn normalize_into(p: &str, out: &mut String) {
+/// [`join`] into `out` (cleared first).
+pub fn join_into(base: &str, path: &str, out: &mut String) {
     out.clear();
-    let mut parts: Vec<&str> = Vec::with_capacity(16);
+    if !path.starts_with('/') {
+        push_components(base, out);
+    }
+    push_components(path, out);
+    if out.is_empty() {
+        out.push('/');
+    }
+}
+
+/// Appends `p`'s components to `out` (`/c1/c2`, no trailing `/`): `.` and empty ones
+/// skipped, `..` removing the last one.
+fn push_components(p: &str, out: &mut String) {
     for c in p.split('/') {
         match c {
             "" | "." => {}
             ".." => {
-                parts.pop();
+                let cut = out.rfind('/').unwrap_or(0);
+                out.truncate(cut);
             }
-            c => parts.push(c),
+            c => {
+                out.push('/');
+                out.push_str(c);
+            }
         }
-    }
-    if parts.is_empty() {
-        out.push('/');
-        return;
-    }
-    for c in parts {
-        out.push('/');
-        out.push_str(c);
     }
 }
 
@@ -59,8 +59,11 @@ pub fn basename(name: &str) -> &str {
     }
 }
 
-/// Collapses repeated `/` (`fd.nameraw`'s only cleanup).
-pub fn dedup_slashes(p: &str) -> String {
+/// Collapses repeated `/` (`fd.nameraw`'s only cleanup); borrows when there are none.
+pub fn dedup_slashes(p: &str) -> std::borrow::Cow<'_, str> {
+    if !p.contains("//") {
+        return std::borrow::Cow::Borrowed(p);
+    }
     let mut out = String::with_capacity(p.len());
     let mut prev = false;
     for c in p.chars() {
@@ -70,7 +73,7 @@ pub fn dedup_slashes(p: &str) -> String {
         prev = c == '/';
         out.push(c);
     }
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -86,6 +89,9 @@ mod tests {
         assert_eq!(join("/", "."), "/");
         assert_eq!(join("/var/log", ""), "/var/log");
         assert_eq!(join("/var/log/", "x/"), "/var/log/x");
+        assert_eq!(join("/a", "b/../../.."), "/");
+        assert_eq!(join("", "x"), "/x");
+        assert_eq!(join("/a/b", "..c/d"), "/a/b/..c/d");
     }
 
     #[test]
@@ -96,5 +102,9 @@ mod tests {
         assert_eq!(basename("/etc/shadow"), "shadow");
         assert_eq!(basename("noslash"), "/");
         assert_eq!(dedup_slashes("/a//b///c"), "/a/b/c");
+        assert!(matches!(
+            dedup_slashes("/a/b"),
+            std::borrow::Cow::Borrowed("/a/b")
+        ));
     }
 }

@@ -3,7 +3,7 @@
 //! and for IP sockets the tuple, transport and client/server role. Bounded per process
 //! ([`MAX_FDS_PER_PROCESS`], libsinsp's default) and in total.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -36,25 +36,30 @@ pub enum FdKind {
 
 impl FdKind {
     pub fn typechar(self) -> char {
+        self.typechar_str().chars().next().unwrap_or('o')
+    }
+
+    /// `fd.typechar` as text.
+    pub fn typechar_str(self) -> &'static str {
         match self {
-            FdKind::File => 'f',
-            FdKind::Directory => 'd',
-            FdKind::Ipv4 | FdKind::Ipv4Server => '4',
-            FdKind::Ipv6 | FdKind::Ipv6Server => '6',
-            FdKind::Unix => 'u',
-            FdKind::Fifo => 'p',
-            FdKind::Event => 'e',
-            FdKind::Signalfd => 's',
-            FdKind::Eventpoll => 'l',
-            FdKind::Inotify => 'i',
-            FdKind::Timerfd => 't',
-            FdKind::Netlink => 'n',
-            FdKind::Bpf => 'b',
-            FdKind::Userfaultfd => 'u',
-            FdKind::IoUring => 'r',
-            FdKind::Memfd => 'm',
-            FdKind::Pidfd => 'P',
-            FdKind::Unknown => 'o',
+            FdKind::File => "f",
+            FdKind::Directory => "d",
+            FdKind::Ipv4 | FdKind::Ipv4Server => "4",
+            FdKind::Ipv6 | FdKind::Ipv6Server => "6",
+            FdKind::Unix => "u",
+            FdKind::Fifo => "p",
+            FdKind::Event => "e",
+            FdKind::Signalfd => "s",
+            FdKind::Eventpoll => "l",
+            FdKind::Inotify => "i",
+            FdKind::Timerfd => "t",
+            FdKind::Netlink => "n",
+            FdKind::Bpf => "b",
+            FdKind::Userfaultfd => "u",
+            FdKind::IoUring => "r",
+            FdKind::Memfd => "m",
+            FdKind::Pidfd => "P",
+            FdKind::Unknown => "o",
         }
     }
 
@@ -185,10 +190,12 @@ impl FdTable {
     }
 }
 
-/// Every process's fd table, bounded.
+/// Every process's fd table, bounded. A forked child shares its parent's table until
+/// either writes (most children exec at once, and an exec keeps only the fds without
+/// `O_CLOEXEC`: a filtered copy then, never a full one).
 #[derive(Debug, Clone)]
 pub struct FdTables {
-    tables: HashMap<i64, FdTable>,
+    tables: HashMap<i64, Arc<FdTable>>,
     total: usize,
     max_total: usize,
     /// fds not recorded because a table was full.
@@ -198,7 +205,7 @@ pub struct FdTables {
 impl FdTables {
     pub fn new(max_total: usize) -> FdTables {
         FdTables {
-            tables: HashMap::new(),
+            tables: HashMap::default(),
             total: 0,
             max_total,
             dropped: 0,
@@ -210,7 +217,7 @@ impl FdTables {
     }
 
     pub fn table(&self, pid: i64) -> Option<&FdTable> {
-        self.tables.get(&pid)
+        self.tables.get(&pid).map(|t| t.as_ref())
     }
 
     pub fn get(&self, pid: i64, fd: i64) -> Option<&FdInfo> {
@@ -218,13 +225,15 @@ impl FdTables {
     }
 
     pub fn get_mut(&mut self, pid: i64, fd: i64) -> Option<&mut FdInfo> {
-        self.tables.get_mut(&pid).and_then(|t| t.fds.get_mut(&fd))
+        self.tables
+            .get_mut(&pid)
+            .and_then(|t| Arc::make_mut(t).fds.get_mut(&fd))
     }
 
     /// Adds or replaces an fd; a full table keeps what it has.
     pub fn insert(&mut self, pid: i64, fd: i64, info: FdInfo) {
         let full = self.total >= self.max_total;
-        let t = self.tables.entry(pid).or_default();
+        let t = Arc::make_mut(self.tables.entry(pid).or_default());
         let room = !full && t.fds.len() < MAX_FDS_PER_PROCESS;
         match t.fds.entry(fd) {
             std::collections::hash_map::Entry::Occupied(mut e) => {
@@ -240,7 +249,10 @@ impl FdTables {
 
     pub fn remove(&mut self, pid: i64, fd: i64) -> Option<FdInfo> {
         let t = self.tables.get_mut(&pid)?;
-        let r = t.fds.remove(&fd);
+        if !t.fds.contains_key(&fd) {
+            return None;
+        }
+        let r = Arc::make_mut(t).fds.remove(&fd);
         if r.is_some() {
             self.total = self.total.saturating_sub(1);
         }
@@ -251,7 +263,7 @@ impl FdTables {
     pub fn remove_range(&mut self, pid: i64, lo: i64, hi: i64) {
         if let Some(t) = self.tables.get_mut(&pid) {
             let before = t.fds.len();
-            t.fds.retain(|fd, _| *fd < lo || *fd > hi);
+            Arc::make_mut(t).fds.retain(|fd, _| *fd < lo || *fd > hi);
             self.total = self.total.saturating_sub(before - t.fds.len());
         }
     }
@@ -260,8 +272,19 @@ impl FdTables {
     pub fn remove_cloexec(&mut self, pid: i64) {
         if let Some(t) = self.tables.get_mut(&pid) {
             let before = t.fds.len();
-            t.fds
-                .retain(|_, f| f.flags & crate::flags::PPM_O_CLOEXEC_BIT == 0);
+            let keep = |f: &FdInfo| f.flags & crate::flags::PPM_O_CLOEXEC_BIT == 0;
+            match Arc::get_mut(t) {
+                Some(own) => own.fds.retain(|_, f| keep(f)),
+                None => {
+                    let kept = t
+                        .fds
+                        .iter()
+                        .filter(|(_, f)| keep(f))
+                        .map(|(fd, f)| (*fd, f.clone()))
+                        .collect();
+                    *t = Arc::new(FdTable { fds: kept });
+                }
+            }
             self.total = self.total.saturating_sub(before - t.fds.len());
         }
     }
@@ -293,6 +316,38 @@ impl FdTables {
     }
 }
 
+/// How many distinct file names [`Names`] shares at most.
+pub const MAX_SHARED_NAMES: usize = 4096;
+
+/// File names shared between the fds that name the same path, bounded: when full it
+/// starts over (the fds keep their names; only the sharing restarts).
+#[derive(Debug, Clone, Default)]
+pub struct Names {
+    set: foldhash::HashSet<Arc<str>>,
+}
+
+impl Names {
+    pub fn intern(&mut self, name: &str) -> Arc<str> {
+        if let Some(n) = self.set.get(name) {
+            return n.clone();
+        }
+        if self.set.len() >= MAX_SHARED_NAMES {
+            self.set.clear();
+        }
+        let n: Arc<str> = Arc::from(name);
+        self.set.insert(n.clone());
+        n
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -316,6 +371,20 @@ mod tests {
         assert_eq!(small.total(), 3);
         small.remove_range(7, 0, 100);
         assert_eq!(small.total(), 2);
+    }
+
+    #[test]
+    fn names_are_shared_and_bounded() {
+        let mut n = Names::default();
+        let a = n.intern("/etc/hosts");
+        let b = n.intern("/etc/hosts");
+        assert!(Arc::ptr_eq(&a, &b));
+        for i in 0..MAX_SHARED_NAMES + 10 {
+            n.intern(&format!("/tmp/f{i}"));
+        }
+        assert!(n.len() <= MAX_SHARED_NAMES);
+        assert!(!Arc::ptr_eq(&a, &n.intern("/etc/hosts")));
+        assert_eq!(&*a, "/etc/hosts");
     }
 
     #[test]

@@ -14,7 +14,7 @@
 pub mod fds;
 pub mod threads;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -25,7 +25,7 @@ use crate::net::{self, SockAddr};
 use crate::paths;
 use crate::syscalls::{Effect, FdUse, Syscall};
 use crate::users::UserDb;
-use fds::{FdInfo, FdKind, FdTables, L4, Role, Tuple};
+use fds::{FdInfo, FdKind, FdTables, L4, Names, Role, Tuple};
 use threads::{Thread, ThreadTable};
 
 /// Bounds of the tables.
@@ -115,6 +115,9 @@ pub struct State {
     pub counters: Counters,
     pending_fds: Vec<(i64, i64, i64)>,
     pending_exit: Option<(i64, bool)>,
+    /// Reused to resolve paths.
+    scratch: String,
+    names: Names,
 }
 
 fn arc(b: &[u8]) -> Arc<str> {
@@ -131,13 +134,15 @@ impl State {
         State {
             threads: ThreadTable::new(limits.max_threads),
             fds: FdTables::new(limits.max_fds),
-            users: HashMap::new(),
-            children: HashMap::new(),
+            users: HashMap::default(),
+            children: HashMap::default(),
             boot_epoch_ns,
             local_ips: Vec::new(),
             counters: Counters::default(),
             pending_fds: Vec::new(),
             pending_exit: None,
+            scratch: String::new(),
+            names: Names::default(),
         }
     }
 
@@ -446,11 +451,12 @@ impl State {
                 let (ppm, name) = match d.syscall.effect {
                     Effect::Creat => (
                         flags::open_flags(0o1 | 0o100 | 0o1000),
-                        self.resolve(tid, d.str(0), None),
+                        self.opened_name(tid, d.str(0), None),
                     ),
-                    _ if d.syscall.name == "open" => {
-                        (flags::open_flags(arg(1)), self.resolve(tid, d.str(0), None))
-                    }
+                    _ if d.syscall.name == "open" => (
+                        flags::open_flags(arg(1)),
+                        self.opened_name(tid, d.str(0), None),
+                    ),
                     _ => {
                         let fl = if d.syscall.name == "openat2" {
                             open_how(d.blob).0
@@ -459,7 +465,7 @@ impl State {
                         };
                         (
                             flags::open_flags(fl),
-                            self.resolve(tid, d.str(1), Some(int_arg(arg(0)))),
+                            self.opened_name(tid, d.str(1), Some(int_arg(arg(0)))),
                         )
                     }
                 };
@@ -763,20 +769,47 @@ impl State {
 
     /// A path argument resolved against the dir fd or the thread's cwd.
     pub fn resolve(&self, tid: i64, path: Option<&[u8]>, dirfd: Option<i64>) -> String {
+        let mut out = String::new();
+        self.resolve_into(tid, path, dirfd, &mut out);
+        out
+    }
+
+    /// [`State::resolve`] into `out` (cleared first).
+    pub fn resolve_into(
+        &self,
+        tid: i64,
+        path: Option<&[u8]>,
+        dirfd: Option<i64>,
+        out: &mut String,
+    ) {
         let p = String::from_utf8_lossy(path.unwrap_or(b""));
         if p.starts_with('/') {
-            return paths::join("/", &p);
+            return paths::join_into("/", &p, out);
         }
         let Some(t) = self.threads.get(tid) else {
-            return paths::join("/", &p);
+            return paths::join_into("/", &p, out);
         };
         match dirfd {
             Some(fd) if fd != -100 => match self.fds.get(t.pid, fd) {
-                Some(dir) => paths::join(&dir.name, &p),
-                None => format!("<UNKNOWN>/{p}"),
+                Some(dir) => paths::join_into(&dir.name, &p, out),
+                None => {
+                    out.clear();
+                    out.push_str("<UNKNOWN>/");
+                    out.push_str(&p);
+                }
             },
-            _ => paths::join(self.cwd(t), &p),
+            _ => paths::join_into(self.cwd(t), &p, out),
         }
+    }
+
+    /// The file name an open recorded: resolved into the scratch buffer, then shared
+    /// with the fds already naming the same path (most opens repeat a few paths).
+    fn opened_name(&mut self, tid: i64, path: Option<&[u8]>, dirfd: Option<i64>) -> Arc<str> {
+        let mut buf = std::mem::take(&mut self.scratch);
+        self.resolve_into(tid, path, dirfd, &mut buf);
+        let name = self.names.intern(&buf);
+        self.scratch = buf;
+        name
     }
 }
 

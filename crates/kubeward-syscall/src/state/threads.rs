@@ -3,7 +3,7 @@
 //! copies pointers, not text. Bounded: past [`ThreadTable::max`] entries, exited threads
 //! go first, then the least recently active (counted as evictions).
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 use std::sync::Arc;
 
 /// One thread (the process's values live on every thread of the group; `cwd` and the fd
@@ -135,7 +135,7 @@ pub struct ThreadTable {
 impl ThreadTable {
     pub fn new(max: usize) -> ThreadTable {
         ThreadTable {
-            map: HashMap::new(),
+            map: HashMap::default(),
             max: max.max(16),
             evicted: 0,
         }
