@@ -374,6 +374,28 @@ mod tests {
     }
 
     #[test]
+    fn a_forked_table_is_the_childs_own_once_written() {
+        let mut t = FdTables::new(100);
+        let mut cloexec = FdInfo::new(FdKind::File, "/lib/libc.so.6");
+        cloexec.flags = crate::flags::PPM_O_CLOEXEC_BIT;
+        t.insert(1, 3, cloexec);
+        t.insert(1, 4, FdInfo::new(FdKind::File, "/var/log/app.log"));
+        t.copy(1, 2);
+        t.insert(2, 5, FdInfo::new(FdKind::File, "/tmp/child"));
+        assert!(
+            t.get(1, 5).is_none(),
+            "the parent does not see the child's fd"
+        );
+        t.copy(1, 6);
+        t.remove_cloexec(6);
+        assert!(t.get(6, 3).is_none() && t.get(6, 4).is_some());
+        assert!(t.get(1, 3).is_some(), "the parent keeps its O_CLOEXEC fd");
+        t.remove(1, 4);
+        assert!(t.get(6, 4).is_some() && t.get(2, 4).is_some());
+        assert_eq!(t.total(), 1 + 3 + 1);
+    }
+
+    #[test]
     fn names_are_shared_and_bounded() {
         let mut n = Names::default();
         let a = n.intern("/etc/hosts");
