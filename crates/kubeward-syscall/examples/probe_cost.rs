@@ -2,21 +2,35 @@
 //! uninteresting one (`getppid`, dropped in the kernel by the id table) and for a
 //! captured pair (`openat` + `close`, the open's path also read at entry), first with
 //! no tracer, then with the probe attached, then with the probe attached but this
-//! process ignored (as kubeward ignores itself). Root or CAP_BPF+CAP_PERFMON needed.
+//! process ignored (as kubeward ignores itself), each with and without the entry-time
+//! tracepoints. Root or CAP_BPF+CAP_PERFMON needed.
 //!
 //! `cargo run --release -p kubeward-syscall --example probe_cost`
 //!
-//! Each figure is the best of several rounds (a shared host's noise only adds time).
+//! Each figure is the calling thread's CPU time (user + kernel, so time preempted by
+//! other processes does not count), the best of several rounds.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use kubeward_syscall::capture::{Capture, Config};
 
-const ROUNDS: usize = 7;
+const ROUNDS: usize = 9;
 const CALLS: u32 = 100_000;
 /// Captured pairs per round, so one round's records fit the ring buffer.
 const PAIRS: u32 = 20_000;
+
+/// This thread's CPU time so far.
+fn cpu_now() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes one timespec through the valid pointer given.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "CLOCK_THREAD_CPUTIME_ID");
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
 
 fn best(mut round: impl FnMut() -> Duration, per: u32) -> f64 {
     (0..ROUNDS)
@@ -27,12 +41,12 @@ fn best(mut round: impl FnMut() -> Duration, per: u32) -> f64 {
 fn getppid_ns() -> f64 {
     best(
         || {
-            let t = Instant::now();
+            let t = cpu_now();
             for _ in 0..CALLS {
                 // SAFETY: getppid takes no arguments and cannot fail.
                 black_box(unsafe { libc::syscall(libc::SYS_getppid) });
             }
-            t.elapsed()
+            cpu_now().saturating_sub(t)
         },
         CALLS,
     )
@@ -43,7 +57,7 @@ fn open_close_ns(mut between: impl FnMut()) -> f64 {
     let path = c"/etc/hostname";
     best(
         || {
-            let t = Instant::now();
+            let t = cpu_now();
             for _ in 0..PAIRS {
                 // SAFETY: a NUL-terminated path; the fd returned is closed at once.
                 unsafe {
@@ -58,7 +72,7 @@ fn open_close_ns(mut between: impl FnMut()) -> f64 {
                     }
                 }
             }
-            let d = t.elapsed();
+            let d = cpu_now().saturating_sub(t);
             between();
             d
         },
@@ -77,12 +91,15 @@ fn main() {
     );
     row("no tracer", getppid_ns(), open_close_ns(|| {}));
 
-    for (label, ignore) in [
-        ("probe attached, process traced", 0),
-        ("probe attached, process ignored", std::process::id()),
+    for (label, ignore, enter) in [
+        ("probe attached, process traced", 0, true),
+        ("  same, entry capture off", 0, false),
+        ("probe attached, process ignored", std::process::id(), true),
+        ("  same, entry capture off", std::process::id(), false),
     ] {
         let cfg = Config {
             ignore_pid: ignore,
+            enter_capture: enter,
             ..Config::default()
         };
         let mut cap = match Capture::open(&cfg) {
@@ -92,7 +109,7 @@ fn main() {
                 std::process::exit(2);
             }
         };
-        if let Some(e) = &cap.enter_capture_error {
+        if enter && let Some(e) = &cap.enter_capture_error {
             eprintln!("note: entry-time path capture is off: {e}");
         }
         let g = getppid_ns();

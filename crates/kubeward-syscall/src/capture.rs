@@ -16,7 +16,7 @@ use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
 use aya::programs::{BtfTracePoint, TracePoint};
 use aya::{Btf, Ebpf, EbpfLoader};
 
-use crate::abi::{self, SPEC_ENABLED, stat};
+use crate::abi::{self, SPEC_ENABLED, SPEC_ENTER, stat};
 use crate::syscalls::{self, Syscall};
 
 /// How to capture.
@@ -32,6 +32,11 @@ pub struct Config {
     pub wakeup: bool,
     /// The process the probe ignores (kubeward itself).
     pub ignore_pid: u32,
+    /// Read open/connect paths and addresses at syscall entry too (Falco's TOCTOU
+    /// mitigation). The entry tracepoints make every syscall of every process take the
+    /// kernel's tracing path on entry as well as on exit; without them the arguments
+    /// are read at exit, after the call, when user memory may have changed.
+    pub enter_capture: bool,
 }
 
 impl Default for Config {
@@ -41,6 +46,7 @@ impl Default for Config {
             ring_bytes: 16 << 20,
             wakeup: false,
             ignore_pid: std::process::id(),
+            enter_capture: true,
         }
     }
 }
@@ -193,6 +199,9 @@ impl Capture {
             for s in &enabled {
                 let mut spec = s.spec;
                 spec.flags |= SPEC_ENABLED;
+                if !cfg.enter_capture {
+                    spec.flags &= !SPEC_ENTER;
+                }
                 specs
                     .set(u32::from(s.nr), spec.to_bytes(), 0)
                     .map_err(|e| CaptureError::Load(chain(&e)))?;
@@ -211,7 +220,9 @@ impl Capture {
 
         let mut enter_capture = false;
         let mut enter_capture_error = None;
-        if mount_tracefs() {
+        if !cfg.enter_capture {
+            enter_capture_error = Some("turned off".into());
+        } else if mount_tracefs() {
             let mut ok = true;
             for (prog, tp) in [
                 ("kw_enter_open", "sys_enter_open"),
