@@ -3,7 +3,8 @@
 //! falcosecurity/event-generator's `events/syscall` actions run as child processes,
 //! and Falco's stable ruleset (../shared/upstream-rules) must fire on each.
 //!
-//! One test: the probe is loaded once and every trigger runs while it is attached.
+//! The main test loads the probe once and runs every trigger while it is attached; a
+//! second one checks the exit-time fallback with the entry tracepoints off.
 
 mod common;
 
@@ -298,4 +299,54 @@ fn stable_rules_fire_on_real_triggers() {
     let replayed = common::fire(&rules, &capture);
     let live_alerts: Vec<Fired> = fired.into_iter().map(|(f, _)| f).collect();
     assert_eq!(replayed, live_alerts);
+}
+
+/// Without the entry tracepoints the open's path is read at exit, and the same rule
+/// fires on the same trigger.
+#[test]
+fn paths_read_at_exit_without_entry_capture() {
+    if let Err(why) = can_run() {
+        println!("skipped: {why}");
+        return;
+    }
+    let Some(text) = upstream("falco_rules.yaml") else {
+        return;
+    };
+    let rules = common::load(&[("falco_rules.yaml", &text)]);
+    let src = rules.source_id("syscall").expect("source");
+    let cfg = Config {
+        event_types: rules.event_types(src),
+        enter_capture: false,
+        ..Config::default()
+    };
+    let mut live: Live<Vec<u8>> = match Live::start(&cfg, Limits::default(), None) {
+        Ok(l) => l,
+        Err(CaptureError::Permission(e)) => {
+            println!("skipped: {e}");
+            return;
+        }
+        Err(e) => panic!("the probe must load on this machine: {e}"),
+    };
+    assert!(!live.capture().enter_capture);
+    run("cat", &["/etc/shadow"]);
+    let mut fired = Vec::new();
+    live.run_for(Duration::from_millis(300), DRAIN_INTERVAL, |ev| {
+        let mut hits = Vec::new();
+        rules.evaluate(src, ev, MatchMode::All, &mut hits);
+        for id in hits {
+            if let Some(a) = rules.alert(id, ev, &AlertOptions::default()) {
+                fired.push((a.rule.clone(), a.message.clone()));
+            }
+        }
+    });
+    let ks = live.kernel_stats();
+    assert_eq!((ks.enter_hit, ks.enter_miss), (0, 0), "{ks:?}");
+    assert!(
+        fired
+            .iter()
+            .any(|(r, m)| r == "Read sensitive file untrusted"
+                && m.contains("file=/etc/shadow ")
+                && m.contains("process=cat ")),
+        "{fired:?}"
+    );
 }
