@@ -17,6 +17,11 @@ use crate::record::{Header, Writer};
 use crate::replay::Processor;
 use crate::state::{Limits, Snapshot};
 
+/// Record buffers a live capture keeps between batches, and the largest it keeps (most
+/// records are a few hundred bytes; an exec's can reach tens of KiB).
+const MAX_SPARE_BUFFERS: usize = 4096;
+const MAX_SPARE_BYTES: usize = 8192;
+
 /// A running capture.
 pub struct Live<W: Write> {
     capture: Capture,
@@ -24,6 +29,8 @@ pub struct Live<W: Write> {
     pub processor: Processor,
     writer: Option<Writer<W>>,
     sockets: SocketCache,
+    /// Record buffers kept for the next batch.
+    spare: Vec<Vec<u8>>,
     reported_drops: u64,
     batch: Vec<Vec<u8>>,
     /// Write errors of the recording (the capture goes on without it).
@@ -57,6 +64,7 @@ impl<W: Write> Live<W> {
             sockets: SocketCache::default(),
             reported_drops: 0,
             batch: Vec::new(),
+            spare: Vec::new(),
             write_error,
         };
         let snaps = live
@@ -149,8 +157,10 @@ impl<W: Write> Live<W> {
     /// Processes what the ring buffer holds now (at most `max` records); returns how
     /// many records were processed.
     pub fn step(&mut self, max: usize, mut f: impl FnMut(&SyscallEvent<'_>)) -> usize {
+        // Sockets read from /proc during the previous batch may have changed since.
+        self.sockets.clear();
         let mut batch = std::mem::take(&mut self.batch);
-        let mut spare: Vec<Vec<u8>> = Vec::new();
+        let mut spare = std::mem::take(&mut self.spare);
         let n = self.capture.drain(max, |raw| {
             let mut v = spare.pop().unwrap_or_default();
             v.clear();
@@ -166,9 +176,12 @@ impl<W: Write> Live<W> {
                 self.writer = None;
             }
             let _ = self.processor.kernel(&raw, &mut f);
-            spare.push(raw);
+            if spare.len() < MAX_SPARE_BUFFERS && raw.capacity() <= MAX_SPARE_BYTES {
+                spare.push(raw);
+            }
         }
         self.batch = batch;
+        self.spare = spare;
         let dropped = self.capture.kernel_stats().dropped;
         if dropped > self.reported_drops {
             let d = dropped - self.reported_drops;

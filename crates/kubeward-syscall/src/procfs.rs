@@ -326,13 +326,25 @@ impl Proc {
     }
 }
 
-/// IP sockets by inode, per network namespace (`/proc/<pid>/net/{tcp,tcp6,udp,udp6}`).
+/// Network namespaces a [`SocketCache`] holds at most.
+const MAX_CACHED_NETNS: usize = 64;
+/// Sockets read from one namespace's tables at most.
+const MAX_SOCKETS_PER_NETNS: usize = 1 << 18;
+
+/// IP sockets by inode, per network namespace (`/proc/<pid>/net/{tcp,tcp6,udp,udp6}`),
+/// read once per namespace. A snapshot: a live capture starts a new cache for each batch
+/// of `/proc` reads, so sockets created since are found.
 #[derive(Debug, Default)]
 pub struct SocketCache {
     by_netns: HashMap<String, HashMap<u64, FdInfo>>,
 }
 
 impl SocketCache {
+    /// Forgets what was read (the next lookup in a namespace reads its tables again).
+    pub fn clear(&mut self) {
+        self.by_netns.clear();
+    }
+
     fn lookup(&mut self, root: &Path, pid: i64, ino: u64) -> FdInfo {
         let pdir = root.join(pid.to_string());
         let ns = link(&pdir.join("ns").join("net")).unwrap_or_default();
@@ -348,7 +360,7 @@ impl SocketCache {
                     parse_net(&text, l4, v6, &mut m);
                 }
             }
-            if self.by_netns.len() > 1024 {
+            if self.by_netns.len() >= MAX_CACHED_NETNS {
                 self.by_netns.clear();
             }
             self.by_netns.insert(ns.clone(), m);
@@ -388,6 +400,9 @@ fn parse_hex_addr(s: &str, v6: bool) -> Option<(IpAddr, u16)> {
 /// Lines of `/proc/net/tcp`: `sl local rem st … inode`.
 fn parse_net(text: &str, l4: L4, v6: bool, out: &mut HashMap<u64, FdInfo>) {
     for line in text.lines().skip(1) {
+        if out.len() >= MAX_SOCKETS_PER_NETNS {
+            return;
+        }
         let f: Vec<&str> = line.split_whitespace().collect();
         let (Some(local), Some(remote), Some(st), Some(ino)) =
             (f.get(1), f.get(2), f.get(3), f.get(9))
@@ -541,6 +556,33 @@ mod tests {
         assert_eq!(m[&1234].kind, FdKind::Ipv4Server);
         assert_eq!(&*m[&5678].name, "127.0.0.1:40000->10.0.0.2:80");
         assert_eq!(m[&5678].l4, L4::Tcp);
+    }
+
+    #[test]
+    fn socket_tables_are_a_snapshot_until_cleared() {
+        let root = tempfile::tempdir().expect("tempdir");
+        let pdir = root.path().join("100");
+        std::fs::create_dir_all(pdir.join("ns")).expect("ns");
+        std::fs::create_dir_all(pdir.join("net")).expect("net");
+        std::os::unix::fs::symlink("net:[4026531840]", pdir.join("ns/net")).expect("link");
+        let head = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        let first = "   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1234 1\n";
+        let later = "   1: 0100007F:9C40 0200000A:0050 01 00000000:00000000 00:00000000 00000000     0        0 5678 1\n";
+        std::fs::write(pdir.join("net/tcp"), format!("{head}{first}")).expect("tcp");
+        let mut cache = SocketCache::default();
+        assert_eq!(
+            cache.lookup(root.path(), 100, 1234).kind,
+            FdKind::Ipv4Server
+        );
+        // A socket created after the namespace's tables were read.
+        std::fs::write(pdir.join("net/tcp"), format!("{head}{first}{later}")).expect("tcp");
+        assert_eq!(cache.lookup(root.path(), 100, 5678).kind, FdKind::Unix);
+        cache.clear();
+        let s = cache.lookup(root.path(), 100, 5678);
+        assert_eq!(
+            (s.kind, &*s.name),
+            (FdKind::Ipv4, "127.0.0.1:40000->10.0.0.2:80")
+        );
     }
 
     #[test]
