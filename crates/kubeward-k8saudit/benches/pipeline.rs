@@ -111,11 +111,11 @@ fn pod_spec(rng: &mut Rng) -> serde_json::Value {
                    "resources": {"limits": {"cpu": "500m", "memory": "256Mi"}, "requests": {"cpu": "100m", "memory": "128Mi"}},
                    "env": [{"name": "MODE", "value": "production"}, {"name": "POD_IP", "valueFrom": {"fieldRef": {"fieldPath": "status.podIP"}}}],
                    "volumeMounts": [{"name": "config", "mountPath": "/etc/app"}, {"name": "data", "mountPath": "/data"}],
-                   "securityContext": {"privileged": rng.next() % 50 == 0, "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
+                   "securityContext": {"privileged": rng.next().is_multiple_of(50), "allowPrivilegeEscalation": false, "readOnlyRootFilesystem": true, "runAsNonRoot": true,
                                        "capabilities": {"drop": ["ALL"]}}})
         })
         .collect();
-    let host_path = if rng.next() % 40 == 0 {
+    let host_path = if rng.next().is_multiple_of(40) {
         "/var/run/docker.sock"
     } else {
         "/var/log/app"
@@ -124,7 +124,7 @@ fn pod_spec(rng: &mut Rng) -> serde_json::Value {
            "initContainers": [{"name": "init", "image": rng.pick(IMAGES), "command": ["sh", "-c", "until nslookup db; do sleep 1; done"]}],
            "volumes": [{"name": "config", "configMap": {"name": "app-config"}}, {"name": "data", "emptyDir": {}},
                        {"name": "logs", "hostPath": {"path": host_path, "type": "DirectoryOrCreate"}}],
-           "hostNetwork": rng.next() % 30 == 0, "serviceAccountName": "app", "nodeName": "ip-10-0-1-17.ec2.internal",
+           "hostNetwork": rng.next().is_multiple_of(30), "serviceAccountName": "app", "nodeName": "ip-10-0-1-17.ec2.internal",
            "securityContext": {"runAsUser": 1000, "fsGroup": 2000, "seccompProfile": {"type": "RuntimeDefault"}},
            "tolerations": [{"key": "node.kubernetes.io/not-ready", "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}]})
 }

@@ -250,7 +250,7 @@ fn base64_text(s: &str) -> Option<String> {
             acc &= (1 << bits) - 1;
         }
     }
-    if n % 4 != 0 || pad > 2 {
+    if !n.is_multiple_of(4) || pad > 2 {
         return None;
     }
     Some(String::from_utf8_lossy(&out).into_owned())

@@ -113,11 +113,14 @@ impl<'a> Compiler<'a> {
     }
 
     pub fn field(&mut self, o: &Operand) -> Result<(CField, FieldType), CompileError> {
-        let (sel, ty, list) = match &o.multi {
-            Some(m) => self.multi(o, m)?,
+        let (sel, ty, list, ancestors) = match &o.multi {
+            Some(m) => {
+                let (sel, ty, list) = self.multi(o, m)?;
+                (sel, ty, list, false)
+            }
             None => {
                 let r = self.plain(o)?;
-                (r.sel, r.ty, r.list)
+                (r.sel, r.ty, r.list, r.ancestors)
             }
         };
         let mut ty = ty;
@@ -153,6 +156,7 @@ impl<'a> Compiler<'a> {
             transformers: o.transformers.clone(),
             list,
             slot: crate::filter::NO_SLOT,
+            ancestors,
         };
         Ok((cf, ty))
     }

@@ -210,6 +210,8 @@ struct SourceState {
     /// Rules of this source, in definition order.
     rules: Vec<usize>,
     index: Option<plan::RuleIndex>,
+    /// The source's `evt.type` field, when its table has one.
+    evt_type: Option<crate::fields::Sel>,
 }
 
 /// Compiled rules, indexed by source.
@@ -245,6 +247,7 @@ impl Ruleset {
                     .map(|(j, _)| j)
                     .collect(),
                 index: None,
+                evt_type: t.resolve("evt.type", None).ok().map(|r| r.sel),
             })
             .collect();
         let mut ruleset = Ruleset {
@@ -307,6 +310,33 @@ impl Ruleset {
         if let Some(r) = self.rules.get_mut(id.0) {
             r.info.enabled = enabled;
         }
+    }
+
+    /// The `evt.type` values the enabled rules of `source` can match, as Falco derives
+    /// them for its per-event-type filtering: `None` when some rule can match any type
+    /// (its condition does not narrow `evt.type`), or the source has no `evt.type`.
+    /// A live source captures just these types (plus what its own state needs).
+    pub fn event_types(&self, source: SourceId) -> Option<std::collections::BTreeSet<String>> {
+        let state = self.sources.get(source.0)?;
+        let sel = state.evt_type.as_ref()?;
+        let mut all = std::collections::BTreeSet::new();
+        for &i in &state.rules {
+            let Some(r) = self.rules.get(i) else { continue };
+            if !r.info.enabled || r.info.priority > self.min_priority {
+                continue;
+            }
+            match evttypes::types(&r.filter, sel, false) {
+                evttypes::Types::Only(names) => {
+                    all.extend(
+                        names
+                            .iter()
+                            .map(|n| String::from_utf8_lossy(n).into_owned()),
+                    );
+                }
+                evttypes::Types::AllBut(_) => return None,
+            }
+        }
+        Some(all)
     }
 
     /// Enabled rules whose source delivers no events, grouped by source (to report

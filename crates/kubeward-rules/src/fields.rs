@@ -109,6 +109,8 @@ pub(crate) struct Resolved {
     pub filter_only: bool,
     pub print_only: bool,
     pub deprecated: bool,
+    /// An ancestor field used without argument: any ancestor's value may match.
+    pub ancestors: bool,
 }
 
 /// A source's field table, indexed by name.
@@ -153,6 +155,7 @@ impl Table {
                 filter_only: false,
                 print_only: false,
                 deprecated: false,
+                ancestors: false,
             });
         }
         let (def, arg) = match self.def(name) {
@@ -173,6 +176,7 @@ impl Table {
                 found.ok_or_else(|| format!("filter_check called with nonexistent field {name}"))?
             }
         };
+        let arg_is_none = arg.is_none();
         let arg = match (def.arg.kind, arg) {
             (ArgKind::None, Some(a)) => {
                 return Err(format!(
@@ -199,6 +203,7 @@ impl Table {
             filter_only: def.filter_only,
             print_only: def.print_only,
             deprecated: def.deprecated,
+            ancestors: def.ancestors && arg_is_none,
         })
     }
 

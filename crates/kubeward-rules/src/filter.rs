@@ -29,6 +29,9 @@ pub(crate) struct CField {
     pub list: bool,
     /// The ruleset's memo slot for this field ([`NO_SLOT`] until assigned).
     pub slot: u32,
+    /// An ancestor field without argument in a condition: the values after the first
+    /// are the ancestors', and a check holds when it holds for any one of them.
+    pub ancestors: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -151,7 +154,7 @@ fn b64(input: &[u8]) -> Option<Vec<u8>> {
         }
         input.get(..end)?
     };
-    if input.len() % 4 != 0 {
+    if !input.len().is_multiple_of(4) {
         return None;
     }
     let mut out = Vec::with_capacity(trimmed.len() * 3 / 4);
@@ -192,6 +195,17 @@ impl Check {
 
     /// The comparison of the left values (non-empty) with a constant right side.
     fn test(&self, buf: &[Value<'_>]) -> bool {
+        if self.lhs.ancestors {
+            return buf
+                .get(1..)
+                .unwrap_or(&[])
+                .chunks(1)
+                .any(|one| self.test_values(one));
+        }
+        self.test_values(buf)
+    }
+
+    fn test_values(&self, buf: &[Value<'_>]) -> bool {
         match &self.rhs {
             CRhs::None | CRhs::Field(_) => true,
             CRhs::Set(set) => match self.op {

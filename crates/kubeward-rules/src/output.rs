@@ -136,6 +136,7 @@ fn field(token: &str, table: &Table) -> Result<CField, String> {
         transformers: lhs.transformers,
         list,
         slot: crate::filter::NO_SLOT,
+        ancestors: false,
     })
 }
 

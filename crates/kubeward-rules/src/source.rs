@@ -166,6 +166,12 @@ pub struct FieldDef {
     pub print_only: bool,
     /// Accepted, with a deprecation warning.
     pub deprecated: bool,
+    /// libsinsp's ancestor fields (`proc.aname`, `proc.apid`, …): the source extracts
+    /// the process's own value, then its ancestors' (nearest first), or with an index
+    /// argument the one value. Used without an argument in a condition, a check is true
+    /// when it holds for any ancestor's value (not the process's own); an output prints
+    /// the first value.
+    pub ancestors: bool,
     pub desc: Cow<'static, str>,
 }
 
@@ -186,6 +192,7 @@ impl FieldDef {
             filter_only: false,
             print_only: false,
             deprecated: false,
+            ancestors: false,
             desc: desc.into(),
         }
     }
@@ -209,6 +216,12 @@ impl FieldDef {
 
     pub fn print_only(mut self) -> FieldDef {
         self.print_only = true;
+        self
+    }
+
+    /// Marks an ancestor field (see [`FieldDef::ancestors`]).
+    pub fn ancestors(mut self) -> FieldDef {
+        self.ancestors = true;
         self
     }
 

@@ -4,7 +4,8 @@
 //!
 //! Each line: name, type, flags. Types: s string, i64, u64, b bool, rel, abs, ip,
 //! net, port, buf, f64, dyn. Flags: `!` argument required, `?` optional, `.` argument
-//! may follow a dot, `L` list, `F` filter only, `P` print only, `D` deprecated.
+//! may follow a dot, `L` list, `F` filter only, `P` print only, `D` deprecated, `A`
+//! ancestor field (without argument, any ancestor matches).
 
 use crate::source::{ArgSpec, FieldDef, FieldType, SourceSpec};
 
@@ -22,10 +23,10 @@ evt.count.error.memory u64|evt.count.error.other u64|evt.count.exit u64|evt.coun
 evt.count.threadinfo u64|evt.around u64 !F|evt.abspath s ?.|evt.is_open_read b|evt.is_open_write b
 evt.is_open_exec b|evt.is_open_create b|evt.buflen.in u64|evt.buflen.out u64|evt.buflen.file u64
 evt.buflen.file.in u64|evt.buflen.file.out u64|evt.buflen.net u64|evt.buflen.net.in u64|evt.buflen.net.out u64
-proc.exe s|proc.pexe s|proc.aexe s ?|proc.exepath s|proc.pexepath s|proc.aexepath s ?|proc.name s
-proc.pname s|proc.aname s ?|proc.args s ?|proc.aargs s ?|proc.cmdline s|proc.pcmdline s|proc.acmdline s ?
-proc.cmdnargs u64|proc.cmdlenargs u64|proc.exeline s|proc.env s ?|proc.aenv s ?|proc.cwd s
-proc.loginshellid i64|proc.tty u64|proc.pid i64|proc.ppid i64|proc.apid i64 ?|proc.vpid i64|proc.pvpid i64
+proc.exe s|proc.pexe s|proc.aexe s ?A|proc.exepath s|proc.pexepath s|proc.aexepath s ?A|proc.name s
+proc.pname s|proc.aname s ?A|proc.args s ?|proc.aargs s ?|proc.cmdline s|proc.pcmdline s|proc.acmdline s ?A
+proc.cmdnargs u64|proc.cmdlenargs u64|proc.exeline s|proc.env s ?|proc.aenv s ?A|proc.cwd s
+proc.loginshellid i64|proc.tty u64|proc.pid i64|proc.ppid i64|proc.apid i64 ?A|proc.vpid i64|proc.pvpid i64
 proc.sid i64|proc.sname s|proc.sid.exe s|proc.sid.exepath s|proc.vpgid i64|proc.pgid i64
 proc.vpgid.name s|proc.vpgid.exe s|proc.vpgid.exepath s|proc.pgid.name s|proc.pgid.exe s|proc.pgid.exepath s
 proc.duration rel|proc.ppid.duration rel|proc.pid.ts rel|proc.ppid.ts rel|proc.is_exe_writable b
@@ -175,6 +176,7 @@ pub fn spec() -> SourceSpec {
         f.filter_only = flags.contains('F');
         f.print_only = flags.contains('P');
         f.deprecated = flags.contains('D');
+        f.ancestors = flags.contains('A');
         fields.push(f);
     }
     let mut spec = SourceSpec::new("syscall", fields).with_plugin("container", "0.4.0");

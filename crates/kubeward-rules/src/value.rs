@@ -235,7 +235,7 @@ fn range(v: i128, lo: i128, hi: i128, text: &str) -> Result<i128, String> {
 
 fn hex(text: &str) -> Result<Vec<u8>, String> {
     let t = text.as_bytes();
-    if t.len() % 2 != 0 {
+    if !t.len().is_multiple_of(2) {
         return Err(format!("invalid hex value {text}"));
     }
     t.chunks(2)

@@ -61,7 +61,7 @@ fn event(i: usize) -> String {
     match i % 10 {
         0 => format!(
             r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a{i}","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/prod/pods","user":{{"username":"{user}","groups":["system:authenticated"]}},"sourceIPs":["10.0.0.1"],"objectRef":{{"resource":"pods","namespace":"prod","apiVersion":"v1"}},"responseStatus":{{"code":201}},"requestObject":{{"kind":"Pod","apiVersion":"v1","metadata":{{"generateName":"web-"}},"spec":{{"containers":[{{"name":"app","image":"docker.io/library/nginx:1.27","securityContext":{{"privileged":{}}}}},{{"name":"sidecar","image":"quay.io/prometheus/node-exporter:v1.8.2"}}],"hostNetwork":false}}}},"responseObject":{{"kind":"Pod","metadata":{{"name":"web-{i}","namespace":"prod"}}}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}}}"#,
-            i % 20 == 0
+            i.is_multiple_of(20)
         ),
         1 => format!(
             r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a{i}","stage":"ResponseStarted","verb":"create","requestURI":"/api/v1/namespaces/prod/pods/web/exec?command=sh&container=app&stdin=true&tty=true","user":{{"username":"{user}","groups":["system:authenticated"]}},"objectRef":{{"resource":"pods","namespace":"prod","name":"web","subresource":"exec","apiVersion":"v1"}},"responseStatus":{{"code":101}},"requestReceivedTimestamp":"{ts}","stageTimestamp":"{ts}","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}}}"#

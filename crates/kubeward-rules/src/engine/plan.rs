@@ -104,7 +104,11 @@ type Needs = Vec<(Sel, Vec<Box<[u8]>>)>;
 fn needs(f: &Filter) -> Needs {
     match f {
         Filter::Check(c) => {
-            if !c.lhs.transformers.is_empty() || c.lhs.list || c.modifier.is_some() {
+            if !c.lhs.transformers.is_empty()
+                || c.lhs.list
+                || c.lhs.ancestors
+                || c.modifier.is_some()
+            {
                 return Vec::new();
             }
             let values: Vec<Box<[u8]>> = match (&c.rhs, c.op) {
@@ -262,8 +266,10 @@ fn find_field(f: &Filter, sel: &Sel) -> Option<CField> {
     match f {
         Filter::And(items) | Filter::Or(items) => items.iter().find_map(|i| find_field(i, sel)),
         Filter::Not(inner) => find_field(inner, sel),
-        Filter::Check(c) => (c.lhs.sel == *sel && c.lhs.transformers.is_empty() && !c.lhs.list)
-            .then(|| c.lhs.clone()),
+        Filter::Check(c) => {
+            (c.lhs.sel == *sel && c.lhs.transformers.is_empty() && !c.lhs.list && !c.lhs.ancestors)
+                .then(|| c.lhs.clone())
+        }
     }
 }
 

@@ -1,0 +1,340 @@
+//! Loading and running the probe with aya: checks what the kernel offers (BTF, the
+//! capabilities), writes the capture spec of each wanted syscall into the probe's id
+//! table, attaches the programs and drains the ring buffer on demand.
+//!
+//! Needs root, or CAP_BPF with CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8), and
+//! kernel BTF at `/sys/kernel/btf/vmlinux`; kernel 5.15 or later. The entry-time
+//! tracepoints also need tracefs; without it the capture still runs and reads paths at
+//! exit (counted as entry misses).
+
+use std::collections::BTreeSet;
+use std::io;
+use std::path::Path;
+use std::time::Duration;
+
+use aya::maps::{Array, MapData, PerCpuArray, RingBuf};
+use aya::programs::{BtfTracePoint, TracePoint};
+use aya::{Btf, Ebpf, EbpfLoader};
+
+use crate::abi::{self, SPEC_ENABLED, SPEC_ENTER, stat};
+use crate::syscalls::{self, Syscall};
+
+/// How to capture.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Event types to capture (`None`: every supported type). The state's own types
+    /// ([`syscalls::STATE_TYPES`]) are always added.
+    pub event_types: Option<BTreeSet<String>>,
+    /// Ring buffer size in bytes: a power of two, at least one page.
+    pub ring_bytes: u32,
+    /// Wake the consumer on every record instead of draining on a timer (costly:
+    /// for measurements only).
+    pub wakeup: bool,
+    /// The process the probe ignores (kubeward itself).
+    pub ignore_pid: u32,
+    /// Read open/connect paths and addresses at syscall entry too (Falco's TOCTOU
+    /// mitigation). The entry tracepoints make every syscall of every process take the
+    /// kernel's tracing path on entry as well as on exit; without them the arguments
+    /// are read at exit, after the call, when user memory may have changed.
+    pub enter_capture: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            event_types: None,
+            ring_bytes: 16 << 20,
+            wakeup: false,
+            ignore_pid: std::process::id(),
+            enter_capture: true,
+        }
+    }
+}
+
+/// Why the probe could not run, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error(
+        "kernel BTF is missing (/sys/kernel/btf/vmlinux): the probe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2021; kernel 5.15 or later)"
+    )]
+    NoBtf,
+    #[error(
+        "not permitted to load eBPF programs ({0}): run as root, or grant CAP_BPF and CAP_PERFMON (and mount /sys/kernel/btf)"
+    )]
+    Permission(String),
+    #[error("ring buffer size {0} is not a power of two of at least 4096 bytes")]
+    RingSize(u32),
+    #[error("loading the probe failed: {0}")]
+    Load(String),
+    #[error("attaching {program} failed: {message}")]
+    Attach { program: String, message: String },
+}
+
+fn is_perm(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        let s = err.to_string();
+        if s.contains("Operation not permitted") || s.contains("Permission denied") {
+            return true;
+        }
+        if let Some(io) = err.downcast_ref::<io::Error>()
+            && matches!(io.raw_os_error(), Some(libc::EPERM) | Some(libc::EACCES))
+        {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(err) = cur {
+        s.push_str(": ");
+        s.push_str(&err.to_string());
+        cur = err.source();
+    }
+    s
+}
+
+/// Sums of the probe's per-CPU counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct KernelStats {
+    pub seen: u64,
+    pub sent: u64,
+    pub dropped: u64,
+    pub compat: u64,
+    pub enter_hit: u64,
+    pub enter_miss: u64,
+    pub exec: u64,
+    pub fork: u64,
+    pub exit: u64,
+    pub truncated: u64,
+}
+
+/// The syscalls a capture enables for these event types.
+pub fn wanted(types: Option<&BTreeSet<String>>) -> Vec<&'static Syscall> {
+    syscalls::SYSCALLS
+        .iter()
+        .filter(|s| {
+            syscalls::STATE_TYPES.contains(&s.name) || types.is_none_or(|t| t.contains(s.name))
+        })
+        .collect()
+}
+
+/// A loaded, attached probe.
+pub struct Capture {
+    // Programs stay attached as long as this lives.
+    _ebpf: Ebpf,
+    ring: RingBuf<MapData>,
+    stats: PerCpuArray<MapData, [u64; abi::stat::COUNT]>,
+    /// Whether the entry-time tracepoints are attached.
+    pub enter_capture: bool,
+    /// Why they are not, when they are not.
+    pub enter_capture_error: Option<String>,
+    /// The syscalls enabled in the kernel's id table.
+    pub enabled: Vec<&'static Syscall>,
+}
+
+const TRACEFS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+fn tracefs_available() -> bool {
+    TRACEFS
+        .iter()
+        .any(|p| Path::new(p).join("events/syscalls").is_dir())
+}
+
+/// Mounts tracefs at /sys/kernel/tracing when it is not mounted anywhere.
+fn mount_tracefs() -> bool {
+    if tracefs_available() {
+        return true;
+    }
+    let target = c"/sys/kernel/tracing";
+    // SAFETY: both strings are NUL-terminated; the call has no other preconditions.
+    let r = unsafe {
+        libc::mount(
+            c"tracefs".as_ptr(),
+            target.as_ptr(),
+            c"tracefs".as_ptr(),
+            0,
+            std::ptr::null(),
+        )
+    };
+    r == 0 && tracefs_available()
+}
+
+impl Capture {
+    /// Loads the embedded probe, fills the id table and attaches every program.
+    pub fn open(cfg: &Config) -> Result<Capture, CaptureError> {
+        if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+            return Err(CaptureError::NoBtf);
+        }
+        if cfg.ring_bytes < 4096 || !cfg.ring_bytes.is_power_of_two() {
+            return Err(CaptureError::RingSize(cfg.ring_bytes));
+        }
+        let btf = Btf::from_sys_fs().map_err(|e| CaptureError::Load(chain(&e)))?;
+        let rb_flags: u64 = if cfg.wakeup { 0 } else { 1 };
+        let mut ebpf = EbpfLoader::new()
+            .btf(Some(&btf))
+            .override_global("kw_ignore_tgid", &cfg.ignore_pid, true)
+            .override_global("kw_rb_flags", &rb_flags, true)
+            .map_max_entries("kw_events", cfg.ring_bytes)
+            .load(abi::PROBE_OBJECT)
+            .map_err(|e| {
+                if is_perm(&e) {
+                    CaptureError::Permission(chain(&e))
+                } else {
+                    CaptureError::Load(chain(&e))
+                }
+            })?;
+
+        let enabled = wanted(cfg.event_types.as_ref());
+        {
+            let map = ebpf
+                .map_mut("kw_specs")
+                .ok_or_else(|| CaptureError::Load("map kw_specs missing".into()))?;
+            let mut specs: Array<&mut MapData, [u8; 8]> =
+                Array::try_from(map).map_err(|e| CaptureError::Load(chain(&e)))?;
+            for s in &enabled {
+                let mut spec = s.spec;
+                spec.flags |= SPEC_ENABLED;
+                if !cfg.enter_capture {
+                    spec.flags &= !SPEC_ENTER;
+                }
+                specs
+                    .set(u32::from(s.nr), spec.to_bytes(), 0)
+                    .map_err(|e| CaptureError::Load(chain(&e)))?;
+            }
+        }
+
+        // Process lifecycle first, the syscall dispatcher last: a thread forked while
+        // attaching is then known before any of its syscalls arrives.
+        for (prog, tp) in [
+            ("kw_exec", "sched_process_exec"),
+            ("kw_fork", "sched_process_fork"),
+            ("kw_exit", "sched_process_exit"),
+        ] {
+            attach_btf(&mut ebpf, &btf, prog, tp)?;
+        }
+
+        let mut enter_capture = false;
+        let mut enter_capture_error = None;
+        if !cfg.enter_capture {
+            enter_capture_error = Some("turned off".into());
+        } else if mount_tracefs() {
+            let mut ok = true;
+            for (prog, tp) in [
+                ("kw_enter_open", "sys_enter_open"),
+                ("kw_enter_creat", "sys_enter_creat"),
+                ("kw_enter_openat", "sys_enter_openat"),
+                ("kw_enter_openat2", "sys_enter_openat2"),
+                ("kw_enter_connect", "sys_enter_connect"),
+            ] {
+                let mut attach = || -> Result<(), Box<dyn std::error::Error>> {
+                    let p: &mut TracePoint = ebpf
+                        .program_mut(prog)
+                        .ok_or("program missing")?
+                        .try_into()?;
+                    p.load()?;
+                    p.attach("syscalls", tp)?;
+                    Ok(())
+                };
+                if let Err(e) = attach() {
+                    enter_capture_error = Some(format!("{prog}: {}", chain(e.as_ref())));
+                    ok = false;
+                    break;
+                }
+            }
+            enter_capture = ok;
+        } else {
+            enter_capture_error = Some("tracefs is not mounted and could not be mounted".into());
+        }
+
+        attach_btf(&mut ebpf, &btf, "kw_sys_exit", "sys_exit")?;
+
+        let ring = RingBuf::try_from(
+            ebpf.take_map("kw_events")
+                .ok_or_else(|| CaptureError::Load("map kw_events missing".into()))?,
+        )
+        .map_err(|e| CaptureError::Load(chain(&e)))?;
+        let stats = PerCpuArray::try_from(
+            ebpf.take_map("kw_stats")
+                .ok_or_else(|| CaptureError::Load("map kw_stats missing".into()))?,
+        )
+        .map_err(|e| CaptureError::Load(chain(&e)))?;
+        Ok(Capture {
+            _ebpf: ebpf,
+            ring,
+            stats,
+            enter_capture,
+            enter_capture_error,
+            enabled,
+        })
+    }
+
+    /// Hands every record waiting in the ring buffer to `f`, at most `max`; returns how
+    /// many.
+    pub fn drain(&mut self, max: usize, mut f: impl FnMut(&[u8])) -> usize {
+        let mut n = 0;
+        while n < max {
+            let Some(item) = self.ring.next() else {
+                break;
+            };
+            f(&item);
+            n += 1;
+        }
+        n
+    }
+
+    /// The probe's counters, summed over CPUs.
+    pub fn kernel_stats(&self) -> KernelStats {
+        let mut sum = [0u64; stat::COUNT];
+        if let Ok(per_cpu) = self.stats.get(&0, 0) {
+            for cpu in per_cpu.iter() {
+                for (s, v) in sum.iter_mut().zip(cpu.iter()) {
+                    *s = s.saturating_add(*v);
+                }
+            }
+        }
+        KernelStats {
+            seen: sum[stat::SEEN],
+            sent: sum[stat::SENT],
+            dropped: sum[stat::DROPPED],
+            compat: sum[stat::COMPAT],
+            enter_hit: sum[stat::ENTER_HIT],
+            enter_miss: sum[stat::ENTER_MISS],
+            exec: sum[stat::EXEC],
+            fork: sum[stat::FORK],
+            exit: sum[stat::EXIT],
+            truncated: sum[stat::TRUNCATED],
+        }
+    }
+}
+
+/// The default drain period: short enough to keep the ring buffer far from full at a
+/// few hundred thousand events per second, long enough to batch.
+pub const DRAIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// Loads and attaches the BTF tracepoint program `prog` at `tp`.
+fn attach_btf(ebpf: &mut Ebpf, btf: &Btf, prog: &str, tp: &str) -> Result<(), CaptureError> {
+    let mut attach = || -> Result<(), Box<dyn std::error::Error>> {
+        let p: &mut BtfTracePoint = ebpf
+            .program_mut(prog)
+            .ok_or("program missing")?
+            .try_into()?;
+        p.load(tp, btf)?;
+        p.attach()?;
+        Ok(())
+    };
+    attach().map_err(|e| {
+        if is_perm(e.as_ref()) {
+            CaptureError::Permission(chain(e.as_ref()))
+        } else {
+            CaptureError::Attach {
+                program: prog.into(),
+                message: chain(e.as_ref()),
+            }
+        }
+    })
+}
