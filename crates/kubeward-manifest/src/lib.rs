@@ -16,16 +16,15 @@ mod fast;
 mod load;
 mod node;
 mod resolve;
-mod severity;
 mod tree;
 mod workload;
 mod yaml;
 
 use std::sync::Arc;
 
+pub use kubeward_report::Severity;
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
-pub use severity::Severity;
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
 pub use yaml::parse_documents;
 

@@ -1,5 +1,5 @@
-//! How much a finding matters, on the scale every kubeward checker shares (kubeconfig, CIS,
-//! audit policy, seccomp), so that `--fail-on` means the same everywhere.
+//! How much a finding matters, on the scale every kubeward checker shares (lints, kubeconfig,
+//! CIS, audit policy, seccomp), so that `--fail-on` means the same everywhere.
 
 use std::fmt;
 use std::str::FromStr;
