@@ -493,3 +493,26 @@ fn fail_on_turns_alerts_at_or_above_a_priority_into_exit_1() {
     assert_eq!(got, 2);
     assert!(err.contains("`warn` is not a priority"), "{err}");
 }
+
+#[test]
+fn a_macro_bomb_fails_fast_naming_the_macro() {
+    // 24 macros, each the previous one twice (about 1 KB of macros): 16 million
+    // conditions once spliced.
+    let mut bomb = String::from("- macro: m0\n  condition: ka.verb = get\n");
+    for i in 1..=24 {
+        bomb += &format!("- macro: m{i}\n  condition: (m{p} or m{p})\n", p = i - 1);
+    }
+    bomb += "- rule: R\n  desc: d\n  condition: m24\n  output: o\n  priority: WARNING\n  source: k8s_audit\n";
+    assert!(bomb.len() < 2048);
+    let fx = Fixture::new(&[("bomb.yaml", &bomb)]);
+    let path = fx.path("bomb.yaml");
+    for args in [
+        vec!["rules", "validate", "-r", path.to_str().unwrap()],
+        vec!["detect", "-r", path.to_str().unwrap()],
+    ] {
+        let (code, out, err) = run(&args, "");
+        assert_ne!(code, 0, "{args:?}");
+        let all = format!("{out}{err}");
+        assert!(all.contains("macro 'm24' is too large"), "{args:?}: {all}");
+    }
+}
