@@ -60,8 +60,10 @@ pub(crate) struct Compiler<'a> {
     budget: &'a Cell<u64>,
     /// Weight built by this compiler.
     spent: u64,
-    /// Macros compiled for this condition, copied where they are used again.
-    done: HashMap<String, Spliced>,
+    /// Macros compiled for this condition: `None` once used, then the compiled form,
+    /// copied where it is used again (kept from the second use on, so a macro used
+    /// once costs no copy).
+    done: HashMap<String, Option<Spliced>>,
 }
 
 /// A compiled macro and what compiling it again would give besides the filter.
@@ -171,14 +173,18 @@ impl<'a> Compiler<'a> {
         if self.stack.iter().any(|m| m == name) {
             return Err(self.err(format!("reference loop in macro '{name}'"), Some(offset)));
         }
-        if let Some((weight, height)) = self.done.get(name).map(|d| (d.weight, d.height)) {
+        let memo = self
+            .done
+            .get(name)
+            .map(|d| d.as_ref().map(|d| (d.weight, d.height)));
+        if let Some(Some((weight, height))) = memo {
             // The same result as compiling it again here: same filter and warnings,
             // and the depth check it would meet. Paid for before it is copied.
             if self.depth + height > MAX_DEPTH {
                 return Err(self.err(format!("exceeded max depth limit of {MAX_DEPTH}"), None));
             }
             self.spend(weight, Some(name))?;
-            if let Some(done) = self.done.get(name) {
+            if let Some(Some(done)) = self.done.get(name) {
                 self.warnings.extend(done.warnings.iter().cloned());
                 return Ok(done.filter.clone());
             }
@@ -198,15 +204,13 @@ impl<'a> Compiler<'a> {
         let height = self.deepest - base;
         self.deepest = self.deepest.max(deepest);
         let filter = r?;
-        self.done.insert(
-            name.to_owned(),
-            Spliced {
-                filter: filter.clone(),
-                weight: self.spent - spent,
-                height,
-                warnings: self.warnings.get(warned..).unwrap_or_default().to_vec(),
-            },
-        );
+        let spliced = memo.is_some().then(|| Spliced {
+            filter: filter.clone(),
+            weight: self.spent - spent,
+            height,
+            warnings: self.warnings.get(warned..).unwrap_or_default().to_vec(),
+        });
+        self.done.insert(name.to_owned(), spliced);
         Ok(filter)
     }
 
