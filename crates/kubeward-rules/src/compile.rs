@@ -29,7 +29,7 @@ const MAX_DEPTH: usize = 1000;
 /// list) that one build of a load may compile, macros spliced, over all its rules.
 /// Building the upstream rulesets spends at most about 5,400 (measured per build while
 /// loading each upstream file), so the limit only stops expansion bombs.
-pub(crate) const MAX_WEIGHT: u64 = 2_000_000;
+pub(crate) const MAX_WEIGHT: u64 = 1_000_000;
 
 /// A compile error and the condition offset it points at (when known).
 #[derive(Debug, Clone)]
