@@ -336,7 +336,85 @@ fn filter_json_lines_and_event_list() {
         err.contains("broken.log:1: event requestURI: missing"),
         "{err}"
     );
-    assert!(err.contains("broken.log:2: invalid JSON"), "{err}");
+    assert!(err.contains("broken.log:2: malformed JSON"), "{err}");
     let summary: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
     assert_eq!(summary["errors"], 2);
+}
+
+#[test]
+fn filter_replays_everything_after_a_bad_line_and_counts_true() {
+    // Each bad line used to end the file: what followed was dropped and the summary
+    // counted only what came before. A truncated line also swallowed the next event.
+    let good = |n: usize| event(&format!("u{n}"), "get", "ResponseComplete", "secrets", "");
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let truncated = &good(0)[..80];
+    let list = format!(
+        r#"{{"kind":"EventList","items":[{},{{"n":1e999999}},{}]}}"#,
+        good(7),
+        good(8)
+    );
+    for bad in [
+        "not json",
+        truncated,
+        &deep,
+        r#"{"verb":"get","n":1e999999}"#,
+    ] {
+        let log = format!(
+            "{}\n{}\n{bad}\n{}\n{}\n{list}\n",
+            good(1),
+            good(2),
+            good(3),
+            good(4)
+        );
+        let fx = Fixture::new(&[("policy.yaml", POLICY), ("audit.log", &log)]);
+        let (code, out, err) = run(&fx, &["audit-policy", "filter", "policy.yaml", "audit.log"]);
+        assert_eq!(code, 2, "{err}");
+        let ids: Vec<String> = out
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<Value>(l).unwrap()["auditID"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let want: Vec<String> = [1, 2, 3, 4, 7, 8]
+            .iter()
+            .map(|n| format!("u{n}-get-ResponseComplete"))
+            .collect();
+        assert_eq!(ids, want, "{bad:.30}: {err}");
+        assert!(err.contains("audit.log:3: "), "{err}");
+        assert!(
+            err.contains("audit.log:6:381: item 1: malformed JSON"),
+            "{err}"
+        );
+        assert!(
+            err.contains(
+                "kept 6 of 6 events; dropped 0 at level None and 0 in omitted stages; 2 error(s)"
+            ),
+            "{bad:.30}: {err}"
+        );
+    }
+}
+
+#[test]
+fn filter_streams_a_large_event_list() {
+    // One EventList line of 40,000 events (over 16 MiB): each item is replayed.
+    let item = event(
+        "big",
+        "get",
+        "ResponseComplete",
+        "secrets",
+        &format!(r#","pad":"{}""#, "p".repeat(100)),
+    );
+    let items = vec![item; 40_000].join(",");
+    let list =
+        format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{items}]}}"#);
+    assert!(list.len() > 16 << 20);
+    let fx = Fixture::new(&[("policy.yaml", POLICY), ("list.json", &list)]);
+    drop((list, items));
+    let (code, out, err) = run(&fx, &["audit-policy", "filter", "policy.yaml", "list.json"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 40_000);
+    assert!(err.contains("kept 40000 of 40000 events"), "{err}");
 }

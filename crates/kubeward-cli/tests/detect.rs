@@ -54,13 +54,15 @@ fn default_rules_text_alerts_and_summary() {
         &format!("{}\nnot json\n{}\n", secret_read(), masters()),
     )]);
     let (code, out, err) = run(&["detect", fx.path("audit.log").to_str().unwrap()], "");
-    assert_eq!(code, 0, "{err}");
+    // The unreadable line is reported, counted and makes the input unusable (2); the
+    // readable rest is evaluated all the same.
+    assert_eq!(code, 2, "{err}");
     assert_eq!(
         out,
         "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)\n\
          12:00:00.250000000: Warning Request by a system:masters member (user=root-cert verb=get uri=/api/v1/namespaces/prod/pods/x groups=(system:masters))\n"
     );
-    assert!(err.contains("audit.log: line 2: malformed JSON"), "{err}");
+    assert!(err.contains("audit.log:2: malformed JSON"), "{err}");
     assert!(
         err.contains("kubeward detect: 2 events read, 1 skipped, 2 alerts"),
         "{err}"
@@ -187,7 +189,8 @@ fn unusable_rules_or_inputs_exit_2() {
     assert_eq!(code, 2);
     assert!(err.contains("missing.yaml") && err.contains("-r"), "{err}");
     // A missing events file: exit 2 after reading the others.
-    let fx2 = Fixture::new(&[("ok.log", &secret_read()), ("bin.gz", "\u{1f}\u{0}\u{0}")]);
+    let fx2 = Fixture::new(&[("ok.log", &secret_read())]);
+    std::fs::write(fx2.path("bin.gz"), b"\x1f\x8b\x08\x00").unwrap();
     let (code, out, err) = run(
         &[
             "detect",
@@ -198,7 +201,11 @@ fn unusable_rules_or_inputs_exit_2() {
     );
     assert_eq!(code, 2, "{err}");
     assert_eq!(out.lines().count(), 1);
-    assert!(err.contains("looks binary"), "{err}");
+    assert!(err.contains("looks binary (gzip-compressed data)"), "{err}");
+    assert!(
+        err.contains("1 events read, 0 skipped, 1 input unreadable, 1 alerts"),
+        "{err}"
+    );
     let (code, _, err) = run(&["detect", fx2.path("nope.log").to_str().unwrap()], "");
     assert_eq!(code, 2);
     assert!(err.contains("nope.log"), "{err}");
@@ -379,4 +386,161 @@ fn rules_files_must_be_utf8_text() {
         err.contains("latin1.yaml: not UTF-8 text (byte 23)"),
         "{err}"
     );
+}
+
+#[test]
+fn one_single_line_event_list_of_any_size_is_evaluated_item_by_item() {
+    // 100,000 events in one EventList on one line, about 35 MB: over the 16 MiB record
+    // limit, which now bounds one item, not the document.
+    let pad = format!(r#","annotations":{{"note":"{}"}}"#, "n".repeat(80));
+    let item = event("i", "alice", "get", "secrets", &pad);
+    let mut doc = String::from(
+        r#"{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":["#,
+    );
+    for i in 0..100_000 {
+        if i > 0 {
+            doc.push(',');
+        }
+        doc.push_str(&item);
+    }
+    doc.push_str("]}");
+    assert!(doc.len() > 32 << 20, "{}", doc.len());
+    let fx = Fixture::new(&[("list.json", &doc)]);
+    drop(doc);
+    let out = kubeward()
+        .args([
+            "detect",
+            "--format",
+            "json",
+            fx.path("list.json").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("100000 events read, 0 skipped, 100000 alerts"),
+        "{err}"
+    );
+    assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 100_000);
+}
+
+#[test]
+fn every_unreadable_record_is_counted_and_exits_2() {
+    // Not JSON, a NUL byte, truncated (the next line is not swallowed), too deep, a
+    // number out of range, and a bad item inside an EventList: each reported with its
+    // file and line, counted, and the readable rest evaluated.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let cut = &secret_read()[..60];
+    let list = format!(
+        r#"{{"kind":"EventList","items":[{},{{"n":1e999999}},{}]}}"#,
+        secret_read(),
+        masters()
+    );
+    let log = format!(
+        "{}\nnot json\n{{\"kind\":\u{0}}}\n{cut}\n{}\n{deep}\n{{\"n\":1e999999}}\n{list}\n",
+        secret_read(),
+        masters()
+    );
+    let fx = Fixture::new(&[("audit.log", &log)]);
+    let (code, out, err) = run(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out.lines().count(), 4, "{out}");
+    for at in [
+        "audit.log:2: ",
+        "audit.log:3: ",
+        "audit.log:6: ",
+        "audit.log:7: ",
+    ] {
+        assert!(err.contains(&format!("{at}malformed JSON")), "{at}: {err}");
+    }
+    assert!(err.contains("audit.log:4: incomplete JSON"), "{err}");
+    assert!(err.contains("NUL byte"), "{err}");
+    assert!(err.contains("recursion limit"), "{err}");
+    assert!(err.contains("number out of range"), "{err}");
+    assert!(err.contains("audit.log:8:"), "{err}");
+    assert!(err.contains("item 1: malformed JSON"), "{err}");
+    assert!(err.contains("4 events read, 6 skipped, 4 alerts"), "{err}");
+}
+
+#[test]
+fn fail_on_turns_alerts_at_or_above_a_priority_into_exit_1() {
+    // The default rules raise Warning alerts for these events.
+    let events = format!("{}\n{}\n", secret_read(), masters());
+    for (level, code) in [
+        ("warning", 1),
+        ("WARNING", 1),
+        ("Notice", 1),
+        ("debug", 1),
+        ("error", 0),
+        ("emergency", 0),
+    ] {
+        let (got, out, err) = run(&["detect", "--fail-on", level], &events);
+        assert_eq!(got, code, "--fail-on {level}: {err}");
+        assert_eq!(out.lines().count(), 2);
+    }
+    // Without the flag, alerts leave the status at 0.
+    let (got, _, _) = run(&["detect"], &events);
+    assert_eq!(got, 0);
+    // Unusable input takes precedence.
+    let (got, _, err) = run(
+        &["detect", "--fail-on", "warning"],
+        &format!("{events}oops\n"),
+    );
+    assert_eq!(got, 2, "{err}");
+    // Falco's names only.
+    let (got, _, err) = run(&["detect", "--fail-on", "warn"], &events);
+    assert_eq!(got, 2);
+    assert!(err.contains("`warn` is not a priority"), "{err}");
+}
+
+#[test]
+fn a_macro_bomb_fails_fast_naming_the_macro() {
+    // 24 macros, each the previous one twice (about 1 KB of macros): 16 million
+    // conditions once spliced.
+    let mut bomb = String::from("- macro: m0\n  condition: ka.verb = get\n");
+    for i in 1..=24 {
+        bomb += &format!("- macro: m{i}\n  condition: (m{p} or m{p})\n", p = i - 1);
+    }
+    bomb += "- rule: R\n  desc: d\n  condition: m24\n  output: o\n  priority: WARNING\n  source: k8s_audit\n";
+    assert!(bomb.len() < 2048);
+    let fx = Fixture::new(&[("bomb.yaml", &bomb)]);
+    let path = fx.path("bomb.yaml");
+    for args in [
+        vec!["rules", "validate", "-r", path.to_str().unwrap()],
+        vec!["detect", "-r", path.to_str().unwrap()],
+    ] {
+        let (code, out, err) = run(&args, "");
+        assert_ne!(code, 0, "{args:?}");
+        let all = format!("{out}{err}");
+        assert!(all.contains("macro 'm24' is too large"), "{args:?}: {all}");
+    }
+}
+
+#[test]
+fn json_that_is_not_an_audit_event_is_counted_without_failing_but_bad_json_fails() {
+    // Falco drops well-formed non-events and exits 0 (its test Fal01003); bytes that are
+    // not JSON at all make the input unusable (2). Both are reported and counted.
+    let fx = Fixture::new(&[
+        (
+            "not-event.jsonl",
+            "{\"kind\":\"Pod\",\"apiVersion\":\"v1\"}\n",
+        ),
+        ("broken.jsonl", "{\"kind\":\"Event\",\n"),
+    ]);
+    let run = |file: &str| {
+        kubeward()
+            .args(["detect"])
+            .arg(fx.path(file))
+            .output()
+            .expect("run")
+    };
+    let out = run("not-event.jsonl");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("1 record not an audit event"), "{err}");
+    let out = run("broken.jsonl");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("1 skipped"), "{err}");
 }

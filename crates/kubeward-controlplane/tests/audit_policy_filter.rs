@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use kubeward_controlplane::audit_policy::filter::{Outcome, read_events, replay};
+use kubeward_controlplane::audit_policy::filter::{Outcome, replay};
 use kubeward_controlplane::audit_policy::{Policy, load};
 use serde_json::{Value, json};
 
@@ -166,31 +166,4 @@ fn bad_events_name_the_field() {
         "requestURI"
     );
     assert_eq!(replay(&p, &json!([1])).unwrap_err().field, "event");
-}
-
-#[test]
-fn reads_json_lines_and_event_lists() {
-    let a = json!({"verb": "get", "requestURI": "/a"});
-    let lines = format!(
-        "{a}\n\n{a}\n{}\n",
-        json!({"kind": "EventList", "apiVersion": "audit.k8s.io/v1", "items": [a, a, a]})
-    );
-    let got: Vec<(usize, bool)> = read_events(&lines)
-        .into_iter()
-        .map(|l| (l.line, l.event.is_ok()))
-        .collect();
-    assert_eq!(
-        got,
-        vec![(1, true), (3, true), (4, true), (4, true), (4, true)]
-    );
-    // A pretty-printed EventList spanning lines, then garbage.
-    let pretty = format!(
-        "{}\n{{\"verb\": ",
-        serde_json::to_string_pretty(&json!({"kind": "EventList", "items": [a]})).unwrap()
-    );
-    let got = read_events(&pretty);
-    assert_eq!(got.len(), 2);
-    let err = got[1].event.as_ref().unwrap_err();
-    assert_eq!(got[1].line, 10);
-    assert!(err.contains("invalid JSON"), "{err}");
 }

@@ -7,7 +7,7 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use crate::reader::{Framer, Record};
+use crate::reader::{Events, Handler, Record, Splitter};
 
 /// One input named on the command line, after directory expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,10 +31,8 @@ impl Input {
 pub enum InputError {
     #[error("{path}: {source}")]
     Io { path: String, source: io::Error },
-    #[error(
-        "{0}: looks binary (a NUL byte in its first 8 KiB); compressed logs must be decompressed first"
-    )]
-    Binary(String),
+    #[error("{0}: looks binary ({1}-compressed data); compressed logs must be decompressed first")]
+    Binary(String, &'static str),
 }
 
 /// Expands paths: `-` is stdin, a directory gives its regular files (not recursive,
@@ -75,8 +73,28 @@ pub fn expand(paths: &[PathBuf]) -> Result<Vec<Input>, InputError> {
 
 const CHUNK: usize = 256 << 10;
 
-/// Reads one input to its end through `framer`.
+/// The compression a file starts with, if any: such a file is refused whole, where
+/// other binary content is read line by line and reported as unreadable records.
+fn compression(start: &[u8]) -> Option<&'static str> {
+    const MAGIC: [(&[u8], &str); 4] = [
+        (b"\x1f\x8b", "gzip"),
+        (b"\x28\xb5\x2f\xfd", "zstd"),
+        (b"\xfd7zXZ\x00", "xz"),
+        (b"BZh", "bzip2"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| start.starts_with(m))
+        .map(|(_, name)| *name)
+}
+
+/// Reads one input to its end, audit events to `sink`.
 pub fn read_to_end(input: &Input, sink: &mut dyn FnMut(Record<'_, '_>)) -> Result<(), InputError> {
+    read_with(input, &mut Events(sink))
+}
+
+/// Reads one input to its end through `handler` (see [`crate::reader`]).
+pub fn read_with(input: &Input, handler: &mut dyn Handler) -> Result<(), InputError> {
     let name = input.name();
     let io_err = |source| InputError::Io {
         path: name.clone(),
@@ -86,7 +104,7 @@ pub fn read_to_end(input: &Input, sink: &mut dyn FnMut(Record<'_, '_>)) -> Resul
         Input::Stdin => Box::new(io::stdin().lock()),
         Input::File(p) => Box::new(File::open(p).map_err(io_err)?),
     };
-    let mut framer = Framer::new();
+    let mut split = Splitter::new();
     let mut buf = vec![0u8; CHUNK];
     let mut first = true;
     loop {
@@ -97,13 +115,13 @@ pub fn read_to_end(input: &Input, sink: &mut dyn FnMut(Record<'_, '_>)) -> Resul
             Err(e) => return Err(io_err(e)),
         };
         let data = buf.get(..n).unwrap_or(&[]);
-        if first && data.iter().take(8192).any(|&b| b == 0) {
-            return Err(InputError::Binary(name));
+        if first && let Some(kind) = compression(data) {
+            return Err(InputError::Binary(name, kind));
         }
         first = false;
-        framer.push(data, sink);
+        split.push(data, handler);
     }
-    framer.finish(sink);
+    split.finish(handler);
     Ok(())
 }
 
@@ -134,13 +152,23 @@ pub fn follow(
     stop: &dyn Fn() -> bool,
     sink: &mut dyn FnMut(Record<'_, '_>),
 ) -> Result<(), InputError> {
+    follow_with(path, opts, stop, &mut Events(sink))
+}
+
+/// [`follow`] through `handler` (see [`crate::reader`]).
+pub fn follow_with(
+    path: &Path,
+    opts: FollowOptions,
+    stop: &dyn Fn() -> bool,
+    sink: &mut dyn Handler,
+) -> Result<(), InputError> {
     let name = path.display().to_string();
     let io_err = |source| InputError::Io {
         path: name.clone(),
         source,
     };
     let mut current: Option<(File, FileId, u64)> = None;
-    let mut framer = Framer::new();
+    let mut framer = Splitter::new();
     let mut buf = vec![0u8; CHUNK];
     let mut last_data = Instant::now();
     loop {
@@ -149,7 +177,7 @@ pub fn follow(
         {
             let id = FileId::of(&f.metadata().map_err(io_err)?);
             current = Some((f, id, 0));
-            framer = Framer::new();
+            framer = Splitter::new();
         }
         let mut got = false;
         if let Some((file, id, pos)) = current.as_mut() {
@@ -158,7 +186,7 @@ pub fn follow(
                 file.seek(SeekFrom::Start(0)).map_err(io_err)?;
                 *pos = 0;
                 framer.finish(sink);
-                framer = Framer::new();
+                framer = Splitter::new();
             }
             loop {
                 match file.read(&mut buf) {

@@ -123,7 +123,7 @@ fn bad_records_warn_once_each_and_reading_goes_on() {
     );
     let seen = read(&text);
     assert_eq!(seen.ids, ["a", "b"]);
-    assert_eq!(seen.skips.len(), 7, "{:#?}", seen.skips);
+    assert_eq!(seen.skips.len(), 8, "{:#?}", seen.skips);
     assert!(
         seen.skips[0].starts_with("line 1: malformed JSON"),
         "{}",
@@ -135,10 +135,16 @@ fn bad_records_warn_once_each_and_reading_goes_on() {
         "{}",
         seen.skips[4]
     );
+    // Two values on one line are two records: an object that is no event, then junk
+    // whose error points at its column.
     assert!(
-        seen.skips[6].contains("line 8") && seen.skips[6].contains("trailing"),
+        seen.skips[6].starts_with("line 8: data not recognized"),
         "{}",
         seen.skips[6]
+    );
+    assert_eq!(
+        seen.skips[7],
+        "line 8: malformed JSON: expected value at line 8 column 9"
     );
 }
 
@@ -220,10 +226,19 @@ fn million_item_event_list_streams() {
     }
     doc.pop();
     doc.push_str("]}");
-    // 70 MB on one line: over the record limit, so it is refused with a message.
-    let seen = read(&doc);
-    assert!(seen.ids.is_empty());
-    assert!(seen.skips[0].contains("limit"));
+    // 70 MB on one line, over the record limit: streamed item by item all the same.
+    doc.push('\n');
+    let (mut events, mut skips) = (0u32, 0u32);
+    let mut f = Framer::new();
+    for chunk in doc.as_bytes().chunks(256 << 10) {
+        f.push(chunk, &mut |r| match r {
+            Record::Event(_) => events += 1,
+            Record::Skip(_) => skips += 1,
+        });
+    }
+    f.finish(&mut |_| panic!("nothing left at the end"));
+    assert_eq!((events, skips), (1_000_000, 0));
+    drop(doc);
     // The same count of minimal items fits, and streams item by item.
     let mut small = String::from(r#"{"kind":"EventList","items":["#);
     for _ in 0..1_000_000 {
@@ -231,8 +246,7 @@ fn million_item_event_list_streams() {
     }
     small.pop();
     small.push_str("]}");
-    let mut events = 0u32;
-    let mut skips = 0u32;
+    let (mut events, mut skips) = (0u32, 0u32);
     small.push('\n');
     let mut f = Framer::new();
     f.push(small.as_bytes(), &mut |r| match r {
@@ -341,21 +355,20 @@ fn multi_line_document_errors() {
         "{:?}",
         seen.skips
     );
-    // A pretty document over the record limit is scanned to its end, not held.
+    // A pretty EventList over the record limit is streamed item by item.
     let mut big = String::from("{\n  \"kind\": \"EventList\",\n  \"items\": [\n");
     let item = format!("    {},\n", ev("i"));
+    let mut n = 1;
     while big.len() <= MAX_RECORD_BYTES {
         big.push_str(&item);
+        n += 1;
     }
     big.push_str(&format!("    {}\n  ]\n}}\n{}\n", ev("i"), ev("after")));
     let seen = read(&big);
-    assert_eq!(seen.ids, ["after"]);
-    assert_eq!(seen.skips.len(), 1);
-    assert!(
-        seen.skips[0].starts_with("line 1: JSON document skipped: longer than the 16 MiB limit"),
-        "{:?}",
-        seen.skips
-    );
+    assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+    assert_eq!(seen.ids.len(), n + 1);
+    assert!(seen.ids[..n].iter().all(|id| id == "i"));
+    assert_eq!(seen.ids[n], "after");
 }
 
 #[test]
@@ -385,4 +398,161 @@ fn follow_waits_for_the_file_to_appear() {
     )
     .unwrap();
     assert_eq!(seen.ids, ["born"]);
+}
+
+fn list(items: &[String]) -> String {
+    format!(
+        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{{}},"items":[{}]}}"#,
+        items.join(",")
+    )
+}
+
+#[test]
+fn a_bad_item_costs_only_itself() {
+    // Each bad item is balanced JSON structure with an unreadable token: the list goes
+    // on after it, on the fast path's second reading as in the scanner's.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let bad = [
+        r#"{"kind":"Event","n":1e999999}"#.to_owned(),
+        deep,
+        "{\"kind\":\"Event\",\"auditID\":\"nul\u{0}\"}".to_owned(),
+        r#"{"kind":"Event",,}"#.to_owned(),
+    ];
+    for b in &bad {
+        let one_line = format!("{}\n{}\n", list(&[ev("a"), b.clone(), ev("b")]), ev("c"));
+        let seen = read(&one_line);
+        assert_eq!(seen.ids, ["a", "b", "c"], "{b:.40}: {:?}", seen.skips);
+        assert_eq!(seen.skips.len(), 1, "{:?}", seen.skips);
+        assert!(
+            seen.skips[0].starts_with("line 1, column ")
+                && seen.skips[0].contains(", item 1: malformed JSON"),
+            "{:?}",
+            seen.skips
+        );
+        // Pretty-printed, and too long for one line: the scanner alone.
+        let pad = format!(
+            r#"{{"kind":"Event","pad":"{}"}}"#,
+            "p".repeat(MAX_RECORD_BYTES)
+        );
+        let pretty = format!(
+            "{{\n \"kind\": \"EventList\",\n \"items\": [\n  {},\n  {b},\n  {pad},\n  {}\n ]\n}}\n{}\n",
+            ev("a"),
+            ev("b"),
+            ev("c")
+        );
+        let seen = read(&pretty);
+        assert_eq!(seen.ids, ["a", "b", "c"], "{:?}", seen.skips);
+        assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
+        assert!(
+            seen.skips[0].starts_with("line 5, column 3, item 1: malformed JSON"),
+            "{:?}",
+            seen.skips
+        );
+        assert!(
+            seen.skips[1].starts_with("line 6, column 3, item 2: item of "),
+            "{:?}",
+            seen.skips
+        );
+    }
+}
+
+#[test]
+fn nul_bytes_are_unreadable_records_not_a_refused_file() {
+    let text = format!("{}\n{{\"kind\":\u{0}\"Event\"}}\n{}\n", ev("a"), ev("b"));
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a", "b"]);
+    assert_eq!(
+        seen.skips,
+        ["line 2: malformed JSON: a NUL byte at line 2, column 9 (is this a text log?)"]
+    );
+}
+
+#[test]
+fn a_broken_list_is_reported_with_what_was_read() {
+    // Truncated mid-item, then the next JSON line: the line is not swallowed.
+    let full = list(&[ev("a"), ev("b"), ev("c")]);
+    let cut = &full[..full.find("\"auditID\":\"c").unwrap() + 5];
+    let seen = read(&format!("{cut}\n{}\n", ev("next")));
+    assert_eq!(seen.ids, ["a", "b", "next"]);
+    assert_eq!(seen.skips.len(), 1, "{:?}", seen.skips);
+    assert!(
+        seen.skips[0].starts_with("line 1: malformed JSON: a string runs past the end of line 1; the rest of the EventList is skipped (2 items were read)"),
+        "{:?}",
+        seen.skips
+    );
+    // Cut between items.
+    let cut = &full[..full.find(&ev("c")).unwrap()];
+    let seen = read(&format!("{cut}\n{}\n", ev("next")));
+    assert_eq!(seen.ids, ["a", "b", "next"]);
+    assert_eq!(
+        seen.skips,
+        ["line 1: incomplete JSON: the record ends before its closing bracket (2 items were read)"]
+    );
+    // Junk between items ends the list; the input ending inside one is reported.
+    let seen = read(&format!(
+        "{{\"kind\":\"EventList\",\"items\":[{} x {}]}}\n{}",
+        ev("a"),
+        ev("b"),
+        ev("c")
+    ));
+    assert_eq!(seen.ids, ["a", "c"]);
+    assert!(
+        seen.skips[0].contains("expected `,` or `]` after item 0, found `x`"),
+        "{:?}",
+        seen.skips
+    );
+    let seen = read(&format!(
+        "{{\"kind\":\"EventList\",\"items\":[\n  {},\n",
+        ev("a")
+    ));
+    assert_eq!(seen.ids, ["a"]);
+    assert_eq!(
+        seen.skips,
+        ["line 1: the input ends inside the EventList's items (1 items were read)"]
+    );
+    // A bad tail after good items.
+    let seen = read(&format!(
+        "{{\"kind\":\"EventList\",\"items\":[{}],\"x\":tru}}\n",
+        ev("a")
+    ));
+    assert_eq!(seen.ids, ["a"]);
+    assert!(
+        seen.skips[0].contains("malformed JSON after the EventList's items (1 items were read)"),
+        "{:?}",
+        seen.skips
+    );
+}
+
+#[test]
+fn values_follow_each_other_in_any_layout() {
+    let text = format!(
+        "{} {}\n{}{}\n{{\n\"kind\":\"EventList\",\"items\":[{}]}} {}\n",
+        ev("a"),
+        ev("b"),
+        list(&[ev("c")]),
+        ev("d"),
+        ev("e"),
+        ev("f")
+    );
+    let seen = read(&text);
+    assert_eq!(seen.ids, ["a", "b", "c", "d", "e", "f"]);
+    assert!(seen.skips.is_empty(), "{:?}", seen.skips);
+}
+
+#[test]
+fn a_list_too_long_to_hold_is_streamed_only_when_kind_comes_first() {
+    let pad = "q".repeat(MAX_RECORD_BYTES);
+    let items = [ev("a"), format!("{{\"pad\":\"{pad}\"}}"), ev("b")].join(",");
+    let kind_last = format!(
+        "{{\"items\":[{items}],\"kind\":\"EventList\"}}\n{}\n",
+        ev("after")
+    );
+    let seen = read(&kind_last);
+    assert_eq!(seen.ids, ["after"]);
+    assert_eq!(seen.skips.len(), 1);
+    assert!(
+        seen.skips[0].contains("JSON document of ") && seen.skips[0].contains("kind comes first"),
+        "{:?}",
+        seen.skips
+    );
 }

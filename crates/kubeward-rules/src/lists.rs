@@ -21,25 +21,45 @@ pub(crate) fn quote_item(item: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// Replaces every bounded occurrence of `name` in `cond`; returns whether any was.
-pub(crate) fn substitute(cond: &mut String, name: &str, items: &[String]) -> bool {
+///
+/// One pass that copies the text into a new string (the text before the current
+/// occurrence is the output so far, exactly what an in-place replacement would see),
+/// so the cost is linear in the text whatever the number of occurrences. `None` (and
+/// `cond` left unusable) when the result would be longer than `max` bytes.
+pub(crate) fn substitute(
+    cond: &mut String,
+    name: &str,
+    items: &[String],
+    max: usize,
+) -> Option<bool> {
     if name.is_empty() || !cond.contains(name) {
-        return false;
+        return Some(false);
     }
+    let src = std::mem::take(cond);
+    let b = src.as_bytes();
+    let mut out = String::with_capacity(src.len());
     let mut sub: Option<String> = None;
     let mut used = false;
     let mut from = 0;
-    while let Some(found) = cond.get(from..).and_then(|rest| rest.find(name)) {
-        let mut start = from + found;
+    while let Some(found) = src.get(from..).and_then(|rest| rest.find(name)) {
+        let start = from + found;
         let mut end = start + name.len();
-        let b = cond.as_bytes();
-        let before_ok = start == 0 || b.get(start - 1).is_some_and(|&c| is_delim(c));
+        let before = if start > from {
+            b.get(start - 1).copied()
+        } else {
+            out.as_bytes().last().copied()
+        };
+        let before_ok = before.is_none_or(is_delim);
         let after_ok = end >= b.len() || b.get(end).is_some_and(|&c| is_delim(c));
         if !(before_ok && after_ok) {
-            from = next_boundary(cond, start + 1);
+            let next = next_boundary(&src, start + 1);
+            out.push_str(src.get(from..next).unwrap_or(""));
+            from = next;
             continue;
         }
-        while start > 0 && b.get(start - 1).is_some_and(|c| BLANKS.contains(c)) {
-            start -= 1;
+        out.push_str(src.get(from..start).unwrap_or(""));
+        while out.as_bytes().last().is_some_and(|c| BLANKS.contains(c)) {
+            out.pop();
         }
         while b.get(end).is_some_and(|c| BLANKS.contains(c)) {
             end += 1;
@@ -56,23 +76,29 @@ pub(crate) fn substitute(cond: &mut String, name: &str, items: &[String]) -> boo
         });
         if sub.is_empty() {
             // An empty list takes one adjacent comma with it.
-            if start > 0 && b.get(start - 1) == Some(&b',') {
-                start -= 1;
+            if out.as_bytes().last() == Some(&b',') {
+                out.pop();
             } else if b.get(end) == Some(&b',') {
                 end += 1;
             }
         }
-        let mut replacement = String::with_capacity(sub.len() + 2);
-        if start > 0 {
-            replacement.push(' ');
+        if out.len() + sub.len() + 2 > max {
+            return None;
         }
-        replacement.push_str(sub);
-        replacement.push(' ');
-        cond.replace_range(start..end, &replacement);
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(sub);
+        out.push(' ');
         used = true;
-        from = next_boundary(cond, start + replacement.len());
+        from = end;
     }
-    used
+    out.push_str(src.get(from..).unwrap_or(""));
+    if out.len() > max {
+        return None;
+    }
+    *cond = out;
+    Some(used)
 }
 
 fn next_boundary(s: &str, mut i: usize) -> usize {
@@ -89,7 +115,7 @@ mod tests {
     fn sub(cond: &str, name: &str, items: &[&str]) -> (String, bool) {
         let mut c = cond.to_string();
         let items: Vec<String> = items.iter().map(|s| s.to_string()).collect();
-        let used = substitute(&mut c, name, &items);
+        let used = substitute(&mut c, name, &items, usize::MAX).unwrap();
         (c, used)
     }
 
@@ -130,6 +156,25 @@ mod tests {
     fn names_inside_quotes_are_replaced_like_falco() {
         assert!(!sub("x = \"l\"", "l", &["v"]).1);
         assert!(sub("x contains \" l \"", "l", &["v"]).1);
+    }
+
+    #[test]
+    fn adjacent_occurrences_share_their_blanks() {
+        assert_eq!(sub("l l", "l", &["v"]).0, "v v ");
+        assert_eq!(sub("(l,l)", "l", &[]).0, "(  )");
+        assert_eq!(
+            sub("x in (l , l)", "l", &["a", "b"]).0,
+            "x in ( a, b , a, b )"
+        );
+    }
+
+    #[test]
+    fn a_result_over_the_limit_is_refused() {
+        let mut c = "x in (l, l, l)".to_string();
+        let items = vec!["abcdef".to_string()];
+        assert_eq!(substitute(&mut c, "l", &items, 30), None);
+        let mut c = "x in (l, l, l)".to_string();
+        assert_eq!(substitute(&mut c, "l", &items, 40), Some(true));
     }
 
     #[test]

@@ -120,7 +120,9 @@ fn field(token: &str, table: &Table) -> Result<CField, String> {
     if lhs.multi.is_some() {
         // `%concat(a, b)` and the like: compiled as in conditions, same messages.
         let asts = std::collections::HashMap::new();
-        let mut c = crate::compile::Compiler::new(table, crate::compile::Macros { asts: &asts });
+        let budget = std::cell::Cell::new(crate::compile::MAX_WEIGHT);
+        let mut c =
+            crate::compile::Compiler::new(table, crate::compile::Macros { asts: &asts }, &budget);
         return c.field(&lhs).map(|(f, _)| f).map_err(|e| e.message);
     }
     let r = table.resolve(&lhs.field, lhs.arg.as_deref())?;

@@ -4,6 +4,10 @@
 //! from files, directories, stdin or a followed log through the k8s_audit source; alerts
 //! go to stdout as Falco's text line or JSON object; a summary goes to stderr.
 //!
+//! Exit status: 2 when any input or record was unusable (every one is reported on
+//! stderr and counted in the summary; the readable rest is still evaluated), else 1
+//! when `--fail-on` is given and an alert at or above that priority fired, else 0.
+//!
 //! `detect serve` runs the same rules as the audit webhook backend
 //! (kubeward-server's `audit`), `detect webhook-config` prints what the API server
 //! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
@@ -23,14 +27,18 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_k8saudit::input::{self, FollowOptions, Input};
-use kubeward_k8saudit::reader::Record;
+use kubeward_k8saudit::reader::{Record, SkipKind};
 use kubeward_rules::Priority;
 use kubeward_rules::engine::{AlertOptions, MatchMode, Ruleset, SourceId};
 
 use summary::Summary;
 
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    after_help = EXIT_STATUS
+)]
 pub struct DetectArgs {
     #[command(subcommand)]
     pub command: Option<DetectCommand>,
@@ -51,11 +59,21 @@ pub struct DetectArgs {
     #[arg(long, value_name = "SECONDS", requires = "follow")]
     pub idle_exit: Option<f64>,
 
+    /// Exit with status 1 when an alert at or above this priority fired (emergency,
+    /// alert, critical, error, warning, notice, informational/info, debug; any case).
+    /// Without it alerts do not change the exit status; unusable input (status 2)
+    /// takes precedence.
+    #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
+    pub fail_on: Option<Priority>,
+
     /// Audit logs (JSON lines) or EventList documents; directories give their files,
     /// oldest first; `-` or nothing reads standard input.
     #[arg(value_name = "EVENTS")]
     pub events: Vec<PathBuf>,
 }
+
+/// `kubeward detect --help`'s closing text.
+const EXIT_STATUS: &str = "Exit status: 0 when every input was read; 2 when an input or a record in it was unreadable (each is reported on stderr and counted in the summary, and the readable rest is still evaluated); with --fail-on, 1 when no input was unreadable and an alert at or above that priority fired. Well-formed JSON that is not an audit event is reported and counted but, as in Falco, does not change the exit status.";
 
 #[derive(Debug, Subcommand)]
 pub enum DetectCommand {
@@ -178,7 +196,6 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         flush_each: args.follow,
         broken_pipe: false,
     };
-    let mut failed = false;
     for inp in &inputs {
         let name = inp.name();
         let result = match inp {
@@ -194,7 +211,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
             _ => input::read_to_end(inp, &mut |r| run.record(&name, r, &mut stderr)),
         };
         if let Err(e) = result {
-            failed = true;
+            run.summary.inputs_failed += 1;
             let _ = writeln!(
                 stderr,
                 "error: {e} (nothing more is read from it; the other inputs are)"
@@ -213,7 +230,18 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         );
     }
     run.summary.write(&mut stderr)?;
-    Ok(ExitCode::from(if failed { 2 } else { 0 }))
+    Ok(ExitCode::from(exit_status(&run.summary, args.fail_on)))
+}
+
+/// 2 for unusable input, before 1 for alerts at or above `fail_on`.
+fn exit_status(summary: &Summary, fail_on: Option<Priority>) -> u8 {
+    if summary.inputs_failed > 0 || summary.skipped > 0 {
+        2
+    } else if fail_on.is_some_and(|p| summary.most_severe().is_some_and(|worst| worst <= p)) {
+        1
+    } else {
+        0
+    }
 }
 
 /// Loads rules, printing Falco's report for failures (then exit 2) and a one-line note
@@ -305,10 +333,13 @@ impl<W: Write> Run<'_, W> {
     fn record(&mut self, input: &str, r: Record<'_, '_>, err: &mut impl Write) {
         match r {
             Record::Skip(s) => {
-                self.summary.skipped += 1;
+                match s.kind {
+                    SkipKind::Unreadable => self.summary.skipped += 1,
+                    SkipKind::NotAnEvent => self.summary.not_events += 1,
+                }
                 self.warnings += 1;
                 if self.warnings <= MAX_WARNINGS {
-                    let _ = writeln!(err, "warning: {input}: {s}; skipped");
+                    let _ = writeln!(err, "warning: {}; skipped", s.located(input));
                 }
             }
             Record::Event(ev) => {

@@ -1,5 +1,6 @@
-//! Replays recorded audit events (`audit.k8s.io/v1` `Event`, as JSON lines or inside an
-//! `EventList`) through a policy: what the API server would have kept, and in what form.
+//! Replays recorded audit events (`audit.k8s.io/v1` `Event`) through a policy: what the
+//! API server would have kept, and in what form. Reading recordings is the audit reader's
+//! (kubeward-k8saudit), shared with `detect`.
 //!
 //! Events are handled as JSON values, not typed structs, so every field the recorder
 //! wrote (including ones newer than kubeward) passes through untouched.
@@ -170,70 +171,4 @@ fn strip_managed_fields(body: &mut Value) {
             }
         }
     }
-}
-
-/// One decoded event and where it was found, or why it could not be read.
-#[derive(Debug)]
-pub struct Located {
-    /// 1-based line where the event starts.
-    pub line: usize,
-    pub event: Result<Value, String>,
-}
-
-/// Reads every event of a recording: JSON lines of `Event`, one `EventList`, or any mix of
-/// concatenated JSON values. A syntax error ends the file, as a stream cannot resynchronise.
-pub fn read_events(text: &str) -> Vec<Located> {
-    let mut out = Vec::new();
-    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    // Lines are counted incrementally so a large log costs one pass, not one per event.
-    let (mut counted_to, mut line) = (0, 1);
-    loop {
-        let start = skip_ws(text, stream.byte_offset());
-        line += newlines(text, counted_to, start);
-        counted_to = start;
-        match stream.next() {
-            None => break,
-            Some(Ok(value)) => {
-                if value.get("kind").and_then(Value::as_str) == Some("EventList") {
-                    match value.get("items") {
-                        Some(Value::Array(items)) => {
-                            out.extend(items.iter().map(|e| Located {
-                                line,
-                                event: Ok(e.clone()),
-                            }));
-                        }
-                        Some(Value::Null) | None => {}
-                        Some(_) => out.push(Located {
-                            line,
-                            event: Err("EventList items is not a list".into()),
-                        }),
-                    }
-                } else {
-                    out.push(Located {
-                        line,
-                        event: Ok(value),
-                    });
-                }
-            }
-            Some(Err(e)) => {
-                out.push(Located {
-                    line: e.line(),
-                    event: Err(format!("invalid JSON at column {}: {e}", e.column())),
-                });
-                break;
-            }
-        }
-    }
-    out
-}
-
-fn skip_ws(text: &str, from: usize) -> usize {
-    let rest = text.get(from..).unwrap_or("");
-    from + (rest.len() - rest.trim_start().len())
-}
-
-fn newlines(text: &str, from: usize, to: usize) -> usize {
-    text.as_bytes()
-        .get(from..to)
-        .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count())
 }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::{Record, Skip};
+use super::{Record, Skip, SkipKind};
 use crate::event::{AuditEvent, EventError, MAX_EVENT_SIZE};
 use crate::json::{Json, JsonSeed, Key, Stacks};
 
@@ -46,7 +46,9 @@ fn parse_with<'de, R: serde_json::de::Read<'de>>(
     let mut emit = |item: Option<usize>, result: Result<AuditEvent<'_>, EventError>| match result {
         Ok(ev) => sink(Record::Event(&ev)),
         Err(e) => sink(Record::Skip(Skip {
+            kind: SkipKind::NotAnEvent,
             line,
+            column: None,
             item,
             reason: e.to_string(),
         })),
@@ -77,6 +79,56 @@ fn parse_with<'de, R: serde_json::de::Read<'de>>(
                 AuditEvent::from_json(item, check_size),
             );
         }
+    }
+    Ok(())
+}
+
+/// Parses one item of an `EventList` (a whole JSON value) and reports it as an event
+/// or a skip (with line 0: the caller knows where the item is). Returns the JSON error
+/// when the item is not valid JSON.
+pub fn parse_item(
+    text: &[u8],
+    index: usize,
+    sink: &mut dyn FnMut(Record<'_, '_>),
+) -> Result<(), serde_json::Error> {
+    match std::str::from_utf8(text) {
+        Ok(s) => item_with(
+            serde_json::Deserializer::from_str(s),
+            text.len(),
+            index,
+            sink,
+        ),
+        Err(_) => item_with(
+            serde_json::Deserializer::from_slice(text),
+            text.len(),
+            index,
+            sink,
+        ),
+    }
+}
+
+fn item_with<'de, R: serde_json::de::Read<'de>>(
+    mut de: serde_json::Deserializer<R>,
+    len: usize,
+    index: usize,
+    sink: &mut dyn FnMut(Record<'_, '_>),
+) -> Result<(), serde_json::Error> {
+    let mut stacks: Stacks<'de> = SPARE.with(Cell::take).unwrap_or_default().recycle();
+    let parsed = JsonSeed(&mut stacks).deserialize(&mut de);
+    if stacks.reusable() {
+        SPARE.with(|s| s.set(Some(stacks.recycle())));
+    }
+    let value = parsed?;
+    de.end()?;
+    match AuditEvent::from_json(value, len > MAX_EVENT_SIZE / 2) {
+        Ok(ev) => sink(Record::Event(&ev)),
+        Err(e) => sink(Record::Skip(Skip {
+            kind: SkipKind::NotAnEvent,
+            line: 0,
+            column: None,
+            item: Some(index),
+            reason: e.to_string(),
+        })),
     }
     Ok(())
 }

@@ -3,13 +3,14 @@
 //! compiled per source; unused lists and macros warned about. Unchanged work is
 //! reused from earlier builds of the same load (see [`super::cache`]).
 
+use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
 
 use super::cache::{Cache, Compiled, Lists, RuleEntryParts, RuleErr};
 use super::exceptions::render_exceptions;
 use super::{CompiledRule, RuleInfo, RulesFile};
 use crate::collector::{Collector, Ctx, RuleDef};
-use crate::compile::{Compiler, Macros, macro_refs};
+use crate::compile::{Compiler, MAX_WEIGHT, Macros, macro_refs};
 use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
 use crate::fields::Table;
 use crate::yaml::Pos;
@@ -93,6 +94,22 @@ pub(super) fn build(
 ) -> Option<Vec<CompiledRule>> {
     let mut out = Out { files, report };
     cache.begin(col);
+    if let Some(name) = &cache.lists.too_large
+        && let Some(l) = col.lists.get(name)
+    {
+        out.push(
+            Severity::Error,
+            "LOAD_ERR_VALIDATE",
+            format!(
+                "list '{name}' is too large: with the lists named in its items spliced in, the lists hold more than {} items or {} MiB",
+                super::cache::MAX_LIST_ITEMS,
+                super::cache::MAX_LIST_BYTES >> 20
+            ),
+            ("list", name, &l.ctx),
+            None,
+        );
+        return None;
+    }
     let mut used_lists: HashSet<String> = cache.lists.nested_used.iter().cloned().collect();
     // Macros: parse each; references must be to macros defined before.
     let mut used_macros: HashSet<String> = HashSet::new();
@@ -145,6 +162,8 @@ pub(super) fn build(
         return None;
     }
     let mut rules = Vec::new();
+    // One budget for every rule compiled in this build (see compile::MAX_WEIGHT).
+    let budget = Cell::new(MAX_WEIGHT);
     for r in &col.rules.items {
         let Some((source, table)) = tables
             .iter()
@@ -160,7 +179,9 @@ pub(super) fn build(
             );
             continue;
         };
-        let entry = cache.rule_entry(r, source, |lists, asts| compile_rule(r, table, lists, asts));
+        let entry = cache.rule_entry(r, source, |lists, asts| {
+            compile_rule(r, table, lists, asts, &budget)
+        });
         used_lists.extend(entry.used_lists.iter().cloned());
         used_macros.extend(entry.used_macros.iter().cloned());
         match &mut entry.outcome {
@@ -275,6 +296,7 @@ fn compile_rule(
     table: &Table,
     lists: &Lists,
     asts: &HashMap<String, crate::ast::Expr>,
+    budget: &Cell<u64>,
 ) -> RuleEntryParts {
     let mut parts = RuleEntryParts {
         rendered: String::new(),
@@ -288,7 +310,7 @@ fn compile_rule(
             r.ctx.pos,
         )),
     };
-    parts.outcome = compile_parts(r, table, lists, asts, &mut parts);
+    parts.outcome = compile_parts(r, table, lists, asts, budget, &mut parts);
     parts
 }
 
@@ -297,6 +319,7 @@ fn compile_parts(
     table: &Table,
     lists: &Lists,
     asts: &HashMap<String, crate::ast::Expr>,
+    budget: &Cell<u64>,
     parts: &mut RuleEntryParts,
 ) -> Result<Compiled, RuleErr> {
     parts.rendered = render_exceptions(r, table).map_err(|(message, name, pos)| RuleErr {
@@ -308,7 +331,16 @@ fn compile_parts(
     })?;
     let mut rule_warnings = Vec::new();
     let output = compile_output(r, table, &mut rule_warnings)?;
-    let text = lists.subst(&parts.rendered, &mut parts.used_lists);
+    let text = lists
+        .subst(&parts.rendered, &mut parts.used_lists)
+        .map_err(|e| {
+            RuleErr::new(
+                "LOAD_ERR_COMPILE_CONDITION",
+                e.message,
+                "rule condition",
+                r.cond_pos,
+            )
+        })?;
     let ast = crate::parser::parse(&text).map_err(|e| {
         RuleErr::new(
             "LOAD_ERR_COMPILE_CONDITION",
@@ -320,7 +352,7 @@ fn compile_parts(
     let mut refs = Vec::new();
     macro_refs(&ast, &mut refs);
     parts.used_macros = refs.into_iter().map(|(n, _)| n).collect();
-    let mut c = Compiler::new(table, Macros { asts });
+    let mut c = Compiler::new(table, Macros { asts }, budget);
     let result = c.compile(&ast);
     parts.looked_up = std::mem::take(&mut c.looked_up);
     let filter = result.map_err(|e| {

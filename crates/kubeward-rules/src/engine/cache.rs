@@ -25,6 +25,16 @@ use crate::output::Format;
 use crate::parser::ParseError;
 use crate::yaml::Pos;
 
+/// The most list items all lists may hold once lists named in lists are spliced in:
+/// a list of 1,000 names of a 1,000-item list is already a million.
+pub(super) const MAX_LIST_ITEMS: usize = 1_000_000;
+/// The most bytes all list items may hold, nested lists spliced in.
+pub(super) const MAX_LIST_BYTES: usize = 64 << 20;
+
+/// The longest condition text after list substitution: a list whose items name a
+/// later list doubles the text at each level.
+pub(super) const MAX_CONDITION_BYTES: usize = 8 << 20;
+
 /// Lists after one level of nesting, with lookups for substitution.
 #[derive(Debug, Default)]
 pub(super) struct Lists {
@@ -34,6 +44,8 @@ pub(super) struct Lists {
     odd: Vec<usize>,
     /// Lists used as items of other lists (they count as used).
     pub nested_used: Vec<String>,
+    /// The first list whose expansion went past [`MAX_LIST_ITEMS`] (then left as is).
+    pub too_large: Option<String>,
 }
 
 fn tokens(s: &str) -> impl Iterator<Item = &str> {
@@ -43,6 +55,8 @@ fn tokens(s: &str) -> impl Iterator<Item = &str> {
 impl Lists {
     fn expand(col: &Collector) -> Lists {
         let mut nested_used = Vec::new();
+        let (mut total, mut bytes) = (0usize, 0usize);
+        let mut too_large = None;
         let items: Vec<(String, Vec<String>)> = col
             .lists
             .items
@@ -56,12 +70,24 @@ impl Lists {
                         .filter(|k| k.first_seq < l.last_seq && k.name != l.name)
                     {
                         Some(k) => {
+                            let more: usize = k.items.iter().map(String::len).sum();
+                            if total + items.len() + k.items.len() > MAX_LIST_ITEMS
+                                || bytes + more > MAX_LIST_BYTES
+                            {
+                                too_large.get_or_insert_with(|| l.name.clone());
+                                break;
+                            }
+                            bytes += more;
                             items.extend(k.items.iter().cloned());
                             nested_used.push(it.clone());
                         }
-                        None => items.push(it.clone()),
+                        None => {
+                            bytes += it.len();
+                            items.push(it.clone());
+                        }
                     }
                 }
+                total += items.len();
                 (l.name.clone(), items)
             })
             .collect();
@@ -81,13 +107,15 @@ impl Lists {
             by_name,
             odd,
             nested_used,
+            too_large,
         }
     }
 
     /// Falco's substitution of every list, in definition order. Only lists whose name
     /// occurs as a token (in the text or in items spliced in before them) can change
     /// anything, so only those are tried. Names of the lists substituted go to `used`.
-    pub fn subst(&self, text: &str, used: &mut Vec<String>) -> String {
+    /// A text that grows past [`MAX_CONDITION_BYTES`] is an error naming the list.
+    pub fn subst(&self, text: &str, used: &mut Vec<String>) -> Result<String, ParseError> {
         let mut t = text.to_owned();
         let mut todo: BTreeSet<usize> = self.odd.iter().copied().collect();
         let add = |src: &str, after: Option<usize>, todo: &mut BTreeSet<usize>| {
@@ -104,7 +132,16 @@ impl Lists {
             let Some((name, items)) = self.items.get(i) else {
                 continue;
             };
-            if substitute(&mut t, name, items) {
+            let Some(changed) = substitute(&mut t, name, items, MAX_CONDITION_BYTES) else {
+                return Err(ParseError {
+                    offset: 0,
+                    message: format!(
+                        "list '{name}' makes the condition longer than {} MiB once substituted (lists are spliced as text wherever they are named, in conditions and in the items of later lists)",
+                        MAX_CONDITION_BYTES >> 20
+                    ),
+                });
+            };
+            if changed {
                 if !used.contains(name) {
                     used.push(name.clone());
                 }
@@ -113,7 +150,7 @@ impl Lists {
                 }
             }
         }
-        t
+        Ok(t)
     }
 
     /// Whether substituting `text` might give another result than it did when `used`
@@ -271,13 +308,16 @@ impl Cache {
                     self.recompiled += 1;
                 }
                 let mut used_lists = Vec::new();
-                let text = self.lists.subst(condition, &mut used_lists);
-                let outcome = crate::parser::parse(&text).map(|ast| {
-                    let mut refs = Vec::new();
-                    crate::compile::macro_refs(&ast, &mut refs);
-                    self.asts.insert(name.to_owned(), ast);
-                    refs
-                });
+                let outcome = self
+                    .lists
+                    .subst(condition, &mut used_lists)
+                    .and_then(|text| crate::parser::parse(&text))
+                    .map(|ast| {
+                        let mut refs = Vec::new();
+                        crate::compile::macro_refs(&ast, &mut refs);
+                        self.asts.insert(name.to_owned(), ast);
+                        refs
+                    });
                 if outcome.is_err() {
                     self.asts.remove(name);
                 }

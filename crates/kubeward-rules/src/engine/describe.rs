@@ -7,6 +7,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde_json::{Value, json};
 
+use super::cache::MAX_CONDITION_BYTES;
 use super::exceptions::render_exceptions;
 use super::{Engine, RulesFile};
 use crate::ast::{Expr, Operand, Rhs};
@@ -143,8 +144,12 @@ impl<'a> Describer<'a> {
                 .compiled
                 .get(l.name.as_str())
                 .map_or(&[][..], Vec::as_slice);
-            if crate::lists::substitute(&mut out, &l.name, items) {
-                used.push(l.name.clone());
+            // The load already bounded every condition's size, so `None` cannot happen
+            // for a loaded ruleset; stop rather than describe a truncated text.
+            match crate::lists::substitute(&mut out, &l.name, items, MAX_CONDITION_BYTES) {
+                Some(true) => used.push(l.name.clone()),
+                Some(false) => {}
+                None => break,
             }
         }
         (out, used)

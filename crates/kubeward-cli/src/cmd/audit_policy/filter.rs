@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use kubeward_controlplane::audit_policy::filter::{Outcome, read_events, replay};
-use serde_json::json;
+use kubeward_controlplane::audit_policy::Policy;
+use kubeward_controlplane::audit_policy::filter::{Outcome, replay};
+use kubeward_k8saudit::input::{self, Input};
+use kubeward_k8saudit::reader::{Handler, Pos, Rejected, Skip};
+use serde_json::{Value, json};
 
 use super::OutputFormat;
 
@@ -16,8 +19,8 @@ pub struct FilterArgs {
     #[arg(value_name = "POLICY")]
     pub policy: PathBuf,
 
-    /// Audit logs: JSON lines of audit.k8s.io/v1 Event, or EventList JSON (`-` for
-    /// standard input).
+    /// Audit logs: JSON lines of audit.k8s.io/v1 Event, or EventList documents of any
+    /// size, as `detect` reads them (`-` for standard input).
     #[arg(value_name = "EVENTS", required = true)]
     pub events: Vec<PathBuf>,
 
@@ -40,60 +43,115 @@ struct Tally {
 pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
     let policy = super::read_policy(&args.policy)?;
     super::warn_dropped(&policy);
-    let mut out = BufWriter::new(io::stdout().lock());
-    let mut err = io::stderr().lock();
-    let mut t = Tally::default();
+    let mut replay = Replay {
+        policy: &policy,
+        name: String::new(),
+        out: BufWriter::new(io::stdout().lock()),
+        err: io::stderr().lock(),
+        tally: Tally::default(),
+        write_error: None,
+    };
     for path in &args.events {
-        let name = path.display();
-        let text = match super::read_text(path) {
-            Ok(text) => text,
-            Err(e) => {
-                t.errors += 1;
-                writeln!(err, "error: {e:#}")?;
-                continue;
-            }
+        let input = if path.as_os_str() == "-" {
+            Input::Stdin
+        } else {
+            Input::File(path.clone())
         };
-        for located in read_events(&text) {
-            let event = match located.event {
-                Ok(e) => e,
-                Err(msg) => {
-                    t.errors += 1;
-                    writeln!(err, "error: {name}:{}: {msg}", located.line)?;
-                    continue;
-                }
-            };
-            t.read += 1;
-            match replay(&policy, &event) {
-                Err(e) => {
-                    t.errors += 1;
-                    writeln!(
-                        err,
-                        "error: {name}:{}: event {e} (fix: record audit.k8s.io/v1 Events)",
-                        located.line
-                    )?;
-                }
-                Ok(r) => match r.outcome {
-                    Outcome::LevelNone => t.level_none += 1,
-                    Outcome::StageOmitted => t.stage_omitted += 1,
-                    Outcome::Kept => {
-                        t.kept += 1;
-                        t.recorded_below += usize::from(r.recorded_below);
-                        if let Some(e) = r.event {
-                            serde_json::to_writer(&mut out, &e)?;
-                            writeln!(out)?;
-                        }
-                    }
-                },
-            }
+        replay.name = input.name();
+        if let Err(e) = input::read_with(&input, &mut replay) {
+            replay.tally.errors += 1;
+            writeln!(
+                replay.err,
+                "error: {e} (fix: check the path; nothing more is read from it)"
+            )?;
+        }
+        if let Some(e) = replay.write_error.take() {
+            return Err(e.into());
         }
     }
-    out.flush()?;
+    replay.out.flush()?;
+    let Replay {
+        mut err, tally: t, ..
+    } = replay;
     summary(&mut err, &t, args.format)?;
     Ok(if t.errors > 0 {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Replays what the shared audit reader finds (the same reading model as `detect`:
+/// JSON lines and documents of any layout, `EventList` items streamed, every
+/// unreadable record reported and counted).
+struct Replay<'p, W: Write, E: Write> {
+    policy: &'p Policy,
+    name: String,
+    out: W,
+    err: E,
+    tally: Tally,
+    write_error: Option<io::Error>,
+}
+
+impl<W: Write, E: Write> Replay<'_, W, E> {
+    fn error(&mut self, at: u64, msg: &str) {
+        self.tally.errors += 1;
+        let _ = writeln!(self.err, "error: {}:{at}: {msg}", self.name);
+    }
+
+    fn event(&mut self, event: &Value, line: u64) {
+        self.tally.read += 1;
+        match replay(self.policy, event) {
+            Err(e) => self.error(
+                line,
+                &format!("event {e} (fix: record audit.k8s.io/v1 Events)"),
+            ),
+            Ok(r) => match r.outcome {
+                Outcome::LevelNone => self.tally.level_none += 1,
+                Outcome::StageOmitted => self.tally.stage_omitted += 1,
+                Outcome::Kept => {
+                    self.tally.kept += 1;
+                    self.tally.recorded_below += usize::from(r.recorded_below);
+                    if let Some(e) = r.event {
+                        let written = serde_json::to_writer(&mut self.out, &e)
+                            .map_err(io::Error::from)
+                            .and_then(|()| writeln!(self.out));
+                        if let Err(e) = written {
+                            self.write_error.get_or_insert(e);
+                        }
+                    }
+                }
+            },
+        }
+    }
+}
+
+impl<W: Write, E: Write> Handler for Replay<'_, W, E> {
+    fn value(&mut self, text: &[u8], at: Pos) -> Result<(), Rejected> {
+        let value: Value =
+            serde_json::from_slice(text).map_err(|error| Rejected { items: 0, error })?;
+        if value.get("kind").and_then(Value::as_str) != Some("EventList") {
+            self.event(&value, at.line);
+            return Ok(());
+        }
+        match value.get("items") {
+            Some(Value::Array(items)) => items.iter().for_each(|e| self.event(e, at.line)),
+            Some(Value::Null) | None => {}
+            Some(_) => self.error(at.line, "EventList items is not a list"),
+        }
+        Ok(())
+    }
+
+    fn item(&mut self, text: &[u8], at: Pos, _index: usize) -> Result<(), serde_json::Error> {
+        let value: Value = serde_json::from_slice(text)?;
+        self.event(&value, at.line);
+        Ok(())
+    }
+
+    fn skip(&mut self, skip: Skip) {
+        self.tally.errors += 1;
+        let _ = writeln!(self.err, "error: {}", skip.located(&self.name));
+    }
 }
 
 fn summary(err: &mut impl Write, t: &Tally, format: OutputFormat) -> anyhow::Result<()> {

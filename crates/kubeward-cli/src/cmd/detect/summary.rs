@@ -9,7 +9,13 @@ use kubeward_rules::Priority;
 #[derive(Debug, Default)]
 pub struct Summary {
     pub events: u64,
+    /// Unreadable records and items.
     pub skipped: u64,
+    /// Well-formed JSON records and items the k8saudit plugin does not take as audit
+    /// events: reported and counted, but, as in Falco, not an unusable input.
+    pub not_events: u64,
+    /// Inputs that could not be opened or read to their end.
+    pub inputs_failed: u64,
     /// Rule name → (priority, count), in first-alert order.
     by_rule: Vec<(String, Priority, u64)>,
 }
@@ -26,10 +32,25 @@ impl Summary {
         self.by_rule.iter().map(|(_, _, n)| n).sum()
     }
 
+    /// The most severe priority that alerted.
+    pub fn most_severe(&self) -> Option<Priority> {
+        self.by_rule.iter().map(|(_, p, _)| *p).min()
+    }
+
     pub fn write(&self, err: &mut impl Write) -> io::Result<()> {
+        let unreadable = match self.inputs_failed {
+            0 => String::new(),
+            1 => ", 1 input unreadable".into(),
+            n => format!(", {n} inputs unreadable"),
+        };
+        let not_events = match self.not_events {
+            0 => String::new(),
+            1 => ", 1 record not an audit event".into(),
+            n => format!(", {n} records not audit events"),
+        };
         writeln!(
             err,
-            "kubeward detect: {} events read, {} skipped, {} alerts",
+            "kubeward detect: {} events read, {} skipped{unreadable}{not_events}, {} alerts",
             self.events,
             self.skipped,
             self.alerts()
