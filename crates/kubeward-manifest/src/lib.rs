@@ -17,6 +17,7 @@ mod load;
 mod node;
 mod resolve;
 mod severity;
+mod source;
 mod tree;
 mod workload;
 mod yaml;
@@ -26,8 +27,9 @@ use std::sync::Arc;
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use severity::Severity;
+pub use source::{PIECE_BYTES, Piece, Pieces, Source};
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
-pub use yaml::parse_documents;
+pub use yaml::{Parsed, parse_documents, parse_piece};
 
 /// One Kubernetes object as written in a manifest.
 #[derive(Clone, Debug)]

@@ -23,15 +23,34 @@ pub fn parse_documents(
     text: &str,
     limits: &Limits,
 ) -> Vec<Result<Resource, LoadError>> {
+    parse_piece(file, text, 0, limits).documents
+}
+
+/// What [`parse_piece`] read.
+#[derive(Debug)]
+pub struct Parsed {
+    pub documents: Vec<Result<Resource, LoadError>>,
+    /// A syntax error ended the reading: whatever follows the piece in its file cannot be
+    /// read either, as when the file is read whole.
+    pub stopped: bool,
+}
+
+/// [`parse_documents`] for a piece of a file (see [`crate::Pieces`]) whose first line is
+/// line `first_line + 1` of the file.
+pub fn parse_piece(file: &Arc<str>, text: &str, first_line: u32, limits: &Limits) -> Parsed {
     let mut out = Vec::new();
     let Some(segments) = fast::segments(text) else {
-        stream(file, text, text, 0, limits, &mut out);
-        return out;
+        let flow = stream(file, text, text, first_line, limits, &mut out);
+        return Parsed {
+            documents: out,
+            stopped: flow == Flow::StopFile,
+        };
     };
     for (i, seg) in segments.iter().enumerate() {
         let end = segments.get(i + 1).map_or(text.len(), |next| next.start);
         let part = &text[seg.start..end];
-        if let Ok(root) = fast::document(part, seg.line, limits) {
+        let line0 = seg.line.saturating_add(first_line);
+        if let Ok(root) = fast::document(part, line0, limits) {
             finish_root(file, root, &mut out);
             continue;
         }
@@ -42,16 +61,22 @@ pub fn parse_documents(
             .get(i + 1)
             .map_or(text.len(), |next| next.start + 3);
         let part = &text[seg.start..upto];
-        if stream(file, text, part, seg.line, limits, &mut out) == Flow::StopFile {
+        if stream(file, text, part, line0, limits, &mut out) == Flow::StopFile {
             // An error, or an alias to an anchor of an earlier document, which saphyr
-            // only knows of in one stream: the file is read again as one stream, so
+            // only knows of in one stream: the text is read again as one stream, so
             // that what is reported is exactly what reading it whole reports.
             out.clear();
-            stream(file, text, text, 0, limits, &mut out);
-            return out;
+            let flow = stream(file, text, text, first_line, limits, &mut out);
+            return Parsed {
+                documents: out,
+                stopped: flow == Flow::StopFile,
+            };
         }
     }
-    out
+    Parsed {
+        documents: out,
+        stopped: false,
+    }
 }
 
 /// Parses `part` of `text` with saphyr, as a stream of its own whose first line is line

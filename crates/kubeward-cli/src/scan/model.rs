@@ -106,6 +106,9 @@ pub struct PspVerdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     Path,
+    /// Something in a directory walk that was not read (a dangling link, a symlink loop, a
+    /// named pipe or device).
+    Skipped,
     Read,
     Parse,
     Template,
@@ -144,6 +147,9 @@ impl ScanError {
         let too_large = self.message.contains("size") || self.message.contains("large");
         match self.kind {
             ErrorKind::Path => "check that the path exists and is readable",
+            ErrorKind::Skipped => {
+                "this path was not read; fix or remove the link, or name the file on the command line to read it"
+            }
             ErrorKind::Read if too_large => "raise the limit with --max-file-size BYTES",
             ErrorKind::Read => "kubeward reads UTF-8 YAML or JSON text files",
             ErrorKind::Parse => "fix the YAML/JSON at this line; kubectl would reject it too",
