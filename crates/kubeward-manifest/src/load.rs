@@ -145,6 +145,7 @@ fn skipped(path: &Path, message: String) -> LoadError {
         file: Arc::from(path.to_string_lossy().as_ref()),
         pos: None,
         message,
+        duplicate: None,
     }
 }
 
@@ -186,6 +187,7 @@ pub(crate) fn io_error(path: &Path, e: &io::Error) -> LoadError {
         file: Arc::from(path.to_string_lossy().as_ref()),
         pos: None,
         message,
+        duplicate: None,
     }
 }
 
@@ -197,6 +199,7 @@ pub fn read_input(input: &Input, limits: &Limits) -> Result<String, LoadError> {
         file: file.clone(),
         pos,
         message,
+        duplicate: None,
     };
     let cap = limits.max_file_bytes.saturating_add(1);
     let mut buf = Vec::new();
@@ -235,6 +238,7 @@ pub(crate) fn too_large(file: Arc<str>, limits: &Limits) -> LoadError {
             "file is larger than {}; split it or raise --max-file-size",
             human_size(limits.max_file_bytes)
         ),
+        duplicate: None,
     }
 }
 
@@ -263,6 +267,7 @@ pub(crate) fn utf8_error(
         file,
         pos: Some(pos),
         message: "not valid UTF-8 text".to_owned(),
+        duplicate: None,
     }
 }
 

@@ -140,6 +140,7 @@ fn fail(input: &Input, message: String) -> LoadError {
         file: input.name(),
         pos: None,
         message,
+        duplicate: None,
     }
 }
 
@@ -214,6 +215,7 @@ impl<'a> Pieces<'a> {
                         file: self.file.clone(),
                         pos: None,
                         message: e.to_string(),
+                        duplicate: None,
                     });
                 }
             }
@@ -242,6 +244,7 @@ impl<'a> Pieces<'a> {
                 file: self.file.clone(),
                 pos: None,
                 message: "binary file, not a manifest".to_owned(),
+                duplicate: None,
             });
         }
         if self.buf.starts_with(b"\xEF\xBB\xBF") {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use kubeward_identity::rbac::Rbac;
-use kubeward_manifest::{Limits, Resource, discover, parse_documents, read_input};
+use kubeward_manifest::{Limits, Resource, discover, parse_documents_strict, read_input};
 use kubeward_podsecurity::psp::{Policy, Severity};
 
 /// Resources read, and the problems met (already formatted).
@@ -24,7 +24,7 @@ pub fn load_resources(paths: &[PathBuf]) -> Loaded {
     for input in &inputs {
         match read_input(input, &limits) {
             Ok(text) => {
-                for doc in parse_documents(&input.name(), &text, &limits) {
+                for doc in parse_documents_strict(&input.name(), &text, &limits) {
                     match doc {
                         Ok(r) => out.resources.push(r),
                         Err(e) => out.errors.push(e.to_string()),
