@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_k8saudit::input::{self, FollowOptions, Input};
 use kubeward_k8saudit::reader::Record;
@@ -176,7 +176,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         hits: Vec::new(),
         warnings: 0,
         flush_each: args.follow,
-        broken_pipe: false,
+        write_failed: false,
     };
     let mut failed = false;
     for inp in &inputs {
@@ -200,11 +200,15 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
                 "error: {e} (nothing more is read from it; the other inputs are)"
             );
         }
-        if run.broken_pipe {
+        if run.write_failed {
             break;
         }
     }
-    let _ = run.out.flush();
+    // A closed pipe found only now, by the last flush, also ends the run quietly (`main`).
+    run.out.flush().context("cannot write the alerts")?;
+    if run.write_failed {
+        bail!("cannot write the alerts to standard output");
+    }
     if run.warnings > MAX_WARNINGS {
         let _ = writeln!(
             stderr,
@@ -298,7 +302,7 @@ struct Run<'r, W: Write> {
     hits: Vec<kubeward_rules::engine::RuleId>,
     warnings: u64,
     flush_each: bool,
-    broken_pipe: bool,
+    write_failed: bool,
 }
 
 impl<W: Write> Run<'_, W> {
@@ -321,7 +325,7 @@ impl<W: Write> Run<'_, W> {
                         continue;
                     };
                     self.summary.alert(&alert.rule, alert.priority);
-                    if self.broken_pipe {
+                    if self.write_failed {
                         continue;
                     }
                     let line = if self.json {
@@ -336,9 +340,14 @@ impl<W: Write> Run<'_, W> {
                             Ok(())
                         }
                     });
-                    if written.is_err() {
-                        // A closed pipe (`| head`): stop writing, keep counting.
-                        self.broken_pipe = true;
+                    match written {
+                        Ok(()) => {}
+                        // A closed pipe (`| head`) ends the run quietly and successfully,
+                        // as it ends every command; inputs may be endless (`--follow`,
+                        // a pipe), so reading on to count them is not an option.
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+                        // Any other failure stops the writing; the run still counts.
+                        Err(_) => self.write_failed = true,
                     }
                 }
             }

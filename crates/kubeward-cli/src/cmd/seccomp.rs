@@ -2,6 +2,7 @@
 //! and shows where the kubelet reads a `Localhost` profile and the securityContext that
 //! uses it.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -76,7 +77,12 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
     match args.format {
-        OutputFormat::Text => reports.iter().for_each(print_text),
+        OutputFormat::Text => {
+            let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+            for r in &reports {
+                print_text(&mut out, &mut err, r)?;
+            }
+        }
         OutputFormat::Json => {
             let profiles: Vec<Value> = reports.iter().map(to_json).collect();
             print_json(&json!({ "profiles": profiles }))?;
@@ -127,13 +133,13 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
     }
 }
 
-fn print_text(r: &Report) {
+fn print_text(out: &mut impl Write, err: &mut impl Write, r: &Report) -> io::Result<()> {
     if let Some(e) = &r.error {
-        eprintln!("error: {e}");
-        return;
+        return writeln!(err, "error: {e}");
     }
     for f in &r.findings {
-        println!(
+        writeln!(
+            out,
             "{}: {}: {} {} {}: {}\n    fix: {}",
             r.file,
             f.field,
@@ -142,20 +148,22 @@ fn print_text(r: &Report) {
             f.title,
             f.message,
             f.fix
-        );
+        )?;
     }
-    println!("{}: {} finding(s)", r.file, r.findings.len());
+    writeln!(out, "{}: {} finding(s)", r.file, r.findings.len())?;
     match &r.localhost {
         Ok((path, name)) => {
-            println!(
+            writeln!(
+                out,
                 "Localhost profile: the kubelet reads {} (copy the file there on every node that runs the pod); use it with:",
                 path.display()
-            );
+            )?;
             for line in security_context_yaml(name).lines() {
-                println!("  {line}");
+                writeln!(out, "  {line}")?;
             }
+            Ok(())
         }
-        Err(e) => println!("Localhost profile: {e}"),
+        Err(e) => writeln!(out, "Localhost profile: {e}"),
     }
 }
 

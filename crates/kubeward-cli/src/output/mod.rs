@@ -30,6 +30,22 @@ pub fn open(args: &ScanArgs) -> io::Result<Box<dyn Output>> {
     })
 }
 
+/// Whether an error is, or was caused by, a write to a closed pipe. serde_json wraps the
+/// I/O errors of its writer in its own type, so that is looked into too.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .map(io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(io::ErrorKind::BrokenPipe)
+    })
+}
+
 /// `namespace/name`, as kubectl names objects.
 pub fn object_name(namespace: Option<&str>, name: Option<&str>) -> String {
     let name = name.unwrap_or("<unnamed>");

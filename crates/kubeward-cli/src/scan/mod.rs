@@ -78,12 +78,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
         &mut summary,
         args.quiet,
     );
-    match result.and_then(|()| out.finish(&summary)) {
-        Ok(()) => {}
-        // The reader went away (`| head`): stop quietly, as other command-line tools do.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {}
-        Err(e) => return Err(anyhow::Error::new(e).context("cannot write the report")),
-    }
+    // A closed pipe (`| head`) ends the scan here; `main` exits quietly on it.
+    result
+        .and_then(|()| out.finish(&summary))
+        .map_err(|e| anyhow::Error::new(e).context("cannot write the report"))?;
     Ok(exit_code(&summary))
 }
 
