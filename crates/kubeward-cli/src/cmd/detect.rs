@@ -98,13 +98,18 @@ pub struct RuleSelection {
     /// Falco's rule_matching: alert on the first matching rule per event, or on all.
     #[arg(long, value_enum, default_value_t = RuleMatching::First, value_name = "MODE")]
     pub rule_matching: RuleMatching,
+
+    // Rules files larger than this are refused; events are read record by record, each
+    // within its own bound, whatever the size of the log.
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 impl RuleSelection {
     /// Loads the rules and applies the selection and minimum priority; load reports
     /// and selection warnings go to `err`.
     pub fn build(&self, err: &mut impl Write) -> anyhow::Result<Ruleset> {
-        let mut ruleset = load_ruleset(&self.rules, err)?;
+        let mut ruleset = load_ruleset(&self.rules, &self.limit.limits(), err)?;
         select(&mut ruleset, self, err)?;
         if let Some(p) = self.min_priority {
             ruleset.set_min_priority(p);
@@ -222,8 +227,12 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
 
 /// Loads rules, printing Falco's report for failures (then exit 2) and a one-line note
 /// for warnings and for rules of sources that deliver no events here.
-pub(crate) fn load_ruleset(paths: &[PathBuf], err: &mut impl Write) -> anyhow::Result<Ruleset> {
-    let files = read_rules(paths)?;
+pub(crate) fn load_ruleset(
+    paths: &[PathBuf],
+    limits: &kubeward_manifest::Limits,
+    err: &mut impl Write,
+) -> anyhow::Result<Ruleset> {
+    let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     let Some(ruleset) = loaded.ruleset else {
         for r in loaded.reports.iter().filter(|r| !r.successful()) {

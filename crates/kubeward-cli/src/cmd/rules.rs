@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
+use kubeward_manifest::Limits;
 
 use super::detect::{engine, load, load_ruleset, read_rules};
 
@@ -26,6 +27,8 @@ pub enum RulesCommand {
         rules: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limit: super::FileLimit,
     },
     /// List the rules after all overrides: name, source, priority, tags, enabled.
     /// Without -r, kubeward's embedded Kubernetes audit ruleset.
@@ -34,6 +37,8 @@ pub enum RulesCommand {
         rules: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limit: super::FileLimit,
     },
     /// List every field conditions and outputs can use, with type and description.
     Fields {
@@ -54,14 +59,27 @@ pub enum Format {
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let mut out = io::stdout().lock();
     match &args.command {
-        RulesCommand::Validate { rules, format } => validate(rules, *format, &mut out),
-        RulesCommand::List { rules, format } => list(rules, *format, &mut out),
+        RulesCommand::Validate {
+            rules,
+            format,
+            limit,
+        } => validate(rules, *format, &limit.limits(), &mut out),
+        RulesCommand::List {
+            rules,
+            format,
+            limit,
+        } => list(rules, *format, &limit.limits(), &mut out),
         RulesCommand::Fields { source, format } => fields(source.as_deref(), *format, &mut out),
     }
 }
 
-fn validate(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let files = read_rules(paths)?;
+fn validate(
+    paths: &[PathBuf],
+    format: Format,
+    limits: &Limits,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     match format {
         Format::Text => {
@@ -81,8 +99,13 @@ fn validate(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::
     Ok(ExitCode::from(if loaded.ruleset.is_some() { 0 } else { 1 }))
 }
 
-fn list(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let ruleset = load_ruleset(paths, &mut io::stderr().lock())?;
+fn list(
+    paths: &[PathBuf],
+    format: Format,
+    limits: &Limits,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let ruleset = load_ruleset(paths, limits, &mut io::stderr().lock())?;
     match format {
         Format::Text => {
             let width = ruleset

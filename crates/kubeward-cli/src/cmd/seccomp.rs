@@ -51,6 +51,9 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 pub fn run(args: &SeccompArgs) -> anyhow::Result<ExitCode> {
@@ -113,7 +116,7 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
     let localhost = localhost_path(&args.kubelet_root_dir, &name)
         .map(|p| (p, name))
         .map_err(|e| e.to_string());
-    let (findings, error) = match read_text(path) {
+    let (findings, error) = match read_text(path, &args.limit.limits()) {
         Err(e) => (Vec::new(), Some(format!("{e:#}"))),
         Ok(text) => match check(&text) {
             Ok((_, findings)) => (findings, None),

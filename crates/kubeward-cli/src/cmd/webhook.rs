@@ -96,6 +96,9 @@ pub struct ServeArgs {
     /// Deadline in seconds when the API server sends none.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=30))]
     pub timeout_seconds: u64,
+    // Bounds the --psp and --namespaces files.
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Debug, Args)]

@@ -59,10 +59,13 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let request = request(args)?;
     let decision = evaluate(&policy, &request);

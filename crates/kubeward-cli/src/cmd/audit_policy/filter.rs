@@ -25,6 +25,9 @@ pub struct FilterArgs {
     /// lines on standard output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 #[derive(Default)]
@@ -38,14 +41,14 @@ struct Tally {
 }
 
 pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let mut out = BufWriter::new(io::stdout().lock());
     let mut err = io::stderr().lock();
     let mut t = Tally::default();
     for path in &args.events {
         let name = path.display();
-        let text = match super::read_text(path) {
+        let text = match super::read_text(path, &args.limit.limits()) {
             Ok(text) => text,
             Err(e) => {
                 t.errors += 1;

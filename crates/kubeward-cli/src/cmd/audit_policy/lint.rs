@@ -23,10 +23,13 @@ pub struct LintArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     let findings = lint(&policy);
     match args.format {
         OutputFormat::Text => print_text(&mut io::stdout().lock(), &findings)?,

@@ -6,12 +6,11 @@ use std::process::ExitCode;
 
 use kubeward_controlplane::etcdctl::{self, Etcdctl, Source};
 use kubeward_controlplane::flags::load_manifests;
-use kubeward_manifest::Limits;
 
 use super::{EtcdctlArgs, Format, fatal};
 
 pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitCode> {
-    let manifests = load_manifests(&args.manifests, &Limits::default()).map_err(|e| fatal(&e))?;
+    let manifests = load_manifests(&args.manifests, &args.limit.limits()).map_err(|e| fatal(&e))?;
     let mut err = io::stderr().lock();
     for e in &manifests.errors {
         writeln!(err, "error: {e}\n  hint: {}", e.hint())?;

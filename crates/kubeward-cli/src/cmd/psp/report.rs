@@ -267,11 +267,12 @@ pub fn identity(args: &AdmitArgs) -> Identity {
 }
 
 pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
-    let (policies, mut errors, warnings) = load_policies(&args.policies);
+    let (policies, mut errors, warnings) =
+        load_policies(&args.policies, &args.limit.limits(), "--policy");
     let authz: Box<dyn Authorizer> = if args.rbac.is_empty() {
         Box::new(AllowAll)
     } else {
-        let (rbac, errs) = load_rbac(&args.rbac);
+        let (rbac, errs) = load_rbac(&args.rbac, &args.limit.limits());
         errors.extend(errs);
         Box::new(RbacAuthorizer(rbac))
     };
@@ -280,7 +281,7 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
             "--group given without --user\n  hint: name the requesting user with --user".into(),
         );
     }
-    let loaded = load_resources(&args.paths);
+    let loaded = load_resources(&args.paths, &args.limit.limits());
     errors.extend(loaded.errors);
     let (results, errs) = if policies.is_empty() {
         (vec![], vec![])
@@ -316,7 +317,8 @@ pub fn exit_code(unusable: bool, denied: bool) -> ExitCode {
 
 pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
     use kubeward_podsecurity::psp::migrate::migrate;
-    let (policies, errors, warnings) = load_policies(&args.policies);
+    let (policies, errors, warnings) =
+        load_policies(&args.policies, &args.limit.limits(), "--policy");
     report_errors(&errors, &warnings);
     let mut out = std::io::stdout().lock();
     let mut list = vec![];
