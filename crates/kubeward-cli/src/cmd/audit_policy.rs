@@ -89,7 +89,7 @@ pub(crate) fn read_policy(path: &Path, limits: &Limits) -> anyhow::Result<Policy
 /// Prints the fields the API server would drop, as it logs them, so `eval` and `filter`
 /// users see them too.
 pub(crate) fn warn_dropped(policy: &Policy) {
-    let mut err = io::stderr().lock();
+    let mut err = crate::output::escape::stderr();
     for d in &policy.dropped {
         let what = if d.duplicate {
             "duplicated field, the last one counts"

@@ -152,7 +152,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
         None => {}
     }
-    let mut stderr = io::stderr().lock();
+    let mut stderr = crate::output::escape::stderr();
     let ruleset = args.selection.build(&mut stderr)?;
     let Some(source) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
         bail!("the rules engine does not know the k8s_audit source (internal error)");
@@ -176,7 +176,11 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         mode,
         opts,
         json: args.format == AlertFormat::Json,
-        out: BufWriter::new(io::stdout().lock()),
+        // Alert text quotes audit events: its control characters are shown escaped.
+        out: BufWriter::new(match args.format {
+            AlertFormat::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
+            AlertFormat::Text => Box::new(crate::output::escape::stdout()),
+        }),
         summary: Summary::default(),
         hits: Vec::new(),
         warnings: 0,

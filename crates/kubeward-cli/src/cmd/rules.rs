@@ -57,19 +57,33 @@ pub enum Format {
 }
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
-    let mut out = io::stdout().lock();
     match &args.command {
         RulesCommand::Validate {
             rules,
             format,
             limit,
-        } => validate(rules, *format, &limit.limits(), &mut out),
+        } => with_stdout(*format, |mut out| {
+            validate(rules, *format, &limit.limits(), &mut out)
+        }),
         RulesCommand::List {
             rules,
             format,
             limit,
-        } => list(rules, *format, &limit.limits(), &mut out),
-        RulesCommand::Fields { source, format } => fields(source.as_deref(), *format, &mut out),
+        } => with_stdout(*format, |mut out| {
+            list(rules, *format, &limit.limits(), &mut out)
+        }),
+        RulesCommand::Fields { source, format } => with_stdout(*format, |mut out| {
+            fields(source.as_deref(), *format, &mut out)
+        }),
+    }
+}
+
+/// Standard output for `format`: text quotes rules files, so its control characters are
+/// escaped; JSON escapes them itself.
+fn with_stdout<T>(format: Format, f: impl FnOnce(&mut dyn Write) -> T) -> T {
+    match format {
+        Format::Text => f(&mut crate::output::escape::stdout()),
+        Format::Json => f(&mut io::stdout().lock()),
     }
 }
 
@@ -105,7 +119,7 @@ fn list(
     limits: &Limits,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let ruleset = load_ruleset(paths, limits, &mut io::stderr().lock())?;
+    let ruleset = load_ruleset(paths, limits, &mut crate::output::escape::stderr())?;
     match format {
         Format::Text => {
             let width = ruleset

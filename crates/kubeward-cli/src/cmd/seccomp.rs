@@ -81,7 +81,10 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
     match args.format {
         OutputFormat::Text => {
-            let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+            let (mut out, mut err) = (
+                crate::output::escape::stdout(),
+                crate::output::escape::stderr(),
+            );
             for r in &reports {
                 print_text(&mut out, &mut err, r)?;
             }

@@ -1,6 +1,7 @@
 //! Output formats. Each receives the scan's events in input order as they happen and the
 //! summary at the end, so none of them needs the whole scan in memory.
 
+pub mod escape;
 pub mod json;
 pub mod sarif;
 pub mod text;

@@ -34,7 +34,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     };
     let psp = (!args.psp.is_empty()).then(|| psp::load(&args.psp, &limits));
     if let Some(loaded) = &psp {
-        let mut err = anstream::stderr();
+        let mut err = crate::output::escape::stderr();
         for w in &loaded.warnings {
             writeln!(err, "warning: {w}")?;
         }

@@ -70,7 +70,12 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
     let request = request(args)?;
     let decision = evaluate(&policy, &request);
     match args.format {
-        OutputFormat::Text => print_text(&mut io::stdout().lock(), &policy, &request, &decision)?,
+        OutputFormat::Text => print_text(
+            &mut crate::output::escape::stdout(),
+            &policy,
+            &request,
+            &decision,
+        )?,
         OutputFormat::Json => super::print_json(&to_json(&policy, &request, &decision))?,
     }
     Ok(ExitCode::SUCCESS)

@@ -44,7 +44,7 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
     let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut err = io::stderr().lock();
+    let mut err = crate::output::escape::stderr();
     let mut t = Tally::default();
     for path in &args.events {
         let name = path.display();

@@ -32,7 +32,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     let findings = lint(&policy);
     match args.format {
-        OutputFormat::Text => print_text(&mut io::stdout().lock(), &findings)?,
+        OutputFormat::Text => print_text(&mut crate::output::escape::stdout(), &findings)?,
         OutputFormat::Json => super::print_json(&json!({
             "file": policy.file.as_ref(),
             "rules": policy.rules.len(),

@@ -68,13 +68,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= fail_on);
 
-    let mut out = io::stdout().lock();
-    let written = match args.format {
-        Format::Json => write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on),
-        Format::Text => write_text(&mut out, &manifests, &kubelet, &findings, fail_on),
-    };
-    written.and_then(|()| out.flush())?;
-    let mut err = io::stderr().lock();
+    match args.format {
+        Format::Json => {
+            let mut out = io::stdout().lock();
+            write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on)?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let mut out = crate::output::escape::stdout();
+            write_text(&mut out, &manifests, &kubelet, &findings, fail_on)?;
+            out.flush()?;
+        }
+    }
+    let mut err = crate::output::escape::stderr();
     for (message, hint) in &errors {
         writeln!(err, "error: {message}\n  hint: {hint}")?;
     }

@@ -234,7 +234,7 @@ pub(crate) fn print_admit_text(
 }
 
 fn report_errors(errors: &[String], warnings: &[String]) {
-    let mut err = anstream::stderr();
+    let mut err = crate::output::escape::stderr();
     for w in warnings {
         let _ = writeln!(err, "warning: {w}");
     }
@@ -290,10 +290,10 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
     };
     errors.extend(errs);
     report_errors(&errors, &warnings);
-    let mut out = std::io::stdout().lock();
     match args.format {
-        PspFormat::Text => print_admit_text(&mut out, &results)?,
+        PspFormat::Text => print_admit_text(&mut crate::output::escape::stdout(), &results)?,
         PspFormat::Json => {
+            let mut out = std::io::stdout().lock();
             let list: Vec<&Value> = results.iter().map(|r| &r.json).collect();
             serde_json::to_writer_pretty(&mut out, &json!({"results": list}))?;
             writeln!(out)?;
@@ -320,7 +320,7 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
     let (policies, errors, warnings) =
         load_policies(&args.policies, &args.limit.limits(), "--policy");
     report_errors(&errors, &warnings);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::escape::stdout();
     let mut list = vec![];
     for p in &policies {
         let m = migrate(p);
@@ -358,6 +358,8 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.format == PspFormat::Json {
+        // JSON escapes what it must itself; it does not go through the text escaping.
+        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &json!({"policies": list}))?;
         writeln!(out)?;
     }
