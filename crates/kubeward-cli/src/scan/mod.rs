@@ -109,15 +109,19 @@ fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Vec<Option<LoadE
                 Err(e) => return (found, Some(e)),
             };
             let file = source.name();
+            // After a syntax error the scan reads no more of the file, so no more of its
+            // Namespaces count (one in a piece that is never parsed here still may).
+            let mut stopped = false;
             for piece in pieces {
                 let piece = match piece {
                     Ok(p) => p,
                     Err(e) => return (Vec::new(), Some(e)),
                 };
-                if !may_contain_namespace(&piece.text) {
+                if stopped || !may_contain_namespace(&piece.text) {
                     continue;
                 }
                 let parsed = parse_piece(&file, &piece.text, piece.first_line, limits);
+                stopped = parsed.stopped;
                 for res in parsed.documents.into_iter().flatten() {
                     if res.kind == "Namespace"
                         && let Some(name) = res.name.clone()
