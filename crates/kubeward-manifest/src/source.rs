@@ -24,11 +24,14 @@ use crate::load::{BINARY_SNIFF, io_error, too_large, utf8_error};
 use crate::{Input, Limits, LoadError};
 
 /// Text a piece holds before it ends at the next document boundary. Files up to this size
-/// are one piece, read and parsed whole.
-pub const PIECE_BYTES: usize = 128 * 1024;
+/// are one piece, read and parsed whole. Small enough that a batch of pieces and the
+/// results of their documents stay a few tens of MiB; large enough that a piece costs
+/// little more than its documents.
+pub const PIECE_BYTES: usize = 64 * 1024;
 
-/// Bytes asked of the reader at a time.
-const READ_BYTES: usize = 64 * 1024;
+/// Bytes asked of the reader at a time. What follows a split point is copied into the
+/// next piece's buffer, so this also bounds that copy.
+const READ_BYTES: usize = 32 * 1024;
 
 /// One input, opened once.
 #[derive(Debug)]
@@ -131,7 +134,12 @@ impl Source {
                 Box::new(f)
             }
         };
-        Ok(Pieces::new(self.name(), reader, limits))
+        let size = match &self.kind {
+            Kind::File { id, .. } => id.len,
+            Kind::Held(bytes) => bytes.len() as u64,
+            Kind::Failed(_) => 0,
+        };
+        Ok(Pieces::new(self.name(), reader, size, limits))
     }
 }
 
@@ -181,12 +189,14 @@ pub struct Pieces<'a> {
 }
 
 impl<'a> Pieces<'a> {
-    fn new(file: Arc<str>, reader: Box<dyn Read + Send + 'a>, limits: &Limits) -> Self {
+    /// `size` is what the source is expected to hold, for the first buffer's size.
+    fn new(file: Arc<str>, reader: Box<dyn Read + Send + 'a>, size: u64, limits: &Limits) -> Self {
+        let first = usize::try_from(size.saturating_add(1)).unwrap_or(usize::MAX);
         Pieces {
             file,
             reader,
             limit: limits.max_file_bytes,
-            buf: Vec::new(),
+            buf: Vec::with_capacity(first.min(PIECE_BYTES + READ_BYTES)),
             searched: 0,
             total: 0,
             line: 0,
@@ -203,24 +213,16 @@ impl<'a> Pieces<'a> {
     }
 
     fn fill(&mut self) -> Result<(), LoadError> {
-        let old = self.buf.len();
-        self.buf.resize(old + READ_BYTES, 0);
-        let n = loop {
-            match self.reader.read(&mut self.buf[old..]) {
-                Ok(n) => break n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    self.buf.truncate(old);
-                    return Err(LoadError {
-                        file: self.file.clone(),
-                        pos: None,
-                        message: e.to_string(),
-                        duplicate: None,
-                    });
-                }
-            }
-        };
-        self.buf.truncate(old + n);
+        // Read into the spare capacity as it is (no zeroing first), up to READ_BYTES.
+        let n = (&mut self.reader)
+            .take(READ_BYTES as u64)
+            .read_to_end(&mut self.buf)
+            .map_err(|e| LoadError {
+                file: self.file.clone(),
+                pos: None,
+                message: e.to_string(),
+                duplicate: None,
+            })?;
         self.eof = n == 0;
         self.total += n as u64;
         if self.total > self.limit {
@@ -289,7 +291,14 @@ impl<'a> Pieces<'a> {
     }
 
     fn take(&mut self, at: usize) -> Option<Result<Piece, LoadError>> {
-        let rest = self.buf.split_off(at);
+        // The piece keeps the buffer; what follows it starts the next one, which has room
+        // for a whole piece so that it is not grown (and copied) on the way.
+        let mut rest = Vec::new();
+        if !self.eof || at < self.buf.len() {
+            rest.reserve(self.buf.len() - at + PIECE_BYTES + READ_BYTES);
+            rest.extend_from_slice(&self.buf[at..]);
+        }
+        self.buf.truncate(at);
         let bytes = std::mem::replace(&mut self.buf, rest);
         self.searched = 0;
         let first_line = self.line;
@@ -351,6 +360,7 @@ mod tests {
         Pieces::new(
             Arc::from("t.yaml"),
             Box::new(io::Cursor::new(text)),
+            text.len() as u64,
             &limits,
         )
         .collect()
@@ -494,6 +504,7 @@ mod tests {
         for piece in Pieces::new(
             file.clone(),
             Box::new(io::Cursor::new(text.as_bytes())),
+            0,
             &limits,
         ) {
             let piece = piece.unwrap();
