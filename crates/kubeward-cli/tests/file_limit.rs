@@ -95,7 +95,7 @@ fn policy_profile_and_rules_files_over_the_limit_are_refused_naming_the_option()
         let r = run(f.root(), &args);
         assert_eq!(r.code, 2, "{args:?}\n{}\n{}", r.stdout, r.stderr);
         assert!(
-            r.stderr.contains("--max-file-size"),
+            r.stderr.contains("larger than 200 bytes") && r.stderr.contains("--max-file-size"),
             "{args:?}: {}",
             r.stderr
         );

@@ -220,19 +220,20 @@ fn stream(
     let mut batch = feeder.batch(max);
     while !batch.is_empty() {
         // The next batch is read while this one is judged.
+        // Each piece's text is dropped as soon as it is judged.
         let (outcomes, next) = rayon::join(
-            || {
+            move || {
                 batch
-                    .par_iter()
-                    .map(|w| judge(w, sources, settings, namespaces))
-                    .collect::<Vec<FileOutcome>>()
+                    .into_par_iter()
+                    .map(|w| (w.source, judge(w, sources, settings, namespaces)))
+                    .collect::<Vec<(usize, FileOutcome)>>()
             },
             || feeder.batch(max),
         );
         progress.clear();
-        for (work, outcome) in batch.iter().zip(outcomes) {
-            if at != Some(work.source) {
-                at = Some(work.source);
+        for (source, outcome) in outcomes {
+            if at != Some(source) {
+                at = Some(source);
                 summary.files += 1;
             } else if stopped {
                 continue;
@@ -260,21 +261,18 @@ fn emit(out: &mut dyn Output, summary: &mut Summary, event: Event) -> io::Result
 }
 
 fn judge(
-    work: &Work,
+    work: Work,
     sources: &[Source],
     settings: &Settings,
     namespaces: &Namespaces,
 ) -> FileOutcome {
-    match &work.piece {
+    match work.piece {
         Ok(piece) => {
             let file = sources[work.source].name();
             scan_text(&file, &piece.text, piece.first_line, settings, namespaces)
         }
         Err(e) => FileOutcome {
-            events: vec![Event::Error(ScanError::from_load(
-                e.clone(),
-                ErrorKind::Read,
-            ))],
+            events: vec![Event::Error(ScanError::from_load(e, ErrorKind::Read))],
             ..FileOutcome::default()
         },
     }
