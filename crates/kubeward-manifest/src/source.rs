@@ -44,8 +44,9 @@ pub struct Source {
 enum Kind {
     /// A regular file, read from disk by each pass.
     File { path: PathBuf, id: FileId },
-    /// Read into memory once: standard input, pipes, devices.
-    Held(Vec<u8>),
+    /// Read into memory once: standard input, pipes, devices; in chunks, so that holding
+    /// it never needs twice its size while a buffer grows.
+    Held(Vec<Vec<u8>>),
     /// Could not be read.
     Failed(LoadError),
 }
@@ -118,7 +119,7 @@ impl Source {
     pub fn pieces(&self, limits: &Limits) -> Result<Pieces<'_>, LoadError> {
         let reader: Box<dyn Read + Send + '_> = match &self.kind {
             Kind::Failed(e) => return Err(e.clone()),
-            Kind::Held(bytes) => Box::new(io::Cursor::new(bytes.as_slice())),
+            Kind::Held(chunks) => Box::new(Chunks { chunks, at: (0, 0) }),
             Kind::File { path, id } => {
                 let f = fs::File::open(path).map_err(|e| io_error(path, &e))?;
                 let meta = f.metadata().map_err(|e| io_error(path, &e))?;
@@ -136,7 +137,7 @@ impl Source {
         };
         let size = match &self.kind {
             Kind::File { id, .. } => id.len,
-            Kind::Held(bytes) => bytes.len() as u64,
+            Kind::Held(chunks) => chunks.iter().map(|c| c.len() as u64).sum(),
             Kind::Failed(_) => 0,
         };
         Ok(Pieces::new(self.name(), reader, size, limits))
@@ -152,15 +153,47 @@ fn fail(input: &Input, message: String) -> LoadError {
     }
 }
 
-fn hold(input: &Input, reader: impl Read, limits: &Limits) -> Kind {
-    let mut bytes = Vec::new();
-    let cap = limits.max_file_bytes.saturating_add(1);
-    match reader.take(cap).read_to_end(&mut bytes) {
-        Err(e) => Kind::Failed(fail(input, e.to_string())),
-        Ok(_) if bytes.len() as u64 > limits.max_file_bytes => {
-            Kind::Failed(too_large(input.name(), limits))
+/// Bytes of one chunk of a held source.
+const HOLD_CHUNK: u64 = 1024 * 1024;
+
+fn hold(input: &Input, mut reader: impl Read, limits: &Limits) -> Kind {
+    let mut chunks = Vec::new();
+    let mut total = 0u64;
+    loop {
+        let mut chunk = Vec::with_capacity(HOLD_CHUNK as usize);
+        match (&mut reader).take(HOLD_CHUNK).read_to_end(&mut chunk) {
+            Err(e) => return Kind::Failed(fail(input, e.to_string())),
+            Ok(0) => return Kind::Held(chunks),
+            Ok(n) => total += n as u64,
         }
-        Ok(_) => Kind::Held(bytes),
+        if total > limits.max_file_bytes {
+            return Kind::Failed(too_large(input.name(), limits));
+        }
+        chunks.push(chunk);
+    }
+}
+
+/// Reads the chunks of a held source in order.
+struct Chunks<'a> {
+    chunks: &'a [Vec<u8>],
+    /// The chunk and the offset in it where reading resumes.
+    at: (usize, usize),
+}
+
+impl Read for Chunks<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while let Some(chunk) = self.chunks.get(self.at.0) {
+            let rest = chunk.get(self.at.1..).unwrap_or_default();
+            if rest.is_empty() {
+                self.at = (self.at.0 + 1, 0);
+                continue;
+            }
+            let n = rest.len().min(buf.len());
+            buf[..n].copy_from_slice(&rest[..n]);
+            self.at.1 += n;
+            return Ok(n);
+        }
+        Ok(0)
     }
 }
 
@@ -524,5 +557,40 @@ mod tests {
         assert_eq!(parsed.documents[0].as_ref().unwrap().pos.line, 41);
         let e = parsed.documents[1].as_ref().unwrap_err();
         assert!(e.pos.is_some_and(|p| p.line >= 48), "{e}");
+    }
+
+    #[test]
+    fn held_sources_are_read_once_in_chunks_and_within_the_limit() {
+        let text: String = (0..12_000).map(|i| format!("---\n{}", doc(i))).collect();
+        assert!(text.len() as u64 > 2 * HOLD_CHUNK);
+        let input = Input::File("pipe".into());
+        let limits = Limits::default();
+        let source = Source {
+            input: input.clone(),
+            kind: hold(&input, io::Cursor::new(text.as_bytes()), &limits),
+        };
+        let Kind::Held(chunks) = &source.kind else {
+            panic!("not held: {:?}", source.kind);
+        };
+        let expected = (text.len() as u64).div_ceil(HOLD_CHUNK) as usize;
+        assert_eq!(chunks.len(), expected);
+        assert!(chunks.iter().all(|c| c.len() as u64 <= HOLD_CHUNK));
+        // Both passes read the same bytes.
+        for _ in 0..2 {
+            let joined: String = source
+                .pieces(&limits)
+                .unwrap()
+                .map(|p| p.unwrap().text)
+                .collect();
+            assert_eq!(joined, text);
+        }
+        let small = Limits {
+            max_file_bytes: HOLD_CHUNK + 10,
+            ..Limits::default()
+        };
+        let Kind::Failed(e) = hold(&input, io::Cursor::new(text.as_bytes()), &small) else {
+            panic!("read past the limit");
+        };
+        assert!(e.message.starts_with("file is larger than"), "{e}");
     }
 }
