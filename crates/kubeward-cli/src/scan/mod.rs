@@ -150,24 +150,38 @@ struct Work {
     piece: Result<Piece, LoadError>,
 }
 
-/// Hands out the pieces of the sources in input order, a batch at a time.
+/// Hands out the pieces of the sources in input order, a batch at a time. An empty
+/// source is one empty piece, so that it counts as a file read.
 struct Feeder<'a> {
     sources: &'a [Source],
     unreadable: &'a [Option<LoadError>],
     limits: &'a Limits,
     next: usize,
-    current: Option<(usize, Pieces<'a>)>,
+    /// The source being read, its pieces, and whether it has given one yet.
+    current: Option<(usize, Pieces<'a>, bool)>,
 }
 
 impl Feeder<'_> {
     fn batch(&mut self, max: usize) -> Vec<Work> {
         let mut batch = Vec::with_capacity(max);
         while batch.len() < max {
-            if let Some((source, pieces)) = &mut self.current {
+            if let Some((source, pieces, given)) = &mut self.current {
                 let source = *source;
                 match pieces.next() {
                     Some(piece) => {
+                        *given = true;
                         batch.push(Work { source, piece });
+                        continue;
+                    }
+                    None if !*given => {
+                        self.current = None;
+                        batch.push(Work {
+                            source,
+                            piece: Ok(Piece {
+                                text: String::new(),
+                                first_line: 0,
+                            }),
+                        });
                         continue;
                     }
                     None => self.current = None,
@@ -180,7 +194,7 @@ impl Feeder<'_> {
             self.next += 1;
             let unreadable = self.unreadable.get(index).cloned().flatten();
             match unreadable.map_or_else(|| source.pieces(self.limits), Err) {
-                Ok(pieces) => self.current = Some((index, pieces)),
+                Ok(pieces) => self.current = Some((index, pieces, false)),
                 Err(e) => batch.push(Work {
                     source: index,
                     piece: Err(e),
