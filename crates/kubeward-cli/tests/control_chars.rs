@@ -13,8 +13,7 @@ const SHOWN: &str = "\\x1b]0;pwned\\x07\\rX\\u{9b}2J";
 /// not start a colour sequence (what `--color always` adds itself).
 fn raw_controls(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in text.char_indices() {
         if c == '\u{1b}' {
             // kubeward's own colours: ESC [ digits and semicolons m.
             let rest = &text[i + 1..];

@@ -135,3 +135,49 @@ fn a_directory_walk_follows_symlinked_directories_and_reports_what_it_skips() {
         .out_has("scan/linked/priv.yaml:1 Pod apps/bad — DENIED")
         .out_has("3 errors in 2 files");
 }
+
+#[test]
+fn an_empty_file_and_empty_standard_input_count_as_files_read() {
+    let f = Fixture::new(&[("empty.yaml", ""), ("pod.yaml", PRIVILEGED_POD)]);
+    let (code, doc) = common::scan_json(f.root(), &["empty.yaml", "pod.yaml"]);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["summary"]["files"], 2, "{doc:#}");
+    let out = kubeward()
+        .args(["scan", "--format", "json", "-"])
+        .write_stdin("")
+        .output()
+        .expect("run");
+    assert_eq!(json(&out)["summary"]["files"], 1);
+}
+
+#[test]
+fn a_large_file_is_scanned_piece_by_piece_with_its_own_line_numbers() {
+    // Far more than one piece (64 KiB) of documents, a Namespace at the very end that
+    // applies to a Pod at the start, and a syntax error after both that ends the file.
+    let mut text = PRIVILEGED_POD.replace("name: bad", "name: first");
+    for i in 0..1500 {
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: '{}'\n",
+            "x".repeat(100)
+        ));
+    }
+    text.push_str("---\n");
+    let last_line = text.matches('\n').count() + 1;
+    text.push_str(&PRIVILEGED_POD.replace("name: bad", "name: last"));
+    text.push_str(
+        "---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n  labels:\n    \
+         pod-security.kubernetes.io/enforce: privileged\n---\nkind: [unclosed\n---\n",
+    );
+    text.push_str(&PRIVILEGED_POD.replace("name: bad", "name: unread"));
+    assert!(text.len() > 3 * 64 * 1024);
+    let f = Fixture::new(&[("big.yaml", &text)]);
+    let (code, doc) = common::scan_json(f.root(), &["big.yaml"]);
+    assert_eq!(code, 2, "{doc:#}");
+    let names: Vec<_> = results(&doc).iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names, [json!("first"), json!("last")], "{doc:#}");
+    assert_eq!(result(&doc, "first")["policy"], "privileged:latest");
+    assert_eq!(result(&doc, "last")["line"], last_line);
+    assert_eq!(doc["summary"]["files"], 1);
+    assert_eq!(doc["summary"]["resources"], 1503);
+    assert_eq!(doc["errors"].as_array().map(Vec::len), Some(1), "{doc:#}");
+}

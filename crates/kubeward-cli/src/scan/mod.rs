@@ -95,12 +95,15 @@ fn exit_code(s: &Summary) -> ExitCode {
     }
 }
 
+/// What the pre-pass found in one source: its Namespaces' policies, or why it is unreadable.
+type Prescanned = (Vec<(String, namespace::NamespacePolicy)>, Option<LoadError>);
+
 /// Collects the Pod Security labels of every Namespace in the scanned set, parsing only
 /// pieces whose text may hold one, and checks every source can be read whole (size,
 /// binary, UTF-8). A source that cannot is reported by the main pass with nothing else
 /// from it, as if it had failed to open; its Namespaces are not used.
 fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Vec<Option<LoadError>>) {
-    let per_source: Vec<(Vec<(String, namespace::NamespacePolicy)>, Option<LoadError>)> = sources
+    let per_source: Vec<Prescanned> = sources
         .par_iter()
         .map(|source| {
             let mut found = Vec::new();

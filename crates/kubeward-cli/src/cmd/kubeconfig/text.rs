@@ -89,7 +89,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             writeln!(
                 out,
                 "    token: {} token, {} characters (not shown){who}",
-                safe(&t.kind),
+                safe(t.kind),
                 t.length
             )?;
         }
@@ -143,7 +143,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
                 safe(&p.field),
                 safe(&p.message)
             )?;
-            writeln!(out, "    hint: {}", safe(&p.hint))?;
+            writeln!(out, "    hint: {}", safe(p.hint))?;
         }
     }
     writeln!(out, "\n{}", "findings".bold())?;
@@ -160,7 +160,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             safe(&f.field)
         )?;
         writeln!(out, "    {}", safe(&f.message))?;
-        writeln!(out, "    fix: {}", safe(&f.fix))?;
+        writeln!(out, "    fix: {}", safe(f.fix))?;
     }
     writeln!(
         out,
