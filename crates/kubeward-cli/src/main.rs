@@ -29,6 +29,10 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of stdout went away (`| head`): stop without a word and with success,
+        // as ripgrep and the programs killed by SIGPIPE before it do. Rust ignores SIGPIPE,
+        // so the closed pipe arrives as this error, however deep the write was.
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut stderr = anstream::stderr();
             let _ = output::text::write_fatal(&mut stderr, &err);

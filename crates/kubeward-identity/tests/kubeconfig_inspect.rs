@@ -316,7 +316,7 @@ fn referenced_files_resolve_relative_and_their_modes_are_checked() {
     let key_path = write(&pki, "admin.key", &leaf.key_pem, 0o600);
     let text = "apiVersion: v1\nkind: Config\ncurrent-context: x\nclusters:\n- name: c\n  cluster:\n    server: https://192.0.2.1:6443\n    certificate-authority: pki/ca.crt\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\nusers:\n- name: u\n  user:\n    client-certificate: pki/admin.crt\n    client-key: pki/admin.key\n";
     let cfg_path = write(dir.path(), "config", text, 0o600);
-    let cfg = kubeward_identity::kubeconfig::load_file(&cfg_path).unwrap();
+    let cfg = kubeward_identity::kubeconfig::load_file(&cfg_path, &Default::default()).unwrap();
     let i = inspect(&cfg, now());
     // The CA is world-readable (low, it is public); the rest are near misses.
     assert_eq!(ids(&i), vec!["KC013"]);
@@ -343,12 +343,12 @@ fn kubeconfig_embedding_secrets_must_be_private() {
     let ca = ca("minikubeCA");
     let text = embedded(&ca.pem, &admin(&ca));
     let p = write(dir.path(), "config", &text, 0o644);
-    let cfg = kubeward_identity::kubeconfig::load_file(&p).unwrap();
+    let cfg = kubeward_identity::kubeconfig::load_file(&p, &Default::default()).unwrap();
     let i = inspect(&cfg, now());
     assert_eq!(ids(&i), vec!["KC012"]);
     assert_eq!(i.files[0].mode, Some(0o644));
     let p = write(dir.path(), "config", &text, 0o600);
-    let cfg = kubeward_identity::kubeconfig::load_file(&p).unwrap();
+    let cfg = kubeward_identity::kubeconfig::load_file(&p, &Default::default()).unwrap();
     assert!(inspect(&cfg, now()).findings.is_empty());
 }
 

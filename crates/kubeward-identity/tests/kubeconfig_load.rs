@@ -58,7 +58,11 @@ fn chain_merges_first_wins_and_skips_missing_files() {
         0o600,
     );
     let missing = dir.path().join("nope");
-    let cfg = load_chain(&[a.clone(), missing.clone(), b.clone()]).unwrap();
+    let cfg = load_chain(
+        &[a.clone(), missing.clone(), b.clone()],
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(cfg.current_context.as_deref(), Some("one"));
     assert_eq!(
         cfg.cluster("shared").unwrap().value.server,
@@ -69,9 +73,9 @@ fn chain_merges_first_wins_and_skips_missing_files() {
     assert_eq!(cfg.skipped, vec![missing.clone()]);
     assert_eq!(cfg.files, vec![a, b]);
 
-    let e = load_chain(std::slice::from_ref(&missing)).unwrap_err();
+    let e = load_chain(std::slice::from_ref(&missing), &Default::default()).unwrap_err();
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
-    let e = load_file(&missing).unwrap_err();
+    let e = load_file(&missing, &Default::default()).unwrap_err();
     assert!(matches!(e, Error::Read { .. }), "{e:?}");
     assert!(e.to_string().contains("nope"));
 }
@@ -100,7 +104,7 @@ fn setup() -> (tempfile::TempDir, PathBuf, kubeconfig_pki::Leaf, String) {
 #[test]
 fn extract_each_material_from_data_and_files() {
     let (dir, path, leaf, ca_pem) = setup();
-    let cfg = load_file(&path).unwrap();
+    let cfg = load_file(&path, &Default::default()).unwrap();
     let text = |m, ctx| {
         let (_, bytes) = extract(&cfg, ctx, m).unwrap();
         String::from_utf8(bytes).unwrap()
@@ -122,7 +126,7 @@ fn extract_each_material_from_data_and_files() {
 #[test]
 fn extract_errors_name_the_field() {
     let (_dir, path, leaf, _) = setup();
-    let cfg = load_file(&path).unwrap();
+    let cfg = load_file(&path, &Default::default()).unwrap();
     let e = extract(&cfg, Some("files"), Material::ClientKey).unwrap_err();
     assert!(
         matches!(&e, Error::Field { field, .. } if field == "client-key"),

@@ -8,7 +8,8 @@
 //! that slice straight into [`Node`]s and gives up ([`Bail`]) on the first thing outside
 //! it: anchors, aliases, tags, folded and indented block scalars, multi-line plain and
 //! quoted scalars, `\x` and `\u` escapes, merge keys, nested flow collections, tabs, a
-//! lone CR, directives and every error. A document it gives up on is parsed by saphyr
+//! lone CR, directives, a key set twice (saphyr's builder reports it with its path) and
+//! every error. A document it gives up on is parsed by saphyr
 //! instead, so the tree is the same either way; the differential tests
 //! (`fast/tests.rs`) hold the two to that.
 
@@ -34,6 +35,16 @@ const MAX_DEPTH: usize = 64;
 
 /// YAML caps implicit keys at 1024 characters; longer ones are saphyr's to reject.
 const MAX_KEY: usize = 1024;
+
+/// Longest mapping the fast path reads: each key is compared with the ones before it (a
+/// key set twice is saphyr's, whose builder reports it with its path), which stays cheap
+/// only for mappings of the usual size.
+const MAX_MAP_ENTRIES: usize = 64;
+
+/// Whether a mapping of `entries` cannot take `key` on the fast path.
+fn repeated_or_full(entries: &[Entry], key: &str) -> bool {
+    entries.len() >= MAX_MAP_ENTRIES || entries.iter().any(|e| e.key == key)
+}
 
 /// One document's text: from a `---` line (or the start of the file) to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -319,6 +330,9 @@ impl Parser<'_> {
             else {
                 return Err(Bail);
             };
+            if repeated_or_full(&entries, &key) {
+                return Err(Bail);
+            }
             self.count()?;
             let at = self.skip_spaces(after);
             let value = if self.line_rest_is_empty(after) {
@@ -618,6 +632,9 @@ impl Parser<'_> {
                 return Err(Bail);
             }
             let key = resolve::key_string(key).map_err(|_| Bail)?;
+            if repeated_or_full(&entries, &key) {
+                return Err(Bail);
+            }
             let at_value = self.skip_spaces(colon + 1);
             if at_value == self.le || matches!(b[at_value], b',' | b'}') {
                 return Err(Bail);

@@ -16,6 +16,7 @@ mod fast;
 mod load;
 mod node;
 mod resolve;
+mod source;
 mod tree;
 mod workload;
 mod yaml;
@@ -25,8 +26,9 @@ use std::sync::Arc;
 pub use kubeward_report::Severity;
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
+pub use source::{PIECE_BYTES, Piece, Pieces, Source};
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
-pub use yaml::parse_documents;
+pub use yaml::{Parsed, parse_documents, parse_documents_strict, parse_piece};
 
 /// One Kubernetes object as written in a manifest.
 #[derive(Clone, Debug)]
@@ -51,6 +53,29 @@ pub struct LoadError {
     pub file: Arc<str>,
     pub pos: Option<Pos>,
     pub message: String,
+    /// Set when the error is a key set twice in one mapping; `pos` is the second time.
+    pub duplicate: Option<Box<DuplicateKey>>,
+}
+
+impl LoadError {
+    pub fn is_duplicate_key(&self) -> bool {
+        self.duplicate.is_some()
+    }
+}
+
+/// A key set twice in one mapping, merge keys (`<<`) included. Readers that decode
+/// leniently (kubectl's YAML-to-JSON step, the kubelet, clientcmd) keep the last value
+/// without a word; the API server's strict field validation (the default of `kubectl
+/// create` and `apply` since 1.27) rejects an object that reaches it with one, in go-yaml's
+/// words `key "x" already set in map` for YAML and `duplicate field "a.x"` for JSON.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The field's path in its document, as [`Node::locate`] reads it:
+    /// `spec.containers[0].securityContext.privileged`.
+    pub path: String,
+    pub key: String,
+    /// Where the key was first set.
+    pub first: Pos,
 }
 
 /// Bounds on what one input may cost.

@@ -25,13 +25,23 @@ impl Input {
 }
 
 /// Bytes inspected for NUL when telling binary files from text (as git and grep do).
-const BINARY_SNIFF: usize = 8 * 1024;
+pub(crate) const BINARY_SNIFF: usize = 8 * 1024;
+
+/// Most directories one walk enters. Symlinks are followed, so a tree of links that lead to
+/// the same directories many times over (not a loop, which is caught) could otherwise make
+/// the walk exponential.
+const MAX_WALK_DIRS: usize = 1_000_000;
 
 /// Expands command-line paths into inputs: `-` is stdin, a file is itself (whatever its
-/// extension), a directory is every `.yaml`, `.yml` and `.json` file below it, sorted.
-/// A path that does not exist is an error, and the other paths are still expanded.
-/// Symlinks to files below a directory are followed; symlinks to directories are not,
-/// so a link cycle cannot make the walk endless.
+/// extension or type: a named pipe or `/dev/stdin` is read as a stream), a directory is
+/// every `.yaml`, `.yml` and `.json` file below it, in name order.
+///
+/// A path that does not exist is an error, and the other paths are still expanded. In a
+/// directory, symlinks are followed (to files and to directories); a link that leads back
+/// to a directory it is inside of, a dangling link with a manifest name, a named pipe,
+/// socket or device with a manifest name (reading a pipe nobody writes to would wait for
+/// ever), and a directory that cannot be read are each one error naming the path, and the
+/// rest of the tree is still walked. Other names are not manifests and are passed over.
 pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<LoadError>) {
     let mut inputs = Vec::new();
     let mut errors = Vec::new();
@@ -41,12 +51,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<LoadError>) {
             continue;
         }
         match fs::metadata(path) {
-            Ok(m) if m.is_dir() => {
-                let mut found = Vec::new();
-                walk(path, &mut found, &mut errors);
-                found.sort();
-                inputs.extend(found.into_iter().map(Input::File));
-            }
+            Ok(m) if m.is_dir() => walk(path, &mut inputs, &mut errors),
             Ok(_) => inputs.push(Input::File(path.clone())),
             Err(e) => errors.push(io_error(path, &e)),
         }
@@ -54,37 +59,115 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<Input>, Vec<LoadError>) {
     (inputs, errors)
 }
 
-fn walk(root: &Path, found: &mut Vec<PathBuf>, errors: &mut Vec<LoadError>) {
-    let mut dirs = vec![root.to_path_buf()];
-    while let Some(dir) = dirs.pop() {
-        let entries = match fs::read_dir(&dir) {
+fn walk(root: &Path, found: &mut Vec<Input>, errors: &mut Vec<LoadError>) {
+    let mut dirs = 0usize;
+    let entries = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name();
+    for entry in entries {
+        let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                errors.push(io_error(&dir, &e));
+                if let Some(error) = walk_error(&e) {
+                    errors.push(error);
+                }
                 continue;
             }
         };
-        for entry in entries {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => {
-                    errors.push(io_error(&dir, &e));
-                    continue;
-                }
-            };
-            let path = entry.path();
-            let Ok(ft) = entry.file_type() else { continue };
-            if ft.is_dir() {
-                dirs.push(path);
-            } else if is_manifest_name(&path) {
-                // A dangling symlink or a link to a directory is not a manifest.
-                let is_file = ft.is_file() || fs::metadata(&path).is_ok_and(|m| m.is_file());
-                if is_file {
-                    found.push(path);
-                }
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            dirs += 1;
+            if dirs > MAX_WALK_DIRS {
+                errors.push(skipped(
+                    root,
+                    format!(
+                        "stopped walking after {MAX_WALK_DIRS} directories (symlinks that lead \
+                         to the same directories many times?)"
+                    ),
+                ));
+                return;
             }
+            continue;
+        }
+        if !is_manifest_name(entry.path()) {
+            continue;
+        }
+        if ft.is_file() {
+            found.push(Input::File(entry.into_path()));
+        } else {
+            errors.push(skipped(
+                entry.path(),
+                format!(
+                    "skipped: {} in a directory is not read; name it on the command line to \
+                     read it",
+                    special_file(&ft)
+                ),
+            ));
         }
     }
+}
+
+/// The error for an entry the walk could not follow, or `None` for a broken link whose
+/// name says it is not a manifest.
+fn walk_error(e: &walkdir::Error) -> Option<LoadError> {
+    let path = e.path()?;
+    if let Some(ancestor) = e.loop_ancestor() {
+        return Some(skipped(
+            path,
+            format!(
+                "skipped: symlink loop: it leads back to {}, which is being scanned",
+                ancestor.display()
+            ),
+        ));
+    }
+    let is_link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link && e.depth() > 0 {
+        if !is_manifest_name(path) {
+            return None;
+        }
+        let why = match e.io_error() {
+            Some(io) if io.kind() == io::ErrorKind::NotFound => {
+                "dangling symlink (its target does not exist)".to_owned()
+            }
+            Some(io) => format!("cannot follow the symlink: {io}"),
+            None => "cannot follow the symlink".to_owned(),
+        };
+        return Some(skipped(path, format!("skipped: {why}")));
+    }
+    Some(match e.io_error() {
+        Some(io) => io_error(path, io),
+        None => skipped(path, e.to_string()),
+    })
+}
+
+fn skipped(path: &Path, message: String) -> LoadError {
+    LoadError {
+        file: Arc::from(path.to_string_lossy().as_ref()),
+        pos: None,
+        message,
+        duplicate: None,
+    }
+}
+
+#[cfg(unix)]
+fn special_file(ft: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if ft.is_fifo() {
+        "a named pipe (FIFO)"
+    } else if ft.is_socket() {
+        "a socket"
+    } else if ft.is_char_device() {
+        "a character device"
+    } else if ft.is_block_device() {
+        "a block device"
+    } else {
+        "a special file"
+    }
+}
+
+#[cfg(not(unix))]
+fn special_file(_: &fs::FileType) -> &'static str {
+    "a special file"
 }
 
 fn is_manifest_name(path: &Path) -> bool {
@@ -95,7 +178,7 @@ fn is_manifest_name(path: &Path) -> bool {
     })
 }
 
-fn io_error(path: &Path, e: &io::Error) -> LoadError {
+pub(crate) fn io_error(path: &Path, e: &io::Error) -> LoadError {
     let message = match e.kind() {
         io::ErrorKind::NotFound => "no such file or directory".to_owned(),
         _ => e.to_string(),
@@ -104,6 +187,7 @@ fn io_error(path: &Path, e: &io::Error) -> LoadError {
         file: Arc::from(path.to_string_lossy().as_ref()),
         pos: None,
         message,
+        duplicate: None,
     }
 }
 
@@ -115,6 +199,7 @@ pub fn read_input(input: &Input, limits: &Limits) -> Result<String, LoadError> {
         file: file.clone(),
         pos,
         message,
+        duplicate: None,
     };
     let cap = limits.max_file_bytes.saturating_add(1);
     let mut buf = Vec::new();
@@ -133,13 +218,7 @@ pub fn read_input(input: &Input, limits: &Limits) -> Result<String, LoadError> {
     };
     read.map_err(|e| fail(None, e.to_string()))?;
     if buf.len() as u64 > limits.max_file_bytes {
-        return Err(fail(
-            None,
-            format!(
-                "file is larger than {}; split it or raise --max-file-size",
-                human_size(limits.max_file_bytes)
-            ),
-        ));
+        return Err(too_large(file, limits));
     }
     let sniff = buf.get(..BINARY_SNIFF).unwrap_or(&buf);
     if memchr::memchr(0, sniff).is_some() {
@@ -148,22 +227,48 @@ pub fn read_input(input: &Input, limits: &Limits) -> Result<String, LoadError> {
     if buf.starts_with(b"\xEF\xBB\xBF") {
         buf.drain(..3);
     }
-    String::from_utf8(buf).map_err(|e| {
-        let bytes = e.as_bytes();
-        let valid = e.utf8_error().valid_up_to();
-        let before = bytes.get(..valid).unwrap_or_default();
-        let line = memchr::memchr_iter(b'\n', before).count() + 1;
-        let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
-        let col = before
-            .get(line_start..)
-            .map_or(0, |l| String::from_utf8_lossy(l).chars().count())
-            + 1;
-        let pos = Pos {
-            line: u32::try_from(line).unwrap_or(u32::MAX),
-            col: u32::try_from(col).unwrap_or(u32::MAX),
-        };
-        fail(Some(pos), "not valid UTF-8 text".to_owned())
-    })
+    String::from_utf8(buf).map_err(|e| utf8_error(file, &e, 0))
+}
+
+pub(crate) fn too_large(file: Arc<str>, limits: &Limits) -> LoadError {
+    LoadError {
+        file,
+        pos: None,
+        message: format!(
+            "file is larger than {}; split it or raise --max-file-size",
+            human_size(limits.max_file_bytes)
+        ),
+        duplicate: None,
+    }
+}
+
+/// Where text stops being UTF-8, for text whose first line is line `first_line + 1`.
+pub(crate) fn utf8_error(
+    file: Arc<str>,
+    e: &std::string::FromUtf8Error,
+    first_line: u32,
+) -> LoadError {
+    let bytes = e.as_bytes();
+    let valid = e.utf8_error().valid_up_to();
+    let before = bytes.get(..valid).unwrap_or_default();
+    let line = memchr::memchr_iter(b'\n', before).count() + 1;
+    let line_start = memchr::memrchr(b'\n', before).map_or(0, |i| i + 1);
+    let col = before
+        .get(line_start..)
+        .map_or(0, |l| String::from_utf8_lossy(l).chars().count())
+        + 1;
+    let pos = Pos {
+        line: u32::try_from(line)
+            .unwrap_or(u32::MAX)
+            .saturating_add(first_line),
+        col: u32::try_from(col).unwrap_or(u32::MAX),
+    };
+    LoadError {
+        file,
+        pos: Some(pos),
+        message: "not valid UTF-8 text".to_owned(),
+        duplicate: None,
+    }
 }
 
 fn human_size(bytes: u64) -> String {

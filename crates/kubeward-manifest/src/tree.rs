@@ -8,10 +8,17 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 
 use saphyr_parser::{Event, ScalarStyle, Tag};
 
-use crate::{Entry, Limits, Node, Pos, Value, resolve};
+use crate::{DuplicateKey, Entry, Limits, Node, Pos, Value, resolve};
+
+/// Most duplicated keys listed for one document; the rest are counted.
+const MAX_DUPLICATES: usize = 100;
+
+/// Mappings up to this many entries look for repeated keys pairwise; larger ones hash.
+const PAIRWISE_KEYS: usize = 16;
 
 /// Once a document has failed, the rest of it is skipped by counting nesting only; a
 /// document nested deeper than this even so ends the file, bounding the parser's own
@@ -77,6 +84,17 @@ pub(crate) struct Doc {
     depth: usize,
     root: Option<Node>,
     failed: Option<Fail>,
+    /// Keys set twice, each with where it was set again; and how many more there were.
+    duplicates: Vec<(DuplicateKey, Pos)>,
+    more_duplicates: usize,
+}
+
+/// A finished document: its root (`None` without one) and the keys it sets twice, or its
+/// first error.
+pub(crate) struct Finished {
+    pub root: Result<Option<Node>, Fail>,
+    pub duplicates: Vec<(DuplicateKey, Pos)>,
+    pub more_duplicates: usize,
 }
 
 impl Doc {
@@ -91,14 +109,25 @@ impl Doc {
             depth: 0,
             root: None,
             failed: None,
+            duplicates: Vec::new(),
+            more_duplicates: 0,
         }
     }
 
-    /// The root, `None` for a document without one; or the document's first error.
-    pub(crate) fn finish(self) -> Result<Option<Node>, Fail> {
+    /// The root, `None` for a document without one, and its duplicated keys; or the
+    /// document's first error (which is then all there is to say about it).
+    pub(crate) fn finish(self) -> Finished {
         match self.failed {
-            Some(f) => Err(f),
-            None => Ok(self.root),
+            Some(f) => Finished {
+                root: Err(f),
+                duplicates: Vec::new(),
+                more_duplicates: 0,
+            },
+            None => Finished {
+                root: Ok(self.root),
+                duplicates: self.duplicates,
+                more_duplicates: self.more_duplicates,
+            },
         }
     }
 
@@ -206,7 +235,10 @@ impl Doc {
             Kind::Seq(items) => Value::Seq(items),
             Kind::Map {
                 entries, merged, ..
-            } => Value::Map(if merged { keep_last(entries) } else { entries }),
+            } => {
+                self.find_duplicates(&entries);
+                Value::Map(if merged { keep_last(entries) } else { entries })
+            }
         };
         let size = self.nodes - frame.start + 1;
         self.complete(Node::new(frame.pos, value), frame.anchor, size)
@@ -290,6 +322,92 @@ impl Doc {
             },
         }
         Ok(())
+    }
+}
+
+impl Doc {
+    /// Records every key of the mapping just closed that an earlier entry already set,
+    /// merged entries included: go-yaml's strict decoding refuses both an explicit key
+    /// written twice and one that a merge (`<<`) also sets.
+    fn find_duplicates(&mut self, entries: &[Entry]) {
+        if entries.len() < 2 {
+            return;
+        }
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        if entries.len() <= PAIRWISE_KEYS {
+            for (j, e) in entries.iter().enumerate().skip(1) {
+                if let Some(i) = entries[..j].iter().position(|f| f.key == e.key) {
+                    found.push((i, j));
+                }
+            }
+        } else {
+            let mut first: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+            for (j, e) in entries.iter().enumerate() {
+                match first.get(e.key.as_str()) {
+                    Some(&i) => found.push((i, j)),
+                    None => {
+                        first.insert(&e.key, j);
+                    }
+                }
+            }
+        }
+        if found.is_empty() {
+            return;
+        }
+        let parent = self.path();
+        for (i, j) in found {
+            if self.duplicates.len() >= MAX_DUPLICATES {
+                self.more_duplicates += 1;
+                continue;
+            }
+            let key = &entries[j].key;
+            let mut path = parent.clone();
+            push_key(&mut path, key);
+            self.duplicates.push((
+                DuplicateKey {
+                    path,
+                    key: key.clone(),
+                    first: entries[i].key_pos,
+                },
+                entries[j].key_pos,
+            ));
+        }
+    }
+
+    /// The path of the node being built at the top of the stack, as [`Node::locate`]
+    /// reads paths.
+    fn path(&self) -> String {
+        let mut path = String::new();
+        for frame in &self.stack {
+            match &frame.kind {
+                Kind::Seq(items) => {
+                    let _ = write!(path, "[{}]", items.len());
+                }
+                Kind::Map {
+                    key: Some(Key::Str(k, _)),
+                    ..
+                } => push_key(&mut path, k),
+                Kind::Map {
+                    key: Some(Key::Merge),
+                    ..
+                } => push_key(&mut path, "<<"),
+                // A mapping used as a key: not a field Kubernetes can have.
+                Kind::Map { key: None, .. } => push_key(&mut path, "?"),
+            }
+        }
+        path
+    }
+}
+
+/// Appends one key to a field path; a key holding `.`, `[` or `]` goes in brackets.
+fn push_key(path: &mut String, key: &str) {
+    if key.contains(['.', '[', ']']) {
+        let _ = write!(path, "[{key}]");
+    } else {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(key);
     }
 }
 

@@ -62,6 +62,7 @@ fn typed<'a>(res: &'a Resource, prefix: &'static str) -> Result<PodTemplate<'a>,
         file: res.file.clone(),
         pos: Some(pos),
         message,
+        duplicate: None,
     };
     let node = if prefix.is_empty() {
         &res.node

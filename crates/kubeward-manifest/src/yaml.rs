@@ -12,26 +12,62 @@ use saphyr_parser::{Event, Marker, Parser};
 
 use crate::fast;
 use crate::tree::{Doc, Flow};
-use crate::{Limits, LoadError, Node, Pos, Resource, Value};
+use crate::{DuplicateKey, Limits, LoadError, Node, Pos, Resource, Value};
 
 /// Parses every document of `text` (multi-document YAML, or JSON) into resources,
 /// expanding `List` kinds. Each document that fails gives one error; the others load.
 /// A syntax error ends the file (the parser cannot resynchronise), after the documents
 /// before it.
+///
+/// A key set twice in a mapping keeps its last value without a word, as the lenient
+/// decoding of kubectl, the kubelet and clientcmd does; [`parse_documents_strict`]
+/// reports it.
 pub fn parse_documents(
     file: &Arc<str>,
     text: &str,
     limits: &Limits,
 ) -> Vec<Result<Resource, LoadError>> {
+    let mut documents = parse_piece(file, text, 0, limits).documents;
+    documents.retain(|d| !matches!(d, Err(e) if e.is_duplicate_key()));
+    documents
+}
+
+/// [`parse_documents`], with one error for each key set twice in a mapping (see
+/// [`crate::DuplicateKey`]), placed before the resources of its document. The resources
+/// are still loaded, with the last value, which is what a lenient reader applies.
+pub fn parse_documents_strict(
+    file: &Arc<str>,
+    text: &str,
+    limits: &Limits,
+) -> Vec<Result<Resource, LoadError>> {
+    parse_piece(file, text, 0, limits).documents
+}
+
+/// What [`parse_piece`] read.
+#[derive(Debug)]
+pub struct Parsed {
+    pub documents: Vec<Result<Resource, LoadError>>,
+    /// A syntax error ended the reading: whatever follows the piece in its file cannot be
+    /// read either, as when the file is read whole.
+    pub stopped: bool,
+}
+
+/// [`parse_documents_strict`] for a piece of a file (see [`crate::Pieces`]) whose first line is
+/// line `first_line + 1` of the file.
+pub fn parse_piece(file: &Arc<str>, text: &str, first_line: u32, limits: &Limits) -> Parsed {
     let mut out = Vec::new();
     let Some(segments) = fast::segments(text) else {
-        stream(file, text, text, 0, limits, &mut out);
-        return out;
+        let flow = stream(file, text, text, first_line, limits, &mut out);
+        return Parsed {
+            documents: out,
+            stopped: flow == Flow::StopFile,
+        };
     };
     for (i, seg) in segments.iter().enumerate() {
         let end = segments.get(i + 1).map_or(text.len(), |next| next.start);
         let part = &text[seg.start..end];
-        if let Ok(root) = fast::document(part, seg.line, limits) {
+        let line0 = seg.line.saturating_add(first_line);
+        if let Ok(root) = fast::document(part, line0, limits) {
             finish_root(file, root, &mut out);
             continue;
         }
@@ -42,16 +78,22 @@ pub fn parse_documents(
             .get(i + 1)
             .map_or(text.len(), |next| next.start + 3);
         let part = &text[seg.start..upto];
-        if stream(file, text, part, seg.line, limits, &mut out) == Flow::StopFile {
+        if stream(file, text, part, line0, limits, &mut out) == Flow::StopFile {
             // An error, or an alias to an anchor of an earlier document, which saphyr
-            // only knows of in one stream: the file is read again as one stream, so
+            // only knows of in one stream: the text is read again as one stream, so
             // that what is reported is exactly what reading it whole reports.
             out.clear();
-            stream(file, text, text, 0, limits, &mut out);
-            return out;
+            let flow = stream(file, text, text, first_line, limits, &mut out);
+            return Parsed {
+                documents: out,
+                stopped: flow == Flow::StopFile,
+            };
         }
     }
-    out
+    Parsed {
+        documents: out,
+        stopped: false,
+    }
 }
 
 /// Parses `part` of `text` with saphyr, as a stream of its own whose first line is line
@@ -119,6 +161,7 @@ fn error(file: &Arc<str>, pos: Pos, message: String) -> LoadError {
         file: file.clone(),
         pos: Some(pos),
         message,
+        duplicate: None,
     }
 }
 
@@ -133,9 +176,37 @@ fn syntax_message(text: &str, info: &str) -> String {
 }
 
 fn finish(file: &Arc<str>, doc: Doc, out: &mut Vec<Result<Resource, LoadError>>) {
-    match doc.finish() {
+    let finished = doc.finish();
+    match finished.root {
         Err((p, message)) => out.push(Err(error(file, p, message))),
-        Ok(root) => finish_root(file, root, out),
+        Ok(root) => {
+            let listed = finished.duplicates.len();
+            for (i, (duplicate, at)) in finished.duplicates.into_iter().enumerate() {
+                let mut e = duplicate_error(file, duplicate, at);
+                if i + 1 == listed && finished.more_duplicates > 0 {
+                    e.message.push_str(&format!(
+                        "; {} more duplicate keys in this document are not listed",
+                        finished.more_duplicates
+                    ));
+                }
+                out.push(Err(e));
+            }
+            finish_root(file, root, out);
+        }
+    }
+}
+
+/// go-yaml's strict-decoding words (`key "x" already set in map`), with where the key
+/// was first set and its full path.
+fn duplicate_error(file: &Arc<str>, duplicate: DuplicateKey, at: Pos) -> LoadError {
+    LoadError {
+        file: file.clone(),
+        pos: Some(at),
+        message: format!(
+            "duplicate key {}, first set at line {} (key {:?} already set in map)",
+            duplicate.path, duplicate.first.line, duplicate.key
+        ),
+        duplicate: Some(Box::new(duplicate)),
     }
 }
 

@@ -71,21 +71,45 @@ fn files_stdin_and_missing_paths() {
 
 #[cfg(unix)]
 #[test]
-fn symlinked_directories_are_not_followed_so_loops_end() {
+fn symlinks_are_followed_and_loops_and_dangling_links_are_reported() {
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     write(&root.join("d/a.yaml"), b"{}");
     write(&root.join("real.yaml"), b"{}");
+    write(&root.join("other/b.yaml"), b"{}");
     std::os::unix::fs::symlink(root, root.join("d/loop")).unwrap();
+    std::os::unix::fs::symlink(root.join("other"), root.join("d/linked")).unwrap();
     std::os::unix::fs::symlink(root.join("real.yaml"), root.join("d/link.yaml")).unwrap();
     std::os::unix::fs::symlink(root.join("gone.yaml"), root.join("d/dangling.yaml")).unwrap();
+    std::os::unix::fs::symlink(root.join("gone"), root.join("d/dangling-dir")).unwrap();
     let (inputs, errors) = discover(&[root.join("d")]);
-    assert!(errors.is_empty(), "{errors:?}");
     assert_eq!(
         inputs,
         [
             Input::File(root.join("d/a.yaml")),
-            Input::File(root.join("d/link.yaml"))
+            Input::File(root.join("d/link.yaml")),
+            Input::File(root.join("d/linked/b.yaml")),
+        ]
+    );
+    let errors: Vec<_> = errors
+        .iter()
+        .map(|e| (e.file.to_string(), e.message.clone()))
+        .collect();
+    let name = |p: &str| root.join(p).to_string_lossy().into_owned();
+    assert_eq!(
+        errors,
+        [
+            (
+                name("d/dangling.yaml"),
+                "skipped: dangling symlink (its target does not exist)".to_owned()
+            ),
+            (
+                name("d/loop"),
+                format!(
+                    "skipped: symlink loop: it leads back to {}, which is being scanned",
+                    root.display()
+                )
+            ),
         ]
     );
 }

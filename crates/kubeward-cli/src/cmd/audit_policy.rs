@@ -11,9 +11,9 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_controlplane::audit_policy::{Policy, load};
+use kubeward_manifest::{Input, Limits, read_input};
 
 pub use super::FailOn;
 
@@ -57,22 +57,26 @@ pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Reads a file, or standard input for `-`.
-pub(crate) fn read_text(path: &Path) -> anyhow::Result<String> {
-    if path == Path::new("-") {
-        return io::read_to_string(io::stdin()).context("reading standard input");
-    }
-    std::fs::read_to_string(path).with_context(|| {
-        format!(
-            "reading {} (fix: check the path and that it is UTF-8 text)",
-            path.display()
-        )
+/// Reads a file, or standard input for `-`, within `limits`.
+pub(crate) fn read_text(path: &Path, limits: &Limits) -> anyhow::Result<String> {
+    let input = if path == Path::new("-") {
+        Input::Stdin
+    } else {
+        Input::File(path.to_path_buf())
+    };
+    read_input(&input, limits).map_err(|e| {
+        let fix = if e.message.contains("--max-file-size") {
+            "pass a larger --max-file-size"
+        } else {
+            "check the path and that it is UTF-8 text"
+        };
+        anyhow::anyhow!("reading {e} (fix: {fix})")
     })
 }
 
 /// Loads the policy, or an error listing every problem with file, line and fix.
-pub(crate) fn read_policy(path: &Path) -> anyhow::Result<Policy> {
-    let text = read_text(path)?;
+pub(crate) fn read_policy(path: &Path, limits: &Limits) -> anyhow::Result<Policy> {
+    let text = read_text(path, limits)?;
     let name: Arc<str> = Arc::from(path.display().to_string());
     load(&name, &text).map_err(|failure| {
         anyhow::anyhow!("{failure}").context(format!(
@@ -85,7 +89,7 @@ pub(crate) fn read_policy(path: &Path) -> anyhow::Result<Policy> {
 /// Prints the fields the API server would drop, as it logs them, so `eval` and `filter`
 /// users see them too.
 pub(crate) fn warn_dropped(policy: &Policy) {
-    let mut err = io::stderr().lock();
+    let mut err = crate::output::escape::stderr();
     for d in &policy.dropped {
         let what = if d.duplicate {
             "duplicated field, the last one counts"

@@ -78,6 +78,9 @@ pub struct CheckArgs {
     /// Lowest severity of a failed check that makes the exit status 1.
     #[arg(long, value_enum, default_value_t = super::FailOn::High, value_name = "SEVERITY")]
     pub fail_on: super::FailOn,
+
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Debug, Args)]
@@ -89,6 +92,9 @@ pub struct EtcdctlArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_k8saudit::input::{self, FollowOptions, Input};
 use kubeward_k8saudit::reader::{Record, SkipKind};
@@ -116,13 +116,18 @@ pub struct RuleSelection {
     /// Falco's rule_matching: alert on the first matching rule per event, or on all.
     #[arg(long, value_enum, default_value_t = RuleMatching::First, value_name = "MODE")]
     pub rule_matching: RuleMatching,
+
+    // Rules files larger than this are refused; events are read record by record, each
+    // within its own bound, whatever the size of the log.
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 impl RuleSelection {
     /// Loads the rules and applies the selection and minimum priority; load reports
     /// and selection warnings go to `err`.
     pub fn build(&self, err: &mut impl Write) -> anyhow::Result<Ruleset> {
-        let mut ruleset = load_ruleset(&self.rules, err)?;
+        let mut ruleset = load_ruleset(&self.rules, &self.limit.limits(), err)?;
         select(&mut ruleset, self, err)?;
         if let Some(p) = self.min_priority {
             ruleset.set_min_priority(p);
@@ -165,7 +170,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
         None => {}
     }
-    let mut stderr = io::stderr().lock();
+    let mut stderr = crate::output::escape::stderr();
     let ruleset = args.selection.build(&mut stderr)?;
     let Some(source) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
         bail!("the rules engine does not know the k8s_audit source (internal error)");
@@ -189,12 +194,16 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         mode,
         opts,
         json: args.format == AlertFormat::Json,
-        out: BufWriter::new(io::stdout().lock()),
+        // Alert text quotes audit events: its control characters are shown escaped.
+        out: BufWriter::new(match args.format {
+            AlertFormat::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
+            AlertFormat::Text => Box::new(crate::output::escape::stdout()),
+        }),
         summary: Summary::default(),
         hits: Vec::new(),
         warnings: 0,
         flush_each: args.follow,
-        broken_pipe: false,
+        write_failed: false,
     };
     for inp in &inputs {
         let name = inp.name();
@@ -217,11 +226,15 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
                 "error: {e} (nothing more is read from it; the other inputs are)"
             );
         }
-        if run.broken_pipe {
+        if run.write_failed {
             break;
         }
     }
-    let _ = run.out.flush();
+    // A closed pipe found only now, by the last flush, also ends the run quietly (`main`).
+    run.out.flush().context("cannot write the alerts")?;
+    if run.write_failed {
+        bail!("cannot write the alerts to standard output");
+    }
     if run.warnings > MAX_WARNINGS {
         let _ = writeln!(
             stderr,
@@ -246,8 +259,12 @@ fn exit_status(summary: &Summary, fail_on: Option<Priority>) -> u8 {
 
 /// Loads rules, printing Falco's report for failures (then exit 2) and a one-line note
 /// for warnings and for rules of sources that deliver no events here.
-pub(crate) fn load_ruleset(paths: &[PathBuf], err: &mut impl Write) -> anyhow::Result<Ruleset> {
-    let files = read_rules(paths)?;
+pub(crate) fn load_ruleset(
+    paths: &[PathBuf],
+    limits: &kubeward_manifest::Limits,
+    err: &mut impl Write,
+) -> anyhow::Result<Ruleset> {
+    let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     let Some(ruleset) = loaded.ruleset else {
         for r in loaded.reports.iter().filter(|r| !r.successful()) {
@@ -326,7 +343,7 @@ struct Run<'r, W: Write> {
     hits: Vec<kubeward_rules::engine::RuleId>,
     warnings: u64,
     flush_each: bool,
-    broken_pipe: bool,
+    write_failed: bool,
 }
 
 impl<W: Write> Run<'_, W> {
@@ -352,7 +369,7 @@ impl<W: Write> Run<'_, W> {
                         continue;
                     };
                     self.summary.alert(&alert.rule, alert.priority);
-                    if self.broken_pipe {
+                    if self.write_failed {
                         continue;
                     }
                     let line = if self.json {
@@ -367,9 +384,14 @@ impl<W: Write> Run<'_, W> {
                             Ok(())
                         }
                     });
-                    if written.is_err() {
-                        // A closed pipe (`| head`): stop writing, keep counting.
-                        self.broken_pipe = true;
+                    match written {
+                        Ok(()) => {}
+                        // A closed pipe (`| head`) ends the run quietly and successfully,
+                        // as it ends every command; inputs may be endless (`--follow`,
+                        // a pipe), so reading on to count them is not an option.
+                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+                        // Any other failure stops the writing; the run still counts.
+                        Err(_) => self.write_failed = true,
                     }
                 }
             }

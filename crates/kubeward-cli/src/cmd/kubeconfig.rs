@@ -39,6 +39,9 @@ pub struct Files {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Debug, Args)]
@@ -107,13 +110,14 @@ fn chain(file: Option<&PathBuf>) -> Vec<PathBuf> {
 
 fn load(files: &Files) -> anyhow::Result<Kubeconfig> {
     let paths = chain(files.file.as_ref());
+    let limits = files.limit.limits();
     let loaded = if files.file.is_some() {
         paths
             .first()
-            .map(|p| kc::load_file(p))
+            .map(|p| kc::load_file(p, &limits))
             .unwrap_or_else(|| Err(kc::Error::NotFound(paths.clone())))
     } else {
-        kc::load_chain(&paths)
+        kc::load_chain(&paths, &limits)
     };
     loaded.map_err(with_hint)
 }

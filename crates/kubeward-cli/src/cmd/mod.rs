@@ -11,6 +11,23 @@ pub mod seccomp;
 mod serving;
 pub mod webhook;
 
+/// `--max-file-size`: the same option, name and default on every command that reads files.
+#[derive(Clone, Copy, Debug, clap::Args)]
+pub struct FileLimit {
+    /// Largest file to read, in bytes; larger files are reported as errors.
+    #[arg(long = "max-file-size", value_name = "BYTES", default_value_t = kubeward_manifest::Limits::default().max_file_bytes)]
+    pub max_file_size: u64,
+}
+
+impl FileLimit {
+    pub fn limits(self) -> kubeward_manifest::Limits {
+        kubeward_manifest::Limits {
+            max_file_bytes: self.max_file_size,
+            ..kubeward_manifest::Limits::default()
+        }
+    }
+}
+
 /// `--fail-on`: the lowest severity that makes the exit status 1, the same for every
 /// checking command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

@@ -67,6 +67,8 @@ pub struct AdmitArgs {
     /// Pod or workload manifests (files, directories, `-`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Debug, Args)]
@@ -75,6 +77,8 @@ pub struct MigrateArgs {
     pub policies: Vec<PathBuf>,
     #[arg(long, value_enum, default_value_t = PspFormat::Text)]
     pub format: PspFormat,
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 pub fn run(args: &PspArgs) -> anyhow::Result<ExitCode> {

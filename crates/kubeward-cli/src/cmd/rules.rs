@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
+use kubeward_manifest::Limits;
 
 use super::detect::{engine, load, read_rules};
 
@@ -26,6 +27,8 @@ pub enum RulesCommand {
         rules: Vec<PathBuf>,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limit: super::FileLimit,
     },
     /// List the rules after all overrides: name, source, priority, tags, enabled.
     /// Without -r, kubeward's embedded Kubernetes audit ruleset. Exit status: 0 listed,
@@ -43,6 +46,8 @@ pub enum RulesCommand {
         describe: bool,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        limit: super::FileLimit,
     },
     /// List every field conditions and outputs can use, with type and description.
     Fields {
@@ -61,27 +66,53 @@ pub enum Format {
 }
 
 pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
-    let mut out = io::stdout().lock();
     match &args.command {
-        RulesCommand::Validate { rules, format } => validate(rules, *format, &mut out),
+        RulesCommand::Validate {
+            rules,
+            format,
+            limit,
+        } => with_stdout(*format, |mut out| {
+            validate(rules, *format, &limit.limits(), &mut out)
+        }),
         RulesCommand::List {
             rules,
-            rule: _,
             describe: true,
+            limit,
             ..
-        } => describe(rules, &mut out),
+        } => with_stdout(Format::Json, |mut out| {
+            describe(rules, &limit.limits(), &mut out)
+        }),
         RulesCommand::List {
             rules,
             rule,
             format,
+            limit,
             ..
-        } => list(rules, rule.as_deref(), *format, &mut out),
-        RulesCommand::Fields { source, format } => fields(source.as_deref(), *format, &mut out),
+        } => with_stdout(*format, |mut out| {
+            list(rules, rule.as_deref(), *format, &limit.limits(), &mut out)
+        }),
+        RulesCommand::Fields { source, format } => with_stdout(*format, |mut out| {
+            fields(source.as_deref(), *format, &mut out)
+        }),
     }
 }
 
-fn validate(paths: &[PathBuf], format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let files = read_rules(paths)?;
+/// Standard output for `format`: text quotes rules files, so its control characters are
+/// escaped; JSON escapes them itself.
+fn with_stdout<T>(format: Format, f: impl FnOnce(&mut dyn Write) -> T) -> T {
+    match format {
+        Format::Text => f(&mut crate::output::escape::stdout()),
+        Format::Json => f(&mut io::stdout().lock()),
+    }
+}
+
+fn validate(
+    paths: &[PathBuf],
+    format: Format,
+    limits: &Limits,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitCode> {
+    let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     match format {
         Format::Text => {
@@ -107,13 +138,14 @@ fn list(
     paths: &[PathBuf],
     only: Option<&str>,
     format: Format,
+    limits: &Limits,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitCode> {
-    let files = read_rules(paths)?;
+    let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     let Some(ruleset) = loaded.ruleset else {
         // An invalid file is a finding about the rules, as for `validate`: exit 1.
-        let mut err = io::stderr().lock();
+        let mut err = crate::output::escape::stderr();
         for r in loaded.reports.iter().filter(|r| !r.successful()) {
             write!(err, "{}", r.to_text())?;
         }
@@ -177,8 +209,8 @@ fn list(
 }
 
 /// `rules list -L`: Falco's `-L` JSON document; an invalid file exits 1 as in `list`.
-fn describe(paths: &[PathBuf], out: &mut impl Write) -> anyhow::Result<ExitCode> {
-    let files = read_rules(paths)?;
+fn describe(paths: &[PathBuf], limits: &Limits, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+    let files = read_rules(paths, limits)?;
     let rf: Vec<_> = files
         .iter()
         .map(|f| kubeward_rules::RulesFile::new(f.name.clone(), &f.text))
@@ -190,7 +222,7 @@ fn describe(paths: &[PathBuf], out: &mut impl Write) -> anyhow::Result<ExitCode>
         }
         None => {
             let loaded = load(&files);
-            let mut err = io::stderr().lock();
+            let mut err = crate::output::escape::stderr();
             for r in loaded.reports.iter().filter(|r| !r.successful()) {
                 write!(err, "{}", r.to_text())?;
             }

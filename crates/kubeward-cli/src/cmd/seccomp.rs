@@ -2,6 +2,7 @@
 //! and shows where the kubelet reads a `Localhost` profile and the securityContext that
 //! uses it.
 
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -50,6 +51,9 @@ pub struct CheckArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 pub fn run(args: &SeccompArgs) -> anyhow::Result<ExitCode> {
@@ -76,7 +80,15 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
     match args.format {
-        OutputFormat::Text => reports.iter().for_each(print_text),
+        OutputFormat::Text => {
+            let (mut out, mut err) = (
+                crate::output::escape::stdout(),
+                crate::output::escape::stderr(),
+            );
+            for r in &reports {
+                print_text(&mut out, &mut err, r)?;
+            }
+        }
         OutputFormat::Json => {
             let profiles: Vec<Value> = reports.iter().map(to_json).collect();
             print_json(&json!({ "profiles": profiles }))?;
@@ -107,7 +119,7 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
     let localhost = localhost_path(&args.kubelet_root_dir, &name)
         .map(|p| (p, name))
         .map_err(|e| e.to_string());
-    let (findings, error) = match read_text(path) {
+    let (findings, error) = match read_text(path, &args.limit.limits()) {
         Err(e) => (Vec::new(), Some(format!("{e:#}"))),
         Ok(text) => match check(&text) {
             Ok((_, findings)) => (findings, None),
@@ -127,13 +139,13 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
     }
 }
 
-fn print_text(r: &Report) {
+fn print_text(out: &mut impl Write, err: &mut impl Write, r: &Report) -> io::Result<()> {
     if let Some(e) = &r.error {
-        eprintln!("error: {e}");
-        return;
+        return writeln!(err, "error: {e}");
     }
     for f in &r.findings {
-        println!(
+        writeln!(
+            out,
             "{}: {}: {} {} {}: {}\n    fix: {}",
             r.file,
             f.field,
@@ -142,20 +154,22 @@ fn print_text(r: &Report) {
             f.title,
             f.message,
             f.fix
-        );
+        )?;
     }
-    println!("{}: {} finding(s)", r.file, r.findings.len());
+    writeln!(out, "{}: {} finding(s)", r.file, r.findings.len())?;
     match &r.localhost {
         Ok((path, name)) => {
-            println!(
+            writeln!(
+                out,
                 "Localhost profile: the kubelet reads {} (copy the file there on every node that runs the pod); use it with:",
                 path.display()
-            );
+            )?;
             for line in security_context_yaml(name).lines() {
-                println!("  {line}");
+                writeln!(out, "  {line}")?;
             }
+            Ok(())
         }
-        Err(e) => println!("Localhost profile: {e}"),
+        Err(e) => writeln!(out, "Localhost profile: {e}"),
     }
 }
 

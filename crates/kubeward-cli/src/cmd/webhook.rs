@@ -98,6 +98,9 @@ pub struct ServeArgs {
     pub timeout_seconds: u64,
     #[command(flatten)]
     pub connections: crate::cmd::serving::ConnectionArgs,
+    // Bounds the --psp and --namespaces files.
+    #[command(flatten)]
+    pub limit: super::FileLimit,
 }
 
 #[derive(Debug, Args)]

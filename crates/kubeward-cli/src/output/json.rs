@@ -172,6 +172,17 @@ struct ErrorRecord<'a> {
     file: &'a str,
     line: Option<u32>,
     message: &'a str,
+    /// A key set twice: its path and the line it was first set at (`line` is the second).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duplicate: Option<DuplicateRecord<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DuplicateRecord<'a> {
+    path: &'a str,
+    key: &'a str,
+    first_line: u32,
 }
 
 impl<'a> From<&'a ScanError> for ErrorRecord<'a> {
@@ -180,6 +191,11 @@ impl<'a> From<&'a ScanError> for ErrorRecord<'a> {
             file: &e.file,
             line: e.line(),
             message: &e.message,
+            duplicate: e.duplicate.as_deref().map(|d| DuplicateRecord {
+                path: &d.path,
+                key: &d.key,
+                first_line: d.first.line,
+            }),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Output formats. Each receives the scan's events in input order as they happen and the
 //! summary at the end, so none of them needs the whole scan in memory.
 
+pub mod escape;
 pub mod json;
 pub mod sarif;
 pub mod text;
@@ -27,6 +28,22 @@ pub fn open(args: &ScanArgs) -> io::Result<Box<dyn Output>> {
         Format::Text => Box::new(text::TextOutput::new(args.color.into(), args.quiet)),
         Format::Json => Box::new(json::JsonOutput::new(stdout())?),
         Format::Sarif => Box::new(sarif::SarifOutput::new(stdout())?),
+    })
+}
+
+/// Whether an error is, or was caused by, a write to a closed pipe. serde_json wraps the
+/// I/O errors of its writer in its own type, so that is looked into too.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .map(io::Error::kind)
+            .or_else(|| {
+                cause
+                    .downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+            })
+            == Some(io::ErrorKind::BrokenPipe)
     })
 }
 

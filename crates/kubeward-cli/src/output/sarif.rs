@@ -203,10 +203,15 @@ fn lint_title(id: &str) -> String {
 }
 
 fn notification(e: &ScanError) -> Value {
+    let mut locations = vec![location(&e.file, e.pos)];
+    // A key set twice: where it is set again, then where it was first set.
+    if let Some(d) = &e.duplicate {
+        locations.push(location(&e.file, Some(d.first)));
+    }
     json!({
         "level": "error",
         "message": {"text": format!("{} ({})", e.message, e.hint())},
-        "locations": [location(&e.file, e.pos)],
+        "locations": locations,
     })
 }
 

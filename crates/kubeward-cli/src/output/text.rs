@@ -1,10 +1,13 @@
 //! Human-readable report: grouped by resource, colour only where the stream supports it.
+//! Every value that comes from an input is written through [`escaped`], so a control
+//! character in a manifest cannot act on the terminal.
 
 use std::io::{self, BufWriter, Write};
 
 use anstream::{AutoStream, ColorChoice};
 use owo_colors::OwoColorize;
 
+use super::escape::{escape_into, escaped};
 use super::{Output, object_name};
 use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name};
 use kubeward_podsecurity::lint::Severity;
@@ -27,8 +30,8 @@ impl TextOutput {
 
 fn location(file: &str, line: Option<u32>) -> String {
     match line.filter(|&l| l > 0) {
-        Some(l) => format!("{file}:{l}"),
-        None => file.to_owned(),
+        Some(l) => format!("{}:{l}", escaped(file)),
+        None => escaped(file).to_string(),
     }
 }
 
@@ -46,8 +49,8 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
         out,
         "{} {} {} — {verdict} by {}",
         location(&w.file, Some(w.pos.line)).bold(),
-        w.kind,
-        object_name(w.namespace.as_deref(), w.name.as_deref()).bold(),
+        escaped(&w.kind),
+        escaped(&object_name(w.namespace.as_deref(), w.name.as_deref())).bold(),
         w.policy
     )?;
     for v in &w.violations {
@@ -56,7 +59,7 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             "  {}  {}  {}",
             location(&w.file, v.pos.map(|p| p.line)).dimmed(),
             v.violation.check.red(),
-            v.violation.long_form()
+            escaped(&v.violation.long_form())
         )?;
     }
     for l in &w.lints {
@@ -71,32 +74,30 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             "  {}  {}  {severity}  {}",
             location(&w.file, Some(l.pos.line)).dimmed(),
             l.id.yellow(),
-            l.message
+            escaped(&l.message)
         )?;
     }
     if let Some(message) = &w.message {
-        writeln!(out, "  {}", message.italic())?;
+        writeln!(out, "  {}", escaped(message).italic())?;
     }
     for (mode, result) in [("warn", &w.warn), ("audit", &w.audit)] {
         if let Some(m) = result {
-            writeln!(out, "  {}: {}", mode.yellow(), m.message.italic())?;
+            writeln!(out, "  {}: {}", mode.yellow(), escaped(&m.message).italic())?;
         }
     }
     if let Some(psp) = &w.psp {
         match (&psp.policy, &psp.message) {
             (Some(policy), _) if psp.allowed => writeln!(
                 out,
-                "  PodSecurityPolicy: {} by {policy:?}",
-                "allowed".green()
+                "  PodSecurityPolicy: {} by {}",
+                "allowed".green(),
+                escaped(&format!("{policy:?}"))
             )?,
             (_, message) => writeln!(
                 out,
                 "  PodSecurityPolicy: {}: {}",
                 "DENIED".red().bold(),
-                message
-                    .as_deref()
-                    .unwrap_or("no policy admits the pod")
-                    .italic()
+                escaped(message.as_deref().unwrap_or("no policy admits the pod")).italic()
             )?,
         }
     }
@@ -109,14 +110,18 @@ pub fn write_error(err: &mut impl Write, e: &ScanError) -> io::Result<()> {
         "{}: {}: {}",
         "error".red().bold(),
         location(&e.file, e.line()),
-        e.message
+        escaped(&e.message)
     )?;
     writeln!(err, "  {}: {}", "hint".cyan(), e.hint())
 }
 
 pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     if !s.skipped.is_empty() {
-        let kinds: Vec<String> = s.skipped.iter().map(|(k, n)| format!("{n} {k}")).collect();
+        let kinds: Vec<String> = s
+            .skipped
+            .iter()
+            .map(|(k, n)| format!("{n} {}", escaped(k)))
+            .collect();
         let total = s.skipped.values().sum();
         writeln!(
             out,
@@ -151,9 +156,13 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     )
 }
 
-/// An error that stopped the command: `error: ...` with its causes.
+/// An error that stopped the command: `error: ...` with its causes (and the lines of
+/// hint they carry), control characters escaped.
 pub fn write_fatal(err: &mut impl Write, e: &anyhow::Error) -> io::Result<()> {
-    writeln!(err, "{}: {e:#}", "error".red().bold())
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = escape_into(&mut text, &format!("{e:#}"), true);
+    writeln!(err, "{}: {text}", "error".red().bold())
 }
 
 impl Output for TextOutput {

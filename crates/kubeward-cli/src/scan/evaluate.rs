@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
+use kubeward_manifest::{Limits, Resource, parse_piece, pod_template};
 use kubeward_podsecurity::defaults::{Holder, apply_defaults};
 use kubeward_podsecurity::lint;
 use kubeward_podsecurity::psp::Policy as PspPolicy;
@@ -28,22 +28,28 @@ pub struct Settings<'a> {
     pub psp: Option<&'a [PspPolicy]>,
 }
 
-/// Everything one file contributes, in document order.
+/// Everything one file, or one piece of a file, contributes, in document order.
 #[derive(Debug, Default)]
 pub struct FileOutcome {
     pub events: Vec<Event>,
     pub resources: u64,
     pub skipped: BTreeMap<String, u64>,
+    /// A syntax error ended the text: the rest of its file cannot be read.
+    pub stopped: bool,
 }
 
+/// Judges the text of `file` whose first line is line `first_line + 1`.
 pub fn scan_text(
     file: &Arc<str>,
     text: &str,
+    first_line: u32,
     settings: &Settings,
     namespaces: &Namespaces,
 ) -> FileOutcome {
     let mut out = FileOutcome::default();
-    for doc in parse_documents(file, text, &settings.limits) {
+    let parsed = parse_piece(file, text, first_line, &settings.limits);
+    out.stopped = parsed.stopped;
+    for doc in parsed.documents {
         match doc {
             Ok(res) => {
                 out.resources += 1;

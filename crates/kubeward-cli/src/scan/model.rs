@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use kubeward_manifest::Pos;
+use kubeward_manifest::{DuplicateKey, Pos};
 use kubeward_podsecurity::lint::Severity;
 use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation};
 
@@ -106,8 +106,13 @@ pub struct PspVerdict {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
     Path,
+    /// Something in a directory walk that was not read (a dangling link, a symlink loop, a
+    /// named pipe or device).
+    Skipped,
     Read,
     Parse,
+    /// A key set twice in one mapping.
+    Duplicate,
     Template,
     NamespaceLevel,
     NamespaceVersion,
@@ -124,15 +129,36 @@ pub struct ScanError {
     pub pos: Option<Pos>,
     pub message: String,
     pub kind: ErrorKind,
+    /// For [`ErrorKind::Duplicate`]: the key's path and where it was first set (`pos` is
+    /// where it is set again).
+    pub duplicate: Option<Box<DuplicateKey>>,
 }
 
 impl ScanError {
+    pub fn new(file: Arc<str>, pos: Option<Pos>, message: String, kind: ErrorKind) -> Self {
+        ScanError {
+            file,
+            pos,
+            message,
+            kind,
+            duplicate: None,
+        }
+    }
+
+    /// A loading error as a scan error of `kind`; a duplicated key is always
+    /// [`ErrorKind::Duplicate`].
     pub fn from_load(e: kubeward_manifest::LoadError, kind: ErrorKind) -> Self {
+        let kind = if e.duplicate.is_some() {
+            ErrorKind::Duplicate
+        } else {
+            kind
+        };
         ScanError {
             file: e.file,
             pos: e.pos,
             message: e.message,
             kind,
+            duplicate: e.duplicate,
         }
     }
 
@@ -144,9 +170,16 @@ impl ScanError {
         let too_large = self.message.contains("size") || self.message.contains("large");
         match self.kind {
             ErrorKind::Path => "check that the path exists and is readable",
+            ErrorKind::Skipped => {
+                "this path was not read; fix or remove the link, or name the file on the command line to read it"
+            }
             ErrorKind::Read if too_large => "raise the limit with --max-file-size BYTES",
             ErrorKind::Read => "kubeward reads UTF-8 YAML or JSON text files",
             ErrorKind::Parse => "fix the YAML/JSON at this line; kubectl would reject it too",
+            ErrorKind::Duplicate => {
+                "keep one of the two: kubectl silently applies the last value, which is the one \
+                 judged here, and the API server's strict field validation rejects the object"
+            }
             ErrorKind::Template => {
                 "the pod template does not match the Kubernetes API; fix the field at this line"
             }

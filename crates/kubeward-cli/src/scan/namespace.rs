@@ -34,19 +34,19 @@ fn policy(p: ns::Policy) -> Policy {
 
 fn scan_error(res: &Resource, e: &LabelError) -> ScanError {
     let field = e.field();
-    ScanError {
-        file: Arc::clone(&res.file),
-        pos: Some(res.node.locate(&field).pos),
-        message: format!(
+    ScanError::new(
+        Arc::clone(&res.file),
+        Some(res.node.locate(&field).pos),
+        format!(
             "namespace \"{}\": {e} (evaluated as {})",
             res.name.as_deref().unwrap_or(""),
             e.fallback
         ),
-        kind: match e.error {
+        match e.error {
             ParseError::Level => ErrorKind::NamespaceLevel,
             ParseError::Version => ErrorKind::NamespaceVersion,
         },
-    }
+    )
 }
 
 /// Resolves the Pod Security labels of a `Namespace` object, with one error per bad label.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubeward_manifest::{Limits, Resource, discover, parse_documents, read_input};
+use kubeward_manifest::{Limits, Resource, discover, parse_documents_strict, read_input};
 use kubeward_podsecurity::psp::{AllowAll, Operation, Policy, Severity, load_policies};
 
 use super::model::{ErrorKind, PspError, PspVerdict, ScanError};
@@ -38,7 +38,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
                 continue;
             }
         };
-        for doc in parse_documents(&input.name(), &text, limits) {
+        for doc in parse_documents_strict(&input.name(), &text, limits) {
             match doc {
                 Ok(r) => resources.push(r),
                 Err(e) => out.errors.push(ScanError::from_load(e, ErrorKind::Parse)),
@@ -57,6 +57,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
                     .map(|n| format!("PodSecurityPolicy {n:?}: {}", p.message))
                     .unwrap_or(p.message),
                 kind: ErrorKind::Policy,
+                duplicate: None,
             }),
             Severity::Warning => out.warnings.push(p.to_string()),
         }
@@ -70,6 +71,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
                 "no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)"
                     .into(),
             kind: ErrorKind::NoPolicy,
+            duplicate: None,
         });
     }
     out.policies = policies;

@@ -356,7 +356,7 @@ fn authorizer(ctx: &Ctx<'_>, name: &str, want: bool) -> Outcome {
         let found = lk.show_value("authorization-mode", &modes.join(","));
         (modes, found, lk.line("authorization-mode"))
     } else if let Some(path) = lk.scalar("authorization-config") {
-        match read_object(&path) {
+        match read_object(&path, &ctx.inputs.limits) {
             Ok(node) => {
                 let types: Vec<String> = node
                     .get("authorizers")
@@ -413,7 +413,7 @@ fn encryption_providers(ctx: &Ctx<'_>) -> Outcome {
             "--encryption-provider-config not set (secrets are stored in plain text)",
         );
     };
-    let node = match read_object(&path) {
+    let node = match read_object(&path, &ctx.inputs.limits) {
         Ok(n) => n,
         Err(e) => {
             return Outcome::new(Status::Warn, format!("{path}: not readable here: {e}"));
@@ -449,11 +449,10 @@ fn encryption_providers(ctx: &Ctx<'_>) -> Outcome {
 }
 
 /// Reads a configuration file named by a flag as one YAML or JSON object.
-pub(crate) fn read_object(path: &str) -> Result<Node, String> {
-    let limits = Limits::default();
+pub(crate) fn read_object(path: &str, limits: &Limits) -> Result<Node, String> {
     let input = kubeward_manifest::Input::File(path.into());
-    let text = kubeward_manifest::read_input(&input, &limits).map_err(|e| e.message)?;
-    let docs = kubeward_manifest::parse_documents(&input.name(), &text, &limits);
+    let text = kubeward_manifest::read_input(&input, limits).map_err(|e| e.message)?;
+    let docs = kubeward_manifest::parse_documents(&input.name(), &text, limits);
     match docs.into_iter().next() {
         Some(Ok(res)) => Ok(res.node),
         Some(Err(e)) => Err(e.to_string()),

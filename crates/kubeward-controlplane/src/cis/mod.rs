@@ -21,6 +21,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use kubeward_manifest::Limits;
+
 use crate::flags::{Component, Manifests};
 pub use kubelet::{KubeletConfig, load_kubelet_config};
 
@@ -112,6 +114,8 @@ impl Paths {
 #[derive(Clone, Copy, Debug)]
 pub struct Inputs<'a> {
     pub manifests: &'a Manifests,
+    /// Bounds on the configuration files that flags name (encryption, authorization).
+    pub limits: Limits,
     /// The kubelet configuration, or why there is none.
     pub kubelet: Result<&'a KubeletConfig, &'a str>,
     pub paths: &'a Paths,

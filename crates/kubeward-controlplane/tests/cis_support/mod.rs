@@ -275,6 +275,7 @@ seccompDefault: true
         let kubelet = cis::load_kubelet_config(&paths.kubelet_config, &Limits::default());
         let inputs = Inputs {
             manifests: &manifests,
+            limits: Limits::default(),
             kubelet: kubelet.as_ref().map_err(|_| "no kubelet configuration"),
             paths: &paths,
         };

@@ -98,26 +98,28 @@ impl Kubeconfig {
     }
 }
 
-/// Reads one kubeconfig file.
-pub fn load_file(path: &Path) -> Result<Kubeconfig, Error> {
-    let text = kubeward_manifest::read_input(&Input::File(path.to_path_buf()), &Limits::default())
-        .map_err(|e| match std::fs::metadata(path) {
-            Err(source) => Error::Read {
-                path: path.to_path_buf(),
-                source,
-            },
-            Ok(_) => Error::Parse {
-                path: path.to_path_buf(),
-                line: None,
-                message: e.message,
-            },
+/// Reads one kubeconfig file, within `limits`.
+pub fn load_file(path: &Path, limits: &Limits) -> Result<Kubeconfig, Error> {
+    let text =
+        kubeward_manifest::read_input(&Input::File(path.to_path_buf()), limits).map_err(|e| {
+            match std::fs::metadata(path) {
+                Err(source) => Error::Read {
+                    path: path.to_path_buf(),
+                    source,
+                },
+                Ok(_) => Error::Parse {
+                    path: path.to_path_buf(),
+                    line: None,
+                    message: e.message,
+                },
+            }
         })?;
     parse(path, &text)
 }
 
 /// Reads a `KUBECONFIG` chain: files that do not exist are skipped, as clientcmd skips
 /// them, but at least one must exist. Any other error in any file is an error.
-pub fn load_chain(paths: &[PathBuf]) -> Result<Kubeconfig, Error> {
+pub fn load_chain(paths: &[PathBuf], limits: &Limits) -> Result<Kubeconfig, Error> {
     let mut merged: Option<Kubeconfig> = None;
     let mut skipped = Vec::new();
     for path in paths {
@@ -125,7 +127,7 @@ pub fn load_chain(paths: &[PathBuf]) -> Result<Kubeconfig, Error> {
             skipped.push(path.clone());
             continue;
         }
-        let next = load_file(path)?;
+        let next = load_file(path, limits)?;
         match merged.as_mut() {
             Some(m) => m.merge(next),
             None => merged = Some(next),

@@ -8,7 +8,7 @@ use saphyr_parser::{Event, Parser};
 
 use super::{document, segments};
 use crate::tree::Doc;
-use crate::yaml::{parse_documents, pos, stream};
+use crate::yaml::{parse_documents_strict, pos, stream};
 use crate::{Limits, Node};
 
 /// saphyr's reading of `text`, whose first line is line `line0 + 1`: each document's
@@ -28,7 +28,7 @@ fn reference(text: &str, line0: u32) -> Vec<Result<Option<Node>, String>> {
             Event::DocumentStart(_) => doc = Some(Doc::new(Limits::default())),
             Event::DocumentEnd => {
                 if let Some(d) = doc.take() {
-                    out.push(d.finish().map_err(|(p, m)| format!("{p}: {m}")));
+                    out.push(d.finish().root.map_err(|(p, m)| format!("{p}: {m}")));
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -106,13 +106,13 @@ fn agree_by_document(text: &str) -> usize {
 }
 
 /// The whole loader, fast path and fallbacks included, against saphyr alone: same
-/// resources, same errors, same positions.
+/// resources, same errors (duplicated keys included), same positions.
 fn loader_agrees(text: &str) {
     let file: Arc<str> = Arc::from("t.yaml");
     let limits = Limits::default();
     let mut slow = Vec::new();
     stream(&file, text, text, 0, &limits, &mut slow);
-    let fast = parse_documents(&file, text, &limits);
+    let fast = parse_documents_strict(&file, text, &limits);
     assert_eq!(
         format!("{fast:#?}"),
         format!("{slow:#?}"),
@@ -201,6 +201,33 @@ b: 'it''s'
     assert!(agree(
         "a: |\n  x\n\n  y\n\nb:\n- |-\n  z\n- k: |+\n    w\n\n  l: 1\n"
     ));
+}
+
+#[test]
+fn a_key_set_twice_leaves_the_fast_path_and_is_reported_with_both_lines() {
+    let text = "a: 1\nb:\n  c: [x]\n  d: {e: 1, e: 2}\n  c: y\na: 3\n";
+    assert!(!agree(text));
+    loader_agrees(text);
+    let file: Arc<str> = Arc::from("t.yaml");
+    let got = parse_documents_strict(&file, text, &Limits::default());
+    let reports: Vec<_> = got
+        .iter()
+        .filter_map(|r| r.as_ref().err())
+        .filter_map(|e| {
+            let d = e.duplicate.as_ref()?;
+            Some((d.path.as_str(), d.first.line, e.pos.map(|p| p.line)))
+        })
+        .collect();
+    assert_eq!(
+        reports,
+        [
+            ("b.d.e", 4, Some(4)),
+            ("b.c", 3, Some(5)),
+            ("a", 1, Some(6))
+        ]
+    );
+    // One line, quoted keys: the same either way.
+    loader_agrees("k: v\n'k': w\n\"k\": x\n");
 }
 
 #[test]
@@ -337,7 +364,7 @@ fn doc() -> impl Strategy<Value = String> {
         let key = key.clone();
         prop_oneof![
             // key: then a nested block, indented by 1-4, or an indentless sequence
-            (
+            4 => (
                 key.clone(),
                 prop::collection::vec(inner.clone(), 1..4),
                 1usize..4,
@@ -361,7 +388,7 @@ fn doc() -> impl Strategy<Value = String> {
                     lines
                 }),
             // a comment or a blank line between siblings
-            (
+            4 => (
                 inner.clone(),
                 prop::sample::select(vec!["# c", "", "  # indented", "   "])
             )
@@ -370,7 +397,10 @@ fn doc() -> impl Strategy<Value = String> {
                     lines
                 }),
             // siblings
-            prop::collection::vec(inner, 1..3).prop_map(|v| v.into_iter().flatten().collect()),
+            4 => prop::collection::vec(inner.clone(), 1..3)
+                .prop_map(|v| v.into_iter().flatten().collect()),
+            // the same entries written twice: every key in them set again
+            1 => inner.prop_map(|lines| lines.iter().chain(&lines).cloned().collect()),
         ]
     })
     .prop_map(|lines| lines.join("\n") + "\n")
@@ -507,8 +537,28 @@ fn fast_path_takes_most_generated_documents() {
         agree_by_document(&mutate(POD, &edits, false))
     });
     // Of 1000 generated documents and 3000 mutated ones.
+    eprintln!("fast path: {generated} of 1000 generated, {mutated} of 3000 mutated");
     assert!(generated > 400, "{generated}");
     assert!(mutated > 1000, "{mutated}");
+}
+
+/// The generated documents repeat keys often enough that the loader differential tests
+/// also hold duplicated-key reports to saphyr's.
+#[test]
+fn generated_documents_often_set_a_key_twice() {
+    use proptest::strategy::ValueTree;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let file: Arc<str> = Arc::from("t.yaml");
+    let with_duplicates = (0..1000)
+        .filter(|_| {
+            let text = doc().new_tree(&mut runner).unwrap().current();
+            parse_documents_strict(&file, &text, &Limits::default())
+                .iter()
+                .any(|r| r.as_ref().is_err_and(|e| e.is_duplicate_key()))
+        })
+        .count();
+    eprintln!("{with_duplicates} of 1000 generated documents set a key twice");
+    assert!(with_duplicates > 80, "{with_duplicates}");
 }
 
 /// A long line of flow items costs its length, not its length times its items: columns

@@ -207,20 +207,20 @@ impl NamespaceStore {
 }
 
 /// Reads Namespace manifests (YAML or JSON, any number of documents or a List) into
-/// name → labels.
+/// name → labels, the file within `limits`.
 pub fn load_file(
     path: &Path,
+    limits: &kubeward_manifest::Limits,
 ) -> Result<HashMap<String, BTreeMap<String, String>>, NamespaceFileError> {
     let err = |message: String| NamespaceFileError::Load {
         path: path.display().to_string(),
         message,
     };
-    let limits = kubeward_manifest::Limits::default();
     let input = kubeward_manifest::Input::File(path.to_path_buf());
-    let text = kubeward_manifest::read_input(&input, &limits).map_err(|e| err(e.to_string()))?;
+    let text = kubeward_manifest::read_input(&input, limits).map_err(|e| err(e.to_string()))?;
     let file: Arc<str> = Arc::from(path.display().to_string());
     let mut out = HashMap::new();
-    for res in kubeward_manifest::parse_documents(&file, &text, &limits) {
+    for res in kubeward_manifest::parse_documents(&file, &text, limits) {
         let res = res.map_err(|e| err(e.to_string()))?;
         if res.kind != "Namespace" {
             continue;

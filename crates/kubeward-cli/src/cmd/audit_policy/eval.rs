@@ -1,5 +1,6 @@
 //! `kubeward audit-policy eval`: one request through the policy.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -58,15 +59,23 @@ pub struct EvalArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let request = request(args)?;
     let decision = evaluate(&policy, &request);
     match args.format {
-        OutputFormat::Text => print_text(&policy, &request, &decision),
+        OutputFormat::Text => print_text(
+            &mut crate::output::escape::stdout(),
+            &policy,
+            &request,
+            &decision,
+        )?,
         OutputFormat::Json => super::print_json(&to_json(&policy, &request, &decision))?,
     }
     Ok(ExitCode::SUCCESS)
@@ -163,10 +172,16 @@ fn stages(d: &Decision) -> Vec<&'static str> {
     d.omit_stages.iter().map(|s| s.as_str()).collect()
 }
 
-fn print_text(policy: &Policy, req: &Request, d: &Decision) {
-    println!("request: {}", describe(req));
+fn print_text(
+    out: &mut impl Write,
+    policy: &Policy,
+    req: &Request,
+    d: &Decision,
+) -> io::Result<()> {
+    writeln!(out, "request: {}", describe(req))?;
     let omitted = stages(d);
-    println!(
+    writeln!(
+        out,
         "level: {}\nomitted stages: {}",
         d.level,
         if omitted.is_empty() {
@@ -174,21 +189,26 @@ fn print_text(policy: &Policy, req: &Request, d: &Decision) {
         } else {
             omitted.join(", ")
         }
-    );
+    )?;
     match d.rule.and_then(|i| policy.rules.get(i).map(|r| (i, r))) {
-        Some((i, rule)) => println!(
+        Some((i, rule)) => writeln!(
+            out,
             "decided by: rule {i} ({}:{}): {}",
             policy.file,
             policy.pos(&format!("rules[{i}]")).line,
             rule.summary()
-        ),
+        )?,
         None => {
-            println!("decided by: no rule matches, so the default level None applies (not audited)")
+            writeln!(
+                out,
+                "decided by: no rule matches, so the default level None applies (not audited)"
+            )?;
         }
     }
     if d.omit_managed_fields {
-        println!("managedFields: omitted from logged bodies");
+        writeln!(out, "managedFields: omitted from logged bodies")?;
     }
+    Ok(())
 }
 
 fn to_json(policy: &Policy, req: &Request, d: &Decision) -> serde_json::Value {

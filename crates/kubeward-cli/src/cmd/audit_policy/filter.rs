@@ -28,6 +28,9 @@ pub struct FilterArgs {
     /// lines on standard output).
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub format: OutputFormat,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 #[derive(Default)]
@@ -41,13 +44,13 @@ struct Tally {
 }
 
 pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let mut replay = Replay {
         policy: &policy,
         name: String::new(),
         out: BufWriter::new(io::stdout().lock()),
-        err: io::stderr().lock(),
+        err: crate::output::escape::stderr(),
         tally: Tally::default(),
         write_error: None,
     };

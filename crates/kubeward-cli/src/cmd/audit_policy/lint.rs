@@ -1,5 +1,6 @@
 //! `kubeward audit-policy lint`: the findings of every lint, with file:line and fix.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -22,13 +23,16 @@ pub struct LintArgs {
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
     pub fail_on: FailOn,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
-    let policy = super::read_policy(&args.policy)?;
+    let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     let findings = lint(&policy);
     match args.format {
-        OutputFormat::Text => print_text(&findings),
+        OutputFormat::Text => print_text(&mut crate::output::escape::stdout(), &findings)?,
         OutputFormat::Json => super::print_json(&json!({
             "file": policy.file.as_ref(),
             "rules": policy.rules.len(),
@@ -45,9 +49,10 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn print_text(findings: &[Finding]) {
+fn print_text(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {
     for f in findings {
-        println!(
+        writeln!(
+            out,
             "{}:{}: {} {} {}: {}\n    field: {}\n    fix: {}",
             f.file,
             f.line,
@@ -57,7 +62,7 @@ fn print_text(findings: &[Finding]) {
             f.message,
             f.field,
             f.fix
-        );
+        )?;
     }
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let parts: Vec<String> = [
@@ -72,8 +77,8 @@ fn print_text(findings: &[Finding]) {
     .map(|s| format!("{} {}", count(s), s.as_str()))
     .collect();
     if parts.is_empty() {
-        println!("no findings");
+        writeln!(out, "no findings")
     } else {
-        println!("{} finding(s): {}", findings.len(), parts.join(", "));
+        writeln!(out, "{} finding(s): {}", findings.len(), parts.join(", "))
     }
 }

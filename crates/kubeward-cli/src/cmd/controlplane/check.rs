@@ -7,7 +7,6 @@ use std::process::ExitCode;
 
 use kubeward_controlplane::cis::{self, Finding, Inputs, KubeletConfig, Paths, Severity, Status};
 use kubeward_controlplane::flags::{Component, Manifests, load_manifests};
-use kubeward_manifest::Limits;
 use serde_json::json;
 
 use super::{CheckArgs, Format, fatal};
@@ -16,7 +15,7 @@ const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-config (kubeadm: /var/lib/kubelet/config.yaml)";
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
-    let limits = Limits::default();
+    let limits = args.limit.limits();
     let manifests = load_manifests(&args.manifests, &limits).map_err(|e| fatal(&e))?;
     let mut errors: Vec<(String, &'static str)> = manifests
         .errors
@@ -59,6 +58,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 
     let inputs = Inputs {
         manifests: &manifests,
+        limits,
         kubelet: kubelet.as_ref().map_err(String::as_str),
         paths: &paths,
     };
@@ -68,13 +68,19 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= fail_on);
 
-    let mut out = io::stdout().lock();
-    let written = match args.format {
-        Format::Json => write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on),
-        Format::Text => write_text(&mut out, &manifests, &kubelet, &findings, fail_on),
-    };
-    written.and_then(|()| out.flush())?;
-    let mut err = io::stderr().lock();
+    match args.format {
+        Format::Json => {
+            let mut out = io::stdout().lock();
+            write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on)?;
+            out.flush()?;
+        }
+        Format::Text => {
+            let mut out = crate::output::escape::stdout();
+            write_text(&mut out, &manifests, &kubelet, &findings, fail_on)?;
+            out.flush()?;
+        }
+    }
+    let mut err = crate::output::escape::stderr();
     for (message, hint) in &errors {
         writeln!(err, "error: {message}\n  hint: {hint}")?;
     }

@@ -6,26 +6,32 @@ use std::process::ExitCode;
 
 use kubeward_controlplane::etcdctl::{self, Etcdctl, Source};
 use kubeward_controlplane::flags::load_manifests;
-use kubeward_manifest::Limits;
+
+use crate::output::escape::escaped;
 
 use super::{EtcdctlArgs, Format, fatal};
 
 pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitCode> {
-    let manifests = load_manifests(&args.manifests, &Limits::default()).map_err(|e| fatal(&e))?;
-    let mut err = io::stderr().lock();
+    let manifests = load_manifests(&args.manifests, &args.limit.limits()).map_err(|e| fatal(&e))?;
+    let mut err = crate::output::escape::stderr();
     for e in &manifests.errors {
         writeln!(err, "error: {e}\n  hint: {}", e.hint())?;
     }
     let built = etcdctl::build(&manifests).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut out = io::stdout().lock();
     match args.format {
         Format::Json => {
+            let mut out = io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &built)?;
             writeln!(out)?;
+            out.flush()?;
         }
-        Format::Text => write_text(&mut out, &built)?,
+        // Flag values come from a manifest: an ESC, BEL or CR in one is shown escaped.
+        Format::Text => {
+            let mut out = crate::output::escape::stdout();
+            write_text(&mut out, &built)?;
+            out.flush()?;
+        }
     }
-    out.flush()?;
     // A broken unrelated file still makes the input unusable in part.
     Ok(ExitCode::from(if manifests.errors.is_empty() {
         0
@@ -39,20 +45,40 @@ fn write_text(out: &mut impl Write, e: &Etcdctl) -> io::Result<()> {
         Source::KubeApiserver => "kube-apiserver",
         Source::Etcd => "etcd",
     };
-    writeln!(out, "# built from the {source} manifest {}", e.file)?;
-    writeln!(out, "{}", e.command)?;
+    // Values come from a manifest: each is one line, its control characters (line breaks
+    // included) shown escaped.
+    writeln!(
+        out,
+        "# built from the {source} manifest {}",
+        escaped(&e.file)
+    )?;
+    writeln!(out, "{}", escaped(&e.command))?;
     writeln!(out)?;
     for m in &e.mappings {
         let from = m.from.as_deref().unwrap_or("-");
         let value = m.value.as_deref().unwrap_or("(not set)");
         writeln!(
             out,
-            "{:<12} <- {source} {from} = {value}  (or env {})",
-            m.etcdctl, m.env
+            "{:<12} <- {source} {} = {}  (or env {})",
+            m.etcdctl,
+            escaped(from),
+            escaped(value),
+            m.env
         )?;
     }
     for n in &e.notes {
-        writeln!(out, "note: {n}")?;
+        writeln!(out, "note: {}", escaped(n))?;
+    }
+    if e.mappings
+        .iter()
+        .filter_map(|m| m.value.as_deref())
+        .any(|v| v.chars().any(char::is_control))
+    {
+        writeln!(
+            out,
+            "note: a flag value holds control characters, shown escaped; the command does not \
+             run as printed"
+        )?;
     }
     Ok(())
 }

@@ -5,10 +5,8 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use kubeward_manifest::Limits;
 use kubeward_rules::engine::{Engine, LoadResult, RulesFile};
-
-/// Rules files larger than this are refused (Falco's largest upstream file is ~200 KB).
-const MAX_RULES_BYTES: u64 = 64 << 20;
 
 /// An engine that knows the k8s_audit source (and the built-in syscall table).
 pub fn engine() -> Engine {
@@ -24,7 +22,8 @@ pub struct Loaded {
 }
 
 /// Reads the rules files named by `paths`, or the embedded default when there are none.
-pub fn read_rules(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
+/// Files over `limits.max_file_bytes` (`--max-file-size`) are refused.
+pub fn read_rules(paths: &[PathBuf], limits: &Limits) -> anyhow::Result<Vec<Loaded>> {
     if paths.is_empty() {
         return Ok(vec![Loaded {
             name: kubeward_k8saudit::DEFAULT_RULES_NAME.into(),
@@ -34,7 +33,7 @@ pub fn read_rules(paths: &[PathBuf]) -> anyhow::Result<Vec<Loaded>> {
     let mut out = Vec::new();
     for p in paths {
         for file in expand(p)? {
-            out.push(read_one(&file)?);
+            out.push(read_one(&file, limits)?);
         }
     }
     Ok(out)
@@ -69,18 +68,21 @@ fn expand(p: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-fn read_one(path: &Path) -> anyhow::Result<Loaded> {
+fn read_one(path: &Path, limits: &Limits) -> anyhow::Result<Loaded> {
+    use std::io::Read as _;
     let name = path.display().to_string();
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("rules file {name}"))?
-        .len();
-    if size > MAX_RULES_BYTES {
+    let file = std::fs::File::open(path).with_context(|| format!("rules file {name}"))?;
+    let mut bytes = Vec::new();
+    file.take(limits.max_file_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("rules file {name}"))?;
+    if bytes.len() as u64 > limits.max_file_bytes {
         bail!(
-            "rules file {name}: {size} bytes is over the {} MiB limit; is it really a rules file?",
-            MAX_RULES_BYTES >> 20
+            "rules file {name}: larger than {} bytes; is it really a rules file? (raise \
+             --max-file-size if it is)",
+            limits.max_file_bytes
         );
     }
-    let bytes = std::fs::read(path).with_context(|| format!("rules file {name}"))?;
     let text = String::from_utf8(bytes).map_err(|e| {
         anyhow::anyhow!(
             "rules file {name}: not UTF-8 text (byte {}); rules files are YAML text",

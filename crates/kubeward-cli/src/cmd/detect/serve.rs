@@ -81,7 +81,7 @@ pub struct ServeArgs {
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     let selection = args.selection.clone();
     let rules = {
-        let mut stderr = io::stderr().lock();
+        let mut stderr = crate::output::escape::stderr();
         let first = selection.build(&mut stderr)?;
         let mut first = Some(first);
         // The first call hands over the ruleset loaded above (with its messages on

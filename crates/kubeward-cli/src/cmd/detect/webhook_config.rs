@@ -1,7 +1,7 @@
 //! `kubeward detect webhook-config`: the API server's webhook kubeconfig and the audit
 //! policy for kubeward's rules, printed or written to a directory.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,6 +27,9 @@ pub struct WebhookConfigArgs {
     /// Write audit-webhook.kubeconfig and audit-policy.yaml into DIR instead of printing.
     #[arg(long, value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub limit: crate::cmd::FileLimit,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -39,9 +42,21 @@ pub enum Part {
 
 pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitCode> {
     let ca = match &args.ca {
-        Some(p) => Some(
-            std::fs::read(p).with_context(|| format!("--ca {}: cannot read it", p.display()))?,
-        ),
+        Some(p) => {
+            let limit = args.limit.max_file_size;
+            let mut bytes = Vec::new();
+            std::fs::File::open(p)
+                .and_then(|f| f.take(limit.saturating_add(1)).read_to_end(&mut bytes))
+                .with_context(|| format!("--ca {}: cannot read it", p.display()))?;
+            if bytes.len() as u64 > limit {
+                anyhow::bail!(
+                    "--ca {}: larger than {limit} bytes; is it really a PEM file? (raise \
+                     --max-file-size if it is)",
+                    p.display()
+                );
+            }
+            Some(bytes)
+        }
         None => None,
     };
     let config = kubeconfig(&args.url, ca.as_deref())
@@ -51,7 +66,7 @@ pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitCode> {
     if is_plain_http(&args.url) {
         writeln!(
             stderr,
-            "warning: http:// sends audit events in clear text and lets anyone who reaches the port inject events; serve HTTPS (--tls-cert/--tls-key) and pass --ca"
+            "warning: http:// sends audit events in clear text and lets anyone who reaches the port inject events; serve HTTPS (`detect serve --tls-cert/--tls-key`) and pass --ca"
         )?;
     } else if args.ca.is_none() {
         writeln!(

@@ -1,19 +1,29 @@
-//! The human-readable report of `kubeward kubeconfig inspect`.
+//! The human-readable report of `kubeward kubeconfig inspect`. Everything taken from the
+//! kubeconfig or its certificates goes through [`safe`]: a control character in a name or
+//! a certificate subject is shown escaped, not sent to the terminal.
 
+use std::fmt;
 use std::io::{self, Write};
 
 use kubeward_identity::kubeconfig::{CertInfo, CertSet, Inspection, Severity, Source};
 use owo_colors::OwoColorize;
 
+use crate::output::escape::escaped;
+
+/// A value from the input, control characters escaped.
+fn safe(v: impl fmt::Display) -> String {
+    escaped(&v.to_string()).to_string()
+}
+
 pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
     for f in &r.files {
         match f.mode {
-            Some(m) => writeln!(out, "file {} (mode {m:04o})", f.path.display())?,
-            None => writeln!(out, "file {}", f.path.display())?,
+            Some(m) => writeln!(out, "file {} (mode {m:04o})", safe(f.path.display()))?,
+            None => writeln!(out, "file {}", safe(f.path.display()))?,
         }
     }
     for s in &r.skipped {
-        writeln!(out, "skipped {} (does not exist)", s.display())?;
+        writeln!(out, "skipped {} (does not exist)", safe(s.display()))?;
     }
     writeln!(out, "\n{}", "contexts".bold())?;
     for c in &r.contexts {
@@ -21,17 +31,19 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
         let ns = c
             .namespace
             .as_deref()
-            .map(|n| format!(", namespace {n}"))
+            .map(|n| format!(", namespace {}", safe(n)))
             .unwrap_or_default();
         writeln!(
             out,
             "{mark} {}: cluster {}, user {}{ns}",
-            c.name, c.cluster, c.user
+            safe(&c.name),
+            safe(&c.cluster),
+            safe(&c.user)
         )?;
     }
     writeln!(out, "\n{}", "clusters".bold())?;
     for c in &r.clusters {
-        writeln!(out, "  {}: {}", c.name, c.server)?;
+        writeln!(out, "  {}: {}", safe(&c.name), safe(&c.server))?;
         if c.insecure_skip_tls_verify {
             writeln!(out, "    insecure-skip-tls-verify: true")?;
         }
@@ -40,7 +52,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             ("proxy-url", &c.proxy_url),
         ] {
             if let Some(v) = v {
-                writeln!(out, "    {k}: {v}")?;
+                writeln!(out, "    {k}: {}", safe(v))?;
             }
         }
         match &c.certificate_authority {
@@ -50,7 +62,7 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
     }
     writeln!(out, "\n{}", "users".bold())?;
     for u in &r.users {
-        writeln!(out, "  {}:", u.name)?;
+        writeln!(out, "  {}:", safe(&u.name))?;
         if let Some(set) = &u.client_certificate {
             cert_set(out, "client certificate", set, now)?;
         }
@@ -63,8 +75,8 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             writeln!(
                 out,
                 "    client key: {} {} from {}; {m}",
-                k.key.algorithm,
-                k.key.format,
+                safe(&k.key.algorithm),
+                safe(&k.key.format),
                 source(&k.source)
             )?;
         }
@@ -72,12 +84,13 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             let who = t
                 .user
                 .as_deref()
-                .map(|u| format!(", user {u}"))
+                .map(|u| format!(", user {}", safe(u)))
                 .unwrap_or_default();
             writeln!(
                 out,
                 "    token: {} token, {} characters (not shown){who}",
-                t.kind, t.length
+                safe(t.kind),
+                t.length
             )?;
         }
         if let Some(s) = &u.token_file {
@@ -89,28 +102,33 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             } else {
                 ""
             };
-            writeln!(out, "    basic auth: {name}{pw}")?;
+            writeln!(out, "    basic auth: {}{pw}", safe(name))?;
         }
         if let Some(e) = &u.exec {
             writeln!(
                 out,
                 "    exec: {} {} ({})",
-                e.command,
-                e.args.join(" "),
-                e.api_version
+                safe(&e.command),
+                safe(e.args.join(" ")),
+                safe(&e.api_version)
             )?;
             if !e.env.is_empty() {
-                writeln!(out, "      env: {} (values not shown)", e.env.join(", "))?;
+                writeln!(
+                    out,
+                    "      env: {} (values not shown)",
+                    safe(e.env.join(", "))
+                )?;
             }
         }
         if let Some(p) = &u.auth_provider {
-            writeln!(out, "    auth-provider: {p}")?;
+            writeln!(out, "    auth-provider: {}", safe(p))?;
         }
         if let Some(who) = &u.impersonate {
             writeln!(
                 out,
-                "    impersonates {who} groups [{}]",
-                u.impersonate_groups.join(", ")
+                "    impersonates {} groups [{}]",
+                safe(who),
+                safe(u.impersonate_groups.join(", "))
             )?;
         }
     }
@@ -121,11 +139,11 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             writeln!(
                 out,
                 "  {}{line}: {}: {}",
-                p.file.display(),
-                p.field,
-                p.message
+                safe(p.file.display()),
+                safe(&p.field),
+                safe(&p.message)
             )?;
-            writeln!(out, "    hint: {}", p.hint)?;
+            writeln!(out, "    hint: {}", safe(p.hint))?;
         }
     }
     writeln!(out, "\n{}", "findings".bold())?;
@@ -138,11 +156,11 @@ pub fn write(out: &mut impl Write, r: &Inspection, now: i64) -> io::Result<()> {
             "  {} [{}] {}{line} {}",
             f.id,
             severity(f.severity),
-            f.file.display(),
-            f.field
+            safe(f.file.display()),
+            safe(&f.field)
         )?;
-        writeln!(out, "    {}", f.message)?;
-        writeln!(out, "    fix: {}", f.fix)?;
+        writeln!(out, "    {}", safe(&f.message))?;
+        writeln!(out, "    fix: {}", safe(f.fix))?;
     }
     writeln!(
         out,
@@ -162,13 +180,13 @@ fn severity(s: Severity) -> String {
 
 fn source(s: &Source) -> String {
     match s {
-        Source::Embedded { field, .. } => field.clone(),
+        Source::Embedded { field, .. } => safe(field),
         Source::File {
             path,
             mode: Some(m),
             ..
-        } => format!("{} (mode {m:04o})", path.display()),
-        Source::File { path, .. } => path.display().to_string(),
+        } => format!("{} (mode {m:04o})", safe(path.display())),
+        Source::File { path, .. } => safe(path.display()),
     }
 }
 
@@ -182,16 +200,21 @@ fn cert_set(out: &mut impl Write, what: &str, set: &CertSet, now: i64) -> io::Re
 
 fn cert(out: &mut impl Write, c: &CertInfo, now: i64) -> io::Result<()> {
     let days = c.not_after_unix.saturating_sub(now) / 86_400;
-    writeln!(out, "      subject:   {}", c.subject)?;
-    writeln!(out, "      issuer:    {}", c.issuer)?;
-    writeln!(out, "      serial:    {}", c.serial)?;
+    writeln!(out, "      subject:   {}", safe(&c.subject))?;
+    writeln!(out, "      issuer:    {}", safe(&c.issuer))?;
+    writeln!(out, "      serial:    {}", safe(&c.serial))?;
     writeln!(
         out,
         "      validity:  {} to {} ({days} days left)",
-        c.not_before, c.not_after
+        safe(&c.not_before),
+        safe(&c.not_after)
     )?;
     if !c.subject_alt_names.is_empty() {
-        writeln!(out, "      SANs:      {}", c.subject_alt_names.join(", "))?;
+        writeln!(
+            out,
+            "      SANs:      {}",
+            safe(c.subject_alt_names.join(", "))
+        )?;
     }
     let list = |v: &[String]| {
         if v.is_empty() {
@@ -203,13 +226,15 @@ fn cert(out: &mut impl Write, c: &CertInfo, now: i64) -> io::Result<()> {
     writeln!(
         out,
         "      key usage: {}; extended: {}",
-        list(&c.key_usage),
-        list(&c.extended_key_usage)
+        safe(list(&c.key_usage)),
+        safe(list(&c.extended_key_usage))
     )?;
     writeln!(
         out,
         "      key:       {} {} bits; signed with {}",
-        c.public_key.algorithm, c.public_key.bits, c.signature_algorithm
+        safe(&c.public_key.algorithm),
+        c.public_key.bits,
+        safe(&c.signature_algorithm)
     )?;
     if c.is_ca {
         writeln!(out, "      CA:        yes")?;
@@ -221,9 +246,10 @@ fn cert(out: &mut impl Write, c: &CertInfo, now: i64) -> io::Result<()> {
             .unwrap_or("(no CN: not authenticated by this certificate)");
         writeln!(
             out,
-            "      identity:  user {user}, groups [{}]",
-            id.groups.join(", ")
+            "      identity:  user {}, groups [{}]",
+            safe(user),
+            safe(id.groups.join(", "))
         )?;
     }
-    writeln!(out, "      sha256:    {}", c.sha256)
+    writeln!(out, "      sha256:    {}", safe(&c.sha256))
 }

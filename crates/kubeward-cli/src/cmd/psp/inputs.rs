@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use kubeward_identity::rbac::Rbac;
-use kubeward_manifest::{Limits, Resource, discover, parse_documents, read_input};
+use kubeward_manifest::{Limits, Resource, discover, parse_documents_strict, read_input};
 use kubeward_podsecurity::psp::{Policy, Severity};
 
 /// Resources read, and the problems met (already formatted).
@@ -14,17 +14,16 @@ pub(crate) struct Loaded {
     pub errors: Vec<String>,
 }
 
-pub fn load_resources(paths: &[PathBuf]) -> Loaded {
-    let limits = Limits::default();
+pub fn load_resources(paths: &[PathBuf], limits: &Limits) -> Loaded {
     let (inputs, errs) = discover(paths);
     let mut out = Loaded {
         errors: errs.iter().map(ToString::to_string).collect(),
         ..Loaded::default()
     };
     for input in &inputs {
-        match read_input(input, &limits) {
+        match read_input(input, limits) {
             Ok(text) => {
-                for doc in parse_documents(&input.name(), &text, &limits) {
+                for doc in parse_documents_strict(&input.name(), &text, limits) {
                     match doc {
                         Ok(r) => out.resources.push(r),
                         Err(e) => out.errors.push(e.to_string()),
@@ -38,9 +37,13 @@ pub fn load_resources(paths: &[PathBuf]) -> Loaded {
 }
 
 /// Policies, sorted by name; errors (and warnings, prefixed) formatted for stderr. No
-/// policy at all is an error naming the files.
-pub fn load_policies(paths: &[PathBuf]) -> (Vec<Policy>, Vec<String>, Vec<String>) {
-    let loaded = load_resources(paths);
+/// policy at all is an error naming the files and `option`, which gives them.
+pub fn load_policies(
+    paths: &[PathBuf],
+    limits: &Limits,
+    option: &str,
+) -> (Vec<Policy>, Vec<String>, Vec<String>) {
+    let loaded = load_resources(paths, limits);
     let (policies, problems) = kubeward_podsecurity::psp::load_policies(&loaded.resources);
     let mut errors = loaded.errors;
     let mut warnings = vec![];
@@ -55,7 +58,7 @@ pub fn load_policies(paths: &[PathBuf]) -> (Vec<Policy>, Vec<String>, Vec<String
     if policies.is_empty() {
         let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         errors.push(format!(
-            "{}: no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)\n  hint: without policies the admission plugin denies every pod (\"no providers available to validate pod request\"); pass the files that define them with --policy",
+            "{}: no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)\n  hint: without policies the admission plugin denies every pod (\"no providers available to validate pod request\"); pass the files that define them with {option}",
             files.join(", ")
         ));
     }
@@ -63,8 +66,8 @@ pub fn load_policies(paths: &[PathBuf]) -> (Vec<Policy>, Vec<String>, Vec<String
 }
 
 /// RBAC objects from the given files.
-pub fn load_rbac(paths: &[PathBuf]) -> (Rbac, Vec<String>) {
-    let loaded = load_resources(paths);
+pub fn load_rbac(paths: &[PathBuf], limits: &Limits) -> (Rbac, Vec<String>) {
+    let loaded = load_resources(paths, limits);
     let mut rbac = Rbac::default();
     let mut errors = loaded.errors;
     for r in &loaded.resources {

@@ -234,7 +234,7 @@ pub(crate) fn print_admit_text(
 }
 
 fn report_errors(errors: &[String], warnings: &[String]) {
-    let mut err = anstream::stderr();
+    let mut err = crate::output::escape::stderr();
     for w in warnings {
         let _ = writeln!(err, "warning: {w}");
     }
@@ -267,11 +267,12 @@ pub fn identity(args: &AdmitArgs) -> Identity {
 }
 
 pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
-    let (policies, mut errors, warnings) = load_policies(&args.policies);
+    let (policies, mut errors, warnings) =
+        load_policies(&args.policies, &args.limit.limits(), "--policy");
     let authz: Box<dyn Authorizer> = if args.rbac.is_empty() {
         Box::new(AllowAll)
     } else {
-        let (rbac, errs) = load_rbac(&args.rbac);
+        let (rbac, errs) = load_rbac(&args.rbac, &args.limit.limits());
         errors.extend(errs);
         Box::new(RbacAuthorizer(rbac))
     };
@@ -280,7 +281,7 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
             "--group given without --user\n  hint: name the requesting user with --user".into(),
         );
     }
-    let loaded = load_resources(&args.paths);
+    let loaded = load_resources(&args.paths, &args.limit.limits());
     errors.extend(loaded.errors);
     let (results, errs) = if policies.is_empty() {
         (vec![], vec![])
@@ -289,10 +290,10 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
     };
     errors.extend(errs);
     report_errors(&errors, &warnings);
-    let mut out = std::io::stdout().lock();
     match args.format {
-        PspFormat::Text => print_admit_text(&mut out, &results)?,
+        PspFormat::Text => print_admit_text(&mut crate::output::escape::stdout(), &results)?,
         PspFormat::Json => {
+            let mut out = std::io::stdout().lock();
             let list: Vec<&Value> = results.iter().map(|r| &r.json).collect();
             serde_json::to_writer_pretty(&mut out, &json!({"results": list}))?;
             writeln!(out)?;
@@ -316,9 +317,10 @@ pub fn exit_code(unusable: bool, denied: bool) -> ExitCode {
 
 pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
     use kubeward_podsecurity::psp::migrate::migrate;
-    let (policies, errors, warnings) = load_policies(&args.policies);
+    let (policies, errors, warnings) =
+        load_policies(&args.policies, &args.limit.limits(), "--policy");
     report_errors(&errors, &warnings);
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::output::escape::stdout();
     let mut list = vec![];
     for p in &policies {
         let m = migrate(p);
@@ -356,6 +358,8 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if args.format == PspFormat::Json {
+        // JSON escapes what it must itself; it does not go through the text escaping.
+        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &json!({"policies": list}))?;
         writeln!(out)?;
     }

@@ -29,7 +29,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                     "--mode psp needs the policies\n  hint: pass --psp FILE... with the PodSecurityPolicy manifests"
                 );
             }
-            let (policies, errors, warnings) = crate::cmd::psp::load_policies(&args.psp);
+            let (policies, errors, warnings) =
+                crate::cmd::psp::load_policies(&args.psp, &args.limit.limits(), "--psp");
             for w in &warnings {
                 tracing::warn!("{w}");
             }
@@ -65,7 +66,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
         let store = NamespaceStore::new();
         match &args.namespaces {
             Some(path) => {
-                let ns = load_file(path).context("reading --namespaces")?;
+                let ns = load_file(path, &args.limit.limits()).context("reading --namespaces")?;
                 tracing::info!(namespaces = ns.len(), file = %path.display(), "namespace labels loaded");
                 store.replace(ns);
             }
