@@ -163,3 +163,46 @@ fn a_path_error_is_listed_in_json() {
     assert_eq!(doc["errors"][0]["file"], "nope");
     assert_eq!(results(&doc).len(), 1);
 }
+
+#[test]
+fn a_list_larger_than_the_node_limit_is_scanned_item_by_item() {
+    // `kubectl get pods -A -o yaml` of a large cluster: one List document, items before
+    // kind, with more nodes in all than one document may hold (1,000,000), a Namespace
+    // among its items and a privileged pod near its end, a file before and one after.
+    let mut text = String::from(
+        "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Namespace\n  metadata:\n    name: apps\n    labels:\n      pod-security.kubernetes.io/enforce: restricted\n",
+    );
+    for i in 0..55_000 {
+        text.push_str(&format!(
+            "- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n    namespace: apps\n  spec:\n    containers:\n    - name: c\n      image: i\n      securityContext: {{allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}, capabilities: {{drop: [ALL]}}}}\n"
+        ));
+    }
+    let line = text.lines().count() + 1;
+    text.push_str(&format!(
+        "- {}",
+        PRIVILEGED_POD.trim_end().replace('\n', "\n  ")
+    ));
+    text.push_str("\nkind: List\nmetadata:\n  resourceVersion: \"\"\n");
+    let f = Fixture::new(&[
+        ("a.yaml", RESTRICTED_POD),
+        ("b.yaml", &text),
+        ("c.yaml", RESTRICTED_POD),
+    ]);
+    let (code, doc) = scan_json(f.root(), &["a.yaml", "b.yaml", "c.yaml"]);
+    assert_eq!(code, 1, "{} {}", doc["summary"], doc["errors"]);
+    assert_eq!(doc["summary"]["files"], 3);
+    assert_eq!(doc["summary"]["workloads"], 55_003);
+    assert_eq!(doc["summary"]["denied"], 1);
+    assert_eq!(doc["summary"]["errors"], 0);
+    let bad = result(&doc, "bad");
+    assert_eq!(bad["file"], "b.yaml");
+    assert_eq!(bad["policy"], "restricted:latest");
+    assert!(
+        bad["violations"][0]["line"]
+            .as_u64()
+            .is_some_and(|l| l as usize > line)
+    );
+    let names: Vec<_> = results(&doc).iter().map(|r| r["name"].clone()).collect();
+    assert_eq!(names.first(), Some(&json!("good")));
+    assert_eq!(names.last(), Some(&json!("good")));
+}

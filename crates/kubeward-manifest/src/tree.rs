@@ -66,6 +66,9 @@ enum Kind {
 struct Frame {
     pos: Pos,
     anchor: usize,
+    /// Items handed out already (a streamed List's `items`): the next one's index is
+    /// this plus those still held.
+    detached: usize,
     /// The node count once this collection itself was counted.
     start: usize,
     kind: Kind,
@@ -86,7 +89,15 @@ pub(crate) struct Doc {
     failed: Option<Fail>,
     /// Keys set twice, each with where it was set again; and how many more there were.
     duplicates: Vec<(DuplicateKey, Pos)>,
+    listed_duplicates: usize,
     more_duplicates: usize,
+    /// Hand out the items of the root's `items` sequence as they complete
+    /// ([`Doc::stream_items`]).
+    stream_items: bool,
+    /// Items completed and not yet taken by [`Doc::take_ready`].
+    ready: Vec<Node>,
+    /// Nodes of items handed out: no longer held, so no longer counted against the limit.
+    released: usize,
 }
 
 /// A finished document: its root (`None` without one) and the keys it sets twice, or its
@@ -110,8 +121,33 @@ impl Doc {
             root: None,
             failed: None,
             duplicates: Vec::new(),
+            listed_duplicates: 0,
             more_duplicates: 0,
+            stream_items: false,
+            ready: Vec::new(),
+            released: 0,
         }
+    }
+
+    /// Builds the items of the root mapping's `items` sequence one at a time: each is
+    /// left in [`Doc::take_ready`] as it completes instead of in the tree, and the node
+    /// limit then applies to what is held, not to the whole List. Only for a document
+    /// known to be a List that expands into its items (`crate::list::streamable`).
+    pub(crate) fn stream_items(mut self) -> Self {
+        self.stream_items = true;
+        self
+    }
+
+    /// The items completed since the last call, with the duplicated keys found so far,
+    /// which come first in the document's output.
+    pub(crate) fn take_ready(&mut self) -> (Vec<(DuplicateKey, Pos)>, Vec<Node>) {
+        if self.ready.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        (
+            std::mem::take(&mut self.duplicates),
+            std::mem::take(&mut self.ready),
+        )
     }
 
     /// The root, `None` for a document without one, and its duplicated keys; or the
@@ -168,13 +204,19 @@ impl Doc {
             self.stack = Vec::new();
             self.anchors = HashMap::new();
             self.root = None;
+            self.ready = Vec::new();
         }
         Flow::Continue
     }
 
+    /// Nodes held now: every node counted, less the items handed out.
+    fn held(&self) -> usize {
+        self.nodes - self.released
+    }
+
     fn count(&mut self, n: usize, pos: Pos) -> Result<(), Fail> {
         self.nodes = self.nodes.saturating_add(n);
-        if self.nodes > self.limits.max_nodes {
+        if self.held() > self.limits.max_nodes {
             return Err((
                 pos,
                 format!(
@@ -221,6 +263,7 @@ impl Doc {
         self.stack.push(Frame {
             pos,
             anchor,
+            detached: 0,
             start: self.nodes,
             kind,
         });
@@ -255,7 +298,7 @@ impl Doc {
             return Err((pos, message.to_owned()));
         };
         let size = *size;
-        if self.nodes.saturating_add(size) > self.limits.max_nodes {
+        if self.held().saturating_add(size) > self.limits.max_nodes {
             return Err((
                 pos,
                 format!(
@@ -294,6 +337,14 @@ impl Doc {
             }
             self.anchors.insert(anchor, (node.clone(), size));
         }
+        if self.stream_items && self.is_root_item() {
+            if let Some(frame) = self.stack.last_mut() {
+                frame.detached += 1;
+            }
+            self.released += size;
+            self.ready.push(node);
+            return Ok(());
+        }
         let Some(frame) = self.stack.last_mut() else {
             self.root = Some(node);
             return Ok(());
@@ -326,6 +377,26 @@ impl Doc {
 }
 
 impl Doc {
+    /// Whether a node completed now is an item of the root mapping's `items` sequence.
+    fn is_root_item(&self) -> bool {
+        matches!(
+            self.stack.as_slice(),
+            [
+                Frame {
+                    kind: Kind::Map {
+                        key: Some(Key::Str(key, _)),
+                        ..
+                    },
+                    ..
+                },
+                Frame {
+                    kind: Kind::Seq(_),
+                    ..
+                },
+            ] if key == "items"
+        )
+    }
+
     /// Records every key of the mapping just closed that an earlier entry already set,
     /// merged entries included: go-yaml's strict decoding refuses both an explicit key
     /// written twice and one that a merge (`<<`) also sets.
@@ -356,10 +427,11 @@ impl Doc {
         }
         let parent = self.path();
         for (i, j) in found {
-            if self.duplicates.len() >= MAX_DUPLICATES {
+            if self.listed_duplicates >= MAX_DUPLICATES {
                 self.more_duplicates += 1;
                 continue;
             }
+            self.listed_duplicates += 1;
             let key = &entries[j].key;
             let mut path = parent.clone();
             push_key(&mut path, key);
@@ -381,7 +453,7 @@ impl Doc {
         for frame in &self.stack {
             match &frame.kind {
                 Kind::Seq(items) => {
-                    let _ = write!(path, "[{}]", items.len());
+                    let _ = write!(path, "[{}]", items.len() + frame.detached);
                 }
                 Kind::Map {
                     key: Some(Key::Str(k, _)),

@@ -96,6 +96,51 @@ pub fn parse_piece(file: &Arc<str>, text: &str, first_line: u32, limits: &Limits
     }
 }
 
+/// Pieces at least this large whose text holds a List that expands into its items are
+/// read item by item (see [`parse_piece_each`]).
+pub const STREAM_BYTES: usize = 1 << 20;
+
+/// [`parse_piece`], handing each result to `sink` (until it answers `false`) instead of
+/// collecting them; returns whether the reading stopped early (a syntax error, or the
+/// sink). A piece of at least [`STREAM_BYTES`] holding a `*List` builds that List item
+/// by item, so that memory stays that of one item however long the List: a List is one
+/// document, and `kubectl get -o json` of a cluster is one large List. Such a List's
+/// items come out as they are read, so an error later in it (a syntax error, an item
+/// over the node limit) is reported after the items before it, not instead of them.
+pub fn parse_piece_each(
+    file: &Arc<str>,
+    text: &str,
+    first_line: u32,
+    limits: &Limits,
+    sink: &mut dyn FnMut(Result<Resource, LoadError>) -> bool,
+) -> bool {
+    let lists = if text.len() >= STREAM_BYTES {
+        crate::list::streamable(text)
+    } else {
+        Vec::new()
+    };
+    if !lists.contains(&true) {
+        let parsed = parse_piece(file, text, first_line, limits);
+        for d in parsed.documents {
+            if !sink(d) {
+                return true;
+            }
+        }
+        return parsed.stopped;
+    }
+    let mut out = Vec::new();
+    stream_to(
+        file,
+        text,
+        text,
+        first_line,
+        limits,
+        &lists,
+        &mut out,
+        Some(sink),
+    ) == Flow::StopFile
+}
+
 /// Parses `part` of `text` with saphyr, as a stream of its own whose first line is line
 /// `line0 + 1` of the file. `StopFile` when it ended early on an error.
 pub(crate) fn stream(
@@ -106,8 +151,34 @@ pub(crate) fn stream(
     limits: &Limits,
     out: &mut Vec<Result<Resource, LoadError>>,
 ) -> Flow {
+    stream_to(file, text, part, line0, limits, &[], out, None)
+}
+
+/// Where [`stream_to`] hands each result as soon as it is known; `false` stops the
+/// reading.
+type Sink<'s> = &'s mut dyn FnMut(Result<Resource, LoadError>) -> bool;
+
+/// [`stream`], building the documents marked in `lists` item by item (see
+/// `crate::list`), and with a `sink`, handing each result to it as soon as it is known
+/// instead of leaving them all in `out`.
+#[allow(clippy::too_many_arguments)]
+fn stream_to(
+    file: &Arc<str>,
+    text: &str,
+    part: &str,
+    line0: u32,
+    limits: &Limits,
+    lists: &[bool],
+    out: &mut Vec<Result<Resource, LoadError>>,
+    mut sink: Option<Sink<'_>>,
+) -> Flow {
     let mut parser = Parser::new_from_str(part);
     let mut doc: Option<Doc> = None;
+    let mut index = 0;
+    let mut drain = |out: &mut Vec<Result<Resource, LoadError>>| match sink.as_mut() {
+        Some(sink) => out.drain(..).all(&mut **sink),
+        None => true,
+    };
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
@@ -117,14 +188,26 @@ pub(crate) fn stream(
                     pos(*e.marker(), line0),
                     syntax_message(text, e.info()),
                 )));
+                drain(out);
                 return Flow::StopFile;
             }
         };
         match event {
-            Event::DocumentStart(_) => doc = Some(Doc::new(*limits)),
+            Event::DocumentStart(_) => {
+                let d = Doc::new(*limits);
+                doc = Some(if lists.get(index) == Some(&true) {
+                    d.stream_items()
+                } else {
+                    d
+                });
+                index += 1;
+            }
             Event::DocumentEnd | Event::StreamEnd => {
                 if let Some(d) = doc.take() {
                     finish(file, d, out);
+                }
+                if !drain(out) {
+                    return Flow::StopFile;
                 }
                 if matches!(event, Event::StreamEnd) {
                     break;
@@ -132,13 +215,29 @@ pub(crate) fn stream(
             }
             Event::StreamStart | Event::Nothing => {}
             other => {
-                if let Some(d) = doc.as_mut()
-                    && d.event(other, pos(span.start, line0)) == Flow::StopFile
-                {
-                    if let Some(d) = doc.take() {
-                        finish(file, d, out);
+                if let Some(d) = doc.as_mut() {
+                    let flow = d.event(other, pos(span.start, line0));
+                    let (duplicates, items) = d.take_ready();
+                    if !items.is_empty() {
+                        out.extend(
+                            duplicates
+                                .into_iter()
+                                .map(|(d, at)| Err(duplicate_error(file, d, at))),
+                        );
+                        for item in items {
+                            objects(file, item, "list item", out);
+                        }
+                        if !drain(out) {
+                            return Flow::StopFile;
+                        }
                     }
-                    return Flow::StopFile;
+                    if flow == Flow::StopFile {
+                        if let Some(d) = doc.take() {
+                            finish(file, d, out);
+                        }
+                        drain(out);
+                        return Flow::StopFile;
+                    }
                 }
             }
         }
@@ -190,6 +289,19 @@ fn finish(file: &Arc<str>, doc: Doc, out: &mut Vec<Result<Resource, LoadError>>)
                     ));
                 }
                 out.push(Err(e));
+            }
+            if listed == 0 && finished.more_duplicates > 0 {
+                // The listed ones went out with the items of a List read item by item.
+                let at = root.as_ref().map(|r| r.pos);
+                out.push(Err(LoadError {
+                    file: file.clone(),
+                    pos: at,
+                    message: format!(
+                        "{} more duplicate keys in this document are not listed",
+                        finished.more_duplicates
+                    ),
+                    duplicate: None,
+                }));
             }
             finish_root(file, root, out);
         }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kubeward_manifest::{Limits, Resource, parse_piece, pod_template};
+use kubeward_manifest::{Limits, LoadError, Resource, parse_piece, parse_piece_each, pod_template};
 use kubeward_podsecurity::defaults::{Holder, apply_defaults};
 use kubeward_podsecurity::lint;
 use kubeward_podsecurity::psp::Policy as PspPolicy;
@@ -50,17 +50,44 @@ pub fn scan_text(
     let parsed = parse_piece(file, text, first_line, &settings.limits);
     out.stopped = parsed.stopped;
     for doc in parsed.documents {
-        match doc {
-            Ok(res) => {
-                out.resources += 1;
-                scan_resource(&res, settings, namespaces, &mut out);
-            }
-            Err(e) => out
-                .events
-                .push(Event::Error(ScanError::from_load(e, ErrorKind::Parse))),
-        }
+        scan_document(doc, settings, namespaces, &mut out);
     }
     out
+}
+
+/// [`scan_text`] for a text too large to hold all its results (a long `List`): each
+/// resource's outcome goes to `emit` as soon as it is judged, until `emit` answers
+/// `false`. Returns whether the text ended early (see [`FileOutcome::stopped`]).
+pub fn scan_text_each(
+    file: &Arc<str>,
+    text: &str,
+    first_line: u32,
+    settings: &Settings,
+    namespaces: &Namespaces,
+    emit: &mut dyn FnMut(FileOutcome) -> bool,
+) -> bool {
+    parse_piece_each(file, text, first_line, &settings.limits, &mut |doc| {
+        let mut out = FileOutcome::default();
+        scan_document(doc, settings, namespaces, &mut out);
+        emit(out)
+    })
+}
+
+fn scan_document(
+    doc: Result<Resource, LoadError>,
+    settings: &Settings,
+    namespaces: &Namespaces,
+    out: &mut FileOutcome,
+) {
+    match doc {
+        Ok(res) => {
+            out.resources += 1;
+            scan_resource(&res, settings, namespaces, out);
+        }
+        Err(e) => out
+            .events
+            .push(Event::Error(ScanError::from_load(e, ErrorKind::Parse))),
+    }
 }
 
 fn scan_resource(

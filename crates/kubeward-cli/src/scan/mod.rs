@@ -11,13 +11,14 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use kubeward_manifest::{
-    Limits, LoadError, Piece, Pieces, Source, discover, may_contain_namespace, parse_piece,
+    Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
+    parse_piece_each,
 };
 use rayon::prelude::*;
 
 use crate::args::ScanArgs;
 use crate::output::{self, Output};
-use evaluate::{FileOutcome, Settings, scan_text};
+use evaluate::{FileOutcome, Settings, scan_text, scan_text_each};
 use model::{ErrorKind, Event, ScanError, Summary};
 use namespace::Namespaces;
 
@@ -123,15 +124,16 @@ fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Vec<Option<LoadE
                 if stopped || !may_contain_namespace(&piece.text) {
                     continue;
                 }
-                let parsed = parse_piece(&file, &piece.text, piece.first_line, limits);
-                stopped = parsed.stopped;
-                for res in parsed.documents.into_iter().flatten() {
-                    if res.kind == "Namespace"
-                        && let Some(name) = res.name.clone()
-                    {
-                        found.push((name, namespace::resolve(&res).0));
-                    }
-                }
+                stopped =
+                    parse_piece_each(&file, &piece.text, piece.first_line, limits, &mut |doc| {
+                        if let Ok(res) = doc
+                            && res.kind == "Namespace"
+                            && let Some(name) = res.name.clone()
+                        {
+                            found.push((name, namespace::resolve(&res).0));
+                        }
+                        true
+                    });
             }
             (found, None)
         })
@@ -162,18 +164,42 @@ struct Feeder<'a> {
     next: usize,
     /// The source being read, its pieces, and whether it has given one yet.
     current: Option<(usize, Pieces<'a>, bool)>,
+    /// A large piece read at the end of a batch, which is the next batch on its own.
+    held: Option<Work>,
+}
+
+/// Whether a piece is judged on its own, its results written as they come
+/// ([`scan_text_each`]): one document of this size may be a List of any length.
+fn is_large(work: &Work) -> bool {
+    work.piece
+        .as_ref()
+        .is_ok_and(|p| p.text.len() >= STREAM_BYTES)
 }
 
 impl Feeder<'_> {
+    /// The next pieces to judge together: up to `max`, or one large piece alone.
     fn batch(&mut self, max: usize) -> Vec<Work> {
         let mut batch = Vec::with_capacity(max);
+        if let Some(work) = self.held.take() {
+            batch.push(work);
+            return batch;
+        }
         while batch.len() < max {
             if let Some((source, pieces, given)) = &mut self.current {
                 let source = *source;
                 match pieces.next() {
                     Some(piece) => {
                         *given = true;
-                        batch.push(Work { source, piece });
+                        let work = Work { source, piece };
+                        if is_large(&work) {
+                            if batch.is_empty() {
+                                batch.push(work);
+                            } else {
+                                self.held = Some(work);
+                            }
+                            return batch;
+                        }
+                        batch.push(work);
                         continue;
                     }
                     None if !*given => {
@@ -230,12 +256,31 @@ fn stream(
         limits: &settings.limits,
         next: 0,
         current: None,
+        held: None,
     };
     // The source whose pieces are being emitted, and whether a syntax error ended it.
     let mut at: Option<usize> = None;
     let mut stopped = false;
     let mut batch = feeder.batch(max);
     while !batch.is_empty() {
+        if batch.len() == 1 && is_large(&batch[0]) {
+            let work = batch.remove(0);
+            progress.clear();
+            judge_large(
+                work,
+                sources,
+                settings,
+                namespaces,
+                out,
+                summary,
+                &mut at,
+                &mut stopped,
+            )?;
+            out.flush()?;
+            progress.show(summary.files);
+            batch = feeder.batch(max);
+            continue;
+        }
         // The next batch is read while this one is judged.
         // Each piece's text is dropped as soon as it is judged.
         let (outcomes, next) = rayon::join(
@@ -249,26 +294,86 @@ fn stream(
         );
         progress.clear();
         for (source, outcome) in outcomes {
-            if at != Some(source) {
-                at = Some(source);
-                summary.files += 1;
-            } else if stopped {
+            if !starts(source, summary, &mut at, stopped) {
                 continue;
             }
             stopped = outcome.stopped;
-            summary.resources += outcome.resources;
-            for (kind, n) in &outcome.skipped {
-                summary.skip(kind, *n);
-            }
-            for event in outcome.events {
-                emit(out, summary, event)?;
-            }
+            write_outcome(out, summary, outcome)?;
         }
         out.flush()?;
         progress.show(summary.files);
         batch = next;
     }
     progress.clear();
+    Ok(())
+}
+
+/// Counts a piece of `source`: a new file when it is the first of its source. False when
+/// an earlier piece's syntax error ended the source, so that this one is not read.
+fn starts(source: usize, summary: &mut Summary, at: &mut Option<usize>, stopped: bool) -> bool {
+    if *at != Some(source) {
+        *at = Some(source);
+        summary.files += 1;
+        true
+    } else {
+        !stopped
+    }
+}
+
+fn write_outcome(
+    out: &mut dyn Output,
+    summary: &mut Summary,
+    outcome: FileOutcome,
+) -> io::Result<()> {
+    summary.resources += outcome.resources;
+    for (kind, n) in &outcome.skipped {
+        summary.skip(kind, *n);
+    }
+    for event in outcome.events {
+        emit(out, summary, event)?;
+    }
+    Ok(())
+}
+
+/// Judges one large piece on this thread, writing each resource's results as soon as
+/// they are known, so that a List of any length is held one item at a time.
+#[allow(clippy::too_many_arguments)]
+fn judge_large(
+    work: Work,
+    sources: &[Source],
+    settings: &Settings,
+    namespaces: &Namespaces,
+    out: &mut dyn Output,
+    summary: &mut Summary,
+    at: &mut Option<usize>,
+    stopped: &mut bool,
+) -> io::Result<()> {
+    if !starts(work.source, summary, at, *stopped) {
+        return Ok(());
+    }
+    let Ok(piece) = work.piece else {
+        return Ok(());
+    };
+    let file = sources[work.source].name();
+    let mut failed = None;
+    let ended = scan_text_each(
+        &file,
+        &piece.text,
+        piece.first_line,
+        settings,
+        namespaces,
+        &mut |outcome| match write_outcome(out, summary, outcome) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        },
+    );
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    *stopped = ended;
     Ok(())
 }
 
