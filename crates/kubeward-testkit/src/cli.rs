@@ -75,6 +75,14 @@ impl Run {
         json_of(self.stdout.as_bytes(), &self.stderr)
     }
 
+    /// The exit code and both streams as one text, for a snapshot of everything a user saw.
+    pub fn transcript(&self) -> String {
+        format!(
+            "exit {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+
     /// Asserts that standard output contains `needle`.
     pub fn out_has(&self, needle: &str) -> &Self {
         assert!(

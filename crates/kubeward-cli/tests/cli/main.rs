@@ -22,6 +22,7 @@ mod psp_scan;
 mod read_once;
 mod sarif;
 mod seccomp;
+mod snapshots;
 mod text;
 mod webhook;
 mod webhook_serve;
