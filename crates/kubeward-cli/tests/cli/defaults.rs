@@ -2,9 +2,7 @@
 //! the `emptyDir` the API server makes of it, for `scan` (Pods and workload templates),
 //! `psp admit` and `scan --psp`.
 
-mod common;
-
-use common::{Fixture, kubeward, result, results, scan_json};
+use crate::common::{Fixture, kubeward, result, results, scan_json};
 use serde_json::Value;
 
 /// A Pod and a Deployment, restricted-compliant except that one volume names no source

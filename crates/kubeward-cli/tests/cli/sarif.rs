@@ -1,12 +1,10 @@
 //! `--format sarif`: valid SARIF 2.1.0 (checked against the vendored OASIS schema) with the
 //! structure code-scanning services read.
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward};
+use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward};
 use serde_json::Value;
 
 fn sarif(cwd: &Path, args: &[&str]) -> (i32, Value) {
@@ -22,7 +20,7 @@ fn sarif(cwd: &Path, args: &[&str]) -> (i32, Value) {
 }
 
 fn assert_schema_valid(doc: &Value) {
-    let schema: Value = serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json"))
+    let schema: Value = serde_json::from_str(include_str!("../fixtures/sarif-schema-2.1.0.json"))
         .expect("schema is JSON");
     let validator = jsonschema::options()
         .should_validate_formats(true)

@@ -2,9 +2,7 @@
 //! `psp` SARIF results, the text lines, and exit 1 when a policy denies a workload that
 //! the Pod Security Standards level admits.
 
-mod common;
-
-use common::{Fixture, kubeward, scan_json};
+use crate::common::{Fixture, kubeward, scan_json};
 use serde_json::{Value, json};
 
 /// Only `restricted` is a candidate: it refuses host networking and privilege.
@@ -163,7 +161,7 @@ fn sarif_reports_psp_rejections_at_the_workload() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let doc: Value = serde_json::from_slice(&out.stdout).expect("SARIF is JSON");
-    let schema: Value = serde_json::from_str(include_str!("fixtures/sarif-schema-2.1.0.json"))
+    let schema: Value = serde_json::from_str(include_str!("../fixtures/sarif-schema-2.1.0.json"))
         .expect("schema is JSON");
     let validator = jsonschema::options()
         .build(&schema)

@@ -7,8 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use assert_cmd::cargo::CommandCargoExt;
 use rustls::pki_types::ServerName;
+
+use crate::common::KUBEWARD;
 
 /// Stops the server if the test fails before it does.
 struct Running(Child);
@@ -66,8 +67,7 @@ fn serve_answers_over_tls_and_stops_on_sigterm() {
         .and_then(|l| l.local_addr())
         .expect("port")
         .port();
-    let child = Command::cargo_bin("kubeward")
-        .expect("binary")
+    let child = Command::new(KUBEWARD.path())
         .args(["webhook", "serve", "--listen", &format!("127.0.0.1:{port}")])
         .args([
             "--tls-cert",

@@ -1,32 +1,12 @@
 //! `kubeward kubeconfig` end to end: output, exit codes and error messages, on kubeconfigs
 //! built around a PKI made at test time.
 
-#[path = "../../kubeward-identity/tests/kubeconfig_pki/mod.rs"]
+#[path = "../../../kubeward-identity/tests/kubeconfig_pki/mod.rs"]
 mod kubeconfig_pki;
 
-use assert_cmd::Command;
 use kubeconfig_pki::{ClientSpec, admin, b64, ca, client, embedded, write};
 
-fn kubeward() -> Command {
-    let mut c = Command::cargo_bin("kubeward").unwrap();
-    c.env_remove("KUBECONFIG").env("NO_COLOR", "1");
-    c
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(cmd: &mut Command) -> Run {
-    let o = cmd.output().unwrap();
-    Run {
-        code: o.status.code().unwrap(),
-        stdout: String::from_utf8(o.stdout).unwrap(),
-        stderr: String::from_utf8(o.stderr).unwrap(),
-    }
-}
+use crate::common::{Run, kubeward};
 
 fn file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
@@ -38,7 +18,7 @@ fn file(text: &str) -> (tempfile::TempDir, std::path::PathBuf) {
 fn clean_kubeconfig_exits_0_and_shows_identity() {
     let ca = ca("minikubeCA");
     let (_d, p) = file(&embedded(&ca.pem, &admin(&ca)));
-    let r = run(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
@@ -65,12 +45,14 @@ fn system_masters_fails_and_json_carries_the_finding() {
         ClientSpec::new("kubernetes-super-admin", Some("system:masters")),
     );
     let (_d, p) = file(&embedded(&ca.pem, &leaf));
-    let r = run(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
     assert_eq!(r.code, 1);
     assert!(r.stdout.contains("KC001 [critical]"), "{}", r.stdout);
-    let r = run(kubeward()
-        .args(["kubeconfig", "inspect", "--format", "json"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "inspect", "--format", "json"])
+            .arg(&p),
+    );
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["findings"][0]["id"], "KC001");
@@ -84,23 +66,27 @@ fn system_masters_fails_and_json_carries_the_finding() {
 fn fail_on_sets_the_threshold() {
     let text = "apiVersion: v1\nkind: Config\nusers:\n- name: u\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1\n      command: kubelogin\n      interactiveMode: Never\n";
     let (_d, p) = file(text);
-    let r = run(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
     assert_eq!(r.code, 0, "low is below the default high");
     assert!(r.stdout.contains("KC010 [low]"));
-    let r = run(kubeward()
-        .args(["kubeconfig", "inspect", "--fail-on", "low"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "inspect", "--fail-on", "low"])
+            .arg(&p),
+    );
     assert_eq!(r.code, 1);
-    let r = run(kubeward()
-        .args(["kubeconfig", "inspect", "--fail-on", "medium"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "inspect", "--fail-on", "medium"])
+            .arg(&p),
+    );
     assert_eq!(r.code, 0);
 }
 
 #[test]
 fn unusable_input_exits_2_naming_file_field_and_fix() {
     let (_d, p) = file("apiVersion: v1\nkind: Config\nclusters: [\n");
-    let r = run(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains(&*p.to_string_lossy()), "{}", r.stderr);
     assert!(
@@ -113,7 +99,7 @@ fn unusable_input_exits_2_naming_file_field_and_fix() {
     let leaf = admin(&ca);
     let bad = embedded(&ca.pem, &leaf).replace(&b64(&leaf.key_pem), "not%base64");
     let (_d, p) = file(&bad);
-    let r = run(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect"]).arg(&p));
     assert_eq!(r.code, 2);
     assert!(
         r.stdout
@@ -126,7 +112,7 @@ fn unusable_input_exits_2_naming_file_field_and_fix() {
         "the rest is still shown"
     );
 
-    let r = run(kubeward().args(["kubeconfig", "inspect", "/nonexistent/kubeconfig"]));
+    let r = Run::of(kubeward().args(["kubeconfig", "inspect", "/nonexistent/kubeconfig"]));
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("/nonexistent/kubeconfig: cannot read"),
@@ -141,15 +127,19 @@ fn kubeconfig_env_chain_is_the_default() {
     let (d, p) = file(&embedded(&ca.pem, &admin(&ca)));
     let missing = d.path().join("missing");
     let list = format!("{}:{}", missing.display(), p.display());
-    let r = run(kubeward()
-        .env("KUBECONFIG", &list)
-        .args(["kubeconfig", "inspect"]));
+    let r = Run::of(
+        kubeward()
+            .env("KUBECONFIG", &list)
+            .args(["kubeconfig", "inspect"]),
+    );
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("skipped"), "{}", r.stdout);
     assert!(r.stdout.contains("* admin@minikube"));
-    let r = run(kubeward()
-        .env("KUBECONFIG", missing.as_os_str())
-        .args(["kubeconfig", "inspect"]));
+    let r = Run::of(
+        kubeward()
+            .env("KUBECONFIG", missing.as_os_str())
+            .args(["kubeconfig", "inspect"]),
+    );
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("no kubeconfig file found"),
@@ -163,41 +153,49 @@ fn extract_writes_pem_and_fails_clearly() {
     let ca = ca("minikubeCA");
     let leaf = admin(&ca);
     let (_d, p) = file(&embedded(&ca.pem, &leaf));
-    let r = run(kubeward().args(["kubeconfig", "extract", "--ca"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "extract", "--ca"]).arg(&p));
     assert_eq!((r.code, r.stdout.as_str()), (0, ca.pem.as_str()));
-    let r = run(kubeward()
-        .args([
-            "kubeconfig",
-            "extract",
-            "--client-key",
-            "--context",
-            "admin@minikube",
-        ])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args([
+                "kubeconfig",
+                "extract",
+                "--client-key",
+                "--context",
+                "admin@minikube",
+            ])
+            .arg(&p),
+    );
     assert_eq!((r.code, r.stdout.as_str()), (0, leaf.key_pem.as_str()));
-    let r = run(kubeward()
-        .args(["kubeconfig", "extract", "--client-cert", "--format", "json"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "extract", "--client-cert", "--format", "json"])
+            .arg(&p),
+    );
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["pem"], leaf.cert_pem.as_str());
     assert_eq!(v["source"]["field"], "client-certificate-data");
 
-    let r = run(kubeward()
-        .args(["kubeconfig", "extract", "--ca", "--context", "nope"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "extract", "--ca", "--context", "nope"])
+            .arg(&p),
+    );
     assert_eq!(r.code, 2);
     assert!(
         r.stderr.contains("context \"nope\" is not defined"),
         "{}",
         r.stderr
     );
-    let r = run(kubeward().args(["kubeconfig", "extract"]).arg(&p));
+    let r = Run::of(kubeward().args(["kubeconfig", "extract"]).arg(&p));
     assert_eq!(
         r.code, 2,
         "one of --ca, --client-cert, --client-key is required"
     );
-    let r = run(kubeward()
-        .args(["kubeconfig", "extract", "--ca", "--client-key"])
-        .arg(&p));
+    let r = Run::of(
+        kubeward()
+            .args(["kubeconfig", "extract", "--ca", "--client-key"])
+            .arg(&p),
+    );
     assert_eq!(r.code, 2);
 }

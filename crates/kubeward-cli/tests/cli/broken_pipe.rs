@@ -1,17 +1,15 @@
 //! Output cut off by a closed pipe (`| head`): every command stops quietly and
 //! successfully, as ripgrep does, wherever the write that found the pipe closed was.
 
-mod common;
-
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use common::PRIVILEGED_POD;
+use crate::common::{KUBEWARD, PRIVILEGED_POD};
 
 /// Runs `kubeward ARGS` with its stdout already closed by the reader, then feeds it
 /// `stdin`: it reads its input first, so its first write meets the closed pipe.
 fn with_stdout_closed(args: &[&str], stdin: &str) -> (Option<i32>, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_kubeward"))
+    let mut child = Command::new(KUBEWARD.path())
         .args(args)
         .env("FALCO_HOSTNAME", "h1")
         .stdin(Stdio::piped())

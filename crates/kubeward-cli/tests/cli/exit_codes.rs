@@ -1,8 +1,6 @@
 //! Exit status: 0 clean, 1 any workload denied, 2 unusable input or arguments.
 
-mod common;
-
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, checks, result, run, scan_json};
+use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, checks, result, run, scan_json};
 
 #[test]
 fn allowed_workloads_exit_0() {

@@ -1,8 +1,6 @@
 //! `--format json` is a stable contract: field names, types, nulls and the summary.
 
-mod common;
-
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, result, results, scan_json};
+use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, result, results, scan_json};
 use serde_json::json;
 
 const CRONJOB: &str = "\
@@ -223,10 +221,10 @@ spec:
         &["--level", "baseline", "pod.yaml", "deploy.yaml"],
     );
     assert_eq!(
-        common::checks(&results(&doc)[0]),
+        crate::common::checks(&results(&doc)[0]),
         ["hostNamespaces", "hostPorts"]
     );
-    assert_eq!(common::checks(&results(&doc)[1]), ["hostNamespaces"]);
+    assert_eq!(crate::common::checks(&results(&doc)[1]), ["hostNamespaces"]);
 }
 
 #[test]

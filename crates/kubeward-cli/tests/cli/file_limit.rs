@@ -1,9 +1,7 @@
 //! `--max-file-size`: one option, one name, one default, on every command that reads
 //! files, and every "too large" message names it.
 
-mod common;
-
-use common::{Fixture, run};
+use crate::common::{Fixture, run};
 
 /// Every command that reads files, as its words on the command line.
 const READERS: &[&[&str]] = &[

@@ -2,9 +2,7 @@
 //! format, counted in the summary and the exit status, while the workload is still judged
 //! with the value kubectl would apply (the last).
 
-mod common;
-
-use common::{Fixture, kubeward, result, run, scan_json};
+use crate::common::{Fixture, kubeward, result, run, scan_json};
 
 /// `privileged: true`, then `privileged: false` in the same mapping: the last wins, and a
 /// reviewer reading the first line sees a privileged container that kubectl never sends.

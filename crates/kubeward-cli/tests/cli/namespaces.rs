@@ -1,8 +1,6 @@
 //! Namespace labels in the scanned set choose the policy of the workloads in them.
 
-mod common;
-
-use common::{Fixture, checks, result, run, scan_json};
+use crate::common::{Fixture, checks, result, run, scan_json};
 use serde_json::{Value, json};
 
 fn namespace(name: &str, labels: &[(&str, &str)]) -> String {
@@ -111,7 +109,7 @@ fn warn_inherits_the_enforce_level_when_unlabelled() {
             ("warn-version", "latest"),
         ],
     );
-    let pod = common::RESTRICTED_POD
+    let pod = crate::common::RESTRICTED_POD
         .replace("namespace: apps", "namespace: team")
         .replace("runAsNonRoot: true", "runAsNonRoot: true\n    runAsUser: 0");
     let (code, doc) = scan(&[("ns.yaml", &ns), ("pod.yaml", &pod)], &[]);

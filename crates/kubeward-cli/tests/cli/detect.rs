@@ -1,8 +1,6 @@
 //! End-to-end: `kubeward detect` and `kubeward rules`.
 
-mod common;
-
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, Run, kubeward, run_stdin};
 use serde_json::Value;
 
 fn event(id: &str, user: &str, verb: &str, resource: &str, extra: &str) -> String {
@@ -33,27 +31,17 @@ fn upstream_k8s() -> Option<std::path::PathBuf> {
     }
 }
 
-fn run(args: &[&str], stdin: &str) -> (i32, String, String) {
-    let out = kubeward()
-        .env("FALCO_HOSTNAME", "h1")
-        .args(args)
-        .write_stdin(stdin)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
 #[test]
 fn default_rules_text_alerts_and_summary() {
     let fx = Fixture::new(&[(
         "audit.log",
         &format!("{}\nnot json\n{}\n", secret_read(), masters()),
     )]);
-    let (code, out, err) = run(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "");
     // The unreadable line is reported, counted and makes the input unusable (2); the
     // readable rest is evaluated all the same.
     assert_eq!(code, 2, "{err}");
@@ -76,7 +64,9 @@ fn default_rules_text_alerts_and_summary() {
 
 #[test]
 fn json_alerts_are_falco_objects() {
-    let (code, out, _) = run(&["detect", "--format", "json"], &secret_read());
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(&["detect", "--format", "json"], &secret_read());
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(v["rule"], "KW Secret Read By Non-System User");
@@ -113,7 +103,11 @@ fn event_list_documents_and_directories() {
         masters()
     );
     let fx = Fixture::new(&[("logs/a.json", &list), ("logs/b.log", &secret_read())]);
-    let (code, out, err) = run(&["detect", fx.path("logs").to_str().unwrap()], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(&["detect", fx.path("logs").to_str().unwrap()], "");
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 3, "{out}");
     assert!(err.contains("3 events read, 0 skipped, 3 alerts"), "{err}");
@@ -122,25 +116,31 @@ fn event_list_documents_and_directories() {
 #[test]
 fn selection_by_tag_name_and_priority() {
     let input = format!("{}\n{}\n", secret_read(), masters());
-    let (_, out, _) = run(&["detect", "-t", "credentials"], &input);
+    let Run { stdout: out, .. } = run_stdin(&["detect", "-t", "credentials"], &input);
     assert_eq!(out.lines().count(), 1);
     assert!(out.contains("Secret read"));
-    let (_, out, _) = run(&["detect", "-T", "credentials"], &input);
+    let Run { stdout: out, .. } = run_stdin(&["detect", "-T", "credentials"], &input);
     assert!(
         out.contains("system:masters") && !out.contains("Secret read"),
         "{out}"
     );
-    let (_, out, _) = run(&["detect", "-D", "Masters"], &input);
+    let Run { stdout: out, .. } = run_stdin(&["detect", "-D", "Masters"], &input);
     assert!(
         !out.contains("system:masters") && out.contains("Secret read"),
         "{out}"
     );
-    let (_, out, err) = run(&["detect", "--min-priority", "error"], &input);
+    let Run {
+        stdout: out,
+        stderr: err,
+        ..
+    } = run_stdin(&["detect", "--min-priority", "error"], &input);
     assert_eq!(out, "");
     assert!(err.contains("2 events read, 0 skipped, 0 alerts"), "{err}");
-    let (_, _, err) = run(&["detect", "-t", "no-such-tag"], &input);
+    let Run { stderr: err, .. } = run_stdin(&["detect", "-t", "no-such-tag"], &input);
     assert!(err.contains("no rule has tag `no-such-tag`"), "{err}");
-    let (code, _, err) = run(&["detect", "--min-priority", "warn"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(&["detect", "--min-priority", "warn"], "");
     assert_eq!(code, 2);
     assert!(err.contains("not a priority"), "{err}");
 }
@@ -149,7 +149,11 @@ fn selection_by_tag_name_and_priority() {
 fn upstream_rules_first_and_all_matching() {
     let Some(rules) = upstream_k8s() else { return };
     let rules = rules.to_str().unwrap();
-    let (code, out, err) = run(&["detect", "-r", rules], &secret_read());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(&["detect", "-r", rules], &secret_read());
     assert_eq!(code, 0, "{err}");
     // Falco's default rule_matching is first: only "Disallowed K8s User".
     assert_eq!(out.lines().count(), 1, "{out}");
@@ -157,7 +161,7 @@ fn upstream_rules_first_and_all_matching() {
         out.contains("Warning K8s Operation performed by user not in allowed list"),
         "{out}"
     );
-    let (_, out, _) = run(
+    let Run { stdout: out, .. } = run_stdin(
         &["detect", "-r", rules, "--rule-matching", "all"],
         &secret_read(),
     );
@@ -174,7 +178,11 @@ fn unusable_rules_or_inputs_exit_2() {
         "bad.yaml",
         "- rule: X\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
     )]);
-    let (code, out, err) = run(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(
         &["detect", "-r", fx.path("bad.yaml").to_str().unwrap()],
         &secret_read(),
     );
@@ -182,7 +190,9 @@ fn unusable_rules_or_inputs_exit_2() {
     assert_eq!(out, "");
     assert!(err.contains("bad.yaml: Invalid"), "{err}");
     assert!(err.contains("kubeward rules validate -r"), "{err}");
-    let (code, _, err) = run(
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(
         &["detect", "-r", fx.path("missing.yaml").to_str().unwrap()],
         "",
     );
@@ -191,7 +201,11 @@ fn unusable_rules_or_inputs_exit_2() {
     // A missing events file: exit 2 after reading the others.
     let fx2 = Fixture::new(&[("ok.log", &secret_read())]);
     std::fs::write(fx2.path("bin.gz"), b"\x1f\x8b\x08\x00").unwrap();
-    let (code, out, err) = run(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(
         &[
             "detect",
             fx2.path("ok.log").to_str().unwrap(),
@@ -206,7 +220,9 @@ fn unusable_rules_or_inputs_exit_2() {
         err.contains("1 events read, 0 skipped, 1 input unreadable, 1 alerts"),
         "{err}"
     );
-    let (code, _, err) = run(&["detect", fx2.path("nope.log").to_str().unwrap()], "");
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(&["detect", fx2.path("nope.log").to_str().unwrap()], "");
     assert_eq!(code, 2);
     assert!(err.contains("nope.log"), "{err}");
 }
@@ -226,7 +242,11 @@ fn follow_reads_appended_events_until_idle() {
             std::io::Write::write_all(&mut f, format!("{}\n", masters()).as_bytes()).unwrap();
         })
     };
-    let (code, out, err) = run(
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(
         &[
             "detect",
             "--follow",
@@ -239,7 +259,9 @@ fn follow_reads_appended_events_until_idle() {
     appender.join().unwrap();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
-    let (code, _, err) = run(&["detect", "--follow"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(&["detect", "--follow"], "");
     assert_eq!(code, 2);
     assert!(err.contains("--follow takes exactly one log file"), "{err}");
 }
@@ -261,10 +283,14 @@ fn rules_validate_list_and_fields() {
         ),
     ]);
     let good = fx.path("good.yaml");
-    let (code, out, _) = run(&["rules", "validate", "-r", good.to_str().unwrap()], "");
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(&["rules", "validate", "-r", good.to_str().unwrap()], "");
     assert_eq!(code, 0);
     assert!(out.contains("good.yaml: Ok"), "{out}");
-    let (code, out, _) = run(
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(
         &[
             "rules",
             "validate",
@@ -280,7 +306,7 @@ fn rules_validate_list_and_fields() {
         out.contains("bad.yaml: Invalid") && out.contains("good.yaml: not checked"),
         "{out}"
     );
-    let (_, out, _) = run(
+    let Run { stdout: out, .. } = run_stdin(
         &[
             "rules",
             "validate",
@@ -293,7 +319,9 @@ fn rules_validate_list_and_fields() {
     );
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["falco_load_results"][0]["successful"], false);
-    let (code, out, _) = run(
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(
         &[
             "rules",
             "list",
@@ -308,7 +336,7 @@ fn rules_validate_list_and_fields() {
     let row = out.lines().nth(1).unwrap();
     let cols: Vec<_> = row.split_whitespace().collect();
     assert_eq!(cols, ["R", "k8s_audit", "Informational", "no", "x"]);
-    let (_, out, _) = run(&["rules", "list", "--format", "json"], "");
+    let Run { stdout: out, .. } = run_stdin(&["rules", "list", "--format", "json"], "");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 12);
     assert!(
@@ -317,7 +345,9 @@ fn rules_validate_list_and_fields() {
             .iter()
             .all(|r| r["enabled"] == true && r["source"] == "k8s_audit")
     );
-    let (code, out, _) = run(&["rules", "fields", "--source", "k8s_audit"], "");
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(&["rules", "fields", "--source", "k8s_audit"], "");
     assert_eq!(code, 0);
     assert!(
         out.contains("ka.req.pod.containers.image.repository"),
@@ -328,7 +358,7 @@ fn rules_validate_list_and_fields() {
         "{out}"
     );
     assert!(!out.contains("proc.name"));
-    let (_, out, _) = run(&["rules", "fields", "--format", "json"], "");
+    let Run { stdout: out, .. } = run_stdin(&["rules", "fields", "--format", "json"], "");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert!(
         v.as_array()
@@ -336,7 +366,9 @@ fn rules_validate_list_and_fields() {
             .iter()
             .any(|f| f["source"] == "syscall" && f["name"] == "proc.name")
     );
-    let (code, _, err) = run(&["rules", "fields", "--source", "nope"], "");
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(&["rules", "fields", "--source", "nope"], "");
     assert_eq!(code, 2);
     assert!(
         err.contains("unknown source `nope`; known sources:"),
@@ -359,7 +391,9 @@ fn rules_directories_load_yaml_files_by_name() {
         ("rules/notes.txt", "not rules"),
     ]);
     let dir = fx.path("rules");
-    let (code, out, _) = run(&["rules", "list", "-r", dir.to_str().unwrap()], "");
+    let Run {
+        code, stdout: out, ..
+    } = run_stdin(&["rules", "list", "-r", dir.to_str().unwrap()], "");
     assert_eq!(code, 0);
     assert!(
         out.lines()
@@ -369,7 +403,11 @@ fn rules_directories_load_yaml_files_by_name() {
             .any(|c| c == "no"),
         "{out}"
     );
-    let (code, out, err) = run(&["detect", "-r", dir.to_str().unwrap()], &secret_read());
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(&["detect", "-r", dir.to_str().unwrap()], &secret_read());
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "");
     assert!(err.contains("no rule is enabled"), "{err}");
@@ -380,7 +418,9 @@ fn rules_files_must_be_utf8_text() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("latin1.yaml");
     std::fs::write(&p, b"- list: l\n  items: [caf\xe9]\n").unwrap();
-    let (code, _, err) = run(&["rules", "validate", "-r", p.to_str().unwrap()], "");
+    let Run {
+        code, stderr: err, ..
+    } = run_stdin(&["rules", "validate", "-r", p.to_str().unwrap()], "");
     assert_eq!(code, 2);
     assert!(
         err.contains("latin1.yaml: not UTF-8 text (byte 23)"),
@@ -443,7 +483,11 @@ fn every_unreadable_record_is_counted_and_exits_2() {
         masters()
     );
     let fx = Fixture::new(&[("audit.log", &log)]);
-    let (code, out, err) = run(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "");
     assert_eq!(code, 2, "{err}");
     assert_eq!(out.lines().count(), 4, "{out}");
     for at in [
@@ -475,21 +519,33 @@ fn fail_on_turns_alerts_at_or_above_a_priority_into_exit_1() {
         ("error", 0),
         ("emergency", 0),
     ] {
-        let (got, out, err) = run(&["detect", "--fail-on", level], &events);
+        let Run {
+            code: got,
+            stdout: out,
+            stderr: err,
+        } = run_stdin(&["detect", "--fail-on", level], &events);
         assert_eq!(got, code, "--fail-on {level}: {err}");
         assert_eq!(out.lines().count(), 2);
     }
     // Without the flag, alerts leave the status at 0.
-    let (got, _, _) = run(&["detect"], &events);
+    let Run { code: got, .. } = run_stdin(&["detect"], &events);
     assert_eq!(got, 0);
     // Unusable input takes precedence.
-    let (got, _, err) = run(
+    let Run {
+        code: got,
+        stderr: err,
+        ..
+    } = run_stdin(
         &["detect", "--fail-on", "warning"],
         &format!("{events}oops\n"),
     );
     assert_eq!(got, 2, "{err}");
     // Falco's names only.
-    let (got, _, err) = run(&["detect", "--fail-on", "warn"], &events);
+    let Run {
+        code: got,
+        stderr: err,
+        ..
+    } = run_stdin(&["detect", "--fail-on", "warn"], &events);
     assert_eq!(got, 2);
     assert!(err.contains("`warn` is not a priority"), "{err}");
 }
@@ -510,7 +566,11 @@ fn a_macro_bomb_fails_fast_naming_the_macro() {
         vec!["rules", "validate", "-r", path.to_str().unwrap()],
         vec!["detect", "-r", path.to_str().unwrap()],
     ] {
-        let (code, out, err) = run(&args, "");
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run_stdin(&args, "");
         assert_ne!(code, 0, "{args:?}");
         let all = format!("{out}{err}");
         assert!(all.contains("macro 'm24' is too large"), "{args:?}: {all}");

@@ -1,9 +1,7 @@
 //! End-to-end `kubeward audit-policy`: eval, lint and filter, exit codes, formats and
 //! error messages.
 
-mod common;
-
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, Run, run};
 use serde_json::Value;
 
 const POLICY: &str = r#"apiVersion: audit.k8s.io/v1
@@ -28,24 +26,13 @@ rules:
 - level: Metadata
 "#;
 
-fn run(fx: &Fixture, args: &[&str]) -> (i32, String, String) {
-    let out = kubeward()
-        .current_dir(fx.root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
 #[test]
 fn eval_text_and_json() {
     let fx = Fixture::new(&[("policy.yaml", POLICY)]);
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "eval",
@@ -71,8 +58,10 @@ fn eval_text_and_json() {
         out.contains("decided by: rule 1 (policy.yaml:9): Metadata for resources"),
         "{out}"
     );
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "eval",
@@ -103,8 +92,8 @@ fn eval_text_and_json() {
         v["request"]["groups"],
         serde_json::json!(["system:authenticated"])
     );
-    let (_, out, _) = run(
-        &fx,
+    let Run { stdout: out, .. } = run(
+        fx.root(),
         &[
             "audit-policy",
             "eval",
@@ -129,8 +118,10 @@ fn eval_default_none_and_bad_arguments() {
         "p.yaml",
         "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  verbs: [delete]\n",
     )]);
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "eval",
@@ -149,10 +140,17 @@ fn eval_default_none_and_bad_arguments() {
         "{out}"
     );
     // Neither --resource nor --non-resource-url: a usage error (clap exits 2).
-    let (code, _, err) = run(&fx, &["audit-policy", "eval", "p.yaml", "--verb", "get"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        fx.root(),
+        &["audit-policy", "eval", "p.yaml", "--verb", "get"],
+    );
     assert_eq!(code, 2, "{err}");
-    let (code, _, err) = run(
-        &fx,
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "eval",
@@ -176,16 +174,20 @@ fn lint_exit_codes_and_formats() {
             "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: RequestResponse\n",
         ),
     ]);
-    let (code, out, _) = run(&fx, &["audit-policy", "lint", "good.yaml"]);
+    let Run {
+        code, stdout: out, ..
+    } = run(fx.root(), &["audit-policy", "lint", "good.yaml"]);
     assert_eq!((code, out.as_str()), (0, "no findings\n"));
-    let (code, out, _) = run(&fx, &["audit-policy", "lint", "leaky.yaml"]);
+    let Run {
+        code, stdout: out, ..
+    } = run(fx.root(), &["audit-policy", "lint", "leaky.yaml"]);
     assert_eq!(code, 1);
     assert!(
         out.contains("leaky.yaml:5: high AP002 credentials logged"),
         "{out}"
     );
-    let (code, _, _) = run(
-        &fx,
+    let Run { code, .. } = run(
+        fx.root(),
         &[
             "audit-policy",
             "lint",
@@ -195,8 +197,10 @@ fn lint_exit_codes_and_formats() {
         ],
     );
     assert_eq!(code, 0);
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &["audit-policy", "lint", "leaky.yaml", "--format", "json"],
     );
     assert_eq!(code, 1);
@@ -222,7 +226,9 @@ fn unusable_policy_names_file_line_and_fix() {
         ),
         ("notyaml.yaml", "rules: [\n"),
     ]);
-    let (code, _, err) = run(&fx, &["audit-policy", "lint", "bad.yaml"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(fx.root(), &["audit-policy", "lint", "bad.yaml"]);
     assert_eq!(code, 2);
     assert!(
         err.contains(
@@ -230,10 +236,14 @@ fn unusable_policy_names_file_line_and_fix() {
         ),
         "{err}"
     );
-    let (code, _, err) = run(&fx, &["audit-policy", "lint", "notyaml.yaml"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(fx.root(), &["audit-policy", "lint", "notyaml.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("notyaml.yaml:"), "{err}");
-    let (code, _, err) = run(&fx, &["audit-policy", "lint", "missing.yaml"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(fx.root(), &["audit-policy", "lint", "missing.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("reading missing.yaml"), "{err}");
 }
@@ -281,8 +291,12 @@ fn filter_json_lines_and_event_list() {
         ("list.json", &list),
         ("broken.log", "{\"verb\": \"get\"}\nnot json\n"),
     ]);
-    let (code, out, err) = run(
-        &fx,
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "filter",
@@ -320,8 +334,10 @@ fn filter_json_lines_and_event_list() {
         ),
         "{err}"
     );
-    let (code, _, err) = run(
-        &fx,
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        fx.root(),
         &[
             "audit-policy",
             "filter",
@@ -367,7 +383,14 @@ fn filter_replays_everything_after_a_bad_line_and_counts_true() {
             good(4)
         );
         let fx = Fixture::new(&[("policy.yaml", POLICY), ("audit.log", &log)]);
-        let (code, out, err) = run(&fx, &["audit-policy", "filter", "policy.yaml", "audit.log"]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(
+            fx.root(),
+            &["audit-policy", "filter", "policy.yaml", "audit.log"],
+        );
         assert_eq!(code, 2, "{err}");
         let ids: Vec<String> = out
             .lines()
@@ -413,7 +436,14 @@ fn filter_streams_a_large_event_list() {
     assert!(list.len() > 16 << 20);
     let fx = Fixture::new(&[("policy.yaml", POLICY), ("list.json", &list)]);
     drop((list, items));
-    let (code, out, err) = run(&fx, &["audit-policy", "filter", "policy.yaml", "list.json"]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
+        fx.root(),
+        &["audit-policy", "filter", "policy.yaml", "list.json"],
+    );
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 40_000);
     assert!(err.contains("kept 40000 of 40000 events"), "{err}");

@@ -1,10 +1,10 @@
 //! Inputs and their errors: stdin, directories, bad files next to good ones.
 
-mod common;
-
 use std::io::Write;
 
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, result, results, run, scan_json};
+use crate::common::{
+    Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, result, results, run, scan_json,
+};
 use serde_json::json;
 
 #[test]

@@ -1,8 +1,6 @@
 //! End-to-end `kubeward seccomp check`.
 
-mod common;
-
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, Run, run};
 use serde_json::Value;
 
 const STRICT: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
@@ -11,23 +9,12 @@ const STRICT: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1
 const LOOSE: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO",
   "syscalls": [{"names": ["read", "ptrace", "raed"], "action": "SCMP_ACT_ALLOW"}]}"#;
 
-fn run(fx: &Fixture, args: &[&str]) -> (i32, String, String) {
-    let out = kubeward()
-        .current_dir(fx.root())
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
-
 #[test]
 fn clean_profile_prints_where_the_kubelet_reads_it() {
     let fx = Fixture::new(&[("strict.json", STRICT)]);
-    let (code, out, _) = run(&fx, &["seccomp", "check", "strict.json"]);
+    let Run {
+        code, stdout: out, ..
+    } = run(fx.root(), &["seccomp", "check", "strict.json"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
     assert!(
@@ -38,8 +25,10 @@ fn clean_profile_prints_where_the_kubelet_reads_it() {
         out.contains("    type: Localhost\n      localhostProfile: \"strict.json\""),
         "{out}"
     );
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "seccomp",
             "check",
@@ -69,15 +58,22 @@ fn clean_profile_prints_where_the_kubelet_reads_it() {
 #[test]
 fn findings_and_fail_on() {
     let fx = Fixture::new(&[("loose.json", LOOSE), ("strict.json", STRICT)]);
-    let (code, out, _) = run(&fx, &["seccomp", "check", "strict.json", "loose.json"]);
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
+        &["seccomp", "check", "strict.json", "loose.json"],
+    );
     assert_eq!(code, 1);
     assert!(out.contains("loose.json: syscalls[0].names[1]: high SC002 dangerous system call allowed: ptrace is allowed"), "{out}");
     assert!(
         out.contains("loose.json: syscalls[0].names[2]: medium SC004"),
         "{out}"
     );
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "seccomp",
             "check",
@@ -109,8 +105,12 @@ fn unusable_profiles_exit_2_naming_file_and_line() {
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": {"names": []}}"#,
         ),
     ]);
-    let (code, out, err) = run(
-        &fx,
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
+        fx.root(),
         &["seccomp", "check", "bad.json", "typed.json", "strict.json"],
     );
     assert_eq!(code, 2);
@@ -123,8 +123,10 @@ fn unusable_profiles_exit_2_naming_file_and_line() {
         "{err}"
     );
     assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
-    let (code, _, err) = run(
-        &fx,
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        fx.root(),
         &[
             "seccomp",
             "check",
@@ -139,8 +141,10 @@ fn unusable_profiles_exit_2_naming_file_and_line() {
         err.contains("--localhost-profile names one profile"),
         "{err}"
     );
-    let (code, out, _) = run(
-        &fx,
+    let Run {
+        code, stdout: out, ..
+    } = run(
+        fx.root(),
         &[
             "seccomp",
             "check",

@@ -1,8 +1,6 @@
 //! `kubeward psp admit`, `psp migrate` and `scan --psp` end to end.
 
-mod common;
-
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, kubeward};
 use serde_json::Value;
 
 const POLICIES: &str = "apiVersion: policy/v1beta1

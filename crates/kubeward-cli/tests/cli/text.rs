@@ -1,9 +1,7 @@
 //! The default text report: grouped by resource, PSA's own words, colour only on request
 //! or on a terminal.
 
-mod common;
-
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, run};
+use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, run};
 
 const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -99,7 +97,7 @@ fn quiet_prints_only_the_summary_and_errors() {
 }
 
 fn lints_of(root: &std::path::Path) -> String {
-    let (_, doc) = common::scan_json(root, &["pod.yaml", "good.yaml"]);
+    let (_, doc) = crate::common::scan_json(root, &["pod.yaml", "good.yaml"]);
     let n = doc["summary"]["lints"].as_u64().expect("lints");
     format!("{n} lint{}", if n == 1 { "" } else { "s" })
 }

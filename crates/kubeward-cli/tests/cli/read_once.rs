@@ -1,13 +1,11 @@
 //! Inputs read exactly once, and directory walks that lose nothing without saying so.
 #![cfg(unix)]
 
-mod common;
-
 use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, result, results, run};
+use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, result, results, run};
 use serde_json::{Value, json};
 
 /// Generous: only a hang (a pipe opened a second time, a FIFO read in a walk) reaches it.
@@ -139,7 +137,7 @@ fn a_directory_walk_follows_symlinked_directories_and_reports_what_it_skips() {
 #[test]
 fn an_empty_file_and_empty_standard_input_count_as_files_read() {
     let f = Fixture::new(&[("empty.yaml", ""), ("pod.yaml", PRIVILEGED_POD)]);
-    let (code, doc) = common::scan_json(f.root(), &["empty.yaml", "pod.yaml"]);
+    let (code, doc) = crate::common::scan_json(f.root(), &["empty.yaml", "pod.yaml"]);
     assert_eq!(code, 1, "{doc:#}");
     assert_eq!(doc["summary"]["files"], 2, "{doc:#}");
     let out = kubeward()
@@ -171,7 +169,7 @@ fn a_large_file_is_scanned_piece_by_piece_with_its_own_line_numbers() {
     text.push_str(&PRIVILEGED_POD.replace("name: bad", "name: unread"));
     assert!(text.len() > 3 * 64 * 1024);
     let f = Fixture::new(&[("big.yaml", &text)]);
-    let (code, doc) = common::scan_json(f.root(), &["big.yaml"]);
+    let (code, doc) = crate::common::scan_json(f.root(), &["big.yaml"]);
     assert_eq!(code, 2, "{doc:#}");
     let names: Vec<_> = results(&doc).iter().map(|r| r["name"].clone()).collect();
     assert_eq!(names, [json!("first"), json!("last")], "{doc:#}");

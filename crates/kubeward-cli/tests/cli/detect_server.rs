@@ -1,22 +1,11 @@
 //! End-to-end: `kubeward detect webhook-config` (its policy passes kubeward's own lint)
 //! and `kubeward detect serve` as a process on a loopback port, stopped by SIGTERM.
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-use common::kubeward;
-
-fn stdout_of(args: &[&str]) -> (i32, String, String) {
-    let out = kubeward().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use crate::common::{KUBEWARD, Run, run};
 
 #[test]
 fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
@@ -24,16 +13,23 @@ fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
     let ca = dir.path().join("ca.pem");
     let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     std::fs::write(&ca, pem).unwrap();
-    let (code, out, err) = stdout_of(&[
-        "detect",
-        "webhook-config",
-        "--url",
-        "https://kubeward-audit.kubeward.svc:9765/k8s-audit",
-        "--ca",
-        ca.to_str().unwrap(),
-        "--only",
-        "kubeconfig",
-    ]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
+        ".",
+        &[
+            "detect",
+            "webhook-config",
+            "--url",
+            "https://kubeward-audit.kubeward.svc:9765/k8s-audit",
+            "--ca",
+            ca.to_str().unwrap(),
+            "--only",
+            "kubeconfig",
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("server: \"https://kubeward-audit.kubeward.svc:9765/k8s-audit\""));
     use base64::Engine as _;
@@ -48,39 +44,58 @@ fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
 
 #[test]
 fn webhook_config_warns_on_plain_http_and_rejects_non_urls() {
-    let (code, _, err) = stdout_of(&[
-        "detect",
-        "webhook-config",
-        "--url",
-        "http://10.0.0.1:9765/k8s-audit",
-    ]);
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        ".",
+        &[
+            "detect",
+            "webhook-config",
+            "--url",
+            "http://10.0.0.1:9765/k8s-audit",
+        ],
+    );
     assert_eq!(code, 0);
     assert!(err.contains("clear text"), "{err}");
-    let (code, _, err) = stdout_of(&["detect", "webhook-config", "--url", "not a url"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(".", &["detect", "webhook-config", "--url", "not a url"]);
     assert_eq!(code, 2, "{err}");
 }
 
 #[test]
 fn recommended_policy_passes_the_audit_policy_lint() {
     let dir = tempfile::tempdir().unwrap();
-    let (code, _, err) = stdout_of(&[
-        "detect",
-        "webhook-config",
-        "--url",
-        "https://a.b.svc:9765/k8s-audit",
-        "--output-dir",
-        dir.path().to_str().unwrap(),
-    ]);
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        ".",
+        &[
+            "detect",
+            "webhook-config",
+            "--url",
+            "https://a.b.svc:9765/k8s-audit",
+            "--output-dir",
+            dir.path().to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "{err}");
     let policy = dir.path().join("audit-policy.yaml");
     assert!(dir.path().join("audit-webhook.kubeconfig").exists());
-    let (code, out, err) = stdout_of(&[
-        "audit-policy",
-        "lint",
-        "--fail-on",
-        "low",
-        policy.to_str().unwrap(),
-    ]);
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
+        ".",
+        &[
+            "audit-policy",
+            "lint",
+            "--fail-on",
+            "low",
+            policy.to_str().unwrap(),
+        ],
+    );
     assert_eq!(code, 0, "lint findings: {out}{err}");
     // The levels the default rules need: exec at Metadata (ResponseStarted kept), pod
     // creation with bodies, RBAC writes with the request body.
@@ -142,7 +157,11 @@ fn recommended_policy_passes_the_audit_policy_lint() {
             "alice",
         ];
         a.extend(args.iter().copied());
-        let (code, out, err) = stdout_of(&a);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(".", &a);
         assert_eq!(code, 0, "{a:?}: {err}");
         assert!(out.contains(level), "{a:?}: {out}");
     }
@@ -150,7 +169,7 @@ fn recommended_policy_passes_the_audit_policy_lint() {
 
 #[test]
 fn serve_alerts_then_drains_on_sigterm() {
-    let bin = assert_cmd::cargo::cargo_bin("kubeward");
+    let bin = KUBEWARD.path();
     let mut child = Command::new(bin)
         .args(["detect", "serve", "--listen", "127.0.0.1:0"])
         .env("FALCO_HOSTNAME", "h1")
@@ -199,13 +218,15 @@ fn serve_alerts_then_drains_on_sigterm() {
 #[test]
 fn detect_options_before_a_subcommand_are_refused() {
     // `serve` is a subcommand, not an events file (a file of that name: `./serve`).
-    let (code, _, err) = stdout_of(&["detect", "-r", "x.yaml", "serve"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(".", &["detect", "-r", "x.yaml", "serve"]);
     assert_eq!(code, 2, "{err}");
 }
 
 #[test]
 fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
-    let bin = assert_cmd::cargo::cargo_bin("kubeward");
+    let bin = KUBEWARD.path();
     let mut child = Command::new(bin)
         .args(["detect", "serve", "--listen", "127.0.0.1:0"])
         .args(["--first-request-timeout-seconds", "1", "--no-stdout"])
@@ -256,7 +277,11 @@ fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
 #[test]
 fn both_servers_take_the_same_connection_limit_flags() {
     for cmd in ["detect", "webhook"] {
-        let (code, out, err) = stdout_of(&[cmd, "serve", "--help"]);
+        let Run {
+            code,
+            stdout: out,
+            stderr: err,
+        } = run(".", &[cmd, "serve", "--help"]);
         assert_eq!(code, 0, "{err}");
         for (flag, default) in [
             ("--handshake-timeout-seconds", "10"),
@@ -275,6 +300,8 @@ fn both_servers_take_the_same_connection_limit_flags() {
             assert!(own.contains(&default), "{cmd}: {flag} {default}");
         }
     }
-    let (code, _, err) = stdout_of(&["detect", "serve", "--max-connections", "0"]);
+    let Run {
+        code, stderr: err, ..
+    } = run(".", &["detect", "serve", "--max-connections", "0"]);
     assert_eq!(code, 2, "a cap of 0 is refused: {err}");
 }

@@ -1,12 +1,10 @@
 //! `kubeward controlplane check` and `etcdctl` end to end: exit codes, `--fail-on`, the
 //! JSON report, text output and error messages.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, kubeward};
 use serde_json::Value;
 
 fn pod(name: &str, flags: &[&str]) -> String {

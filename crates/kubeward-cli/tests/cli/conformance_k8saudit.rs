@@ -7,11 +7,9 @@
 //! k8s_audit_rules.yaml from ../shared (list and rule names as they are there today;
 //! docs/detect.md maps the renamed ones). Tests skip, saying so, without ../shared.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, kubeward};
 use serde_json::{Value, json};
 
 /// A syscall ruleset in the style of falco_rules.yaml 1.0.1: old engine version,

@@ -1,9 +1,7 @@
 //! Control characters from hostile inputs never reach the terminal: every text output
 //! shows them escaped (`\x1b`, `\x07`, `\r`), with colours on or off.
 
-mod common;
-
-use common::{Fixture, kubeward};
+use crate::common::{Fixture, kubeward};
 
 /// ESC starting an OSC title change, BEL ending it, CR to overwrite the line, and C1 CSI.
 const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\rX\u{9b}2J";

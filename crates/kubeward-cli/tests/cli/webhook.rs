@@ -1,25 +1,10 @@
 //! `kubeward webhook manifests`: what it prints deploys a restricted-compliant webhook
 //! whose certificate is valid for its Service and trusted through the printed CA bundle.
 
-use std::process::Command;
-
-use assert_cmd::cargo::CommandCargoExt;
 use base64::Engine;
 use serde_json::Value;
 
-fn kubeward(args: &[&str], dir: &std::path::Path) -> (i32, String, String) {
-    let out = Command::cargo_bin("kubeward")
-        .expect("binary")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run kubeward");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use crate::common::{Run, run};
 
 /// Prints the manifests with `extra` flags, scans them at restricted, and returns them
 /// as JSON documents (read back by the manifest loader, as `scan` reads them).
@@ -27,12 +12,20 @@ fn manifests_pass_restricted(extra: &[&str]) -> Vec<Value> {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut args = vec!["webhook", "manifests"];
     args.extend_from_slice(extra);
-    let (code, yaml, err) = kubeward(&args, dir.path());
+    let Run {
+        code,
+        stdout: yaml,
+        stderr: err,
+    } = run(dir.path(), &args);
     assert_eq!(code, 0, "{err}");
     std::fs::write(dir.path().join("webhook.yaml"), &yaml).expect("write");
-    let (code, out, err) = kubeward(
-        &["scan", "--level", "restricted", "webhook.yaml"],
+    let Run {
+        code,
+        stdout: out,
+        stderr: err,
+    } = run(
         dir.path(),
+        &["scan", "--level", "restricted", "webhook.yaml"],
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(
@@ -199,7 +192,10 @@ fn cert_manager_and_psp_variants_pass_restricted() {
 #[test]
 fn serve_explains_a_missing_certificate() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (code, _, err) = kubeward(
+    let Run {
+        code, stderr: err, ..
+    } = run(
+        dir.path(),
         &[
             "webhook",
             "serve",
@@ -210,7 +206,6 @@ fn serve_explains_a_missing_certificate() {
             "--namespaces",
             "ns.yaml",
         ],
-        dir.path(),
     );
     assert_ne!(code, 0);
     assert!(err.contains("loading the serving certificate"), "{err}");

@@ -1,0 +1,57 @@
+//! kubeward's end-to-end tests: the binary run as a user runs it. One test binary (one
+//! link) with a module per command or theme, as ruff and ripgrep do; the helpers live in
+//! kubeward-testkit's `cli` module, bound here to this crate's binary.
+
+mod audit_policy;
+mod broken_pipe;
+mod conformance_k8saudit;
+mod control_chars;
+mod controlplane;
+mod defaults;
+mod detect;
+mod detect_server;
+mod duplicate_keys;
+mod exit_codes;
+mod file_limit;
+mod inputs;
+mod json_contract;
+mod kubeconfig;
+mod namespaces;
+mod psp;
+mod psp_scan;
+mod read_once;
+mod sarif;
+mod seccomp;
+mod snapshots;
+mod text;
+mod webhook;
+mod webhook_serve;
+
+/// The kit's runner bound to the binary under test (`CARGO_BIN_EXE_kubeward` exists only
+/// in this crate's tests).
+mod common {
+    use std::path::Path;
+
+    pub use kubeward_testkit::cli::{
+        Bin, Fixture, PRIVILEGED_POD, RESTRICTED_POD, Run, checks, result, results,
+    };
+    use serde_json::Value;
+
+    pub const KUBEWARD: Bin = Bin(env!("CARGO_BIN_EXE_kubeward"));
+
+    pub fn kubeward() -> assert_cmd::Command {
+        KUBEWARD.command()
+    }
+
+    pub fn run(cwd: impl AsRef<Path>, args: &[&str]) -> Run {
+        KUBEWARD.run(cwd, args)
+    }
+
+    pub fn run_stdin(args: &[&str], stdin: &str) -> Run {
+        KUBEWARD.run_stdin(args, stdin)
+    }
+
+    pub fn scan_json(cwd: &Path, args: &[&str]) -> (i32, Value) {
+        KUBEWARD.scan_json(cwd, args)
+    }
+}
