@@ -9,6 +9,7 @@
 //! structs drop) and knows nothing of files, output formats or clusters.
 
 pub mod defaults;
+mod gofmt;
 pub mod lint;
 pub mod psp;
 pub mod standards;

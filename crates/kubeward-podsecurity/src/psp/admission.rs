@@ -7,10 +7,11 @@
 //! mutate. Only policies the requesting user or the pod's service account may `use`
 //! count, and only their errors are reported.
 
-use super::field::{FieldError, error_list, go_quote};
+use super::field::{FieldError, error_list};
 use super::load::Policy;
 use super::provider::Pod;
 use super::types::VALIDATED_PSP_ANNOTATION;
+use crate::gofmt::go_quote;
 
 /// The kind of request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::gofmt::go_quote;
+
 /// The error types PSP produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorType {
@@ -127,40 +129,6 @@ pub fn error_list(errors: &[FieldError]) -> String {
     format!("[{}]", parts.join(" "))
 }
 
-/// Go's `%q` of a string: double-quoted, with Go escapes for quotes, backslashes and
-/// non-printable characters.
-pub fn go_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            '\r' => out.push_str("\\r"),
-            '\x07' => out.push_str("\\a"),
-            '\x08' => out.push_str("\\b"),
-            '\x0c' => out.push_str("\\f"),
-            '\x0b' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c if c.is_control() => {
-                let n = c as u32;
-                if n <= 0xffff {
-                    out.push_str(&format!("\\u{n:04x}"));
-                } else {
-                    out.push_str(&format!("\\U{n:08x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
 /// Go's `%#v` of an `[]int64` (nil and empty differ).
 pub fn go_int64s(v: Option<&[i64]>) -> String {
     match v {
@@ -217,7 +185,6 @@ mod tests {
             FieldError::not_supported("r", "X", &["A", "B"]).to_string(),
             "r: Unsupported value: \"X\": supported values: \"A\", \"B\""
         );
-        assert_eq!(go_quote("a\"b\\\n\u{1}"), "\"a\\\"b\\\\\\n\\x01\"");
         assert_eq!(go_int64s(None), "[]int64(nil)");
         assert_eq!(go_int64s(Some(&[])), "[]int64{}");
         assert_eq!(go_int64s(Some(&[1, 2])), "[]int64{1, 2}");
@@ -227,5 +194,19 @@ mod tests {
             "[]core.Capability{\"ALL\"}"
         );
         assert_eq!(error_list(&[]), "[]");
+    }
+
+    /// Regression: PSP messages had their own `%q`, which printed format and separator
+    /// characters (zero-width space, no-break space) raw where Go escapes them.
+    #[test]
+    fn values_are_quoted_as_go_quotes_them() {
+        assert_eq!(
+            FieldError::duplicate("p", "Unmasked\u{200b}").to_string(),
+            r#"p: Duplicate value: "Unmasked\u200b""#
+        );
+        assert_eq!(
+            go_capabilities(Some(&["NET\u{a0}ADMIN".into()])),
+            r#"[]core.Capability{"NET\u00a0ADMIN"}"#
+        );
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{Container, PodSecurityContext, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::field::{FieldError, go_opt_bool, go_quote};
+use super::field::{FieldError, go_opt_bool};
 use super::strategy::apparmor::AppArmor;
 use super::strategy::capabilities::Capabilities;
 use super::strategy::group::Group;
@@ -16,6 +16,7 @@ use super::strategy::sysctl::Sysctls;
 use super::strategy::user::RunAsUser;
 use super::types::{PodSecurityPolicySpec, SECCOMP_POD};
 use super::volumes;
+use crate::gofmt::go_quote;
 
 /// A pod as admission sees it.
 #[derive(Clone, Debug, Default, PartialEq)]

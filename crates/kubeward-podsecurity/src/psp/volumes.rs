@@ -3,8 +3,9 @@
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, Volume};
 
-use super::field::{FieldError, go_quote};
+use super::field::FieldError;
 use super::types::PodSecurityPolicySpec;
+use crate::gofmt::go_quote;
 
 /// The PSP name of a volume's type, in upstream's precedence order; `None` for a source
 /// PSP never knew (`image`) or no source at all.

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Capabilities as Caps;
 
-use crate::psp::field::{FieldError, go_capabilities, go_quote};
+use crate::gofmt::go_quote;
+use crate::psp::field::{FieldError, go_capabilities};
 use crate::psp::types::PodSecurityPolicySpec;
 
 #[derive(Clone, Debug, PartialEq)]

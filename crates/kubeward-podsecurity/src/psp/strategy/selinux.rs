@@ -3,7 +3,8 @@
 
 use k8s_openapi::api::core::v1::SELinuxOptions;
 
-use crate::psp::field::{FieldError, go_quote};
+use crate::gofmt::go_quote;
+use crate::psp::field::FieldError;
 use crate::psp::types::SELinuxStrategyOptions;
 
 #[derive(Clone, Debug, PartialEq)]

@@ -2,7 +2,8 @@
 
 use k8s_openapi::api::core::v1::Sysctl;
 
-use crate::psp::field::{FieldError, go_quote};
+use crate::gofmt::go_quote;
+use crate::psp::field::FieldError;
 use crate::psp::types::PodSecurityPolicySpec;
 
 /// The kubelet's safe sysctls as of Kubernetes 1.24, the last release with PSP.

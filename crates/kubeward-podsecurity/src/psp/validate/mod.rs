@@ -10,8 +10,9 @@ mod names;
 
 use std::collections::BTreeMap;
 
-use super::field::{FieldError, go_quote};
+use super::field::FieldError;
 use super::types::{IdRange, PodSecurityPolicySpec, RunAsGroupStrategyOptions, VOLUME_TYPES};
+use crate::gofmt::go_quote;
 
 /// Validation findings of one policy.
 #[derive(Debug, Default)]

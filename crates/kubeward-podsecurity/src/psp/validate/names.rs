@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::psp::field::{FieldError, go_quote};
+use crate::gofmt::go_quote;
+use crate::psp::field::FieldError;
 use crate::psp::types::{
     APPARMOR_ALLOWED, APPARMOR_DEFAULT, PodSecurityPolicySpec, SECCOMP_ALLOWED, SECCOMP_DEFAULT,
 };

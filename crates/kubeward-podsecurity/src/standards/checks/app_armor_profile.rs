@@ -9,7 +9,8 @@ use k8s_openapi::api::core::v1::{AppArmorProfile, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, since};
-use crate::standards::format::{containers_phrase, go_quote, join_quote, pl};
+use crate::gofmt::go_quote;
+use crate::standards::format::{containers_phrase, join_quote, pl};
 use crate::standards::{Level, Violation};
 use crate::visit::containers;
 

@@ -8,7 +8,8 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{Check, Versioned};
-use crate::standards::format::{go_quote, join_quote_iter, pl, setters};
+use crate::gofmt::go_quote;
+use crate::standards::format::{join_quote_iter, pl, setters};
 use crate::standards::{Level, Violation};
 use crate::visit::containers;
 
