@@ -5,12 +5,14 @@
 //! the Kubernetes API machinery reads YAML (YAML 1.1 through go-yaml v2: `yes`, `on`,
 //! `0777`… mean what they mean to `kubectl`), and every value keeps its file, line and
 //! column so that findings point at the key that caused them. Workload kinds yield their
-//! pod template as typed k8s-openapi objects through [`pod_template`].
+//! pod template as typed k8s-openapi objects through [`pod_template`]. [`collect`] runs
+//! discover → read → parse for readers that want a few files whole.
 //!
 //! Bad input never panics and never grows memory without bound: files, documents,
 //! nesting depth and alias expansion all have limits ([`Limits`]), and each breach is a
 //! [`LoadError`] naming the file and line.
 
+mod collect;
 mod de;
 mod fast;
 mod list;
@@ -24,6 +26,7 @@ mod yaml;
 
 use std::sync::Arc;
 
+pub use collect::{Collected, Decoding, Stage, collect};
 pub use kubeward_report::Severity;
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use kubeward_manifest::{Limits, Resource, discover, parse_documents_strict, read_input};
+use kubeward_manifest::{Decoding, Limits, Resource, Stage, collect};
 use kubeward_podsecurity::psp::{AllowAll, Operation, Policy, Severity, load_policies};
 
 use super::model::{ErrorKind, PspError, PspVerdict, ScanError};
@@ -21,30 +21,22 @@ pub struct Loaded {
 }
 
 pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
-    let (inputs, path_errors) = discover(paths);
+    let mut collected = collect(paths, limits, Decoding::Strict);
     let mut out = Loaded {
-        errors: path_errors
+        errors: std::mem::take(&mut collected.errors)
             .into_iter()
-            .map(|e| ScanError::from_load(e, ErrorKind::Path))
+            .map(|(stage, e)| {
+                let kind = match stage {
+                    Stage::Discover => ErrorKind::Path,
+                    Stage::Read => ErrorKind::Read,
+                    Stage::Parse => ErrorKind::Parse,
+                };
+                ScanError::from_load(e, kind)
+            })
             .collect(),
         ..Loaded::default()
     };
-    let mut resources: Vec<Resource> = vec![];
-    for input in &inputs {
-        let text = match read_input(input, limits) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(ScanError::from_load(e, ErrorKind::Read));
-                continue;
-            }
-        };
-        for doc in parse_documents_strict(&input.name(), &text, limits) {
-            match doc {
-                Ok(r) => resources.push(r),
-                Err(e) => out.errors.push(ScanError::from_load(e, ErrorKind::Parse)),
-            }
-        }
-    }
+    let resources = collected.into_resources();
     let (policies, problems) = load_policies(&resources);
     for p in problems {
         match p.severity {

@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::Container;
-use kubeward_manifest::{Input, Limits, LoadError, Node, Resource, discover, pod_template};
+use kubeward_manifest::{
+    Decoding, Input, Limits, LoadError, Node, Resource, collect, pod_template,
+};
 use serde::Serialize;
 
 use super::{Flags, Origin};
@@ -126,28 +128,22 @@ pub fn load_manifests(dir: &Path, limits: &Limits) -> Result<Manifests, FlagsErr
         }
         Err(e) => return Err(dir_error(e.to_string())),
     }
-    let (inputs, load_errors) = discover(&[dir.to_path_buf()]);
+    let collected = collect(&[dir.to_path_buf()], limits, Decoding::Lenient);
     let mut out = Manifests {
         dir: dir.to_path_buf(),
-        errors: load_errors.into_iter().map(FlagsError::Load).collect(),
+        errors: collected
+            .errors
+            .into_iter()
+            .map(|(_, e)| FlagsError::Load(e))
+            .collect(),
         ..Manifests::default()
     };
     let mut pods: Vec<(PathBuf, Resource)> = Vec::new();
-    for input in inputs {
-        let Input::File(path) = &input else { continue };
-        let text = match kubeward_manifest::read_input(&input, limits) {
-            Ok(t) => t,
-            Err(e) => {
-                out.errors.push(e.into());
-                continue;
-            }
-        };
-        for res in kubeward_manifest::parse_documents(&input.name(), &text, limits) {
-            match res {
-                Ok(r) if r.kind == "Pod" => pods.push((path.clone(), r)),
-                Ok(_) => {}
-                Err(e) => out.errors.push(e.into()),
-            }
+    for (input, resources) in collected.files {
+        // A directory walk yields files only.
+        let Input::File(path) = input else { continue };
+        for r in resources.into_iter().filter(|r| r.kind == "Pod") {
+            pods.push((path.clone(), r));
         }
     }
     for component in Component::ALL {

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use kubeward_identity::rbac::Rbac;
-use kubeward_manifest::{Limits, Resource, discover, parse_documents_strict, read_input};
+use kubeward_manifest::{Decoding, Limits, Resource, collect};
 use kubeward_podsecurity::psp::{Policy, Severity};
 
 /// Resources read, and the problems met (already formatted).
@@ -15,25 +15,15 @@ pub(crate) struct Loaded {
 }
 
 pub fn load_resources(paths: &[PathBuf], limits: &Limits) -> Loaded {
-    let (inputs, errs) = discover(paths);
-    let mut out = Loaded {
-        errors: errs.iter().map(ToString::to_string).collect(),
-        ..Loaded::default()
-    };
-    for input in &inputs {
-        match read_input(input, limits) {
-            Ok(text) => {
-                for doc in parse_documents_strict(&input.name(), &text, limits) {
-                    match doc {
-                        Ok(r) => out.resources.push(r),
-                        Err(e) => out.errors.push(e.to_string()),
-                    }
-                }
-            }
-            Err(e) => out.errors.push(e.to_string()),
-        }
+    let collected = collect(paths, limits, Decoding::Strict);
+    Loaded {
+        errors: collected
+            .errors
+            .iter()
+            .map(|(_, e)| e.to_string())
+            .collect(),
+        resources: collected.into_resources(),
     }
-    out
 }
 
 /// Policies, sorted by name; errors (and warnings, prefixed) formatted for stderr. No
