@@ -12,7 +12,6 @@ use clap::{Args, Subcommand, ValueEnum};
 
 pub(crate) use inputs::load_policies;
 use inputs::{load_rbac, load_resources};
-pub(crate) use report::{Identity, admit_one};
 
 #[derive(Debug, Args)]
 pub struct PspArgs {

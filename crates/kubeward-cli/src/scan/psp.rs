@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use kubeward_manifest::{Decoding, Limits, Resource, Stage, collect};
-use kubeward_podsecurity::psp::{AllowAll, Operation, Policy, Severity, load_policies};
+use kubeward_podsecurity::psp::{
+    AllowAll, Identity, Policy, Severity, admit_workload, load_policies,
+};
 
 use super::model::{ErrorKind, PspError, PspVerdict, ScanError};
-use crate::cmd::psp::{Identity, admit_one};
 
 /// The loaded policies, the errors to report (files, invalid policies, none usable) and
 /// warnings for policies the API server accepted but that cannot be meant.
@@ -73,14 +74,8 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
 /// The admission plugin's decision for a workload's pod, every policy a candidate (scan
 /// has no identities; `psp admit --rbac` does). `None` when it has no pod template.
 pub fn decide(policies: &[Policy], res: &Resource) -> Option<PspVerdict> {
-    let who = Identity {
-        user: None,
-        service_account: None,
-        namespace: "default".into(),
-        operation: Operation::Create,
-    };
     // A malformed template is already a scan error of its own.
-    let admitted = admit_one(policies, res, &AllowAll, &who)?.ok()?;
+    let admitted = admit_workload(policies, res, &AllowAll, &Identity::default())?.ok()?;
     let d = admitted.decision;
     Some(PspVerdict {
         allowed: d.allowed,

@@ -2,8 +2,9 @@
 //! 1.24 admission plugin ran it: policies are loaded and validated ([`load`]), each
 //! policy defaults and validates a pod ([`provider`], built from the per-field
 //! [`strategy`] modules and [`volumes`]), and [`admission`] picks the policy exactly as
-//! the plugin did. [`patch`] turns the defaulting into a JSON Patch, and [`migrate`]
-//! maps a policy onto the Pod Security Standards of [`crate::standards`].
+//! the plugin did. [`patch`] turns the defaulting into a JSON Patch, [`workload`] runs a
+//! workload's or a review's pod through it all, and [`migrate`] maps a policy onto the Pod
+//! Security Standards of [`crate::standards`].
 
 pub mod admission;
 pub mod field;
@@ -15,7 +16,12 @@ pub mod strategy;
 pub mod types;
 pub mod validate;
 pub mod volumes;
+pub mod workload;
 
 pub use admission::{AllowAll, Authorizer, Decision, Operation, Request, UserInfo, admit};
 pub use load::{Policy, PolicyError, Severity, is_policy, load_policies};
 pub use provider::{Pod, Provider};
+pub use workload::{
+    Admission, Identity, RbacAuthorizer, TemplateError, WorkloadAdmission, admit_pod,
+    admit_workload,
+};

@@ -46,7 +46,7 @@ fn diff_at(path: &str, from: &Value, to: &Value, ops: &mut Vec<Value>) {
 }
 
 /// Why a patch did not apply.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot apply {op} at {path}")]
 pub struct PatchError {
     pub op: String,

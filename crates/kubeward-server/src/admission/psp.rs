@@ -3,11 +3,10 @@
 //! validating phase on `/validate`, where no policy may change the pod.
 
 use kube::core::admission::Operation as ReviewOperation;
-use kubeward_podsecurity::psp::patch::{apply, diff};
 use kubeward_podsecurity::psp::{
-    AllowAll, Operation, Pod, Policy, Request as PspRequest, UserInfo, admit,
+    AllowAll, Operation, Pod, Policy, Request as PspRequest, UserInfo, admit_pod,
 };
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::pss::{Decision, decode, object_json};
 use super::review::{Request, Verdict};
@@ -95,17 +94,17 @@ pub fn review(req: &Request, policies: &[Policy], phase: Phase) -> Decision {
         name: req.user_info.username.clone().unwrap_or_default(),
         groups: req.user_info.groups.clone().unwrap_or_default(),
     };
-    let decision = admit(
-        policies,
-        &PspRequest {
-            pod: &pod,
-            name: &name,
-            namespace: &namespace,
-            operation,
-            user: Some(&user),
-        },
-        &AllowAll,
-    );
+    let request = PspRequest {
+        pod: &pod,
+        name: &name,
+        namespace: &namespace,
+        operation,
+        user: Some(&user),
+    };
+    // The same admission as `psp admit` and `scan --psp`: the patch is computed on the
+    // typed pod and applied to the object as sent, which proves it applies.
+    let admission = admit_pod(policies, &request, &AllowAll, raw);
+    let decision = admission.decision;
     if !decision.allowed {
         let msg = decision
             .message
@@ -119,20 +118,13 @@ pub fn review(req: &Request, policies: &[Policy], phase: Phase) -> Decision {
     };
     let mut verdict = Verdict::allow().annotate(key, chosen);
     if phase == Phase::Admit {
-        let ops = diff(&pod_json(&pod), &pod_json(&decision.pod));
-        // The patch is computed on the typed pod; prove it applies to the object as sent.
-        let mut check = raw;
-        if let Err(e) = apply(&mut check, &ops) {
+        if let Err(e) = admission.patched {
             let at = format!("{} {}", e.op, e.path);
             tracing::error!(uid = %req.uid, at, "PSP patch does not apply to the submitted pod");
             let msg = format!("internal error: defaults patch does not apply at {at}");
             return Verdict::deny(500, "InternalError", msg).into();
         }
-        verdict.patch = ops;
+        verdict.patch = admission.patch;
     }
     verdict.into()
-}
-
-fn pod_json(pod: &Pod) -> Value {
-    json!({ "metadata": pod.metadata, "spec": pod.spec })
 }

@@ -3,125 +3,20 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use kubeward_identity::rbac::{Rbac, Request as RbacRequest};
-use kubeward_manifest::{Resource, pod_template};
-use kubeward_podsecurity::defaults::apply_pod_defaults;
-use kubeward_podsecurity::psp::patch::{apply, diff};
+use kubeward_manifest::Resource;
 use kubeward_podsecurity::psp::{
-    AllowAll, Authorizer, Decision, Operation, Pod, Policy, Request, UserInfo, admit, is_policy,
+    AllowAll, Authorizer, Identity, Operation, Policy, RbacAuthorizer, UserInfo, admit_workload,
 };
+use kubeward_report::Hint as _;
 use serde_json::{Value, json};
 
 use super::{AdmitArgs, MigrateArgs, PspFormat, load_policies, load_rbac, load_resources};
-
-/// RBAC answers for the admission plugin: `use` on podsecuritypolicies in API group
-/// `policy` or the legacy `extensions`.
-struct RbacAuthorizer(Rbac);
-
-impl Authorizer for RbacAuthorizer {
-    fn may_use(&self, user: &UserInfo, namespace: &str, policy: &str) -> bool {
-        ["policy", "extensions"].iter().any(|group| {
-            self.0.allows(&RbacRequest {
-                user: &user.name,
-                groups: &user.groups,
-                verb: "use",
-                api_group: group,
-                resource: "podsecuritypolicies",
-                name: policy,
-                namespace,
-            })
-        })
-    }
-}
 
 /// One workload's outcome, in the JSON contract's shape.
 pub(crate) struct AdmitResult {
     pub json: Value,
     pub allowed: bool,
     pub message: Option<String>,
-}
-
-/// Who asks, and how.
-pub(crate) struct Identity {
-    pub user: Option<UserInfo>,
-    pub service_account: Option<String>,
-    pub namespace: String,
-    pub operation: Operation,
-}
-
-/// One workload's admission: the decision and the pod before and after.
-pub(crate) struct Admitted {
-    pub namespace: String,
-    pub decision: Decision,
-    /// RFC 6902 operations from the pod as submitted to the pod as stored.
-    pub patch: Vec<Value>,
-    /// The pod as stored, in the manifest's own key order where the patch applies.
-    pub mutated: Value,
-}
-
-/// Admits one resource's pod. `None` when it holds no pod template; `Err` (formatted,
-/// with a hint) when its template is malformed.
-pub(crate) fn admit_one(
-    policies: &[Policy],
-    res: &Resource,
-    authz: &dyn Authorizer,
-    who: &Identity,
-) -> Option<Result<Admitted, String>> {
-    if is_policy(res) {
-        return None;
-    }
-    let tpl = match pod_template(res)? {
-        Err(e) => {
-            return Some(Err(format!(
-                "{e}\n  hint: the pod template must be a mapping with metadata and spec"
-            )));
-        }
-        Ok(t) => t,
-    };
-    let mut pod = Pod {
-        metadata: tpl.metadata.clone(),
-        spec: tpl.spec.clone(),
-    };
-    if let Some(sa) = &who.service_account {
-        pod.spec.service_account_name = Some(sa.clone());
-    }
-    // The pods a controller creates are Pods: the API server's Pod defaults apply.
-    apply_pod_defaults(&mut pod.spec);
-    let namespace = res
-        .namespace
-        .clone()
-        .or_else(|| pod.metadata.namespace.clone())
-        .unwrap_or_else(|| who.namespace.clone());
-    let base = res.name.clone().unwrap_or_default();
-    // Controllers name their pods from generateName `<workload>-`; the API server
-    // prints that prefix when it refuses one.
-    let name = if res.kind == "Pod" {
-        base
-    } else {
-        format!("{base}-")
-    };
-    let req = Request {
-        pod: &pod,
-        name: &name,
-        namespace: &namespace,
-        operation: who.operation,
-        user: who.user.as_ref(),
-    };
-    let decision = admit(policies, &req, authz);
-    let before = pod_json(&pod);
-    let after = pod_json(&decision.pod);
-    let patch = diff(&before, &after);
-    let mut raw = raw_pod(res, tpl.node);
-    let mutated = match apply(&mut raw, &patch) {
-        Ok(()) => raw,
-        Err(_) => after,
-    };
-    Some(Ok(Admitted {
-        namespace,
-        decision,
-        patch,
-        mutated,
-    }))
 }
 
 /// Admits every workload among `resources`.
@@ -134,10 +29,10 @@ pub(crate) fn admit_all(
     let mut results = vec![];
     let mut errors = vec![];
     for res in resources {
-        let a = match admit_one(policies, res, authz, who) {
+        let a = match admit_workload(policies, res, authz, who) {
             None => continue,
             Some(Err(e)) => {
-                errors.push(e);
+                errors.push(format!("{e}\n  hint: {}", e.hint()));
                 continue;
             }
             Some(Ok(a)) => a,
@@ -166,24 +61,6 @@ pub(crate) fn admit_all(
         });
     }
     (results, errors)
-}
-
-fn pod_json(pod: &Pod) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Pod",
-        "metadata": serde_json::to_value(&pod.metadata).unwrap_or_else(|_| json!({})),
-        "spec": serde_json::to_value(&pod.spec).unwrap_or_else(|_| json!({})),
-    })
-}
-
-/// The pod as written: the object itself for a Pod, the template made a Pod otherwise.
-fn raw_pod(res: &Resource, template: &kubeward_manifest::Node) -> Value {
-    if res.kind == "Pod" {
-        return res.node.to_json();
-    }
-    let part = |k: &str| template.get(k).map_or(json!({}), |n| n.to_json());
-    json!({"apiVersion": "v1", "kind": "Pod", "metadata": part("metadata"), "spec": part("spec")})
 }
 
 pub(crate) fn print_admit_text(
