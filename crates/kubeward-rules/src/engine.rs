@@ -34,6 +34,8 @@ use crate::priority::Priority;
 use crate::reader::Reader;
 use crate::source::{Event, FieldDef, SourceSpec};
 
+pub use select::Selection;
+
 mod alert;
 mod build;
 mod cache;
@@ -41,6 +43,7 @@ mod describe;
 mod evttypes;
 mod exceptions;
 mod plan;
+mod select;
 #[cfg(test)]
 mod tests;
 

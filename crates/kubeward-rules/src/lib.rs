@@ -30,7 +30,7 @@ pub(crate) mod yaml;
 pub use diag::{Diagnostic, FileReport, Severity};
 pub use engine::{
     Alert, AlertOptions, Engine, LoadResult, MatchMode, RuleId, RuleInfo, RulesFile, Ruleset,
-    SourceId,
+    Selection, SourceId,
 };
 pub use priority::Priority;
 pub use yaml::Pos;

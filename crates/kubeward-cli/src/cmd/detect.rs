@@ -295,35 +295,17 @@ pub(crate) fn load_ruleset(
     Ok(ruleset)
 }
 
-/// `-t` (only these tags), then `-T` and `-D` (disable), Falco's former selection.
+/// `-t` (only these tags), then `-T` and `-D` (disable), Falco's selection; a warning
+/// for each argument that matched no rule.
 fn select(ruleset: &mut Ruleset, args: &RuleSelection, err: &mut impl Write) -> anyhow::Result<()> {
-    let all: Vec<_> = ruleset
-        .rules()
-        .map(|(id, r)| (id, r.name.clone(), r.tags.clone()))
-        .collect();
-    if !args.tags.is_empty() {
-        for (id, _, tags) in &all {
-            ruleset.set_enabled(*id, tags.iter().any(|t| args.tags.contains(t)));
-        }
+    let selection = ruleset.select(&args.tags, &args.disable_tags, &args.disable);
+    for t in &selection.unknown_tags {
+        writeln!(err, "warning: no rule has tag `{t}`")?;
     }
-    for (id, name, tags) in &all {
-        if tags.iter().any(|t| args.disable_tags.contains(t))
-            || args.disable.iter().any(|d| name.contains(d.as_str()))
-        {
-            ruleset.set_enabled(*id, false);
-        }
+    for d in &selection.unknown_names {
+        writeln!(err, "warning: no rule name contains `{d}`")?;
     }
-    for t in args.tags.iter().chain(&args.disable_tags) {
-        if !all.iter().any(|(_, _, tags)| tags.contains(t)) {
-            writeln!(err, "warning: no rule has tag `{t}`")?;
-        }
-    }
-    for d in &args.disable {
-        if !all.iter().any(|(_, name, _)| name.contains(d.as_str())) {
-            writeln!(err, "warning: no rule name contains `{d}`")?;
-        }
-    }
-    if !ruleset.rules().any(|(_, r)| r.enabled && !r.inactive) {
+    if !ruleset.any_enabled() {
         writeln!(
             err,
             "warning: no rule is enabled; events are read and counted only"

@@ -1,25 +1,13 @@
 //! What a scan reports, independent of the output format.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::Arc;
 
 use kubeward_manifest::{DuplicateKey, Pos};
 use kubeward_podsecurity::lint::Severity;
-use kubeward_podsecurity::standards::{Level, PolicyVersion, Violation};
+use kubeward_podsecurity::standards::Violation;
 
-/// A level at a version, printed as PSA prints it: `restricted:latest`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Policy {
-    pub level: Level,
-    pub version: PolicyVersion,
-}
-
-impl fmt::Display for Policy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}", self.level, self.version)
-    }
-}
+pub use kubeward_podsecurity::standards::namespace::Policy;
 
 /// One failed Pod Security Standards check, located in the file.
 #[derive(Clone, Debug)]

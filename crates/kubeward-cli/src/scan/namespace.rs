@@ -9,28 +9,12 @@ use kubeward_manifest::Resource;
 use kubeward_podsecurity::standards::ParseError;
 use kubeward_podsecurity::standards::namespace::{self as ns, LabelError};
 
-use super::model::{ErrorKind, Policy, ScanError};
+use super::model::{ErrorKind, ScanError};
 
-/// The policies a Namespace's labels ask for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NamespacePolicy {
-    /// Enforce level and version as labelled (after fallbacks); `None` where unlabelled.
-    pub enforce_level: Option<kubeward_podsecurity::standards::Level>,
-    pub enforce_version: Option<kubeward_podsecurity::standards::PolicyVersion>,
-    /// Warn and audit after resolution, only when not privileged (which checks nothing).
-    pub warn: Option<Policy>,
-    pub audit: Option<Policy>,
-}
+pub use kubeward_podsecurity::standards::namespace::NamespacePolicy;
 
 /// Namespaces of the scanned set, by name.
 pub type Namespaces = HashMap<String, NamespacePolicy>;
-
-fn policy(p: ns::Policy) -> Policy {
-    Policy {
-        level: p.level,
-        version: p.version,
-    }
-}
 
 fn scan_error(res: &Resource, e: &LabelError) -> ScanError {
     let field = e.field();
@@ -52,7 +36,7 @@ fn scan_error(res: &Resource, e: &LabelError) -> ScanError {
 /// Resolves the Pod Security labels of a `Namespace` object, with one error per bad label.
 pub fn resolve(res: &Resource) -> (NamespacePolicy, Vec<ScanError>) {
     let labels = res.node.at("metadata.labels");
-    let (p, errors) = ns::resolve(|key| {
+    let (policy, errors) = ns::resolve(|key| {
         let node = labels?.get(key)?;
         // Label values are strings to Kubernetes; anything else is as wrong as a bad string.
         Some(
@@ -60,11 +44,5 @@ pub fn resolve(res: &Resource) -> (NamespacePolicy, Vec<ScanError>) {
                 .map_or_else(|| node.to_json().to_string(), str::to_owned),
         )
     });
-    let policy = NamespacePolicy {
-        enforce_level: p.enforce_level,
-        enforce_version: p.enforce_version,
-        warn: p.warn.map(policy),
-        audit: p.audit.map(policy),
-    };
     (policy, errors.iter().map(|e| scan_error(res, e)).collect())
 }
