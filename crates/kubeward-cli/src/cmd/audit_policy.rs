@@ -6,16 +6,18 @@ mod eval;
 mod filter;
 mod lint;
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use kubeward_controlplane::audit_policy::{Policy, load};
-use kubeward_manifest::{Input, Limits, read_input};
+use kubeward_manifest::Limits;
 
-pub use super::FailOn;
+pub(crate) use super::io::print_json;
+use super::io::read_text;
+pub use super::{FailOn, OutputFormat};
 
 #[derive(Debug, Args)]
 pub struct AuditPolicyArgs {
@@ -42,36 +44,12 @@ pub enum AuditPolicyCommand {
     Filter(filter::FilterArgs),
 }
 
-/// Output format of a report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
 pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         AuditPolicyCommand::Eval(a) => eval::run(a),
         AuditPolicyCommand::Lint(a) => lint::run(a),
         AuditPolicyCommand::Filter(a) => filter::run(a),
     }
-}
-
-/// Reads a file, or standard input for `-`, within `limits`.
-pub(crate) fn read_text(path: &Path, limits: &Limits) -> anyhow::Result<String> {
-    let input = if path == Path::new("-") {
-        Input::Stdin
-    } else {
-        Input::File(path.to_path_buf())
-    };
-    read_input(&input, limits).map_err(|e| {
-        let fix = if e.message.contains("--max-file-size") {
-            "pass a larger --max-file-size"
-        } else {
-            "check the path and that it is UTF-8 text"
-        };
-        anyhow::anyhow!("reading {e} (fix: {fix})")
-    })
 }
 
 /// Loads the policy, or an error listing every problem with file, line and fix.
@@ -102,12 +80,4 @@ pub(crate) fn warn_dropped(policy: &Policy) {
             policy.file, d.line, d.field
         );
     }
-}
-
-/// Writes `value` as pretty JSON and a newline.
-pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
-    let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    Ok(())
 }

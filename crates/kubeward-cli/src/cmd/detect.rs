@@ -12,12 +12,11 @@
 //! (kubeward-server's `audit`), `detect webhook-config` prints what the API server
 //! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
 
-mod load;
 mod serve;
 mod summary;
 mod webhook_config;
 
-pub(crate) use load::{engine, load, read_rules};
+use super::rules_files::{load, read_rules};
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;

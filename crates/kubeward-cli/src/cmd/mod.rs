@@ -4,9 +4,12 @@
 pub mod audit_policy;
 pub mod controlplane;
 pub mod detect;
+mod io;
 pub mod kubeconfig;
+mod policy_inputs;
 pub mod psp;
 pub mod rules;
+mod rules_files;
 pub mod seccomp;
 mod serving;
 pub mod webhook;
@@ -26,6 +29,13 @@ impl FileLimit {
             ..kubeward_manifest::Limits::default()
         }
     }
+}
+
+/// Output format of a report: the same choice on every command that offers text or JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
 }
 
 /// `--fail-on`: the lowest severity that makes the exit status 1, the same for every

@@ -2,7 +2,6 @@
 //! Pod Security Admission (`migrate`). The simulation itself lives in
 //! `kubeward_podsecurity::psp`; this module loads files, resolves identities and prints.
 
-mod inputs;
 mod report;
 
 use std::path::PathBuf;
@@ -10,8 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand, ValueEnum};
 
-pub(crate) use inputs::load_policies;
-use inputs::{load_rbac, load_resources};
+use super::policy_inputs::{load_policies, load_rbac, load_resources};
 
 #[derive(Debug, Args)]
 pub struct PspArgs {

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand, ValueEnum};
 use kubeward_manifest::Limits;
 
-use super::detect::{engine, load, read_rules};
+use super::rules_files::{engine, load, read_rules};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {

@@ -12,7 +12,8 @@ use kubeward_controlplane::seccomp::{
 };
 use serde_json::{Value, json};
 
-use super::audit_policy::{FailOn, OutputFormat, print_json, read_text};
+use super::io::{print_json, read_text};
+use super::{FailOn, OutputFormat};
 
 #[derive(Debug, Args)]
 pub struct SeccompArgs {

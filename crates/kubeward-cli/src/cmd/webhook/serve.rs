@@ -30,7 +30,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             let (policies, errors, warnings) =
-                crate::cmd::psp::load_policies(&args.psp, &args.limit.limits(), "--psp");
+                crate::cmd::policy_inputs::load_policies(&args.psp, &args.limit.limits(), "--psp");
             for w in &warnings {
                 tracing::warn!("{w}");
             }

@@ -1,4 +1,4 @@
-//! Loading rules files for `detect` and `rules`: paths to files (directories give their
+//! Loading rules files, shared by `detect` and `rules`: paths to files (directories give their
 //! `*.yaml`/`*.yml` files by name, as Falco), the embedded default, the engine with the
 //! k8s_audit source.
 
