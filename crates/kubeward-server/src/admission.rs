@@ -12,6 +12,8 @@
 //! The policy logic lives in `kubeward-podsecurity`; this module only maps requests onto it.
 
 pub mod dryrun;
+pub mod manifest_yaml;
+pub mod manifests;
 pub mod namespaces;
 pub mod psp;
 pub mod pss;

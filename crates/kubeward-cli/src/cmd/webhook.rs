@@ -4,14 +4,17 @@
 //! kubeward-podsecurity code as `scan` and `psp admit`; this module only turns flags into
 //! its configuration and prints the deployment.
 
-mod manifests;
 mod serve;
-mod yaml;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
+use kubeward_server::admission::FailurePolicy;
+use kubeward_server::admission::manifest_yaml::documents;
+use kubeward_server::admission::manifests::{ManifestOptions, WebhookMode, manifests};
+use std::io::Write;
 
 #[derive(Debug, Args)]
 pub struct WebhookArgs {
@@ -47,11 +50,11 @@ pub enum FailurePolicyArg {
     Ignore,
 }
 
-impl FailurePolicyArg {
-    fn as_str(self) -> &'static str {
-        match self {
-            FailurePolicyArg::Fail => "Fail",
-            FailurePolicyArg::Ignore => "Ignore",
+impl From<FailurePolicyArg> for FailurePolicy {
+    fn from(f: FailurePolicyArg) -> Self {
+        match f {
+            FailurePolicyArg::Fail => FailurePolicy::Fail,
+            FailurePolicyArg::Ignore => FailurePolicy::Ignore,
         }
     }
 }
@@ -124,6 +127,26 @@ pub struct ManifestsArgs {
 pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
     match &args.command {
         WebhookCommand::Serve(a) => serve::run(a),
-        WebhookCommand::Manifests(a) => manifests::run(a),
+        WebhookCommand::Manifests(a) => print_manifests(a),
     }
+}
+
+/// `webhook manifests`: the documents from kubeward-server, as YAML on stdout.
+fn print_manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
+    let docs = manifests(&ManifestOptions {
+        namespace: args.namespace.clone(),
+        mode: match args.mode {
+            ModeArg::Pss => WebhookMode::Pss,
+            ModeArg::Psp => WebhookMode::Psp,
+        },
+        cert_manager: args.cert_manager,
+        image: args.image.clone(),
+        failure_policy: args.failure_policy.into(),
+    })
+    .context("generating the webhook's serving certificate")?;
+    let mut out = std::io::stdout().lock();
+    out.write_all(documents(&docs).as_bytes())
+        .and_then(|()| out.flush())
+        .context("writing the manifests")?;
+    Ok(ExitCode::SUCCESS)
 }

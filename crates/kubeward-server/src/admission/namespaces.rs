@@ -167,6 +167,15 @@ impl NamespaceStore {
     /// Keeps the store in step with the cluster until the task is dropped. The watcher
     /// re-lists after errors (with kube-rs's default backoff); the store stays ready with
     /// its last contents meanwhile.
+    /// Connects to the cluster as kube-rs's default configuration says (in-cluster
+    /// ServiceAccount, else KUBECONFIG) and starts [`NamespaceStore::watch`] on it, in the
+    /// background.
+    pub async fn watch_cluster(self: Arc<Self>) -> Result<(), kube::Error> {
+        let client = Client::try_default().await?;
+        tokio::spawn(self.watch(client));
+        Ok(())
+    }
+
     pub async fn watch(self: Arc<Self>, client: Client) {
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = Some(client.clone());
         let api: Api<Namespace> = Api::all(client);

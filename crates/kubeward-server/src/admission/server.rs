@@ -43,6 +43,16 @@ pub enum FailurePolicy {
     Ignore,
 }
 
+impl FailurePolicy {
+    /// The name the API server's webhook configuration uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailurePolicy::Fail => "Fail",
+            FailurePolicy::Ignore => "Ignore",
+        }
+    }
+}
+
 /// The webhook's settings.
 #[derive(Clone, Debug)]
 pub struct AdmissionConfig {

@@ -8,10 +8,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use kubeward_server::admission::namespaces::{NamespaceStore, load_file};
 use kubeward_server::admission::pss::Exemptions;
-use kubeward_server::admission::{AdmissionConfig, FailurePolicy, Mode, router};
+use kubeward_server::admission::{AdmissionConfig, Mode, router};
 use kubeward_server::tls::{CertReloader, ServeOptions, serve};
 
-use super::{FailurePolicyArg, ModeArg, ServeArgs};
+use super::{ModeArg, ServeArgs};
 use crate::cmd::serving::{init_logging, shutdown_signal};
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
@@ -47,10 +47,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             namespaces: args.exempt_namespaces.iter().cloned().collect(),
             runtime_classes: args.exempt_runtime_classes.iter().cloned().collect(),
         },
-        failure_policy: match args.failure_policy {
-            FailurePolicyArg::Fail => FailurePolicy::Fail,
-            FailurePolicyArg::Ignore => FailurePolicy::Ignore,
-        },
+        failure_policy: args.failure_policy.into(),
         max_body_bytes: args.max_body_bytes,
         default_timeout: Duration::from_secs(args.timeout_seconds),
         ..AdmissionConfig::default()
@@ -71,10 +68,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
                 store.replace(ns);
             }
             None => {
-                let client = kube::Client::try_default().await.context(
+                store.clone().watch_cluster().await.context(
                     "connecting to the cluster for the namespace watch\n  hint: run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --namespaces FILE",
                 )?;
-                tokio::spawn(store.clone().watch(client));
             }
         }
         tokio::spawn(certs.clone().watch(Duration::from_secs(args.cert_reload_seconds)));

@@ -1,28 +1,15 @@
-//! `kubeward webhook manifests`: everything needed to deploy the admission webhook. The
-//! Deployment itself passes `kubeward scan` at restricted (a test holds it to that).
+//! Everything needed to deploy the admission webhook (`kubeward webhook manifests`), in
+//! apply order, with a generated serving certificate or cert-manager's. The Deployment
+//! itself passes `kubeward scan` at restricted (a test holds it to that).
 
-use std::io::Write;
-use std::process::ExitCode;
-
-use anyhow::Context;
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::yaml::documents;
-use super::{ManifestsArgs, ModeArg};
+use super::FailurePolicy;
 
 const NAME: &str = "kubeward-webhook";
 const TLS_SECRET: &str = "kubeward-webhook-tls";
 const PORT: u16 = 8443;
-
-pub fn run(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
-    let docs = manifests(args)?;
-    let mut out = std::io::stdout().lock();
-    out.write_all(documents(&docs).as_bytes())
-        .and_then(|()| out.flush())
-        .context("writing the manifests")?;
-    Ok(ExitCode::SUCCESS)
-}
 
 /// The Service's DNS names, as the API server and in-cluster clients dial them.
 pub fn dns_names(ns: &str) -> Vec<String> {
@@ -34,25 +21,64 @@ pub fn dns_names(ns: &str) -> Vec<String> {
     ]
 }
 
+/// What the manifests deploy.
+#[derive(Clone, Debug)]
+pub struct ManifestOptions {
+    /// Namespace the webhook runs in.
+    pub namespace: String,
+    pub mode: WebhookMode,
+    /// cert-manager (an Issuer, a Certificate and CA injection) instead of a generated
+    /// certificate in a Secret.
+    pub cert_manager: bool,
+    /// Container image of kubeward.
+    pub image: String,
+    pub failure_policy: FailurePolicy,
+}
+
+/// Which admission the deployed webhook does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WebhookMode {
+    /// Pod Security Standards per namespace labels (validating only).
+    Pss,
+    /// PodSecurityPolicy emulation: mutating (defaults) and validating.
+    Psp,
+}
+
+/// The serving certificate could not be generated.
+#[derive(Debug, thiserror::Error)]
+#[error("{step}: {source}")]
+pub struct ManifestError {
+    step: &'static str,
+    source: rcgen::Error,
+}
+
+fn step(step: &'static str) -> impl FnOnce(rcgen::Error) -> ManifestError {
+    move |source| ManifestError { step, source }
+}
+
 /// A CA and a serving certificate signed by it: (CA PEM, certificate PEM, key PEM).
-fn generate_certificate(ns: &str) -> anyhow::Result<(String, String, String)> {
+fn generate_certificate(ns: &str) -> Result<(String, String, String), ManifestError> {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().context("generating the CA key")?;
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    let ca_key = KeyPair::generate().map_err(step("generating the CA key"))?;
+    let mut ca_params =
+        CertificateParams::new(Vec::<String>::new()).map_err(step("describing the CA"))?;
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     ca_params
         .distinguished_name
         .push(DnType::CommonName, format!("{NAME} CA"));
-    let ca_cert = ca_params.self_signed(&ca_key).context("signing the CA")?;
+    let ca_cert = ca_params
+        .self_signed(&ca_key)
+        .map_err(step("signing the CA"))?;
     let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().context("generating the serving key")?;
-    let mut params = CertificateParams::new(dns_names(ns))?;
+    let key = KeyPair::generate().map_err(step("generating the serving key"))?;
+    let mut params = CertificateParams::new(dns_names(ns))
+        .map_err(step("describing the serving certificate"))?;
     params
         .distinguished_name
         .push(DnType::CommonName, format!("{NAME}.{ns}.svc"));
     let cert = params
         .signed_by(&key, &issuer)
-        .context("signing the serving certificate")?;
+        .map_err(step("signing the serving certificate"))?;
     Ok((ca_cert.pem(), cert.pem(), key.serialize_pem()))
 }
 
@@ -61,7 +87,7 @@ fn labels() -> Value {
 }
 
 /// All documents, in apply order.
-pub fn manifests(args: &ManifestsArgs) -> anyhow::Result<Vec<Value>> {
+pub fn manifests(args: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
     let ns = args.namespace.as_str();
     let meta = |name: &str| json!({"name": name, "namespace": ns, "labels": labels()});
     let mut docs = vec![
@@ -117,7 +143,7 @@ pub fn manifests(args: &ManifestsArgs) -> anyhow::Result<Vec<Value>> {
     Ok(docs)
 }
 
-fn deployment(args: &ManifestsArgs) -> Value {
+fn deployment(args: &ManifestOptions) -> Value {
     let ns = args.namespace.as_str();
     let mut cmd = vec![
         "webhook".to_string(),
@@ -128,7 +154,7 @@ fn deployment(args: &ManifestsArgs) -> Value {
     let mut volumes = vec![json!({"name": "tls", "secret": {"secretName": TLS_SECRET}})];
     let mut mounts =
         vec![json!({"name": "tls", "mountPath": "/etc/kubeward/tls", "readOnly": true})];
-    if args.mode == ModeArg::Psp {
+    if args.mode == WebhookMode::Psp {
         cmd.extend(["--mode=psp".to_string(), "--psp=/etc/kubeward/psp".into()]);
         volumes
             .push(json!({"name": "psp", "configMap": {"name": "kubeward-psp", "optional": false}}));
@@ -177,7 +203,7 @@ fn deployment(args: &ManifestsArgs) -> Value {
 /// The webhook configurations: validating always, mutating for PSP defaulting. The
 /// webhook's own namespace is left out so that it can always start.
 fn webhook_configurations(
-    args: &ManifestsArgs,
+    args: &ManifestOptions,
     ca: Option<&str>,
     inject: Option<&str>,
 ) -> Vec<Value> {
@@ -211,7 +237,7 @@ fn webhook_configurations(
     let cu: &[&str] = &["CREATE", "UPDATE"];
     let meta = |kind: &str| json!({"name": format!("{NAME}-{kind}"), "labels": labels(), "annotations": annotations.clone()});
     match args.mode {
-        ModeArg::Pss => vec![json!({
+        WebhookMode::Pss => vec![json!({
             "apiVersion": "admissionregistration.k8s.io/v1", "kind": "ValidatingWebhookConfiguration",
             "metadata": meta("pss"),
             "webhooks": [hook("pod-security.webhook.kubeward.io", "/validate", json!([
@@ -220,7 +246,7 @@ fn webhook_configurations(
                 rule(&["batch"], &["jobs", "cronjobs"], cu)
             ]))]
         })],
-        ModeArg::Psp => vec![
+        WebhookMode::Psp => vec![
             json!({"apiVersion": "admissionregistration.k8s.io/v1", "kind": "MutatingWebhookConfiguration",
                 "metadata": meta("psp"),
                 "webhooks": [hook("psp-admit.webhook.kubeward.io", "/mutate",
