@@ -5,7 +5,8 @@ The seeds are where a fuzzing campaign starts (docs/fuzzing.md); they are not co
 the committed corpus under fuzz/corpus/ is what the fuzzer kept, minimized with
 `cargo fuzz cmin`. Sources: kubeward's own fixtures (the default k8s_audit ruleset,
 examples/), inputs written here, and, when ../shared/upstream-rules/ exists, the upstream
-Falco rulesets (cut into pieces of a few items, and their conditions alone).
+Falco rulesets (cut into pieces of a few items, and their conditions alone). The manifest
+seeds serve both manifest targets.
 
 Usage: python3 fuzz/seeds.py   (from the repository root)
 """
@@ -336,16 +337,69 @@ def admission_review():
     write("admission_review", "not json")
 
 
+# --- manifests ------------------------------------------------------------------------
+
+MANIFESTS = [
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: dev\nspec:\n  containers:\n  - name: c\n"
+    "    image: nginx\n    securityContext:\n      privileged: yes\n      runAsUser: 0777\n",
+    "apiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: crlf\r\nspec:\r\n  containers: [{name: c, image: nginx}]\r\n",
+    "\ufeffapiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns\n  labels:\n"
+    "    pod-security.kubernetes.io/enforce: restricted\n",
+    "apiVersion: v1\nkind: \"Namespac\\u0065\"\nmetadata: {name: escaped}\n",
+    json.dumps({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "j"}, "spec": {"containers": [
+        {"name": "c", "image": "x", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]}}) + "\n",
+    "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata: {name: a}\n"
+    "  spec: {containers: [{name: c, image: i}]}\n- apiVersion: apps/v1\n  kind: Deployment\n"
+    "  metadata: {name: d}\n  spec:\n    template:\n      spec:\n        hostNetwork: on\n"
+    "        containers: [{name: c, image: i}]\n",
+    "base: &base\n  image: nginx\n  imagePullPolicy: Always\n---\napiVersion: v1\nkind: Pod\n"
+    "metadata: {name: merged}\nspec:\n  containers:\n  - <<: *base\n    name: c\n  - <<: [*base]\n    name: d\n",
+    "apiVersion: v1\nkind: Pod\nmetadata: &m\n  name: anchors\n  labels: &l {a: b}\nspec:\n  containers:\n"
+    "  - name: c\n    image: i\n    env: [{name: A, value: *l}]\n",
+    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c]\n",
+    "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: cj\nspec:\n  schedule: '*/5 * * * *'\n"
+    "  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n          - name: c\n"
+    "            image: busybox\n            command:\n            - sh\n            - -c\n            - |\n"
+    "              echo hi\n              exit 0\n          restartPolicy: OnFailure\n",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: dup\n  name: twice\nspec:\n  containers:\n  - name: c\n"
+    "    image: i\n    image: j\n",
+    "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: values}\ndata:\n  a: 0x1F\n  b: 1_000\n  c: 1e3\n"
+    "  d: .inf\n  e: ~\n  f: !!binary aGVsbG8=\n  g: 2024-01-01\n  h: 'single ''quoted'''\n"
+    "  i: \"double \\t \\u00e9 \\x41\"\n  j: >\n    folded\n    text\n  k: |-\n    literal\n  l: ? complex\n",
+    "--- \n...\n---\napiVersion: v1\nkind: Pod\nmetadata: {name: after-end}\n...\n",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n\tname: tab\n",
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: [unclosed\n---\napiVersion: v1\nkind: Pod\n",
+    "- a\n- b\n---\nplain scalar\n---\n42\n---\n",
+    "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: c\n    image: i\n    ports:\n"
+    "    - containerPort: \"80\"\n      hostPort: 80.5\n    resources: {limits: {cpu: 1e3m, memory: 1Gi}}\n",
+    "%YAML 1.2\n%TAG !e! tag:example.com,2000:\n---\n!e!pod {apiVersion: v1, kind: Pod}\n",
+    "apiVersion: v1\nkind: Pod\nmetadata:\n  name: deep\nspec: " + "[" * 300 + "]" * 300 + "\n",
+]
+
+
+def manifest():
+    """Seeds of both manifest targets."""
+    texts = list(MANIFESTS)
+    examples = os.path.join(ROOT, "examples")
+    texts += [read(os.path.join(examples, f)) for f in sorted(os.listdir(examples)) if f.endswith(".yaml")]
+    for t in texts:
+        write("manifest", t)
+        write("manifest_fast", t)
+
+
 def main():
     targets = {
         "rules_condition": rules_condition,
         "rules_load": rules_load,
         "audit_reader": audit_reader,
         "admission_review": admission_review,
+        "manifest": manifest,
     }
     wanted = sys.argv[1:] or list(targets)
     for t in wanted:
         targets[t]()
+    for t in sorted(os.listdir(OUT)):
         print(t, len(os.listdir(os.path.join(OUT, t))), "seeds in", os.path.join(OUT, t))
 
 

@@ -28,7 +28,9 @@ pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use source::{PIECE_BYTES, Piece, Pieces, Source};
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
-pub use yaml::{Parsed, parse_documents, parse_documents_strict, parse_piece};
+pub use yaml::{
+    Parsed, parse_documents, parse_documents_reference, parse_documents_strict, parse_piece,
+};
 
 /// One Kubernetes object as written in a manifest.
 #[derive(Clone, Debug)]

@@ -43,6 +43,21 @@ pub fn parse_documents_strict(
     parse_piece(file, text, 0, limits).documents
 }
 
+/// [`parse_documents_strict`] by saphyr alone, without the fast path: the reference
+/// reading, which the fast path must reproduce exactly (positions and errors included)
+/// wherever it does not give up. For differential tests and the `manifest_fast` fuzz
+/// target (docs/fuzzing.md); slower than [`parse_documents_strict`], which gives the
+/// same result.
+pub fn parse_documents_reference(
+    file: &Arc<str>,
+    text: &str,
+    limits: &Limits,
+) -> Vec<Result<Resource, LoadError>> {
+    let mut out = Vec::new();
+    stream(file, text, text, 0, limits, &mut out);
+    out
+}
+
 /// What [`parse_piece`] read.
 #[derive(Debug)]
 pub struct Parsed {
