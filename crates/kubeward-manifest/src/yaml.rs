@@ -11,8 +11,13 @@ use std::sync::Arc;
 use saphyr_parser::{Event, Marker, Parser};
 
 use crate::fast;
-use crate::tree::{Doc, Flow};
+use crate::tree::{Doc, FOREIGN_ANCHOR, Flow};
 use crate::{DuplicateKey, Limits, LoadError, Node, Pos, Resource, Value};
+
+/// saphyr's error for an alias to an anchor its stream has not defined: the same
+/// mistake as [`FOREIGN_ANCHOR`] (whether saphyr saw the anchor depends on where the
+/// stream began), so it is reported in the same words.
+const SAPHYR_UNKNOWN_ANCHOR: &str = "while parsing node, found unknown anchor";
 
 /// Parses every document of `text` (multi-document YAML, or JSON) into resources,
 /// expanding `List` kinds. Each document that fails gives one error; the others load.
@@ -127,11 +132,12 @@ pub(crate) fn stream(
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(e) => {
-                out.push(Err(error(
-                    file,
-                    pos(*e.marker(), line0),
-                    syntax_message(text, e.info()),
-                )));
+                let message = if e.info() == SAPHYR_UNKNOWN_ANCHOR {
+                    FOREIGN_ANCHOR.to_owned()
+                } else {
+                    syntax_message(text, e.info())
+                };
+                out.push(Err(error(file, pos(*e.marker(), line0), message)));
                 return Flow::StopFile;
             }
         };
