@@ -352,7 +352,7 @@ impl<'a> Pieces<'a> {
 /// Whether the lines of `before` end in a `%` directive, with only blank and comment
 /// lines after it: the `---` that follows starts the directive's document, so a split
 /// there would cut the directive from it. Looks back only to the last other line.
-fn after_directive(before: &[u8]) -> bool {
+pub(crate) fn after_directive(before: &[u8]) -> bool {
     let mut end = before.len();
     loop {
         let start = memchr::memrchr(b'\n', &before[..end]).map_or(0, |i| i + 1);

@@ -126,24 +126,142 @@ pub(crate) fn stream(
     limits: &Limits,
     out: &mut Vec<Result<Resource, LoadError>>,
 ) -> Flow {
+    stream_split(file, text, part, line0, limits, out, 0)
+}
+
+/// How many times one stream is cut at a marker line its documents ran over; past it,
+/// saphyr's reading stands (each cut needs a broken document, so this is never reached
+/// by a file that is not built for it).
+const MAX_CUTS: u8 = 8;
+
+/// [`stream`], cut in two at the first `---` or `...` line that a document runs over.
+/// YAML forbids such a line inside a document, but saphyr reads on across it inside a
+/// flow collection or a quoted scalar; the piece splitter ([`crate::Pieces`]) cuts the
+/// file there. Reading the two sides as streams of their own, as the pieces are read,
+/// gives the same documents and errors however the file was split.
+fn stream_split(
+    file: &Arc<str>,
+    text: &str,
+    part: &str,
+    line0: u32,
+    limits: &Limits,
+    out: &mut Vec<Result<Resource, LoadError>>,
+    cuts: u8,
+) -> Flow {
+    let markers = if cuts < MAX_CUTS {
+        marker_lines(part)
+    } else {
+        Vec::new()
+    };
+    let start = out.len();
+    let cut = match stream_once(file, text, part, line0, limits, out, &markers) {
+        Ok(flow) => return flow,
+        Err(cut) => cut,
+    };
+    out.truncate(start);
+    let (head, tail) = part.split_at(cut);
+    if stream_split(file, text, head, line0, limits, out, cuts + 1) == Flow::StopFile {
+        return Flow::StopFile;
+    }
+    let lines = memchr::memchr_iter(b'\n', head.as_bytes()).count();
+    let line0 = line0.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+    stream_split(file, text, tail, line0, limits, out, cuts + 1)
+}
+
+/// A line of `part` where the piece splitter may cut: `(char index of its start, byte
+/// offset of the cut)`. A `---` line is cut before, a `...` line after.
+type MarkerLine = (usize, usize);
+
+fn marker_lines(part: &str) -> Vec<MarkerLine> {
+    let b = part.as_bytes();
+    let mut found = Vec::new();
+    let (mut chars, mut counted) = (0, 0);
+    for nl in memchr::memchr_iter(b'\n', b) {
+        let line = &b[nl + 1..];
+        let marker = |m: &[u8]| {
+            line.starts_with(m) && matches!(line.get(3), None | Some(b' ' | b'\n' | b'\r'))
+        };
+        let cut = if marker(b"---") && !crate::source::after_directive(&b[..nl]) {
+            nl + 1
+        } else if marker(b"...") {
+            memchr::memchr(b'\n', line).map_or(b.len(), |end| nl + 1 + end + 1)
+        } else {
+            continue;
+        };
+        chars += b[counted..=nl]
+            .iter()
+            .filter(|&&c| c & 0xC0 != 0x80)
+            .count();
+        counted = nl + 1;
+        if cut < b.len() {
+            found.push((chars, cut));
+        }
+    }
+    found
+}
+
+/// The cut at the first marker line after char `from` (where the open document began)
+/// and before char `at`.
+fn crossed(markers: &[MarkerLine], from: Option<usize>, at: usize) -> Option<usize> {
+    let from = from?;
+    markers
+        .iter()
+        .find(|&&(line, _)| line > from && line < at)
+        .map(|&(_, cut)| cut)
+}
+
+/// One saphyr reading of `part`; `Err(cut)` when a document ran over the marker line
+/// that `cut` ends (and what it pushed is to be dropped).
+fn stream_once(
+    file: &Arc<str>,
+    text: &str,
+    part: &str,
+    line0: u32,
+    limits: &Limits,
+    out: &mut Vec<Result<Resource, LoadError>>,
+    markers: &[MarkerLine],
+) -> Result<Flow, usize> {
     let mut parser = Parser::new_from_str(part);
     let mut doc: Option<Doc> = None;
+    // Where the open document began (char index).
+    let mut doc_from: Option<usize> = None;
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(e) => {
+                // saphyr may name a place before the line for an error the line caused
+                // (a quoted scalar it ends): any marker line after the document's start
+                // is where a split would have ended it.
+                if let Some(cut) = crossed(markers, doc_from, usize::MAX) {
+                    return Err(cut);
+                }
                 let message = if e.info() == SAPHYR_UNKNOWN_ANCHOR {
                     FOREIGN_ANCHOR.to_owned()
                 } else {
                     syntax_message(text, e.info())
                 };
                 out.push(Err(error(file, pos(*e.marker(), line0), message)));
-                return Flow::StopFile;
+                return Ok(Flow::StopFile);
             }
         };
+        if !matches!(event, Event::DocumentStart(_) | Event::DocumentEnd) {
+            // A scalar may begin before the line and end after it.
+            let end = if matches!(event, Event::Scalar(..)) {
+                span.end.index()
+            } else {
+                span.start.index()
+            };
+            if let Some(cut) = crossed(markers, doc_from, end) {
+                return Err(cut);
+            }
+        }
         match event {
-            Event::DocumentStart(_) => doc = Some(Doc::new(*limits)),
+            Event::DocumentStart(_) => {
+                doc = Some(Doc::new(*limits));
+                doc_from = Some(span.start.index());
+            }
             Event::DocumentEnd | Event::StreamEnd => {
+                doc_from = None;
                 if let Some(d) = doc.take() {
                     finish(file, d, out);
                 }
@@ -159,12 +277,12 @@ pub(crate) fn stream(
                     if let Some(d) = doc.take() {
                         finish(file, d, out);
                     }
-                    return Flow::StopFile;
+                    return Ok(Flow::StopFile);
                 }
             }
         }
     }
-    Flow::Continue
+    Ok(Flow::Continue)
 }
 
 pub(crate) fn pos(m: Marker, line0: u32) -> Pos {
