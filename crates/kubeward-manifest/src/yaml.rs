@@ -204,9 +204,11 @@ fn marker_lines(part: &str) -> Vec<MarkerLine> {
 /// and before char `at`.
 fn crossed(markers: &[MarkerLine], from: Option<usize>, at: usize) -> Option<usize> {
     let from = from?;
+    // Sorted: a binary search, as this runs for every event.
+    let next = markers.partition_point(|&(line, _)| line <= from);
     markers
-        .iter()
-        .find(|&&(line, _)| line > from && line < at)
+        .get(next)
+        .filter(|&&(line, _)| line < at)
         .map(|&(_, cut)| cut)
 }
 
