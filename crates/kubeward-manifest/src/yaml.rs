@@ -225,16 +225,18 @@ fn stream_once(
 ) -> Result<Flow, usize> {
     let mut parser = Parser::new_from_str(part);
     let mut doc: Option<Doc> = None;
-    // Where the open document began (char index).
+    // Where the open document began, and where the last one ended (char indices).
     let mut doc_from: Option<usize> = None;
+    let mut last_end = 0;
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(e) => {
                 // saphyr may name a place before the line for an error the line caused
-                // (a quoted scalar it ends): any marker line after the document's start
-                // is where a split would have ended it.
-                if let Some(cut) = crossed(markers, doc_from, usize::MAX) {
+                // (a quoted scalar it ends), and may fail looking ahead before it starts
+                // the document: any marker line after the document's start (or the last
+                // one's end) is where a split would have ended it.
+                if let Some(cut) = crossed(markers, doc_from.or(Some(last_end)), usize::MAX) {
                     return Err(cut);
                 }
                 let message = if e.info() == SAPHYR_UNKNOWN_ANCHOR {
@@ -264,6 +266,7 @@ fn stream_once(
             }
             Event::DocumentEnd | Event::StreamEnd => {
                 doc_from = None;
+                last_end = span.start.index();
                 if let Some(d) = doc.take() {
                     finish(file, d, out);
                 }
