@@ -335,7 +335,7 @@ impl<'a> Pieces<'a> {
         let bytes = std::mem::replace(&mut self.buf, rest);
         self.searched = 0;
         let first_line = self.line;
-        let lines = memchr::memchr_iter(b'\n', &bytes).count();
+        let lines = line_breaks(&bytes);
         self.line = self
             .line
             .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
@@ -347,6 +347,15 @@ impl<'a> Pieces<'a> {
             }
         }
     }
+}
+
+/// How many lines `b` ends, counted as YAML (and saphyr's positions) count them: a LF, a
+/// CR LF, or a CR alone.
+pub(crate) fn line_breaks(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b).count()
+        + memchr::memchr_iter(b'\r', b)
+            .filter(|&i| b.get(i + 1) != Some(&b'\n'))
+            .count()
 }
 
 /// Whether the lines of `before` end in a `%` directive, with only blank and comment
@@ -492,6 +501,20 @@ mod tests {
         for p in &got[..got.len() - 1] {
             assert!(p.text.ends_with("...\n"));
         }
+    }
+
+    #[test]
+    fn a_piece_counts_a_lone_cr_as_a_line_as_saphyr_does() {
+        // Found by the manifest fuzz target: positions in the pieces after a lone CR were
+        // a line short of those the whole file gives.
+        let pad = format!("#{}\n", "x".repeat(PIECE_BYTES));
+        let text = format!("{pad}a: 1\rb: 2\r\n---\nkind: Pod\n");
+        let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 20)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].first_line, 3);
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn stream_split(
     if stream_split(file, text, head, line0, limits, out, cuts + 1) == Flow::StopFile {
         return Flow::StopFile;
     }
-    let lines = memchr::memchr_iter(b'\n', head.as_bytes()).count();
+    let lines = crate::source::line_breaks(head.as_bytes());
     let line0 = line0.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
     stream_split(file, text, tail, line0, limits, out, cuts + 1)
 }
