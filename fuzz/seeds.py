@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes the seed inputs of the fuzz targets to target/fuzz/seeds/<target>/.
 
-The seeds are where a fuzzing campaign starts (docs/fuzzing.md); they are not committed:
-the committed corpus under fuzz/corpus/ is what the fuzzer kept, minimized with
-`cargo fuzz cmin`. Sources: kubeward's own fixtures (the default k8s_audit ruleset,
+The seeds are where a fuzzing campaign starts (docs/fuzzing.md). Neither they nor the
+corpora the fuzzer grows in fuzz/corpus/ are committed (even minimized with `cargo fuzz
+cmin`, each corpus kept thousands of files and megabytes): a campaign starts again from
+these seeds, and what it crashed on is committed in fuzz/regressions/. Sources: kubeward's own fixtures (the default k8s_audit ruleset,
 examples/), inputs written here, and, when ../shared/upstream-rules/ exists, the upstream
 Falco rulesets (cut into pieces of a few items, and their conditions alone). The manifest
 seeds serve both manifest targets.
