@@ -58,11 +58,13 @@ pub(crate) struct Segment {
 /// Splits `text` at its `---` lines, or `None` when something in the file makes that
 /// split unsound or the fast path pointless: a byte-order mark anywhere (saphyr rejects
 /// one inside a document), tabs or a CR outside CR LF (YAML gives both meanings the
-/// fast path does not model), `%` directives (they bind to the next document) and `...`
-/// document ends (a bare document may follow one).
+/// fast path does not model), a NUL (saphyr takes it for the end of the input, and one
+/// where a token starts for an error), `%` directives (they bind to the next document)
+/// and `...` document ends (a bare document may follow one).
 pub(crate) fn segments(text: &str) -> Option<Vec<Segment>> {
     let b = text.as_bytes();
     if memchr(b'\t', b).is_some()
+        || memchr(0, b).is_some()
         || memmem::find(b, "\u{feff}".as_bytes()).is_some()
         || memchr_iter(b'\r', b).any(|i| b.get(i + 1) != Some(&b'\n'))
     {

@@ -33,7 +33,8 @@ pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use source::{PIECE_BYTES, Piece, Pieces, Source};
 pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
 pub use yaml::{
-    Parsed, STREAM_BYTES, parse_documents, parse_documents_strict, parse_piece, parse_piece_each,
+    Parsed, STREAM_BYTES, parse_documents, parse_documents_reference, parse_documents_strict,
+    parse_piece, parse_piece_each,
 };
 
 /// One Kubernetes object as written in a manifest.

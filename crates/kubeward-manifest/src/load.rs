@@ -286,8 +286,15 @@ fn human_size(bytes: u64) -> String {
 /// Whether `text` may hold a `Namespace` object: a cheap substring test that lets a
 /// caller pre-scan files for namespaces without parsing everything twice. False
 /// positives are fine; a file holding a Namespace never answers false.
+///
+/// Besides the word itself, a double-quoted escape that can stand for a letter (`\x`,
+/// `\u`, `\U`, in YAML and JSON) or join two lines (a `\` at a line's end) answers true:
+/// `kind: "Namespac\u0065"` is a Namespace without the word in the text.
 pub fn may_contain_namespace(text: &str) -> bool {
-    memchr::memmem::find(text.as_bytes(), b"Namespace").is_some()
+    let b = text.as_bytes();
+    memchr::memmem::find(b, b"Namespace").is_some()
+        || memchr::memchr_iter(b'\\', b)
+            .any(|i| matches!(b.get(i + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
 }
 
 #[cfg(test)]
@@ -306,5 +313,22 @@ mod tests {
     fn namespace_prescan() {
         assert!(may_contain_namespace("kind: Namespace\n"));
         assert!(!may_contain_namespace("metadata:\n  namespace: x\n"));
+        assert!(!may_contain_namespace(
+            "data:\n  re: \"a\\\\d+\\\\.\\\\s\"\n"
+        ));
+    }
+
+    #[test]
+    fn namespace_prescan_sees_escapes_that_spell_it() {
+        // Found by the manifest fuzz target: each of these is a Namespace for the scan.
+        for text in [
+            "kind: \"Namespac\\u0065\"\n",
+            "kind: \"Namespac\\x65\"\n",
+            "kind: \"\\U0000004Eamespace\"\n",
+            "kind: \"Names\\\n  pace\"\n",
+            "{\"kind\": \"\\u004eamespace\"}",
+        ] {
+            assert!(may_contain_namespace(text), "{text}");
+        }
     }
 }

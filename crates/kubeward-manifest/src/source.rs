@@ -305,7 +305,7 @@ impl<'a> Pieces<'a> {
             let marker = |m: &[u8]| {
                 line.starts_with(m) && matches!(line.get(3), None | Some(b' ' | b'\n' | b'\r'))
             };
-            if marker(b"---") {
+            if marker(b"---") && !after_directive(&b[..nl]) {
                 return Some(nl + 1);
             }
             if marker(b"...") {
@@ -335,7 +335,7 @@ impl<'a> Pieces<'a> {
         let bytes = std::mem::replace(&mut self.buf, rest);
         self.searched = 0;
         let first_line = self.line;
-        let lines = memchr::memchr_iter(b'\n', &bytes).count();
+        let lines = line_breaks(&bytes);
         self.line = self
             .line
             .saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
@@ -346,6 +346,38 @@ impl<'a> Pieces<'a> {
                 self.fail(error)
             }
         }
+    }
+}
+
+/// How many lines `b` ends, counted as YAML (and saphyr's positions) count them: a LF, a
+/// CR LF, or a CR alone.
+pub(crate) fn line_breaks(b: &[u8]) -> usize {
+    memchr::memchr_iter(b'\n', b).count()
+        + memchr::memchr_iter(b'\r', b)
+            .filter(|&i| b.get(i + 1) != Some(&b'\n'))
+            .count()
+}
+
+/// Whether the lines of `before` end in a `%` directive, with only blank and comment
+/// lines after it: the `---` that follows starts the directive's document, so a split
+/// there would cut the directive from it. Looks back only to the last other line.
+pub(crate) fn after_directive(before: &[u8]) -> bool {
+    let mut end = before.len();
+    loop {
+        let start = memchr::memrchr(b'\n', &before[..end]).map_or(0, |i| i + 1);
+        let line = &before[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        match line.iter().position(|&c| c != b' ') {
+            // A directive begins at the line's start; blank and comment lines are skipped.
+            Some(0) if line[0] == b'%' => return true,
+            Some(i) if line[i] == b'#' => {}
+            None => {}
+            Some(_) => return false,
+        }
+        if start == 0 {
+            return false;
+        }
+        end = start - 1;
     }
 }
 
@@ -469,6 +501,44 @@ mod tests {
         for p in &got[..got.len() - 1] {
             assert!(p.text.ends_with("...\n"));
         }
+    }
+
+    #[test]
+    fn a_piece_counts_a_lone_cr_as_a_line_as_saphyr_does() {
+        // Found by the manifest fuzz target: positions in the pieces after a lone CR were
+        // a line short of those the whole file gives.
+        let pad = format!("#{}\n", "x".repeat(PIECE_BYTES));
+        let text = format!("{pad}a: 1\rb: 2\r\n---\nkind: Pod\n");
+        let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 20)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1].first_line, 3);
+    }
+
+    #[test]
+    fn a_document_is_not_cut_from_its_directives() {
+        // Found by the manifest fuzz target: a split at the `---` after a directive left
+        // the directive at the end of the piece before, which alone is not YAML.
+        let pad = format!("#{}\n", "x".repeat(PIECE_BYTES));
+        for directives in [
+            "%YAML 1.2\n",
+            "%YAML 1.2\n# c\n\n",
+            "%TAG !e! tag:e.com,2000:\r\n",
+        ] {
+            let text = format!("{pad}{directives}--- !e!x {{kind: Pod}}\n---\nkind: Pod\n");
+            let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 20)
+                .into_iter()
+                .map(Result::unwrap)
+                .collect();
+            assert_eq!(got.len(), 2, "{directives:?}");
+            assert!(got[0].text.ends_with("{kind: Pod}\n"), "{directives:?}");
+            assert_eq!(got[1].text, "---\nkind: Pod\n");
+        }
+        // A `%` that does not begin its line is no directive.
+        let text = format!("{pad}a: ' %x'\n---\nkind: Pod\n");
+        assert_eq!(pieces(text.as_bytes(), 1 << 20).len(), 2);
     }
 
     #[test]

@@ -49,6 +49,14 @@ pub(crate) enum Flow {
 
 type Fail = (Pos, String);
 
+/// An alias to an anchor outside its document. It ends the file, as saphyr's own error
+/// for an anchor it has not seen does: saphyr knows the anchors of every earlier
+/// document of its stream, and a file read in pieces is several streams, so whether
+/// saphyr has seen the anchor depends on where the file was split. Ending the file
+/// either way reads the same however it is split (kubectl too stops at the document).
+pub(crate) const FOREIGN_ANCHOR: &str =
+    "unknown anchor referenced (anchors do not cross documents)";
+
 enum Key {
     Str(String, Pos),
     Merge,
@@ -87,6 +95,8 @@ pub(crate) struct Doc {
     depth: usize,
     root: Option<Node>,
     failed: Option<Fail>,
+    /// The failure ends the file ([`FOREIGN_ANCHOR`]).
+    stops_file: bool,
     /// Keys set twice, each with where it was set again; and how many more there were.
     duplicates: Vec<(DuplicateKey, Pos)>,
     listed_duplicates: usize,
@@ -120,6 +130,7 @@ impl Doc {
             depth: 0,
             root: None,
             failed: None,
+            stops_file: false,
             duplicates: Vec::new(),
             listed_duplicates: 0,
             more_duplicates: 0,
@@ -206,7 +217,11 @@ impl Doc {
             self.root = None;
             self.ready = Vec::new();
         }
-        Flow::Continue
+        if self.stops_file {
+            Flow::StopFile
+        } else {
+            Flow::Continue
+        }
     }
 
     /// Nodes held now: every node counted, less the items handed out.
@@ -289,13 +304,11 @@ impl Doc {
 
     fn alias(&mut self, id: usize, pos: Pos) -> Result<(), Fail> {
         let Some((node, size)) = self.anchors.get(&id) else {
-            let open = self.stack.iter().any(|f| f.anchor == id);
-            let message = if open {
-                "anchor value contains itself"
-            } else {
-                "unknown anchor referenced (anchors do not cross documents)"
-            };
-            return Err((pos, message.to_owned()));
+            if self.stack.iter().any(|f| f.anchor == id) {
+                return Err((pos, "anchor value contains itself".to_owned()));
+            }
+            self.stops_file = true;
+            return Err((pos, FOREIGN_ANCHOR.to_owned()));
         };
         let size = *size;
         if self.held().saturating_add(size) > self.limits.max_nodes {

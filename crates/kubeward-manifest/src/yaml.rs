@@ -11,8 +11,13 @@ use std::sync::Arc;
 use saphyr_parser::{Event, Marker, Parser};
 
 use crate::fast;
-use crate::tree::{Doc, Flow};
+use crate::tree::{Doc, FOREIGN_ANCHOR, Flow};
 use crate::{DuplicateKey, Limits, LoadError, Node, Pos, Resource, Value};
+
+/// saphyr's error for an alias to an anchor its stream has not defined: the same
+/// mistake as [`FOREIGN_ANCHOR`] (whether saphyr saw the anchor depends on where the
+/// stream began), so it is reported in the same words.
+const SAPHYR_UNKNOWN_ANCHOR: &str = "while parsing node, found unknown anchor";
 
 /// Parses every document of `text` (multi-document YAML, or JSON) into resources,
 /// expanding `List` kinds. Each document that fails gives one error; the others load.
@@ -41,6 +46,21 @@ pub fn parse_documents_strict(
     limits: &Limits,
 ) -> Vec<Result<Resource, LoadError>> {
     parse_piece(file, text, 0, limits).documents
+}
+
+/// [`parse_documents_strict`] by saphyr alone, without the fast path: the reference
+/// reading, which the fast path must reproduce exactly (positions and errors included)
+/// wherever it does not give up. For differential tests and the `manifest_fast` fuzz
+/// target (docs/fuzzing.md); slower than [`parse_documents_strict`], which gives the
+/// same result.
+pub fn parse_documents_reference(
+    file: &Arc<str>,
+    text: &str,
+    limits: &Limits,
+) -> Vec<Result<Resource, LoadError>> {
+    let mut out = Vec::new();
+    stream(file, text, text, 0, limits, &mut out);
+    out
 }
 
 /// What [`parse_piece`] read.
@@ -128,18 +148,41 @@ pub fn parse_piece_each(
         }
         return parsed.stopped;
     }
+    // A sink that has answered `false` is not called again.
+    let mut refused = false;
+    let mut guarded = |r: Result<Resource, LoadError>| {
+        refused = refused || !sink(r);
+        !refused
+    };
     let mut out = Vec::new();
-    stream_to(
+    let markers = marker_lines(text);
+    let flow = match stream_once(
         file,
         text,
         text,
         first_line,
         limits,
-        &lists,
         &mut out,
-        Some(sink),
-    ) == Flow::StopFile
+        &markers,
+        &lists,
+        Some(&mut guarded),
+    ) {
+        Ok(flow) => flow,
+        Err(_) => {
+            // A document ran over a marker line before any List was read item by item
+            // (one is only when no marker line follows it), so nothing was handed out
+            // yet: read it again as `stream` does, cut at that line.
+            out.clear();
+            stream_split(file, text, text, first_line, limits, &mut out, 0)
+        }
+    };
+    let all_taken = out.into_iter().all(&mut guarded);
+    flow == Flow::StopFile || !all_taken || refused
 }
+
+/// Where [`stream_once`] hands each result as soon as it is known, once it reads a List
+/// item by item; `false` stops the reading.
+type Sink<'s> = &'s mut dyn FnMut(Result<Resource, LoadError>) -> bool;
 
 /// Parses `part` of `text` with saphyr, as a stream of its own whose first line is line
 /// `line0 + 1` of the file. `StopFile` when it ended early on an error.
@@ -151,63 +194,174 @@ pub(crate) fn stream(
     limits: &Limits,
     out: &mut Vec<Result<Resource, LoadError>>,
 ) -> Flow {
-    stream_to(file, text, part, line0, limits, &[], out, None)
+    stream_split(file, text, part, line0, limits, out, 0)
 }
 
-/// Where [`stream_to`] hands each result as soon as it is known; `false` stops the
-/// reading.
-type Sink<'s> = &'s mut dyn FnMut(Result<Resource, LoadError>) -> bool;
+/// How many times one stream is cut at a marker line its documents ran over; past it,
+/// saphyr's reading stands (each cut needs a broken document, so this is never reached
+/// by a file that is not built for it).
+const MAX_CUTS: u8 = 8;
 
-/// [`stream`], building the documents marked in `lists` item by item (see
-/// `crate::list`), and with a `sink`, handing each result to it as soon as it is known
-/// instead of leaving them all in `out`.
-#[allow(clippy::too_many_arguments)]
-fn stream_to(
+/// [`stream`], cut in two at the first `---` or `...` line that a document runs over.
+/// YAML forbids such a line inside a document, but saphyr reads on across it inside a
+/// flow collection or a quoted scalar; the piece splitter ([`crate::Pieces`]) cuts the
+/// file there. Reading the two sides as streams of their own, as the pieces are read,
+/// gives the same documents and errors however the file was split.
+fn stream_split(
     file: &Arc<str>,
     text: &str,
     part: &str,
     line0: u32,
     limits: &Limits,
-    lists: &[bool],
     out: &mut Vec<Result<Resource, LoadError>>,
-    mut sink: Option<Sink<'_>>,
+    cuts: u8,
 ) -> Flow {
+    let markers = if cuts < MAX_CUTS {
+        marker_lines(part)
+    } else {
+        Vec::new()
+    };
+    let start = out.len();
+    let cut = match stream_once(file, text, part, line0, limits, out, &markers, &[], None) {
+        Ok(flow) => return flow,
+        Err(cut) => cut,
+    };
+    out.truncate(start);
+    let (head, tail) = part.split_at(cut);
+    if stream_split(file, text, head, line0, limits, out, cuts + 1) == Flow::StopFile {
+        return Flow::StopFile;
+    }
+    let lines = crate::source::line_breaks(head.as_bytes());
+    let line0 = line0.saturating_add(u32::try_from(lines).unwrap_or(u32::MAX));
+    stream_split(file, text, tail, line0, limits, out, cuts + 1)
+}
+
+/// A line of `part` where the piece splitter may cut: `(char index of its start, byte
+/// offset of the cut)`. A `---` line is cut before, a `...` line after.
+type MarkerLine = (usize, usize);
+
+fn marker_lines(part: &str) -> Vec<MarkerLine> {
+    let b = part.as_bytes();
+    let mut found = Vec::new();
+    let (mut chars, mut counted) = (0, 0);
+    for nl in memchr::memchr_iter(b'\n', b) {
+        let line = &b[nl + 1..];
+        let marker = |m: &[u8]| {
+            line.starts_with(m) && matches!(line.get(3), None | Some(b' ' | b'\n' | b'\r'))
+        };
+        let cut = if marker(b"---") && !crate::source::after_directive(&b[..nl]) {
+            nl + 1
+        } else if marker(b"...") {
+            memchr::memchr(b'\n', line).map_or(b.len(), |end| nl + 1 + end + 1)
+        } else {
+            continue;
+        };
+        chars += b[counted..=nl]
+            .iter()
+            .filter(|&&c| c & 0xC0 != 0x80)
+            .count();
+        counted = nl + 1;
+        if cut < b.len() {
+            found.push((chars, cut));
+        }
+    }
+    found
+}
+
+/// The cut at the first marker line after char `from` (where the open document began)
+/// and before char `at`.
+fn crossed(markers: &[MarkerLine], from: Option<usize>, at: usize) -> Option<usize> {
+    let from = from?;
+    // Sorted: a binary search, as this runs for every event.
+    let next = markers.partition_point(|&(line, _)| line <= from);
+    markers
+        .get(next)
+        .filter(|&&(line, _)| line < at)
+        .map(|&(_, cut)| cut)
+}
+
+/// One saphyr reading of `part`; `Err(cut)` when a document ran over the marker line
+/// that `cut` ends (and what it pushed is to be dropped). The documents marked in
+/// `lists` (`crate::list::streamable`) that no marker line follows are built item by
+/// item, and from the first of them on every result goes to `sink` as soon as it is
+/// known: no cut can come after that point, so nothing handed out is ever taken back.
+#[allow(clippy::too_many_arguments)]
+fn stream_once(
+    file: &Arc<str>,
+    text: &str,
+    part: &str,
+    line0: u32,
+    limits: &Limits,
+    out: &mut Vec<Result<Resource, LoadError>>,
+    markers: &[MarkerLine],
+    lists: &[bool],
+    mut sink: Option<Sink<'_>>,
+) -> Result<Flow, usize> {
     let mut parser = Parser::new_from_str(part);
     let mut doc: Option<Doc> = None;
     let mut index = 0;
-    let mut drain = |out: &mut Vec<Result<Resource, LoadError>>| match sink.as_mut() {
-        Some(sink) => out.drain(..).all(&mut **sink),
-        None => true,
-    };
+    let mut streaming = false;
+    let mut drain =
+        |out: &mut Vec<Result<Resource, LoadError>>, streaming: bool| match sink.as_mut() {
+            Some(sink) if streaming => out.drain(..).all(&mut **sink),
+            _ => true,
+        };
+    // Where the open document began, and where the last one ended (char indices).
+    let mut doc_from: Option<usize> = None;
+    let mut last_end = 0;
     while let Some(next) = parser.next_event() {
         let (event, span) = match next {
             Ok(ev) => ev,
             Err(e) => {
-                out.push(Err(error(
-                    file,
-                    pos(*e.marker(), line0),
-                    syntax_message(text, e.info()),
-                )));
-                drain(out);
-                return Flow::StopFile;
+                // saphyr may name a place before the line for an error the line caused
+                // (a quoted scalar it ends), and may fail looking ahead before it starts
+                // the document: any marker line after the document's start (or the last
+                // one's end) is where a split would have ended it.
+                if let Some(cut) = crossed(markers, doc_from.or(Some(last_end)), usize::MAX) {
+                    return Err(cut);
+                }
+                let message = if e.info() == SAPHYR_UNKNOWN_ANCHOR {
+                    FOREIGN_ANCHOR.to_owned()
+                } else {
+                    syntax_message(text, e.info())
+                };
+                out.push(Err(error(file, pos(*e.marker(), line0), message)));
+                return Ok(Flow::StopFile);
             }
         };
+        if !matches!(event, Event::DocumentStart(_) | Event::DocumentEnd) {
+            // A scalar may begin before the line and end after it.
+            let end = if matches!(event, Event::Scalar(..)) {
+                span.end.index()
+            } else {
+                span.start.index()
+            };
+            if let Some(cut) = crossed(markers, doc_from, end) {
+                return Err(cut);
+            }
+        }
         match event {
             Event::DocumentStart(_) => {
-                let d = Doc::new(*limits);
-                doc = Some(if lists.get(index) == Some(&true) {
-                    d.stream_items()
-                } else {
-                    d
-                });
+                let from = span.start.index();
+                let mut d = Doc::new(*limits);
+                if lists.get(index) == Some(&true)
+                    && markers.partition_point(|&(line, _)| line <= from) == markers.len()
+                {
+                    d = d.stream_items();
+                    streaming = true;
+                }
                 index += 1;
+                doc = Some(d);
+                doc_from = Some(from);
             }
             Event::DocumentEnd | Event::StreamEnd => {
+                doc_from = None;
+                last_end = span.start.index();
                 if let Some(d) = doc.take() {
                     finish(file, d, out);
                 }
-                if !drain(out) {
-                    return Flow::StopFile;
+                if !drain(out, streaming) {
+                    return Ok(Flow::StopFile);
                 }
                 if matches!(event, Event::StreamEnd) {
                     break;
@@ -227,22 +381,21 @@ fn stream_to(
                         for item in items {
                             objects(file, item, "list item", out);
                         }
-                        if !drain(out) {
-                            return Flow::StopFile;
+                        if !drain(out, streaming) {
+                            return Ok(Flow::StopFile);
                         }
                     }
                     if flow == Flow::StopFile {
                         if let Some(d) = doc.take() {
                             finish(file, d, out);
                         }
-                        drain(out);
-                        return Flow::StopFile;
+                        return Ok(Flow::StopFile);
                     }
                 }
             }
         }
     }
-    Flow::Continue
+    Ok(Flow::Continue)
 }
 
 pub(crate) fn pos(m: Marker, line0: u32) -> Pos {

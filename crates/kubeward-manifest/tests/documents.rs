@@ -179,3 +179,34 @@ fn invalid_json_is_reported_as_json() {
     let e = one_err("[1, 2");
     assert!(e.message.starts_with("invalid JSON: "), "{}", e.message);
 }
+
+#[test]
+fn a_document_left_open_ends_at_the_next_marker_line_as_a_split_there_would_end_it() {
+    // Found by the manifest fuzz target: saphyr reads on across a `---` line inside an
+    // unclosed flow collection or quoted scalar, so the file read whole failed later and
+    // in other words than the piece that a split at that line ends.
+    for (text, cut_at) in [
+        (
+            "apiVersion: v1\nkind: Pod\nmetadata: {name\nnu[closed\n---\napiVersion: v1\nkind: Pod\n",
+            "---\n",
+        ),
+        ("a: {b\n---\n  c\n---\n  d}\nkind: Pod\n", "---\n"),
+        ("kind: Pod\nx: \"open\n---\nkind: Pod\n", "---\n"),
+        // saphyr fails here looking ahead, before it starts the document.
+        (
+            "{\"a\": \"v1\", \"k\", \"open\n---\nkind: Pod\"}\n",
+            "---\n",
+        ),
+        ("kind: Pod\nx: [1,\n...\nkind: Pod\n", "...\nkind"),
+    ] {
+        let cut = text.find(cut_at).unwrap() + usize::from(cut_at.starts_with('.')) * 4;
+        let whole = common::parse(text);
+        let head = common::parse(&text[..cut]);
+        assert!(head.iter().any(Result::is_err), "{text:?}: {head:?}");
+        assert_eq!(format!("{whole:?}"), format!("{head:?}"), "{text:?}");
+    }
+    // A marker line inside a block scalar's text is not one: it ends the scalar.
+    let all = common::parse("apiVersion: v1\nkind: A\nx: |\n  y\n---\napiVersion: v1\nkind: B\n");
+    assert_eq!(all.len(), 2);
+    assert!(all.iter().all(Result::is_ok), "{all:?}");
+}

@@ -3,7 +3,9 @@
 mod common;
 
 use common::{one, one_err, pos};
-use kubeward_manifest::{Node, Value};
+use std::sync::Arc;
+
+use kubeward_manifest::{Limits, Node, Value};
 
 fn value_of(yaml_value: &str) -> Value {
     let r = one(&format!("apiVersion: v1\nkind: X\nv: {yaml_value}\n"));
@@ -126,6 +128,39 @@ fn anchors_do_not_cross_documents_and_cannot_contain_themselves() {
     assert!(e.message.starts_with("unknown anchor"), "{}", e.message);
     let e = one_err("apiVersion: v1\nkind: X\nx: &a [1, *a]\n");
     assert_eq!(e.message, "anchor value contains itself");
+}
+
+#[test]
+fn an_alias_to_another_documents_anchor_ends_the_file_wherever_it_was_split() {
+    // Found by the manifest fuzz target: read whole, such an alias failed only its own
+    // document; read in pieces (the anchor in an earlier piece), saphyr stopped the file
+    // with its own words. Both now end the file with one error at the alias, as an
+    // alias to an anchor defined nowhere always did.
+    let foreign = "apiVersion: v1\nkind: A\nx: &a 1\n---\napiVersion: v1\nkind: B\ny: *a\n---\napiVersion: v1\nkind: C\n";
+    let nowhere = "apiVersion: v1\nkind: A\nx: 1\n---\napiVersion: v1\nkind: B\ny: *a\n---\napiVersion: v1\nkind: C\n";
+    for text in [foreign, nowhere] {
+        let all = common::parse(text);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(all[0].is_ok());
+        let e = all[1].as_ref().unwrap_err();
+        assert_eq!(e.pos, Some(pos(7, 4)));
+        assert_eq!(
+            e.message,
+            "unknown anchor referenced (anchors do not cross documents)"
+        );
+    }
+    // The same from the piece that starts at the alias's document (line 4 of the file).
+    let rest = &foreign[foreign.find("---").unwrap()..];
+    let piece =
+        kubeward_manifest::parse_piece(&Arc::from("test.yaml"), rest, 3, &Limits::default());
+    assert!(piece.stopped);
+    assert_eq!(piece.documents.len(), 1);
+    let e = piece.documents[0].as_ref().unwrap_err();
+    assert_eq!(e.pos, Some(pos(7, 4)));
+    assert_eq!(
+        e.message,
+        "unknown anchor referenced (anchors do not cross documents)"
+    );
 }
 
 fn keys_and_values(n: &Node) -> Vec<(String, Value)> {

@@ -242,7 +242,7 @@ pub(crate) fn extract_generic<'e, E: Event + ?Sized>(
     out: &mut Vec<Value<'e>>,
 ) {
     let ns = ev.time_ns();
-    let local = ns + ctx.utc_offset_secs * 1_000_000_000;
+    let local = crate::time::local(ns, ctx.utc_offset_secs);
     out.push(match g {
         Generic::Num => Value::U64(ev.num()),
         Generic::Time => Value::string(crate::time::clock(local, true)),

@@ -368,3 +368,48 @@ fn min_priority_and_first_match() {
     );
     assert_eq!(hits.len(), 1);
 }
+
+/// An event at the last instant an `i64` of nanoseconds holds (2262-04-11T23:47:16Z).
+struct LastInstant;
+
+impl kubeward_rules::source::Event for LastInstant {
+    fn time_ns(&self) -> i64 {
+        i64::MAX
+    }
+
+    fn extract<'e>(
+        &'e self,
+        _f: &kubeward_rules::source::FieldRef,
+        out: &mut Vec<kubeward_rules::source::Value<'e>>,
+    ) {
+        out.push(kubeward_rules::source::Value::str("x"));
+    }
+}
+
+#[test]
+fn alert_times_near_the_end_of_the_range_shift_without_overflow() {
+    // Found by the rules_load fuzz target: the local offset was added in nanoseconds.
+    use kubeward_rules::source::{FieldDef, FieldType, SourceSpec};
+    let mut engine = Engine::new();
+    engine.add_source(SourceSpec::new(
+        "toy",
+        vec![FieldDef::new(0, "toy.user", FieldType::String, "user")],
+    ));
+    let text = "- rule: Late\n  desc: d\n  condition: toy.user = x\n  output: \"t=%evt.time d=%evt.datetime\"\n  priority: WARNING\n  source: toy\n";
+    let rs = engine
+        .load(&[RulesFile::new("late.yaml", text)])
+        .ruleset
+        .expect("loads");
+    let toy = rs.source_id("toy").expect("toy source");
+    let mut hits = Vec::new();
+    rs.evaluate(toy, &LastInstant, MatchMode::All, &mut hits);
+    let ahead = AlertOptions {
+        utc_offset_secs: 14 * 3600,
+        ..AlertOptions::default()
+    };
+    let alert = rs.alert(hits[0], &LastInstant, &ahead).expect("alert");
+    assert_eq!(
+        alert.text_line(),
+        "13:47:16.854775807: Warning t=13:47:16.854775807 d=2262-04-12 13:47:16.854775807"
+    );
+}

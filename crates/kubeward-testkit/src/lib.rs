@@ -3,3 +3,4 @@
 //! JSON helpers. A dev-dependency only; nothing here ships in the binary.
 
 pub mod cli;
+pub mod fuzz;

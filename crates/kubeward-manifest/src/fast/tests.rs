@@ -177,6 +177,16 @@ spec: {selector: {app: web}}
 ";
 
 #[test]
+fn a_nul_leaves_the_fast_path() {
+    // Found by the manifest_fast fuzz target: the fast path read NULs as a plain
+    // scalar, where saphyr stops at the first one with "found unprintable character".
+    for text in ["kind: Pod\n---\n\0\0\n", "kind: Pod\nx: a\0b\n", "\0"] {
+        assert!(segments(text).is_none(), "{text:?}");
+        loader_agrees(text);
+    }
+}
+
+#[test]
 fn fast_path_matches_saphyr_on_positions_and_values() {
     assert!(agree(
         "a: 1\nb:\n  c: [x, 'y', \"z\"]\n  d:\n  - e: f\n    g: h\n  -\n  - i\nk:\nl: {}\n"

@@ -43,7 +43,7 @@ impl Alert {
         } else {
             (
                 "evt.time",
-                crate::time::clock(time_ns + opts.utc_offset_secs * 1_000_000_000, true),
+                crate::time::clock(crate::time::local(time_ns, opts.utc_offset_secs), true),
             )
         };
         fields.push((key.to_owned(), time_ns.into()));

@@ -1,0 +1,15 @@
+//! Every input the `rules_load` and `audit_reader` fuzz targets kept (fuzz/corpus/) or
+//! crashed on (fuzz/regressions/) replayed through the targets' own bodies, without
+//! libFuzzer.
+
+mod fuzz_entry;
+
+#[test]
+fn rules_load_corpus_and_regressions_replay() {
+    kubeward_testkit::fuzz::replay("rules_load", fuzz_entry::rules_load);
+}
+
+#[test]
+fn audit_reader_corpus_and_regressions_replay() {
+    kubeward_testkit::fuzz::replay("audit_reader", fuzz_entry::audit_reader);
+}
