@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 use k8s_openapi::api::core::v1::{Container, EphemeralContainer, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::admission::Operation;
+use kubeward_manifest::Workload;
 use kubeward_podsecurity::standards::namespace::{self, LabelError, NamespacePolicy, Policy};
 use kubeward_podsecurity::standards::{
     Level, Violation, evaluate, forbidden_message, warning_message,
@@ -92,21 +93,14 @@ fn parse_error_annotation(errors: &[LabelError]) -> Option<String> {
 /// The pod template (metadata, spec) inside `object` for `resource`, `None` when the
 /// resource has none.
 pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, &'v Value)> {
-    let tpl = match resource {
-        "pods" => object,
-        "podtemplates" => object.get("template")?,
-        "replicationcontrollers"
-        | "replicasets"
-        | "deployments"
-        | "statefulsets"
-        | "daemonsets"
-        | "jobs" => object.get("spec")?.get("template")?,
-        "cronjobs" => object
-            .get("spec")?
-            .get("jobTemplate")?
-            .get("spec")?
-            .get("template")?,
-        _ => return None,
+    let workload = Workload::by_resource(resource)?;
+    let tpl = if workload.is_pod() {
+        object
+    } else {
+        workload
+            .template
+            .split('.')
+            .try_fold(object, |v, key| v.get(key))?
     };
     Some((
         tpl.get("metadata").unwrap_or(&Value::Null),
@@ -114,19 +108,10 @@ pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, 
     ))
 }
 
-/// Whether the resource is one PodSecurity audits and warns for.
+/// Whether the resource is one PodSecurity audits and warns for: a kind that templates
+/// pods, not the Pod itself.
 pub fn is_workload(resource: &str) -> bool {
-    matches!(
-        resource,
-        "podtemplates"
-            | "replicationcontrollers"
-            | "replicasets"
-            | "deployments"
-            | "statefulsets"
-            | "daemonsets"
-            | "jobs"
-            | "cronjobs"
-    )
+    Workload::by_resource(resource).is_some_and(|w| !w.is_pod())
 }
 
 /// A decoded pod (template): metadata and spec as k8s-openapi types.
