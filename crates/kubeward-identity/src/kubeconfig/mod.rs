@@ -25,5 +25,5 @@ pub use inspect::{
     UserView, inspect,
 };
 pub use key::KeyInfo;
-pub use load::{Kubeconfig, Named, load_chain, load_file, parse};
+pub use load::{Kubeconfig, Named, chain, load_chain, load_file, parse};
 pub use material::Source;
