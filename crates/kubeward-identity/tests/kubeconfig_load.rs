@@ -156,3 +156,20 @@ fn extract_errors_name_the_field() {
     let e = extract(&cfg, None, Material::CertificateAuthority).unwrap_err();
     assert!(e.to_string().contains("no current-context"), "{e}");
 }
+
+#[test]
+fn the_default_chain_is_kubeconfig_without_empty_entries_and_repeats_else_home() {
+    use std::ffi::OsString;
+    use std::path::Path;
+    let list = std::env::join_paths(["b", "", "a", "b"]).unwrap();
+    assert_eq!(
+        kubeward_identity::kubeconfig::chain(Some(&list), Some(Path::new("/h"))),
+        vec![PathBuf::from("b"), PathBuf::from("a")]
+    );
+    let home = vec![PathBuf::from("/h/.kube/config")];
+    let empty = OsString::new();
+    let chain = kubeward_identity::kubeconfig::chain;
+    assert_eq!(chain(Some(&empty), Some(Path::new("/h"))), home);
+    assert_eq!(chain(None, Some(Path::new("/h"))), home);
+    assert_eq!(chain(None, None), vec![PathBuf::from(".kube/config")]);
+}

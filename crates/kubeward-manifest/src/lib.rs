@@ -31,7 +31,7 @@ pub use kubeward_report::Severity;
 pub use load::{Input, discover, may_contain_namespace, read_input};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use source::{PIECE_BYTES, Piece, Pieces, Source};
-pub use workload::{PodTemplate, WORKLOAD_KINDS, pod_template};
+pub use workload::{PodTemplate, WORKLOADS, Workload, pod_template};
 pub use yaml::{
     Parsed, STREAM_BYTES, parse_documents, parse_documents_reference, parse_documents_strict,
     parse_piece, parse_piece_each,

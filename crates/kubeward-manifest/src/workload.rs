@@ -5,18 +5,81 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::{LoadError, Node, Resource, Value, de};
 
-/// The kinds whose pods kubeward evaluates.
-pub const WORKLOAD_KINDS: &[&str] = &[
-    "Pod",
-    "PodTemplate",
-    "ReplicationController",
-    "ReplicaSet",
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "Job",
-    "CronJob",
+/// A kind whose objects hold a pod: how manifests name it (`kind`), how admission reviews
+/// name it (`resource`), and where its pod template sits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workload {
+    /// The object's `kind`, as written in a manifest.
+    pub kind: &'static str,
+    /// The API resource (lowercase plural), as an admission review names it.
+    pub resource: &'static str,
+    /// Dotted path from the object to its pod template (the node holding `metadata` and
+    /// `spec`): `""` for a Pod, which is its own template.
+    pub template: &'static str,
+    /// The API groups that define the kind (`""` is the core group). Custom resources that
+    /// reuse a name (Volcano's `batch.volcano.sh` Job, say) are not workloads here.
+    pub groups: &'static [&'static str],
+}
+
+/// The kinds whose pods kubeward evaluates, the one table every reader of pod templates uses.
+pub const WORKLOADS: &[Workload] = &[
+    Workload::new("Pod", "pods", "", &[""]),
+    Workload::new("PodTemplate", "podtemplates", "template", &[""]),
+    Workload::new(
+        "ReplicationController",
+        "replicationcontrollers",
+        "spec.template",
+        &[""],
+    ),
+    Workload::new("ReplicaSet", "replicasets", "spec.template", APPS),
+    Workload::new("Deployment", "deployments", "spec.template", APPS),
+    Workload::new("StatefulSet", "statefulsets", "spec.template", &["apps"]),
+    Workload::new("DaemonSet", "daemonsets", "spec.template", APPS),
+    Workload::new("Job", "jobs", "spec.template", &["batch"]),
+    Workload::new(
+        "CronJob",
+        "cronjobs",
+        "spec.jobTemplate.spec.template",
+        &["batch"],
+    ),
 ];
+
+/// The groups of the kinds that moved from `extensions` to `apps`.
+const APPS: &[&str] = &["apps", "extensions"];
+
+impl Workload {
+    const fn new(
+        kind: &'static str,
+        resource: &'static str,
+        template: &'static str,
+        groups: &'static [&'static str],
+    ) -> Self {
+        Workload {
+            kind,
+            resource,
+            template,
+            groups,
+        }
+    }
+
+    /// The workload of `kind` defined in the group of `api_version` (`apps/v1`, `v1`).
+    pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static Workload> {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        WORKLOADS
+            .iter()
+            .find(|w| w.kind == kind && w.groups.contains(&group))
+    }
+
+    /// The workload an admission review names by `resource` (`deployments`).
+    pub fn by_resource(resource: &str) -> Option<&'static Workload> {
+        WORKLOADS.iter().find(|w| w.resource == resource)
+    }
+
+    /// Whether this is the Pod itself rather than a kind that templates pods.
+    pub fn is_pod(&self) -> bool {
+        self.template.is_empty()
+    }
+}
 
 /// A workload's pod, typed, with the raw node kept for lints on fields that typed
 /// structs drop.
@@ -32,29 +95,11 @@ pub struct PodTemplate<'a> {
     pub spec: PodSpec,
 }
 
-/// Where a workload kind keeps its pod template, and the API groups that define that
-/// kind. Custom resources that reuse a name (Volcano's `batch.volcano.sh` Job, say) are
-/// not workloads here.
-fn template_prefix(api_version: &str, kind: &str) -> Option<&'static str> {
-    let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
-    let (prefix, groups): (&'static str, &[&str]) = match kind {
-        "Pod" => ("", &[""]),
-        "PodTemplate" => ("template", &[""]),
-        "ReplicationController" => ("spec.template", &[""]),
-        "ReplicaSet" | "Deployment" | "DaemonSet" => ("spec.template", &["apps", "extensions"]),
-        "StatefulSet" => ("spec.template", &["apps"]),
-        "Job" => ("spec.template", &["batch"]),
-        "CronJob" => ("spec.jobTemplate.spec.template", &["batch"]),
-        _ => return None,
-    };
-    groups.contains(&group).then_some(prefix)
-}
-
 /// The pod template of a workload; `None` when `res` is not a workload kind (or is a
 /// custom resource of the same name in another API group).
 pub fn pod_template(res: &Resource) -> Option<Result<PodTemplate<'_>, LoadError>> {
-    let prefix = template_prefix(&res.api_version, &res.kind)?;
-    Some(typed(res, prefix))
+    let workload = Workload::by_kind(&res.api_version, &res.kind)?;
+    Some(typed(res, workload.template))
 }
 
 fn typed<'a>(res: &'a Resource, prefix: &'static str) -> Result<PodTemplate<'a>, LoadError> {

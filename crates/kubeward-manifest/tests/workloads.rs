@@ -3,7 +3,7 @@
 mod common;
 
 use common::{one, pos};
-use kubeward_manifest::{WORKLOAD_KINDS, pod_template};
+use kubeward_manifest::{WORKLOADS, Workload, pod_template};
 
 const POD_SPEC: &str = "containers:\n- name: app\n  image: nginx\n  securityContext:\n    privileged: yes\n    runAsUser: 0x10\n";
 
@@ -43,7 +43,7 @@ fn every_workload_kind_yields_its_typed_template_at_its_prefix() {
         ("batch/v1", "Job", "spec.template"),
         ("batch/v1", "CronJob", "spec.jobTemplate.spec.template"),
     ];
-    assert_eq!(cases.len(), WORKLOAD_KINDS.len());
+    assert_eq!(cases.len(), WORKLOADS.len());
     for (api, kind, prefix) in cases {
         let r = one(&workload(api, kind));
         let t = pod_template(&r).unwrap().unwrap();
@@ -65,6 +65,30 @@ fn every_workload_kind_yields_its_typed_template_at_its_prefix() {
         let app = t.metadata.labels.as_ref().and_then(|l| l.get("app"));
         assert_eq!(app.map(String::as_str), Some("web"), "{kind}");
     }
+}
+
+#[test]
+fn the_workload_table_answers_by_kind_and_by_resource() {
+    for w in WORKLOADS {
+        // Every row's resource is the API's plural: the kind lowercased, plus "s".
+        assert_eq!(w.resource, format!("{}s", w.kind.to_lowercase()));
+        assert_eq!(Workload::by_resource(w.resource), Some(w));
+        for group in w.groups {
+            let api = if group.is_empty() {
+                "v1".to_owned()
+            } else {
+                format!("{group}/v1")
+            };
+            assert_eq!(Workload::by_kind(&api, w.kind), Some(w), "{api} {}", w.kind);
+        }
+        assert_eq!(w.is_pod(), w.kind == "Pod");
+    }
+    assert_eq!(Workload::by_resource("services"), None);
+    assert_eq!(Workload::by_resource("Deployment"), None);
+    assert_eq!(Workload::by_kind("extensions/v1beta1", "StatefulSet"), None);
+    assert_eq!(Workload::by_kind("apps/v1", "Job"), None);
+    let cron = Workload::by_resource("cronjobs").unwrap();
+    assert_eq!(cron.template, "spec.jobTemplate.spec.template");
 }
 
 #[test]

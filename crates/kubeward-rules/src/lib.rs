@@ -25,6 +25,7 @@ pub(crate) mod output;
 pub(crate) mod reader;
 pub(crate) mod time;
 pub(crate) mod value;
+pub(crate) mod version;
 pub(crate) mod yaml;
 
 pub use diag::{Diagnostic, FileReport, Severity};

@@ -1,14 +1,18 @@
 //! Rules file → collector: YAML decoding, key validation and Falco's
 //! define/append/override semantics. The first error stops the file.
 
+mod names;
+mod rule;
+mod scalar;
+
 use std::sync::Arc;
 
+use self::names::{valid_list_name, valid_macro_name};
+use self::scalar::{boolean, nonempty, scalar, scalar_seq};
 use crate::collector::{Collector, Ctx, ListDef, MacroDef, PluginReq};
 use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
+use crate::version::{ENGINE_VERSION, parse_engine_version, parse_semver};
 use crate::yaml::{self, Kind, Node, Pos};
-
-/// The engine version this crate implements (Falco 0.44's engine).
-pub const ENGINE_VERSION: (u64, u64, u64) = (0, 62, 0);
 
 const YAML_VALIDATE: &str = "LOAD_ERR_YAML_VALIDATE";
 const VALIDATE: &str = "LOAD_ERR_VALIDATE";
@@ -479,8 +483,6 @@ impl Reader<'_> {
     }
 }
 
-mod rule;
-
 /// The keys under `override`, split by operation.
 #[derive(Debug, Default)]
 pub(crate) struct Overrides {
@@ -572,96 +574,4 @@ pub(crate) fn overrides(item: &Node, appendable: &[&str], replaceable: &[&str]) 
         }
     }
     Ok(ov)
-}
-
-pub(crate) fn scalar(item: &Node, key: &str) -> R<(String, Pos)> {
-    match item.get(key) {
-        None => fail(
-            item.pos,
-            YAML_VALIDATE,
-            format!("Item has no mapping for key '{key}'"),
-        ),
-        Some(Node {
-            kind: Kind::Null,
-            pos,
-        }) => fail(
-            *pos,
-            YAML_VALIDATE,
-            format!("Mapping for key '{key}' is empty"),
-        ),
-        Some(Node {
-            kind: Kind::Scalar(s, _),
-            pos,
-        }) => Ok((s.clone(), *pos)),
-        Some(n) => fail(n.pos, YAML_VALIDATE, "Value is not a scalar value"),
-    }
-}
-
-pub(crate) fn nonempty(item: &Node, key: &str) -> R<(String, Pos)> {
-    let (s, pos) = scalar(item, key)?;
-    if s.is_empty() {
-        return fail(pos, YAML_VALIDATE, "Value must be non-empty");
-    }
-    Ok((s, pos))
-}
-
-/// yaml-cpp's boolean spellings.
-pub(crate) fn boolean(n: &Node) -> R<bool> {
-    let Some(s) = n.as_str() else {
-        return fail(n.pos, YAML_VALIDATE, "Can't decode YAML scalar value");
-    };
-    match s {
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
-            Ok(true)
-        }
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
-            Ok(false)
-        }
-        _ => fail(n.pos, YAML_VALIDATE, "Can't decode YAML scalar value"),
-    }
-}
-
-pub(crate) fn scalar_seq(n: &Node) -> R<Vec<String>> {
-    let Kind::Seq(items) = &n.kind else {
-        return fail(n.pos, YAML_VALIDATE, "Value is not a sequence");
-    };
-    items
-        .iter()
-        .map(|i| match &i.kind {
-            Kind::Scalar(s, _) => Ok(s.clone()),
-            _ => fail(i.pos, YAML_VALIDATE, "sequence value is not scalar"),
-        })
-        .collect()
-}
-
-fn valid_list_name(name: &str) -> bool {
-    !name.is_empty()
-        && !name
-            .chars()
-            .any(|c| c.is_whitespace() || "()\"'=,".contains(c))
-}
-
-pub(crate) fn valid_macro_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    b.first().is_some_and(u8::is_ascii_alphabetic)
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
-}
-
-pub(crate) fn parse_semver(s: &str) -> Option<(u64, u64, u64)> {
-    let mut it = s.split('.');
-    let a = it.next()?.parse().ok()?;
-    let b = it.next()?.parse().ok()?;
-    let c = it.next()?.parse().ok()?;
-    if it.next().is_some() {
-        return None;
-    }
-    Some((a, b, c))
-}
-
-/// A bare integer N means `0.N.0`.
-pub(crate) fn parse_engine_version(s: &str) -> Option<(u64, u64, u64)> {
-    if !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit()) {
-        return Some((0, s.parse().ok()?, 0));
-    }
-    parse_semver(s)
 }

@@ -87,25 +87,14 @@ pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The files to read: FILE, else `$KUBECONFIG`'s list, else `~/.kube/config`.
+/// The files to read: FILE, else the default chain (`$KUBECONFIG`'s list, else
+/// `~/.kube/config`).
 fn chain(file: Option<&PathBuf>) -> Vec<PathBuf> {
     if let Some(f) = file {
         return vec![f.clone()];
     }
-    if let Some(list) = std::env::var_os("KUBECONFIG").filter(|v| !v.is_empty()) {
-        let mut out: Vec<PathBuf> = Vec::new();
-        // kubectl ignores empty entries and repeats.
-        for p in std::env::split_paths(&list).filter(|p| !p.as_os_str().is_empty()) {
-            if !out.contains(&p) {
-                out.push(p);
-            }
-        }
-        return out;
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    vec![home.join(".kube").join("config")]
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    kc::chain(std::env::var_os("KUBECONFIG").as_deref(), home.as_deref())
 }
 
 fn load(files: &Files) -> anyhow::Result<Kubeconfig> {

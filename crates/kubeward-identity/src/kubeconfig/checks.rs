@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use x509_parser::certificate::X509Certificate;
 
 use super::cert::{CertInfo, Parsed};
-use super::findings::{self as f, Finding};
-use super::inspect::Problem;
+use super::findings::{self as f, Finding, Problem};
 use super::load::{Kubeconfig, Named};
 use super::material::Source;
 use super::model::{AuthInfo, Cluster, Context};

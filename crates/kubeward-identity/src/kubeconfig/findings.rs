@@ -1,4 +1,7 @@
-//! The kubeconfig rules: stable ids, severities and fixes (documented in docs/kubeconfig.md).
+//! What a kubeconfig inspection reports: the rules (stable ids, severities and fixes,
+//! documented in docs/kubeconfig.md), the [`Finding`]s they raise, and the [`Problem`]s of
+//! fields that cannot be used. Both `checks` and `inspect` build on this module; it imports
+//! neither.
 
 use std::path::PathBuf;
 
@@ -189,4 +192,14 @@ impl Finding {
             fix: rule.fix,
         }
     }
+}
+
+/// A field that is set but unusable: kubectl would fail on it too.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Problem {
+    pub file: PathBuf,
+    pub line: Option<u32>,
+    pub field: String,
+    pub message: String,
+    pub hint: &'static str,
 }

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::cert::{CertInfo, Parsed, parse_certificates};
 use super::checks::Checker;
-use super::findings::Finding;
+use super::findings::{Finding, Problem};
 use super::key::{KeyInfo, KeyMatch, PrivateKey, parse_private_key};
 use super::load::{Kubeconfig, Named};
 use super::material::{Fetched, Source, fetch, mode};
@@ -110,16 +110,6 @@ pub struct ExecView {
     pub env: Vec<String>,
     pub api_version: String,
     pub provide_cluster_info: bool,
-}
-
-/// A field that is set but unusable: kubectl would fail on it too.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Problem {
-    pub file: PathBuf,
-    pub line: Option<u32>,
-    pub field: String,
-    pub message: String,
-    pub hint: &'static str,
 }
 
 /// Inspects `cfg` as of `now` (Unix seconds).

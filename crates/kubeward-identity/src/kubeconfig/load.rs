@@ -4,6 +4,7 @@
 //! as client-go's reader (`insecure-skip-tls-verify: yes` is true) and every entry keeps
 //! its line for findings.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -115,6 +116,22 @@ pub fn load_file(path: &Path, limits: &Limits) -> Result<Kubeconfig, Error> {
             }
         })?;
     parse(path, &text)
+}
+
+/// The files of the default chain, as clientcmd picks them: the entries of `KUBECONFIG`
+/// (`kubeconfig`, split on the platform's path separator) in order, without empty entries
+/// and repeats; when it is unset or empty, `<home>/.kube/config`.
+pub fn chain(kubeconfig: Option<&OsStr>, home: Option<&Path>) -> Vec<PathBuf> {
+    if let Some(list) = kubeconfig.filter(|v| !v.is_empty()) {
+        let mut out: Vec<PathBuf> = Vec::new();
+        for p in std::env::split_paths(list).filter(|p| !p.as_os_str().is_empty()) {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        return out;
+    }
+    vec![home.unwrap_or(Path::new("")).join(".kube").join("config")]
 }
 
 /// Reads a `KUBECONFIG` chain: files that do not exist are skipped, as clientcmd skips

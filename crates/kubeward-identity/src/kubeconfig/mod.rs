@@ -19,11 +19,11 @@ pub mod model;
 pub use cert::{CertInfo, Identity, PublicKeyInfo};
 pub use error::Error;
 pub use extract::{Material, extract};
-pub use findings::{Finding, Rule, Severity, rules};
+pub use findings::{Finding, Problem, Rule, Severity, rules};
 pub use inspect::{
-    CertSet, ClusterView, ContextView, ExecView, FileView, Inspection, KeyView, Problem, TokenView,
+    CertSet, ClusterView, ContextView, ExecView, FileView, Inspection, KeyView, TokenView,
     UserView, inspect,
 };
 pub use key::KeyInfo;
-pub use load::{Kubeconfig, Named, load_chain, load_file, parse};
+pub use load::{Kubeconfig, Named, chain, load_chain, load_file, parse};
 pub use material::Source;

@@ -484,7 +484,7 @@ pub(super) fn check_plugins(
     for req in &col.plugin_reqs {
         let satisfied = req.options.iter().any(|(n, v)| {
             loaded.iter().any(|(ln, lv)| {
-                *ln == n && matches!((crate::reader::parse_semver(lv), crate::reader::parse_semver(v)), (Some(a), Some(b)) if a.0 == b.0 && a >= b)
+                *ln == n && matches!((crate::version::parse_semver(lv), crate::version::parse_semver(v)), (Some(a), Some(b)) if a.0 == b.0 && a >= b)
             })
         });
         if satisfied {

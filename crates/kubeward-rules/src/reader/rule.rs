@@ -3,9 +3,8 @@
 
 use std::collections::BTreeSet;
 
-use super::{
-    R, Reader, VALIDATE, YAML_VALIDATE, boolean, fail, nonempty, overrides, scalar, scalar_seq,
-};
+use super::scalar::{boolean, nonempty, scalar, scalar_seq};
+use super::{R, Reader, VALIDATE, YAML_VALIDATE, fail, overrides};
 use crate::collector::{ExcValue, ExceptionDef, Fields, RuleDef};
 use crate::priority::Priority;
 use crate::yaml::{Kind, Node, Pos};

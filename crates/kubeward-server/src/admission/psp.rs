@@ -8,8 +8,8 @@ use kubeward_podsecurity::psp::{
 };
 use serde_json::Value;
 
-use super::pss::{Decision, decode, object_json};
-use super::review::{Request, Verdict};
+use super::pss::Decision;
+use super::review::{Request, Verdict, decode, object_json};
 
 /// Audit annotation keys of the plugin.
 pub const ADMIT_POLICY: &str = "admit-policy";

@@ -7,14 +7,13 @@ use std::collections::{BTreeMap, HashSet};
 use k8s_openapi::api::core::v1::{Container, EphemeralContainer, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::admission::Operation;
+use kubeward_manifest::Workload;
 use kubeward_podsecurity::standards::namespace::{self, LabelError, NamespacePolicy, Policy};
 use kubeward_podsecurity::standards::{
     Level, Violation, evaluate, forbidden_message, warning_message,
 };
-use serde::Deserialize;
-use serde_json::Value;
 
-use super::review::{Request, Verdict};
+use super::review::{PodParts, Request, Verdict, decode, object_json};
 
 /// Audit annotation keys, without the prefix the API server adds.
 pub const ENFORCE_POLICY: &str = "enforce-policy";
@@ -89,77 +88,10 @@ fn parse_error_annotation(errors: &[LabelError]) -> Option<String> {
     })
 }
 
-/// The pod template (metadata, spec) inside `object` for `resource`, `None` when the
-/// resource has none.
-pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, &'v Value)> {
-    let tpl = match resource {
-        "pods" => object,
-        "podtemplates" => object.get("template")?,
-        "replicationcontrollers"
-        | "replicasets"
-        | "deployments"
-        | "statefulsets"
-        | "daemonsets"
-        | "jobs" => object.get("spec")?.get("template")?,
-        "cronjobs" => object
-            .get("spec")?
-            .get("jobTemplate")?
-            .get("spec")?
-            .get("template")?,
-        _ => return None,
-    };
-    Some((
-        tpl.get("metadata").unwrap_or(&Value::Null),
-        tpl.get("spec")?,
-    ))
-}
-
-/// Whether the resource is one PodSecurity audits and warns for.
+/// Whether the resource is one PodSecurity audits and warns for: a kind that templates
+/// pods, not the Pod itself.
 pub fn is_workload(resource: &str) -> bool {
-    matches!(
-        resource,
-        "podtemplates"
-            | "replicationcontrollers"
-            | "replicasets"
-            | "deployments"
-            | "statefulsets"
-            | "daemonsets"
-            | "jobs"
-            | "cronjobs"
-    )
-}
-
-/// A decoded pod (template): metadata and spec as k8s-openapi types.
-pub struct PodParts {
-    pub metadata: ObjectMeta,
-    pub spec: PodSpec,
-}
-
-/// Decodes the object's pod template; `Ok(None)` when the resource holds none. The API
-/// server defaulted the object before sending it, so no defaults are applied here
-/// (`kubeward_podsecurity::defaults` is for manifests, and would change nothing anyway).
-pub fn decode(resource: &str, object: &Value) -> Result<Option<PodParts>, String> {
-    let Some((meta, spec)) = template_of(resource, object) else {
-        return Ok(None);
-    };
-    let metadata = if meta.is_null() {
-        ObjectMeta::default()
-    } else {
-        ObjectMeta::deserialize(meta).map_err(|e| format!("decoding pod metadata: {e}"))?
-    };
-    let spec = PodSpec::deserialize(spec).map_err(|e| format!("decoding pod spec: {e}"))?;
-    Ok(Some(PodParts { metadata, spec }))
-}
-
-/// The object as JSON: kube splits metadata from the rest; checks read both.
-pub fn object_json(obj: &kube::core::DynamicObject) -> Value {
-    let mut v = obj.data.clone();
-    if let Value::Object(map) = &mut v {
-        if let Ok(meta) = serde_json::to_value(&obj.metadata) {
-            map.insert("metadata".into(), meta);
-        }
-    }
-    v
+    Workload::by_resource(resource).is_some_and(|w| !w.is_pod())
 }
 
 /// The plugin handles CREATE and UPDATE only; DELETE and CONNECT pass.

@@ -1,13 +1,19 @@
 //! AdmissionReview in and out: `admission.k8s.io/v1` (and the same-shaped `v1beta1`,
-//! answered in the version asked), typed by kube-rs.
+//! answered in the version asked), typed by kube-rs; and the reviewed object read back as
+//! JSON and as a pod (template), which both PodSecurity and PodSecurityPolicy judge.
 
 use std::collections::BTreeMap;
 
 use base64::Engine;
 
+use k8s_openapi::api::core::v1::PodSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::DynamicObject;
 use kube::core::admission::{AdmissionRequest, AdmissionResponse, AdmissionReview};
 use kube::core::response::StatusSummary;
+use kubeward_manifest::Workload;
+use serde::Deserialize;
+use serde_json::Value;
 
 /// The versions the API server may send (`admissionReviewVersions`).
 const VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
@@ -131,4 +137,55 @@ fn respond_typed(req: &Request, verdict: Verdict) -> AdmissionReview<DynamicObje
     }
     resp.audit_annotations = verdict.audit.into_iter().collect();
     resp.into_review()
+}
+
+/// The pod template (metadata, spec) inside `object` for `resource`, `None` when the
+/// resource has none.
+pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, &'v Value)> {
+    let workload = Workload::by_resource(resource)?;
+    let tpl = if workload.is_pod() {
+        object
+    } else {
+        workload
+            .template
+            .split('.')
+            .try_fold(object, |v, key| v.get(key))?
+    };
+    Some((
+        tpl.get("metadata").unwrap_or(&Value::Null),
+        tpl.get("spec")?,
+    ))
+}
+
+/// A decoded pod (template): metadata and spec as k8s-openapi types.
+pub struct PodParts {
+    pub metadata: ObjectMeta,
+    pub spec: PodSpec,
+}
+
+/// Decodes the object's pod template; `Ok(None)` when the resource holds none. The API
+/// server defaulted the object before sending it, so no defaults are applied here
+/// (`kubeward_podsecurity::defaults` is for manifests, and would change nothing anyway).
+pub fn decode(resource: &str, object: &Value) -> Result<Option<PodParts>, String> {
+    let Some((meta, spec)) = template_of(resource, object) else {
+        return Ok(None);
+    };
+    let metadata = if meta.is_null() {
+        ObjectMeta::default()
+    } else {
+        ObjectMeta::deserialize(meta).map_err(|e| format!("decoding pod metadata: {e}"))?
+    };
+    let spec = PodSpec::deserialize(spec).map_err(|e| format!("decoding pod spec: {e}"))?;
+    Ok(Some(PodParts { metadata, spec }))
+}
+
+/// The object as JSON: kube splits metadata from the rest; checks read both.
+pub fn object_json(obj: &DynamicObject) -> Value {
+    let mut v = obj.data.clone();
+    if let Value::Object(map) = &mut v {
+        if let Ok(meta) = serde_json::to_value(&obj.metadata) {
+            map.insert("metadata".into(), meta);
+        }
+    }
+    v
 }
