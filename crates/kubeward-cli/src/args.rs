@@ -1,5 +1,6 @@
 //! Command-line arguments.
 
+use crate::format::Format;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -103,13 +104,6 @@ impl From<LevelArg> for Level {
             LevelArg::Restricted => Level::Restricted,
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    Sarif,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,8 @@
 
 mod args;
 mod cmd;
+mod exit;
+mod format;
 mod output;
 mod scan;
 
@@ -28,7 +30,7 @@ fn main() -> ExitCode {
         args::Command::Webhook(a) => cmd::webhook::run(&a),
     };
     match result {
-        Ok(code) => code,
+        Ok(status) => status.into(),
         // The reader of stdout went away (`| head`): stop without a word and with success,
         // as ripgrep and the programs killed by SIGPIPE before it do. Rust ignores SIGPIPE,
         // so the closed pipe arrives as this error, however deep the write was.
@@ -36,7 +38,7 @@ fn main() -> ExitCode {
         Err(err) => {
             let mut stderr = anstream::stderr();
             let _ = output::text::write_fatal(&mut stderr, &err);
-            ExitCode::from(2)
+            exit::ExitStatus::Unusable.into()
         }
     }
 }

@@ -6,18 +6,18 @@ mod eval;
 mod filter;
 mod lint;
 
+use crate::exit::ExitStatus;
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
 use kubeward_controlplane::audit_policy::{Policy, load};
 use kubeward_manifest::Limits;
 
+pub use super::FailOn;
 pub(crate) use super::io::print_json;
 use super::io::read_text;
-pub use super::{FailOn, OutputFormat};
 
 #[derive(Debug, Args)]
 pub struct AuditPolicyArgs {
@@ -44,7 +44,7 @@ pub enum AuditPolicyCommand {
     Filter(filter::FilterArgs),
 }
 
-pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &AuditPolicyArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         AuditPolicyCommand::Eval(a) => eval::run(a),
         AuditPolicyCommand::Lint(a) => lint::run(a),

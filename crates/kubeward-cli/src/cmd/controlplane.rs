@@ -5,10 +5,11 @@
 mod check;
 mod etcdctl;
 
+use crate::exit::ExitStatus;
+use crate::format::Format;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use kubeward_controlplane::flags::FlagsError;
 
 #[derive(Debug, Args)]
@@ -72,7 +73,7 @@ pub struct CheckArgs {
     pub cni_dirs: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
     pub format: Format,
 
     /// Lowest severity of a failed check that makes the exit status 1.
@@ -90,20 +91,14 @@ pub struct EtcdctlArgs {
     pub manifests: PathBuf,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
     pub format: Format,
 
     #[command(flatten)]
     pub limit: super::FileLimit,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-pub fn run(args: &ControlplaneArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ControlplaneArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         ControlplaneCommand::Check(a) => check::run(a),
         ControlplaneCommand::Etcdctl(a) => etcdctl::run(a),

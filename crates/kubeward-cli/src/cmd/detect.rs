@@ -17,10 +17,11 @@ mod summary;
 mod webhook_config;
 
 use super::rules_files::{load, read_rules};
+use crate::format::Format;
 
+use crate::exit::ExitStatus;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -46,8 +47,8 @@ pub struct DetectArgs {
     pub selection: RuleSelection,
 
     /// Alert format: Falco's text line or its JSON object (one per line).
-    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
-    pub format: AlertFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     /// Keep reading the (single) log file as it grows, like `tail -F`: rotation and
     /// truncation are followed. Stop with Ctrl-C.
@@ -143,12 +144,6 @@ impl RuleSelection {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum AlertFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RuleMatching {
     First,
     All,
@@ -163,7 +158,7 @@ fn parse_priority(s: &str) -> Result<Priority, String> {
 /// Stop printing skip warnings after this many; the summary still counts them all.
 const MAX_WARNINGS: u64 = 1000;
 
-pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         Some(DetectCommand::Serve(a)) => return serve::run(a),
         Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
@@ -192,11 +187,11 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         source,
         mode,
         opts,
-        json: args.format == AlertFormat::Json,
+        json: args.format == Format::Json,
         // Alert text quotes audit events: its control characters are shown escaped.
         out: BufWriter::new(match args.format {
-            AlertFormat::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
-            AlertFormat::Text => Box::new(crate::output::escape::stdout()),
+            Format::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
+            Format::Text | Format::Sarif => Box::new(crate::output::escape::stdout()),
         }),
         summary: Summary::default(),
         hits: Vec::new(),
@@ -242,18 +237,16 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitCode> {
         );
     }
     run.summary.write(&mut stderr)?;
-    Ok(ExitCode::from(exit_status(&run.summary, args.fail_on)))
+    Ok(exit_status(&run.summary, args.fail_on))
 }
 
 /// 2 for unusable input, before 1 for alerts at or above `fail_on`.
-fn exit_status(summary: &Summary, fail_on: Option<Priority>) -> u8 {
-    if summary.inputs_failed > 0 || summary.skipped > 0 {
-        2
-    } else if fail_on.is_some_and(|p| summary.most_severe().is_some_and(|worst| worst <= p)) {
-        1
-    } else {
-        0
-    }
+fn exit_status(summary: &Summary, fail_on: Option<Priority>) -> ExitStatus {
+    // A priority is more severe the lower it is (Falco's order), hence `<=`.
+    ExitStatus::judge(
+        summary.inputs_failed > 0 || summary.skipped > 0,
+        fail_on.is_some_and(|p| summary.most_severe().is_some_and(|worst| worst <= p)),
+    )
 }
 
 /// Loads rules, printing Falco's report for failures (then exit 2) and a one-line note

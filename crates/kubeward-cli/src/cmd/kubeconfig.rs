@@ -4,12 +4,13 @@
 
 mod text;
 
+use crate::exit::ExitStatus;
+use crate::format::Format;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context as _;
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material, Severity};
 
 #[derive(Debug, Args)]
@@ -37,7 +38,7 @@ pub struct Files {
     pub file: Option<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
     pub format: Format,
 
     #[command(flatten)]
@@ -74,13 +75,7 @@ pub struct ExtractArgs {
     pub files: Files,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         KubeconfigCommand::Inspect(a) => inspect(a),
         KubeconfigCommand::Extract(a) => extract(a),
@@ -116,7 +111,7 @@ fn with_hint(e: kc::Error) -> anyhow::Error {
     anyhow::anyhow!("{e}\n  hint: {}", e.hint())
 }
 
-fn inspect(args: &InspectArgs) -> anyhow::Result<ExitCode> {
+fn inspect(args: &InspectArgs) -> anyhow::Result<ExitStatus> {
     let cfg = load(&args.files)?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -128,20 +123,18 @@ fn inspect(args: &InspectArgs) -> anyhow::Result<ExitCode> {
             serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
             writeln!(out)?;
         }
-        Format::Text => text::write(&mut out, &report, now)?,
+        Format::Text | Format::Sarif => text::write(&mut out, &report, now)?,
     }
     out.flush()?;
     let fail_on = Severity::from(args.fail_on);
-    Ok(if !report.problems.is_empty() {
-        ExitCode::from(2)
-    } else if report.findings.iter().any(|f| f.severity >= fail_on) {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitStatus::from_findings(
+        !report.problems.is_empty(),
+        report.findings.iter().map(|f| f.severity),
+        fail_on,
+    ))
 }
 
-fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
+fn extract(args: &ExtractArgs) -> anyhow::Result<ExitStatus> {
     let cfg = load(&args.files)?;
     let what = if args.ca {
         Material::CertificateAuthority
@@ -153,7 +146,7 @@ fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
     let (source, pem) = kc::extract(&cfg, args.context.as_deref(), what).map_err(with_hint)?;
     let mut out = std::io::stdout().lock();
     match args.files.format {
-        Format::Text => out.write_all(&pem)?,
+        Format::Text | Format::Sarif => out.write_all(&pem)?,
         Format::Json => {
             let value = serde_json::json!({
                 "source": source,
@@ -164,5 +157,5 @@ fn extract(args: &ExtractArgs) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }

@@ -31,13 +31,6 @@ impl FileLimit {
     }
 }
 
-/// Output format of a report: the same choice on every command that offers text or JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum OutputFormat {
-    Text,
-    Json,
-}
-
 /// `--fail-on`: the lowest severity that makes the exit status 1, the same for every
 /// checking command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

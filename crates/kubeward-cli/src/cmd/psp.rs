@@ -4,10 +4,11 @@
 
 mod report;
 
+use crate::exit::ExitStatus;
+use crate::format::Format;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 
 use super::policy_inputs::{load_policies, load_rbac, load_resources};
 
@@ -27,12 +28,6 @@ pub enum PspCommand {
     /// For each policy: the strictest Pod Security Standards level admitting what it
     /// admits, the namespace labels to set, and what PSA cannot express.
     Migrate(MigrateArgs),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum PspFormat {
-    Text,
-    Json,
 }
 
 #[derive(Debug, Args)]
@@ -59,8 +54,8 @@ pub struct AdmitArgs {
     /// Simulate an update of existing pods: no policy may mutate them.
     #[arg(long)]
     pub update: bool,
-    #[arg(long, value_enum, default_value_t = PspFormat::Text)]
-    pub format: PspFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
     /// Pod or workload manifests (files, directories, `-`).
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
@@ -72,13 +67,13 @@ pub struct AdmitArgs {
 pub struct MigrateArgs {
     #[arg(long = "policy", required = true, value_name = "FILE")]
     pub policies: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = PspFormat::Text)]
-    pub format: PspFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
     #[command(flatten)]
     pub limit: super::FileLimit,
 }
 
-pub fn run(args: &PspArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &PspArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         PspCommand::Admit(a) => report::run_admit(a),
         PspCommand::Migrate(a) => report::run_migrate(a),

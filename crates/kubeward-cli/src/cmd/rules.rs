@@ -1,11 +1,12 @@
 //! `kubeward rules`: validate rules files with Falco's report, list their rules after all
 //! overrides, and list the fields of each source.
 
+use crate::exit::ExitStatus;
+use crate::format::Format;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use kubeward_manifest::Limits;
 
 use super::rules_files::{engine, load, read_rules};
@@ -25,7 +26,7 @@ pub enum RulesCommand {
         /// Rules file or directory, in load order (repeatable).
         #[arg(short = 'r', long = "rules", value_name = "FILE", required = true)]
         rules: Vec<PathBuf>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
         limit: super::FileLimit,
@@ -44,7 +45,7 @@ pub enum RulesCommand {
         /// compiled condition).
         #[arg(short = 'L', long, conflicts_with = "rule")]
         describe: bool,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
         limit: super::FileLimit,
@@ -54,18 +55,12 @@ pub enum RulesCommand {
         /// Only this source (k8s_audit, syscall).
         #[arg(long, value_name = "S")]
         source: Option<String>,
-        #[arg(long, value_enum, default_value_t = Format::Text)]
+        #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
         format: Format,
     },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-}
-
-pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         RulesCommand::Validate {
             rules,
@@ -101,7 +96,7 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitCode> {
 /// escaped; JSON escapes them itself.
 fn with_stdout<T>(format: Format, f: impl FnOnce(&mut dyn Write) -> T) -> T {
     match format {
-        Format::Text => f(&mut crate::output::escape::stdout()),
+        Format::Text | Format::Sarif => f(&mut crate::output::escape::stdout()),
         Format::Json => f(&mut io::stdout().lock()),
     }
 }
@@ -111,11 +106,11 @@ fn validate(
     format: Format,
     limits: &Limits,
     out: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<ExitStatus> {
     let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     match format {
-        Format::Text => {
+        Format::Text | Format::Sarif => {
             for r in &loaded.reports {
                 write!(out, "{}", r.to_text())?;
             }
@@ -131,7 +126,8 @@ fn validate(
             writeln!(out, "{doc}")?;
         }
     }
-    Ok(ExitCode::from(if loaded.ruleset.is_some() { 0 } else { 1 }))
+    // Falco's -V: an invalid file is a finding about the rules (1), not unusable input.
+    Ok(ExitStatus::judge(false, loaded.ruleset.is_none()))
 }
 
 fn list(
@@ -140,7 +136,7 @@ fn list(
     format: Format,
     limits: &Limits,
     out: &mut impl Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<ExitStatus> {
     let files = read_rules(paths, limits)?;
     let loaded = load(&files);
     let Some(ruleset) = loaded.ruleset else {
@@ -149,7 +145,7 @@ fn list(
         for r in loaded.reports.iter().filter(|r| !r.successful()) {
             write!(err, "{}", r.to_text())?;
         }
-        return Ok(ExitCode::from(1));
+        return Ok(ExitStatus::Findings);
     };
     let warnings: usize = loaded.reports.iter().map(|r| r.warnings.len()).sum();
     if warnings > 0 {
@@ -165,13 +161,15 @@ fn list(
             );
         };
         match format {
-            Format::Text => write!(out, "{}", describe_rule(&info.name, &info.desc))?,
+            Format::Text | Format::Sarif => {
+                write!(out, "{}", describe_rule(&info.name, &info.desc))?
+            }
             Format::Json => writeln!(out, "{}", rule_json(info))?,
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitStatus::Clean);
     }
     match format {
-        Format::Text => {
+        Format::Text | Format::Sarif => {
             let width = ruleset
                 .rules()
                 .map(|(_, r)| r.name.chars().count())
@@ -205,11 +203,15 @@ fn list(
             writeln!(out, "{}", serde_json::Value::Array(rules))?;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }
 
 /// `rules list -L`: Falco's `-L` JSON document; an invalid file exits 1 as in `list`.
-fn describe(paths: &[PathBuf], limits: &Limits, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+fn describe(
+    paths: &[PathBuf],
+    limits: &Limits,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitStatus> {
     let files = read_rules(paths, limits)?;
     let rf: Vec<_> = files
         .iter()
@@ -218,7 +220,7 @@ fn describe(paths: &[PathBuf], limits: &Limits, out: &mut impl Write) -> anyhow:
     match engine().describe(&rf) {
         Some(doc) => {
             writeln!(out, "{doc}")?;
-            Ok(ExitCode::SUCCESS)
+            Ok(ExitStatus::Clean)
         }
         None => {
             let loaded = load(&files);
@@ -226,7 +228,7 @@ fn describe(paths: &[PathBuf], limits: &Limits, out: &mut impl Write) -> anyhow:
             for r in loaded.reports.iter().filter(|r| !r.successful()) {
                 write!(err, "{}", r.to_text())?;
             }
-            Ok(ExitCode::from(1))
+            Ok(ExitStatus::Findings)
         }
     }
 }
@@ -263,7 +265,11 @@ fn describe_rule(name: &str, desc: &str) -> String {
     )
 }
 
-fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow::Result<ExitCode> {
+fn fields(
+    source: Option<&str>,
+    format: Format,
+    out: &mut impl Write,
+) -> anyhow::Result<ExitStatus> {
     let engine = engine();
     let names: Vec<String> = match source {
         Some(s) => vec![s.to_owned()],
@@ -279,7 +285,7 @@ fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow:
             );
         };
         match format {
-            Format::Text => {
+            Format::Text | Format::Sarif => {
                 writeln!(out, "Source: {name}")?;
                 for f in &fields {
                     let mut ty = f.ty.falco_name().to_owned();
@@ -315,7 +321,7 @@ fn fields(source: Option<&str>, format: Format, out: &mut impl Write) -> anyhow:
     if format == Format::Json {
         writeln!(out, "{}", serde_json::Value::Array(json))?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }
 
 #[cfg(test)]

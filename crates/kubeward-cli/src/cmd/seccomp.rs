@@ -2,9 +2,9 @@
 //! and shows where the kubelet reads a `Localhost` profile and the securityContext that
 //! uses it.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use kubeward_controlplane::seccomp::{
@@ -12,8 +12,9 @@ use kubeward_controlplane::seccomp::{
 };
 use serde_json::{Value, json};
 
+use super::FailOn;
 use super::io::{print_json, read_text};
-use super::{FailOn, OutputFormat};
+use crate::format::Format;
 
 #[derive(Debug, Args)]
 pub struct SeccompArgs {
@@ -46,8 +47,8 @@ pub struct CheckArgs {
     pub localhost_profile: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
@@ -57,7 +58,7 @@ pub struct CheckArgs {
     pub limit: super::FileLimit,
 }
 
-pub fn run(args: &SeccompArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &SeccompArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         SeccompCommand::Check(a) => run_check(a),
     }
@@ -72,7 +73,7 @@ struct Report {
     error: Option<String>,
 }
 
-fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+fn run_check(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if args.localhost_profile.is_some() && args.profiles.len() > 1 {
         anyhow::bail!(
             "--localhost-profile names one profile, but {} were given (fix: check them one at a time)",
@@ -81,7 +82,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
     match args.format {
-        OutputFormat::Text => {
+        Format::Text | Format::Sarif => {
             let (mut out, mut err) = (
                 crate::output::escape::stdout(),
                 crate::output::escape::stderr(),
@@ -90,24 +91,16 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 print_text(&mut out, &mut err, r)?;
             }
         }
-        OutputFormat::Json => {
+        Format::Json => {
             let profiles: Vec<Value> = reports.iter().map(to_json).collect();
             print_json(&json!({ "profiles": profiles }))?;
         }
     }
-    if reports.iter().any(|r| r.error.is_some()) {
-        return Ok(ExitCode::from(2));
-    }
-    let threshold = args.fail_on.threshold();
-    let failing = reports
-        .iter()
-        .flat_map(|r| &r.findings)
-        .any(|f| f.severity >= threshold);
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitStatus::from_findings(
+        reports.iter().any(|r| r.error.is_some()),
+        reports.iter().flat_map(|r| &r.findings).map(|f| f.severity),
+        args.fail_on.threshold(),
+    ))
 }
 
 fn report(args: &CheckArgs, path: &Path) -> Report {

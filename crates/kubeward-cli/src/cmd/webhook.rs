@@ -6,8 +6,8 @@
 
 mod serve;
 
+use crate::exit::ExitStatus;
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
@@ -124,7 +124,7 @@ pub struct ManifestsArgs {
     pub failure_policy: FailurePolicyArg,
 }
 
-pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         WebhookCommand::Serve(a) => serve::run(a),
         WebhookCommand::Manifests(a) => print_manifests(a),
@@ -132,7 +132,7 @@ pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `webhook manifests`: the documents from kubeward-server, as YAML on stdout.
-fn print_manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
+fn print_manifests(args: &ManifestsArgs) -> anyhow::Result<ExitStatus> {
     let docs = manifests(&ManifestOptions {
         namespace: args.namespace.clone(),
         mode: match args.mode {
@@ -148,5 +148,5 @@ fn print_manifests(args: &ManifestsArgs) -> anyhow::Result<ExitCode> {
     out.write_all(documents(&docs).as_bytes())
         .and_then(|()| out.flush())
         .context("writing the manifests")?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }

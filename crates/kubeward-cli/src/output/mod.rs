@@ -8,7 +8,8 @@ pub mod text;
 
 use std::io;
 
-use crate::args::{Format, ScanArgs};
+use crate::args::ScanArgs;
+use crate::format::Format;
 use crate::scan::model::{Event, Summary};
 
 pub trait Output {

@@ -7,8 +7,8 @@ pub mod namespace;
 mod progress;
 pub mod psp;
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
-use std::process::ExitCode;
 
 use kubeward_manifest::{
     Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
@@ -28,7 +28,7 @@ use namespace::Namespaces;
 /// bounds the text in flight.
 const PIECES_PER_THREAD: usize = 8;
 
-pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let limits = Limits {
         max_file_bytes: args.max_file_size,
         ..Limits::default()
@@ -83,17 +83,10 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitCode> {
     result
         .and_then(|()| out.finish(&summary))
         .map_err(|e| anyhow::Error::new(e).context("cannot write the report"))?;
-    Ok(exit_code(&summary))
-}
-
-fn exit_code(s: &Summary) -> ExitCode {
-    if s.errors > 0 {
-        ExitCode::from(2)
-    } else if s.denied > 0 || s.psp_denied > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(ExitStatus::judge(
+        summary.errors > 0,
+        summary.denied > 0 || summary.psp_denied > 0,
+    ))
 }
 
 /// What the pre-pass found in one source: its Namespaces' policies, or why it is unreadable.

@@ -1,15 +1,15 @@
 //! `kubeward audit-policy eval`: one request through the policy.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::{ArgGroup, Args};
 use kubeward_controlplane::audit_policy::{Decision, Policy, Request, Target, UserInfo, evaluate};
 use kubeward_identity::names as id;
 use serde_json::json;
 
-use super::OutputFormat;
+use crate::format::Format;
 
 #[derive(Debug, Args)]
 #[command(group(ArgGroup::new("target").required(true).args(["resource", "non_resource_url"])))]
@@ -57,28 +57,28 @@ pub struct EvalArgs {
     pub non_resource_url: Option<String>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     #[command(flatten)]
     pub limit: crate::cmd::FileLimit,
 }
 
-pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &EvalArgs) -> anyhow::Result<ExitStatus> {
     let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let request = request(args)?;
     let decision = evaluate(&policy, &request);
     match args.format {
-        OutputFormat::Text => print_text(
+        Format::Text | Format::Sarif => print_text(
             &mut crate::output::escape::stdout(),
             &policy,
             &request,
             &decision,
         )?,
-        OutputFormat::Json => super::print_json(&to_json(&policy, &request, &decision))?,
+        Format::Json => super::print_json(&to_json(&policy, &request, &decision))?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }
 
 fn request(args: &EvalArgs) -> anyhow::Result<Request> {

@@ -1,8 +1,8 @@
 //! `kubeward audit-policy filter`: recorded events in, the events the policy keeps out.
 
+use crate::exit::ExitStatus;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 use kubeward_controlplane::audit_policy::Policy;
@@ -11,7 +11,7 @@ use kubeward_k8saudit::input::{self, Input};
 use kubeward_k8saudit::reader::{Handler, Pos, Rejected, Skip};
 use serde_json::{Value, json};
 
-use super::OutputFormat;
+use crate::format::Format;
 
 #[derive(Debug, Args)]
 pub struct FilterArgs {
@@ -26,8 +26,8 @@ pub struct FilterArgs {
 
     /// Format of the summary written to standard error (kept events are always JSON
     /// lines on standard output).
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     #[command(flatten)]
     pub limit: crate::cmd::FileLimit,
@@ -43,7 +43,7 @@ struct Tally {
     errors: usize,
 }
 
-pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &FilterArgs) -> anyhow::Result<ExitStatus> {
     let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     super::warn_dropped(&policy);
     let mut replay = Replay {
@@ -77,11 +77,7 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitCode> {
         mut err, tally: t, ..
     } = replay;
     summary(&mut err, &t, args.format)?;
-    Ok(if t.errors > 0 {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitStatus::judge(t.errors > 0, false))
 }
 
 /// Replays what the shared audit reader finds (the same reading model as `detect`:
@@ -157,9 +153,9 @@ impl<W: Write, E: Write> Handler for Replay<'_, W, E> {
     }
 }
 
-fn summary(err: &mut impl Write, t: &Tally, format: OutputFormat) -> anyhow::Result<()> {
+fn summary(err: &mut impl Write, t: &Tally, format: Format) -> anyhow::Result<()> {
     match format {
-        OutputFormat::Json => {
+        Format::Json => {
             let v = json!({
                 "read": t.read, "kept": t.kept, "droppedLevelNone": t.level_none,
                 "droppedStageOmitted": t.stage_omitted, "recordedBelowPolicyLevel": t.recorded_below,
@@ -167,7 +163,7 @@ fn summary(err: &mut impl Write, t: &Tally, format: OutputFormat) -> anyhow::Res
             });
             writeln!(err, "{v}")?;
         }
-        OutputFormat::Text => {
+        Format::Text | Format::Sarif => {
             writeln!(
                 err,
                 "kept {} of {} events; dropped {} at level None and {} in omitted stages; {} error(s)",

@@ -1,14 +1,15 @@
 //! `kubeward audit-policy lint`: the findings of every lint, with file:line and fix.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use clap::Args;
 use kubeward_controlplane::audit_policy::{Finding, Severity, lint};
 use serde_json::json;
 
-use super::{FailOn, OutputFormat};
+use super::FailOn;
+use crate::format::Format;
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
@@ -17,8 +18,8 @@ pub struct LintArgs {
     pub policy: PathBuf,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     /// Exit 1 when a finding is at least this severe.
     #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
@@ -28,25 +29,24 @@ pub struct LintArgs {
     pub limit: crate::cmd::FileLimit,
 }
 
-pub fn run(args: &LintArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let policy = super::read_policy(&args.policy, &args.limit.limits())?;
     let findings = lint(&policy);
     match args.format {
-        OutputFormat::Text => print_text(&mut crate::output::escape::stdout(), &findings)?,
-        OutputFormat::Json => super::print_json(&json!({
+        Format::Text | Format::Sarif => {
+            print_text(&mut crate::output::escape::stdout(), &findings)?
+        }
+        Format::Json => super::print_json(&json!({
             "file": policy.file.as_ref(),
             "rules": policy.rules.len(),
             "findings": findings,
         }))?,
     }
-    let failing = findings
-        .iter()
-        .any(|f| f.severity >= args.fail_on.threshold());
-    Ok(if failing {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(ExitStatus::from_findings(
+        false,
+        findings.iter().map(|f| f.severity),
+        args.fail_on.threshold(),
+    ))
 }
 
 fn print_text(out: &mut impl Write, findings: &[Finding]) -> io::Result<()> {

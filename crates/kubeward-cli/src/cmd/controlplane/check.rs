@@ -1,20 +1,21 @@
 //! `kubeward controlplane check`: load the node's files, run the benchmark tables,
 //! report as text or JSON.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 use kubeward_controlplane::cis::{self, Finding, Inputs, KubeletConfig, Paths, Severity, Status};
 use kubeward_controlplane::flags::{Component, Manifests, load_manifests};
 use serde_json::json;
 
-use super::{CheckArgs, Format, fatal};
+use super::{CheckArgs, fatal};
+use crate::format::Format;
 
 const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-config (kubeadm: /var/lib/kubelet/config.yaml)";
 
-pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let limits = args.limit.limits();
     let manifests = load_manifests(&args.manifests, &limits).map_err(|e| fatal(&e))?;
     let mut errors: Vec<(String, &'static str)> = manifests
@@ -74,7 +75,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             write_json(&mut out, &manifests, &kubelet, &findings, &errors, fail_on)?;
             out.flush()?;
         }
-        Format::Text => {
+        Format::Text | Format::Sarif => {
             let mut out = crate::output::escape::stdout();
             write_text(&mut out, &manifests, &kubelet, &findings, fail_on)?;
             out.flush()?;
@@ -84,13 +85,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     for (message, hint) in &errors {
         writeln!(err, "error: {message}\n  hint: {hint}")?;
     }
-    Ok(ExitCode::from(if !errors.is_empty() {
-        2
-    } else if failed {
-        1
-    } else {
-        0
-    }))
+    Ok(ExitStatus::judge(!errors.is_empty(), failed))
 }
 
 fn counts(findings: &[Finding]) -> [(Status, usize); 4] {

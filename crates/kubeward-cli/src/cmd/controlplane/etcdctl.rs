@@ -1,17 +1,18 @@
 //! `kubeward controlplane etcdctl`: the command and, one line per flag, where each value
 //! came from.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
-use std::process::ExitCode;
 
 use kubeward_controlplane::etcdctl::{self, Etcdctl, Source};
 use kubeward_controlplane::flags::load_manifests;
 
 use crate::output::escape::escaped;
 
-use super::{EtcdctlArgs, Format, fatal};
+use super::{EtcdctlArgs, fatal};
+use crate::format::Format;
 
-pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitStatus> {
     let manifests = load_manifests(&args.manifests, &args.limit.limits()).map_err(|e| fatal(&e))?;
     let mut err = crate::output::escape::stderr();
     for e in &manifests.errors {
@@ -26,18 +27,14 @@ pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitCode> {
             out.flush()?;
         }
         // Flag values come from a manifest: an ESC, BEL or CR in one is shown escaped.
-        Format::Text => {
+        Format::Text | Format::Sarif => {
             let mut out = crate::output::escape::stdout();
             write_text(&mut out, &built)?;
             out.flush()?;
         }
     }
     // A broken unrelated file still makes the input unusable in part.
-    Ok(ExitCode::from(if manifests.errors.is_empty() {
-        0
-    } else {
-        2
-    }))
+    Ok(ExitStatus::judge(!manifests.errors.is_empty(), false))
 }
 
 fn write_text(out: &mut impl Write, e: &Etcdctl) -> io::Result<()> {

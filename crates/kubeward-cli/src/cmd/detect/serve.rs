@@ -1,10 +1,10 @@
 //! `kubeward detect serve`: the audit webhook backend, from arguments to a running
 //! server (kubeward-server's `audit`), with SIGHUP reload and SIGTERM/SIGINT shutdown.
 
+use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,8 +18,9 @@ use kubeward_server::audit::{
 };
 use tokio::signal::unix::{SignalKind, signal};
 
-use super::{AlertFormat, RuleSelection, hostname};
+use super::{RuleSelection, hostname};
 use crate::cmd::serving::{ConnectionArgs, init_logging, shutdown_signal};
+use crate::format::Format;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -39,8 +40,8 @@ pub struct ServeArgs {
     pub tls_key: Option<PathBuf>,
 
     /// Alert format on stdout and in --output-file (the HTTP output is always JSON).
-    #[arg(long, value_enum, default_value_t = AlertFormat::Text)]
-    pub format: AlertFormat,
+    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
+    pub format: Format,
 
     /// Also append alerts to this file.
     #[arg(long, value_name = "FILE")]
@@ -78,7 +79,7 @@ pub struct ServeArgs {
     pub connections: ConnectionArgs,
 }
 
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let selection = args.selection.clone();
     let rules = {
         let mut stderr = crate::output::escape::stderr();
@@ -122,8 +123,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
     }
     config.match_mode = args.selection.match_mode();
     config.format = match args.format {
-        AlertFormat::Text => ServerFormat::Text,
-        AlertFormat::Json => ServerFormat::Json,
+        Format::Text | Format::Sarif => ServerFormat::Text,
+        Format::Json => ServerFormat::Json,
     };
     config.alert_options = AlertOptions {
         hostname: hostname(),
@@ -180,6 +181,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             }
         );
         eprintln!("kubeward detect serve: {}", counters.connections.summary());
-        Ok(ExitCode::from(if report.timed_out { 1 } else { 0 }))
+        // Events queued but never evaluated are lost findings: not a clean end.
+        Ok(ExitStatus::judge(false, report.timed_out))
     })
 }

@@ -1,9 +1,9 @@
 //! `kubeward detect webhook-config`: the API server's webhook kubeconfig and the audit
 //! policy for kubeward's rules, printed or written to a directory.
 
+use crate::exit::ExitStatus;
 use std::io::{Read, Write};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
@@ -40,7 +40,7 @@ pub enum Part {
     Policy,
 }
 
-pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitStatus> {
     let ca = match &args.ca {
         Some(p) => {
             let limit = args.limit.max_file_size;
@@ -92,7 +92,7 @@ pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitCode> {
         if want_policy {
             write("audit-policy.yaml", RECOMMENDED_POLICY)?;
         }
-        return Ok(ExitCode::SUCCESS);
+        return Ok(ExitStatus::Clean);
     }
     let mut out = std::io::stdout().lock();
     if want_config {
@@ -104,5 +104,5 @@ pub fn run(args: &WebhookConfigArgs) -> anyhow::Result<ExitCode> {
     if want_policy {
         out.write_all(RECOMMENDED_POLICY.as_bytes())?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Clean)
 }

@@ -1,7 +1,7 @@
 //! Running `psp admit` / `psp migrate` and printing their results as text or JSON.
 
+use crate::exit::ExitStatus;
 use std::io::Write;
-use std::process::ExitCode;
 
 use kubeward_manifest::Resource;
 use kubeward_podsecurity::psp::{
@@ -10,7 +10,8 @@ use kubeward_podsecurity::psp::{
 use kubeward_report::Hint as _;
 use serde_json::{Value, json};
 
-use super::{AdmitArgs, MigrateArgs, PspFormat, load_policies, load_rbac, load_resources};
+use super::{AdmitArgs, MigrateArgs, load_policies, load_rbac, load_resources};
+use crate::format::Format;
 
 /// One workload's outcome, in the JSON contract's shape.
 pub(crate) struct AdmitResult {
@@ -143,7 +144,7 @@ pub fn identity(args: &AdmitArgs) -> Identity {
     }
 }
 
-pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
+pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitStatus> {
     let (policies, mut errors, warnings) =
         load_policies(&args.policies, &args.limit.limits(), "--policy");
     let authz: Box<dyn Authorizer> = if args.rbac.is_empty() {
@@ -168,31 +169,23 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitCode> {
     errors.extend(errs);
     report_errors(&errors, &warnings);
     match args.format {
-        PspFormat::Text => print_admit_text(&mut crate::output::escape::stdout(), &results)?,
-        PspFormat::Json => {
+        Format::Text | Format::Sarif => {
+            print_admit_text(&mut crate::output::escape::stdout(), &results)?
+        }
+        Format::Json => {
             let mut out = std::io::stdout().lock();
             let list: Vec<&Value> = results.iter().map(|r| &r.json).collect();
             serde_json::to_writer_pretty(&mut out, &json!({"results": list}))?;
             writeln!(out)?;
         }
     }
-    Ok(exit_code(
+    Ok(ExitStatus::judge(
         !errors.is_empty(),
         results.iter().any(|r| !r.allowed),
     ))
 }
 
-pub fn exit_code(unusable: bool, denied: bool) -> ExitCode {
-    if unusable {
-        ExitCode::from(2)
-    } else if denied {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    }
-}
-
-pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
+pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitStatus> {
     use kubeward_podsecurity::psp::migrate::migrate;
     let (policies, errors, warnings) =
         load_policies(&args.policies, &args.limit.limits(), "--policy");
@@ -202,7 +195,7 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
     for p in &policies {
         let m = migrate(p);
         match args.format {
-            PspFormat::Text => {
+            Format::Text | Format::Sarif => {
                 writeln!(
                     out,
                     "{}:{}: PodSecurityPolicy {:?}: {} (v1.{} and later)",
@@ -218,7 +211,7 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
                     writeln!(out, "  not expressible: {}: {}", n.field, n.message)?;
                 }
             }
-            PspFormat::Json => {
+            Format::Json => {
                 let labels: serde_json::Map<String, Value> =
                     m.labels().into_iter().map(|(k, v)| (k, json!(v))).collect();
                 list.push(json!({
@@ -234,11 +227,11 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    if args.format == PspFormat::Json {
+    if args.format == Format::Json {
         // JSON escapes what it must itself; it does not go through the text escaping.
         let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &json!({"policies": list}))?;
         writeln!(out)?;
     }
-    Ok(exit_code(!errors.is_empty(), false))
+    Ok(ExitStatus::judge(!errors.is_empty(), false))
 }

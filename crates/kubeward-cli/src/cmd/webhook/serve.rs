@@ -1,7 +1,7 @@
 //! `kubeward webhook serve`: flags → admission configuration, namespace source, TLS, and
 //! the server until SIGTERM.
 
-use std::process::ExitCode;
+use crate::exit::ExitStatus;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +14,7 @@ use kubeward_server::tls::{CertReloader, ServeOptions, serve};
 use super::{ModeArg, ServeArgs};
 use crate::cmd::serving::{init_logging, shutdown_signal};
 
-pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
+pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     init_logging();
     let mode = match args.mode {
         ModeArg::Pss => {
@@ -88,6 +88,6 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitCode> {
             .await
             .context("serving")?;
         tracing::info!("admission webhook stopped; {}", connections.summary());
-        anyhow::Ok(ExitCode::SUCCESS)
+        anyhow::Ok(ExitStatus::Clean)
     })
 }
