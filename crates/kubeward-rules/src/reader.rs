@@ -4,6 +4,7 @@
 mod names;
 mod rule;
 mod scalar;
+mod syntax;
 
 use std::sync::Arc;
 
@@ -124,10 +125,7 @@ impl Reader<'_> {
         let docs = match yaml::parse(self.text) {
             Ok(d) => d,
             Err(e) => {
-                let msg = format!(
-                    "error at line {}, column {}: {}",
-                    e.pos.line, e.pos.col, e.message
-                );
+                let msg = syntax::message(e.pos, &e.message, self.text);
                 self.diag(
                     Severity::Error,
                     "LOAD_ERR_YAML_PARSE",

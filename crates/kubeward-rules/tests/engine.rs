@@ -216,7 +216,7 @@ fn append_override_and_enabled_toggles() {
 #[test]
 fn every_error_kind_has_code_message_and_position() {
     let cases: Vec<(String, &str, &str, u32)> = vec![
-        ("- rule: R\n  x: [1, 2\n".into(), "LOAD_ERR_YAML_PARSE", "error at line", 0),
+        ("- rule: R\n  x: [1, 2\n".into(), "LOAD_ERR_YAML_PARSE", "yaml-cpp: error at line 3, column 1: end of sequence flow not found", 0),
         ("key: value\n".into(), "LOAD_ERR_YAML_VALIDATE", "Rules content is not yaml array of objects", 1),
         ("- just a string\n".into(), "LOAD_ERR_YAML_VALIDATE", "Unexpected element type. Each element should be a yaml associative array.", 1),
         (rule("R", "nomacro"), "LOAD_ERR_VALIDATE", "Undefined macro 'nomacro' used in filter.", 3),
