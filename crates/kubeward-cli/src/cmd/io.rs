@@ -1,5 +1,4 @@
-//! One input read as text, and JSON written to standard output: shared by the commands
-//! that check one file at a time (`audit-policy`, `seccomp`).
+//! One input read as text, and the one JSON document writer every command uses.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -23,10 +22,20 @@ pub(crate) fn read_text(path: &Path, limits: &Limits) -> anyhow::Result<String> 
     })
 }
 
-/// Writes `value` as pretty JSON and a newline.
-pub(crate) fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+/// Writes `value` as pretty JSON and a newline to standard output.
+pub(crate) fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     let mut out = io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
+    write_json(&mut out, value)?;
+    out.flush()?;
     Ok(())
+}
+
+/// The one writer for a command's JSON document: pretty-printed, a newline after it.
+/// (Streams stay one object per line: `scan`, `detect` alerts, `audit-policy filter`.)
+pub(crate) fn write_json(
+    out: &mut (impl Write + ?Sized),
+    value: &impl serde::Serialize,
+) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)
 }

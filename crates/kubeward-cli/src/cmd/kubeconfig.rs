@@ -10,6 +10,8 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context as _;
+
+use super::io::write_json;
 use clap::{Args, Subcommand};
 use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material, Severity};
 
@@ -120,8 +122,7 @@ fn inspect(args: &InspectArgs) -> anyhow::Result<ExitStatus> {
     let mut out = anstream::stdout().lock();
     match args.files.format {
         Format::Json => {
-            serde_json::to_writer_pretty(&mut out, &report).context("writing JSON")?;
-            writeln!(out)?;
+            write_json(&mut out, &report).context("writing JSON")?;
         }
         Format::Text | Format::Sarif => text::write(&mut out, &report, now)?,
     }
@@ -152,8 +153,7 @@ fn extract(args: &ExtractArgs) -> anyhow::Result<ExitStatus> {
                 "source": source,
                 "pem": String::from_utf8_lossy(&pem),
             });
-            serde_json::to_writer_pretty(&mut out, &value)?;
-            writeln!(out)?;
+            write_json(&mut out, &value)?;
         }
     }
     out.flush()?;

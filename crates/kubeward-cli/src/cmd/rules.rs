@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use kubeward_manifest::Limits;
 
+use super::io::write_json;
 use super::rules_files::{engine, load, read_rules};
 
 #[derive(Debug, Args)]
@@ -123,7 +124,7 @@ fn validate(
             // The document `falco -V FILE --json` prints, so its consumers work as is.
             let reports: Vec<_> = loaded.reports.iter().map(|r| r.to_json()).collect();
             let doc = serde_json::json!({ "falco_load_results": reports });
-            writeln!(out, "{doc}")?;
+            write_json(out, &doc)?;
         }
     }
     // Falco's -V: an invalid file is a finding about the rules (1), not unusable input.
@@ -164,7 +165,7 @@ fn list(
             Format::Text | Format::Sarif => {
                 write!(out, "{}", describe_rule(&info.name, &info.desc))?
             }
-            Format::Json => writeln!(out, "{}", rule_json(info))?,
+            Format::Json => write_json(out, &rule_json(info))?,
         }
         return Ok(ExitStatus::Clean);
     }
@@ -200,7 +201,7 @@ fn list(
         }
         Format::Json => {
             let rules: Vec<_> = ruleset.rules().map(|(_, r)| rule_json(r)).collect();
-            writeln!(out, "{}", serde_json::Value::Array(rules))?;
+            write_json(out, &rules)?;
         }
     }
     Ok(ExitStatus::Clean)
@@ -219,7 +220,7 @@ fn describe(
         .collect();
     match engine().describe(&rf) {
         Some(doc) => {
-            writeln!(out, "{doc}")?;
+            write_json(out, &doc)?;
             Ok(ExitStatus::Clean)
         }
         None => {
@@ -311,7 +312,7 @@ fn fields(
                 for f in &fields {
                     json.push(serde_json::json!({
                         "source": name, "name": f.name, "type": f.ty.falco_name(), "list": f.list,
-                        "arg": format!("{:?}", f.arg.kind).to_lowercase(), "arg_required": f.arg.required,
+                        "arg": format!("{:?}", f.arg.kind).to_lowercase(), "argRequired": f.arg.required,
                         "desc": f.desc,
                     }));
                 }
@@ -319,7 +320,7 @@ fn fields(
         }
     }
     if format == Format::Json {
-        writeln!(out, "{}", serde_json::Value::Array(json))?;
+        write_json(out, &json)?;
     }
     Ok(ExitStatus::Clean)
 }

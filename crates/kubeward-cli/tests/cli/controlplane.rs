@@ -65,8 +65,7 @@ fn check(root: &Path, extra: &[&str]) -> (i32, Value, String) {
         .args(extra)
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    let doc = crate::common::assert_camel_case_document(&String::from_utf8_lossy(&out.stdout));
     (
         out.status.code().unwrap(),
         doc,
@@ -113,7 +112,7 @@ fn a_critical_failure_exits_1_and_the_report_says_why() {
     );
     assert_eq!(doc["components"][0]["component"], "kube-apiserver");
     assert!(doc["components"][3]["file"].is_null());
-    assert_eq!(doc["fail_on"], "high");
+    assert_eq!(doc["failOn"], "high");
 }
 
 #[test]

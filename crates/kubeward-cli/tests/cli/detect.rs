@@ -359,7 +359,13 @@ fn rules_validate_list_and_fields() {
     );
     assert!(!out.contains("proc.name"));
     let Run { stdout: out, .. } = run_stdin(&["rules", "fields", "--format", "json"], "");
-    let v: Value = serde_json::from_str(&out).unwrap();
+    let v = crate::common::assert_camel_case_document(&out);
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["argRequired"] == true)
+    );
     assert!(
         v.as_array()
             .unwrap()

@@ -57,7 +57,15 @@ fn system_masters_fails_and_json_carries_the_finding() {
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
     assert_eq!(v["findings"][0]["id"], "KC001");
     assert_eq!(v["findings"][0]["severity"], "critical");
-    let cert = &v["users"][0]["client_certificate"]["certificates"][0];
+    crate::common::assert_camel_case_document(&r.stdout);
+    let cert = &v["users"][0]["clientCertificate"]["certificates"][0];
+    assert_eq!(
+        cert["identity"]["credentialId"]
+            .as_str()
+            .map(|s| s.starts_with("X509SHA256=")),
+        Some(true)
+    );
+    assert_eq!(cert["isCa"], false);
     assert_eq!(cert["identity"]["groups"][0], "system:masters");
     assert_eq!(v["contexts"][0]["current"], true);
 }

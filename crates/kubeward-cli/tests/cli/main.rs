@@ -54,4 +54,30 @@ mod common {
     pub fn scan_json(cwd: &Path, args: &[&str]) -> (i32, Value) {
         KUBEWARD.scan_json(cwd, args)
     }
+
+    /// kubeward's own JSON documents are pretty-printed with camelCase keys (Falco-shaped
+    /// documents keep Falco's keys and are not checked with this).
+    pub fn assert_camel_case_document(stdout: &str) -> Value {
+        assert!(
+            stdout.starts_with("{\n") || stdout.starts_with("[\n"),
+            "not pretty: {stdout}"
+        );
+        let doc: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
+        fn walk(v: &Value, at: &str) {
+            match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        let camel = k.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                            && k.chars().all(|c| c.is_ascii_alphanumeric());
+                        assert!(camel, "key {k:?} at {at} is not camelCase");
+                        walk(v, &format!("{at}/{k}"));
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|v| walk(v, at)),
+                _ => {}
+            }
+        }
+        walk(&doc, "");
+        doc
+    }
 }

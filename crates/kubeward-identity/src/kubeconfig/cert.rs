@@ -20,6 +20,7 @@ const OID_UID: &str = "0.9.2342.19200300.100.1.1";
 
 /// One certificate, decoded.
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct CertInfo {
     pub subject: String,
     pub issuer: String,
@@ -53,6 +54,7 @@ pub struct PublicKeyInfo {
 
 /// What the API server makes of a client certificate (`x509.CommonNameUserConversion`).
 #[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct Identity {
     /// Subject CN; none means the request is not authenticated by this certificate.
     pub user: Option<String>,

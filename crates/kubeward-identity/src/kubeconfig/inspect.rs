@@ -17,6 +17,7 @@ use crate::names::BOOTSTRAP_USER_PREFIX;
 
 /// Everything `inspect` found.
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Inspection {
     pub files: Vec<FileView>,
     /// `KUBECONFIG` entries that do not exist (skipped, as clientcmd does).
@@ -48,6 +49,7 @@ pub struct ContextView {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ClusterView {
     pub name: String,
     pub server: String,
@@ -67,6 +69,7 @@ pub struct CertSet {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserView {
     pub name: String,
     pub client_certificate: Option<CertSet>,
@@ -84,6 +87,7 @@ pub struct UserView {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KeyView {
     pub source: Source,
     #[serde(flatten)]
@@ -103,6 +107,7 @@ pub struct TokenView {
 }
 
 #[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ExecView {
     pub command: String,
     pub args: Vec<String>,

@@ -10,6 +10,7 @@ use kubeward_controlplane::flags::{Component, Manifests, load_manifests};
 use serde_json::json;
 
 use super::{CheckArgs, fatal};
+use crate::cmd::io::write_json as write_document;
 use crate::format::Format;
 
 const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
@@ -119,13 +120,13 @@ fn write_json(
     let doc = json!({
         "manifests": manifests.dir.display().to_string(),
         "components": components,
-        "kubelet_config": kubelet.as_ref().ok().map(|k| k.file.to_string()),
-        "fail_on": fail_on,
+        "kubeletConfig": kubelet.as_ref().ok().map(|k| k.file.to_string()),
+        "failOn": fail_on,
         "findings": findings,
         "summary": summary,
         "errors": errors.iter().map(|(m, h)| json!({"message": m, "hint": h})).collect::<Vec<_>>(),
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    write_document(&mut *out, &doc)?;
     writeln!(out)
 }
 

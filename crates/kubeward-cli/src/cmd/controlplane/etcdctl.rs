@@ -10,6 +10,7 @@ use kubeward_controlplane::flags::load_manifests;
 use crate::output::escape::escaped;
 
 use super::{EtcdctlArgs, fatal};
+use crate::cmd::io::print_json;
 use crate::format::Format;
 
 pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitStatus> {
@@ -21,10 +22,7 @@ pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitStatus> {
     let built = etcdctl::build(&manifests).map_err(|e| anyhow::anyhow!("{e}"))?;
     match args.format {
         Format::Json => {
-            let mut out = io::stdout().lock();
-            serde_json::to_writer_pretty(&mut out, &built)?;
-            writeln!(out)?;
-            out.flush()?;
+            print_json(&built)?;
         }
         // Flag values come from a manifest: an ESC, BEL or CR in one is shown escaped.
         Format::Text | Format::Sarif => {

@@ -11,6 +11,7 @@ use kubeward_report::Hint as _;
 use serde_json::{Value, json};
 
 use super::{AdmitArgs, MigrateArgs, load_policies, load_rbac, load_resources};
+use crate::cmd::io::print_json;
 use crate::format::Format;
 
 /// One workload's outcome, in the JSON contract's shape.
@@ -173,10 +174,8 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitStatus> {
             print_admit_text(&mut crate::output::escape::stdout(), &results)?
         }
         Format::Json => {
-            let mut out = std::io::stdout().lock();
             let list: Vec<&Value> = results.iter().map(|r| &r.json).collect();
-            serde_json::to_writer_pretty(&mut out, &json!({"results": list}))?;
-            writeln!(out)?;
+            print_json(&json!({"results": list}))?;
         }
     }
     Ok(ExitStatus::judge(
@@ -229,9 +228,7 @@ pub fn run_migrate(args: &MigrateArgs) -> anyhow::Result<ExitStatus> {
     }
     if args.format == Format::Json {
         // JSON escapes what it must itself; it does not go through the text escaping.
-        let mut out = std::io::stdout().lock();
-        serde_json::to_writer_pretty(&mut out, &json!({"policies": list}))?;
-        writeln!(out)?;
+        print_json(&json!({"policies": list}))?;
     }
     Ok(ExitStatus::judge(!errors.is_empty(), false))
 }
