@@ -4,6 +4,7 @@ mod args;
 mod cmd;
 mod exit;
 mod format;
+mod hint;
 mod output;
 mod scan;
 

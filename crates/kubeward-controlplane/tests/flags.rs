@@ -2,6 +2,7 @@
 
 use kubeward_controlplane::flags::{Component, Flags, FlagsError, load_manifests};
 use kubeward_manifest::Limits;
+use kubeward_report::Hint as _;
 
 fn parse(words: &[&str]) -> Flags {
     Flags::parse(words.iter().map(|w| (*w, None)))

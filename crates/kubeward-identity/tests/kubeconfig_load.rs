@@ -2,6 +2,7 @@
 
 mod kubeconfig_pki;
 
+use kubeward_report::Hint as _;
 use std::path::{Path, PathBuf};
 
 use kubeconfig_pki::{admin, b64, ca, embedded, write};

@@ -57,7 +57,13 @@ pub(crate) fn read_policy(path: &Path, limits: &Limits) -> anyhow::Result<Policy
     let text = read_text(path, limits)?;
     let name: Arc<str> = Arc::from(path.display().to_string());
     load(&name, &text).map_err(|failure| {
-        anyhow::anyhow!("{failure}").context(format!(
+        let each: Vec<String> = failure
+            .errors
+            .iter()
+            .map(crate::hint::error)
+            .map(|e| e.to_string())
+            .collect();
+        anyhow::anyhow!(each.join("\n")).context(format!(
             "{} is not a policy the API server would start with",
             path.display()
         ))

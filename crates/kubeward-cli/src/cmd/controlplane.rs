@@ -107,5 +107,5 @@ pub fn run(args: &ControlplaneArgs) -> anyhow::Result<ExitStatus> {
 
 /// An input error with its fix, for anyhow.
 fn fatal(e: &FlagsError) -> anyhow::Error {
-    anyhow::anyhow!("{e}\n  hint: {}", e.hint())
+    crate::hint::error(e)
 }

@@ -18,7 +18,7 @@ pub(crate) fn read_text(path: &Path, limits: &Limits) -> anyhow::Result<String> 
         } else {
             "check the path and that it is UTF-8 text"
         };
-        anyhow::anyhow!("reading {e} (fix: {fix})")
+        anyhow::anyhow!(crate::hint::hinted(format_args!("reading {e}"), fix))
     })
 }
 

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 
 use super::io::write_json;
+use crate::hint;
 use clap::{Args, Subcommand};
 use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material, Severity};
 
@@ -105,12 +106,7 @@ fn load(files: &Files) -> anyhow::Result<Kubeconfig> {
     } else {
         kc::load_chain(&paths, &limits)
     };
-    loaded.map_err(with_hint)
-}
-
-/// The library error (file, field, what) and, on the next line, how to fix it.
-fn with_hint(e: kc::Error) -> anyhow::Error {
-    anyhow::anyhow!("{e}\n  hint: {}", e.hint())
+    loaded.map_err(|e| hint::error(&e))
 }
 
 fn inspect(args: &InspectArgs) -> anyhow::Result<ExitStatus> {
@@ -144,7 +140,8 @@ fn extract(args: &ExtractArgs) -> anyhow::Result<ExitStatus> {
     } else {
         Material::ClientKey
     };
-    let (source, pem) = kc::extract(&cfg, args.context.as_deref(), what).map_err(with_hint)?;
+    let (source, pem) =
+        kc::extract(&cfg, args.context.as_deref(), what).map_err(|e| hint::error(&e))?;
     let mut out = std::io::stdout().lock();
     match args.files.format {
         Format::Text | Format::Sarif => out.write_all(&pem)?,

@@ -1,6 +1,7 @@
 //! Reading policies, RBAC objects and workloads, with every problem reported as
 //! `file:line:col: message` and a hint.
 
+use crate::hint::hinted;
 use std::path::PathBuf;
 
 use kubeward_identity::rbac::Rbac;
@@ -39,17 +40,23 @@ pub fn load_policies(
     let mut warnings = vec![];
     for p in problems {
         match p.severity {
-            Severity::Error => errors.push(format!(
-                "{p}\n  hint: fix the policy; the API server would refuse it, so it is left out"
+            Severity::Error => errors.push(hinted(
+                p,
+                "fix the policy; the API server would refuse it, so it is left out",
             )),
             Severity::Warning => warnings.push(p.to_string()),
         }
     }
     if policies.is_empty() {
         let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        errors.push(format!(
-            "{}: no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)\n  hint: without policies the admission plugin denies every pod (\"no providers available to validate pod request\"); pass the files that define them with {option}",
-            files.join(", ")
+        errors.push(hinted(
+            format_args!(
+                "{}: no usable PodSecurityPolicy (apiVersion policy/v1beta1, kind PodSecurityPolicy)",
+                files.join(", ")
+            ),
+            format_args!(
+                "without policies the admission plugin denies every pod (\"no providers available to validate pod request\"); pass the files that define them with {option}"
+            ),
         ));
     }
     (policies, errors, warnings)
@@ -65,9 +72,9 @@ pub fn load_rbac(paths: &[PathBuf], limits: &Limits) -> (Rbac, Vec<String>) {
             continue;
         }
         if let Err(e) = rbac.add(&r.kind, r.node.to_json()) {
-            errors.push(format!(
-                "{}:{}:{}: {e}\n  hint: check the object against the rbac.authorization.k8s.io/v1 schema",
-                r.file, r.pos.line, r.pos.col
+            errors.push(hinted(
+                format_args!("{}:{}:{}: {e}", r.file, r.pos.line, r.pos.col),
+                "check the object against the rbac.authorization.k8s.io/v1 schema",
             ));
         }
     }

@@ -75,10 +75,13 @@ struct Report {
 
 fn run_check(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if args.localhost_profile.is_some() && args.profiles.len() > 1 {
-        anyhow::bail!(
-            "--localhost-profile names one profile, but {} were given (fix: check them one at a time)",
-            args.profiles.len()
-        );
+        anyhow::bail!(crate::hint::hinted(
+            format_args!(
+                "--localhost-profile names one profile, but {} were given",
+                args.profiles.len()
+            ),
+            "check them one at a time"
+        ));
     }
     let reports: Vec<Report> = args.profiles.iter().map(|p| report(args, p)).collect();
     match args.format {
@@ -119,8 +122,9 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
             Ok((_, findings)) => (findings, None),
             Err(e) => (
                 Vec::new(),
-                Some(format!(
-                    "{file}: {e} (fix: the runtime cannot load this profile; correct it)"
+                Some(crate::hint::hinted(
+                    format_args!("{file}: {e}"),
+                    "the runtime cannot load this profile; correct it",
                 )),
             ),
         },

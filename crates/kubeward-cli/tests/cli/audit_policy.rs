@@ -232,7 +232,7 @@ fn unusable_policy_names_file_line_and_fix() {
     assert_eq!(code, 2);
     assert!(
         err.contains(
-            "bad.yaml:5: rules[0].nonResourceURLs[0]: \"healthz\" does not begin with '/' (fix: "
+            "bad.yaml:5: rules[0].nonResourceURLs[0]: \"healthz\" does not begin with '/'\n  hint: "
         ),
         "{err}"
     );

@@ -28,7 +28,7 @@ pub use kubeward_manifest::Severity;
 
 /// One reason a policy file is unusable, with where and how to fix it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{file}{}: {field}: {message} (fix: {hint})", pos.map(|p| format!(":{}", p.line)).unwrap_or_default())]
+#[error("{file}{}: {field}: {message}", pos.map(|p| format!(":{}", p.line)).unwrap_or_default())]
 pub struct PolicyError {
     pub file: Arc<str>,
     pub pos: Option<Pos>,
@@ -36,6 +36,12 @@ pub struct PolicyError {
     pub field: String,
     pub message: String,
     pub hint: String,
+}
+
+impl kubeward_report::Hint for PolicyError {
+    fn hint(&self) -> &str {
+        &self.hint
+    }
 }
 
 /// Everything wrong with a policy file that the API server would refuse to start with.

@@ -71,9 +71,8 @@ pub enum FlagsError {
     },
 }
 
-impl FlagsError {
-    /// How to fix it, for the command line to print under the message.
-    pub fn hint(&self) -> &'static str {
+impl kubeward_report::Hint for FlagsError {
+    fn hint(&self) -> &str {
         match self {
             FlagsError::Dir { .. } => {
                 "pass the static pod directory with --manifests (kubeadm: /etc/kubernetes/manifests)"

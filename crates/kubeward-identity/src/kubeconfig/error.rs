@@ -33,9 +33,8 @@ pub enum Error {
     Missing(String),
 }
 
-impl Error {
-    /// How to fix it, in one sentence.
-    pub fn hint(&self) -> &'static str {
+impl kubeward_report::Hint for Error {
+    fn hint(&self) -> &str {
         match self {
             Error::Read { .. } => "check the path and its permissions, or pass another file",
             Error::Parse { .. } => {

@@ -86,9 +86,10 @@ fn request(args: &EvalArgs) -> anyhow::Result<Request> {
         (Some(r), _) => {
             let (resource, sub) = r.split_once('/').unwrap_or((r.as_str(), ""));
             if resource.is_empty() || sub.contains('/') {
-                anyhow::bail!(
-                    "--resource {r:?}: expected RESOURCE or RESOURCE/SUBRESOURCE (fix: e.g. --resource pods/exec)"
-                );
+                anyhow::bail!(crate::hint::hinted(
+                    format_args!("--resource {r:?}: expected RESOURCE or RESOURCE/SUBRESOURCE"),
+                    "e.g. --resource pods/exec"
+                ));
             }
             Target::Resource {
                 group: args.api_group.clone(),

@@ -1,6 +1,7 @@
 //! `kubeward audit-policy filter`: recorded events in, the events the policy keeps out.
 
 use crate::exit::ExitStatus;
+use crate::hint::hinted;
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
@@ -63,10 +64,8 @@ pub fn run(args: &FilterArgs) -> anyhow::Result<ExitStatus> {
         replay.name = input.name();
         if let Err(e) = input::read_with(&input, &mut replay) {
             replay.tally.errors += 1;
-            writeln!(
-                replay.err,
-                "error: {e} (fix: check the path; nothing more is read from it)"
-            )?;
+            let message = hinted(e, "check the path; nothing more is read from it");
+            writeln!(replay.err, "error: {message}")?;
         }
         if let Some(e) = replay.write_error.take() {
             return Err(e.into());
@@ -103,7 +102,7 @@ impl<W: Write, E: Write> Replay<'_, W, E> {
         match replay(self.policy, event) {
             Err(e) => self.error(
                 line,
-                &format!("event {e} (fix: record audit.k8s.io/v1 Events)"),
+                &hinted(format_args!("event {e}"), "record audit.k8s.io/v1 Events"),
             ),
             Ok(r) => match r.outcome {
                 Outcome::LevelNone => self.tally.level_none += 1,

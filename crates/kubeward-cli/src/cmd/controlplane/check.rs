@@ -12,6 +12,8 @@ use serde_json::json;
 use super::{CheckArgs, fatal};
 use crate::cmd::io::write_json as write_document;
 use crate::format::Format;
+use crate::hint::hinted;
+use kubeward_report::Hint as _;
 
 const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
 const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-config (kubeadm: /var/lib/kubelet/config.yaml)";
@@ -19,10 +21,10 @@ const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-conf
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let limits = args.limit.limits();
     let manifests = load_manifests(&args.manifests, &limits).map_err(|e| fatal(&e))?;
-    let mut errors: Vec<(String, &'static str)> = manifests
+    let mut errors: Vec<(String, String)> = manifests
         .errors
         .iter()
-        .map(|e| (e.to_string(), e.hint()))
+        .map(|e| (e.to_string(), e.hint().to_owned()))
         .collect();
 
     let kubernetes_dir = args.kubernetes_dir.clone().unwrap_or_else(|| {
@@ -53,7 +55,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     } else {
         cis::load_kubelet_config(&paths.kubelet_config, &limits).map_err(|e| {
             let why = format!("kubelet configuration unusable: {e}");
-            errors.push((e.to_string(), KUBELET_HINT));
+            errors.push((e.to_string(), KUBELET_HINT.to_owned()));
             why
         })
     };
@@ -84,7 +86,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     }
     let mut err = crate::output::escape::stderr();
     for (message, hint) in &errors {
-        writeln!(err, "error: {message}\n  hint: {hint}")?;
+        writeln!(err, "error: {}", hinted(message, hint))?;
     }
     Ok(ExitStatus::judge(!errors.is_empty(), failed))
 }
@@ -99,7 +101,7 @@ fn write_json(
     manifests: &Manifests,
     kubelet: &Result<KubeletConfig, String>,
     findings: &[Finding],
-    errors: &[(String, &'static str)],
+    errors: &[(String, String)],
     fail_on: Severity,
 ) -> io::Result<()> {
     let components: Vec<_> = Component::ALL

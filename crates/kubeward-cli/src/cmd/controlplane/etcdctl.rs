@@ -12,12 +12,14 @@ use crate::output::escape::escaped;
 use super::{EtcdctlArgs, fatal};
 use crate::cmd::io::print_json;
 use crate::format::Format;
+use crate::hint::hinted;
+use kubeward_report::Hint as _;
 
 pub fn run(args: &EtcdctlArgs) -> anyhow::Result<ExitStatus> {
     let manifests = load_manifests(&args.manifests, &args.limit.limits()).map_err(|e| fatal(&e))?;
     let mut err = crate::output::escape::stderr();
     for e in &manifests.errors {
-        writeln!(err, "error: {e}\n  hint: {}", e.hint())?;
+        writeln!(err, "error: {}", hinted(e, e.hint()))?;
     }
     let built = etcdctl::build(&manifests).map_err(|e| anyhow::anyhow!("{e}"))?;
     match args.format {

@@ -34,7 +34,7 @@ pub(crate) fn admit_all(
         let a = match admit_workload(policies, res, authz, who) {
             None => continue,
             Some(Err(e)) => {
-                errors.push(format!("{e}\n  hint: {}", e.hint()));
+                errors.push(crate::hint::hinted(&e, e.hint()));
                 continue;
             }
             Some(Ok(a)) => a,
@@ -156,9 +156,10 @@ pub fn run_admit(args: &AdmitArgs) -> anyhow::Result<ExitStatus> {
         Box::new(RbacAuthorizer(rbac))
     };
     if args.user.is_none() && !args.groups.is_empty() {
-        errors.push(
-            "--group given without --user\n  hint: name the requesting user with --user".into(),
-        );
+        errors.push(crate::hint::hinted(
+            "--group given without --user",
+            "name the requesting user with --user",
+        ));
     }
     let loaded = load_resources(&args.paths, &args.limit.limits());
     errors.extend(loaded.errors);

@@ -2,6 +2,7 @@
 //! the server until SIGTERM.
 
 use crate::exit::ExitStatus;
+use crate::hint::hinted;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,15 +20,19 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let mode = match args.mode {
         ModeArg::Pss => {
             if !args.psp.is_empty() {
-                bail!("--psp is for --mode psp\n  hint: add --mode psp, or drop --psp");
+                bail!(hinted(
+                    "--psp is for --mode psp",
+                    "add --mode psp, or drop --psp"
+                ));
             }
             Mode::Pss
         }
         ModeArg::Psp => {
             if args.psp.is_empty() {
-                bail!(
-                    "--mode psp needs the policies\n  hint: pass --psp FILE... with the PodSecurityPolicy manifests"
-                );
+                bail!(hinted(
+                    "--mode psp needs the policies",
+                    "pass --psp FILE... with the PodSecurityPolicy manifests"
+                ));
             }
             let (policies, errors, warnings) =
                 crate::cmd::policy_inputs::load_policies(&args.psp, &args.limit.limits(), "--psp");
@@ -53,7 +58,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         ..AdmissionConfig::default()
     };
     let certs = CertReloader::load(&args.tls_cert, &args.tls_key).with_context(|| {
-        "loading the serving certificate\n  hint: `kubeward webhook manifests` prints a Secret with one; mount it at /etc/kubeward/tls or pass --tls-cert/--tls-key"
+        hinted(
+            "loading the serving certificate",
+            "`kubeward webhook manifests` prints a Secret with one; mount it at /etc/kubeward/tls or pass --tls-cert/--tls-key",
+        )
     })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -68,9 +76,10 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 store.replace(ns);
             }
             None => {
-                store.clone().watch_cluster().await.context(
-                    "connecting to the cluster for the namespace watch\n  hint: run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --namespaces FILE",
-                )?;
+                store.clone().watch_cluster().await.context(hinted(
+                    "connecting to the cluster for the namespace watch",
+                    "run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --namespaces FILE",
+                ))?;
             }
         }
         tokio::spawn(certs.clone().watch(Duration::from_secs(args.cert_reload_seconds)));
