@@ -7,7 +7,9 @@
 //! - [`dryrun`]: existing pods checked against a Namespace's tightened enforce policy;
 //! - [`psp`]: the PodSecurityPolicy plugin's admit (mutating) and validate phases;
 //! - [`namespaces`]: namespace labels, from a file or from the cluster by a kube-rs watcher;
-//! - [`server`]: the axum router, deadlines, failure policy and metrics.
+//! - [`server`]: the axum router, deadlines, failure policy and metrics;
+//! - [`serve`]: [`AdmissionServer`], the webhook as a process (certificate, namespace
+//!   source, socket, SIGHUP).
 //!
 //! The policy logic lives in `kubeward-podsecurity`; this module only maps requests onto it.
 
@@ -18,6 +20,8 @@ pub mod namespaces;
 pub mod psp;
 pub mod pss;
 pub mod review;
+pub mod serve;
 pub mod server;
 
+pub use serve::{AdmissionServeError, AdmissionServer, NamespaceSource, Serving};
 pub use server::{AdmissionConfig, FailurePolicy, Mode, router};

@@ -7,4 +7,5 @@ pub mod admission;
 pub mod audit;
 pub mod conn;
 pub mod metrics;
+mod task;
 pub mod tls;

@@ -78,6 +78,14 @@ pub fn provider() -> Arc<CryptoProvider> {
         .unwrap_or_else(|| Arc::new(rustls::crypto::ring::default_provider()))
 }
 
+/// The serving certificate and key (PEM), reloaded when the files change.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub reload_every: Duration,
+}
+
 /// A serving certificate that follows its files: every handshake gets the newest good pair.
 #[derive(Debug)]
 pub struct CertReloader {

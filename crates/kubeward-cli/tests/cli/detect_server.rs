@@ -215,6 +215,77 @@ fn serve_alerts_then_drains_on_sigterm() {
     assert!(rest.contains("1 events evaluated, 0 failed"), "{rest}");
 }
 
+/// One HTTP/1.1 request on its own connection; the whole response.
+fn http(addr: &str, method: &str, path: &str, body: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    resp
+}
+
+#[test]
+fn sighup_reloads_the_rules_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    let rule = |word: &str| {
+        format!(
+            "- rule: Get\n  desc: d\n  condition: ka.verb = get\n  output: \"{word} %ka.user.name\"\n  priority: WARNING\n  source: k8s_audit\n"
+        )
+    };
+    std::fs::write(&rules, rule("before")).unwrap();
+    let mut child = Command::new(KUBEWARD.path())
+        .args(["detect", "serve", "--listen", "127.0.0.1:0", "-r"])
+        .arg(&rules)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited early"
+        );
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("kubeward detect serve: listening on http://")
+        {
+            break rest.trim_end_matches("/k8s-audit").to_owned();
+        }
+    };
+    let ev = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/namespaces/a/pods/x","user":{"username":"alice"},"objectRef":{"resource":"pods","namespace":"a","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2024-06-01T12:00:00Z"}"#;
+    let body = format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{ev}]}}"#);
+    assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
+    std::fs::write(&rules, rule("after")).unwrap();
+    let hup = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let reloaded = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        http(&addr, "GET", "/metrics", "").contains("rule_reloads_total{result=\"ok\"} 1")
+    });
+    assert!(reloaded, "{}", http(&addr, "GET", "/metrics", ""));
+    assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let alerts = String::from_utf8(out.stdout).unwrap();
+    let words: Vec<&str> = alerts
+        .lines()
+        .filter_map(|l| l.split(": Warning ").nth(1))
+        .collect();
+    assert_eq!(words, ["before alice", "after alice"], "{alerts}");
+}
+
 #[test]
 fn detect_options_before_a_subcommand_are_refused() {
     // `serve` is a subcommand, not an events file (a file of that name: `./serve`).

@@ -1,7 +1,6 @@
 //! Settings of the audit webhook backend, with the defaults the CLI shows.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use kubeward_rules::engine::{AlertOptions, MatchMode};
@@ -55,13 +54,7 @@ impl HttpOutputConfig {
     }
 }
 
-/// The serving certificate and key (PEM), reloaded when the files change.
-#[derive(Debug, Clone)]
-pub struct TlsFiles {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-    pub reload_every: Duration,
-}
+pub use crate::tls::TlsFiles;
 
 /// Everything [`crate::audit::AuditServer`] needs besides the rules and the outputs.
 #[derive(Debug, Clone)]
@@ -88,6 +81,8 @@ pub struct ServeConfig {
     pub alert_options: AlertOptions,
     /// Longest wait at shutdown for in-flight requests, the queue and the outputs.
     pub shutdown_timeout: Duration,
+    /// Reload the rules on SIGHUP (a process, not a test): off by default.
+    pub reload_on_sighup: bool,
 }
 
 impl ServeConfig {
@@ -107,6 +102,7 @@ impl ServeConfig {
             format: AlertFormat::Text,
             alert_options: AlertOptions::default(),
             shutdown_timeout: Duration::from_secs(30),
+            reload_on_sighup: false,
         }
     }
 }

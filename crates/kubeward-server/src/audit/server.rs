@@ -5,6 +5,7 @@
 //! finish, close the queue, let the workers drain it, then let the HTTP output send
 //! what it holds. Every stage is bounded by `shutdown_timeout`.
 
+use crate::task::AbortOnDrop;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -42,6 +43,8 @@ pub enum ServeError {
     Workers(std::io::Error),
     #[error(transparent)]
     Tls(#[from] TlsError),
+    #[error("cannot handle SIGHUP: {0}")]
+    Signal(std::io::Error),
 }
 
 /// What a run did, for the final log line.
@@ -118,6 +121,11 @@ impl AuditServer {
             stats,
             outputs,
         } = self;
+        let reloader = if config.reload_on_sighup {
+            Some(sighup_reloader(Arc::clone(&rules), Arc::clone(&stats))?)
+        } else {
+            None
+        };
         let (outputs, http_task) = Outputs::open(outputs, config.format, Arc::clone(&stats))?;
         let (tx, rx) = queue::bounded(config.queue_batches, config.queue_bytes, Arc::clone(&stats));
         let shared = Arc::new(Shared {
@@ -163,6 +171,7 @@ impl AuditServer {
         // Whatever connections linger, nothing enters the queue after this.
         tx.close();
         drop(watcher);
+        drop(reloader);
         served?;
 
         // Workers drain what is queued, then stop.
@@ -195,13 +204,18 @@ impl AuditServer {
     }
 }
 
-/// Aborts the certificate watcher when the run ends.
-struct AbortOnDrop(tokio::task::JoinHandle<()>);
-
-impl Drop for AbortOnDrop {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
+/// Reloads the rules on every SIGHUP until dropped. The reload runs on a blocking thread:
+/// reading and compiling rules takes milliseconds to seconds, and the workers keep the old
+/// rules meanwhile.
+fn sighup_reloader(rules: Arc<RulesHandle>, stats: Arc<Stats>) -> Result<AbortOnDrop, ServeError> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signal)?;
+    Ok(AbortOnDrop(tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            let (rules, stats) = (Arc::clone(&rules), Arc::clone(&stats));
+            let _ = tokio::task::spawn_blocking(move || reload(&rules, &stats)).await;
+        }
+    })))
 }
 
 /// Reloads the rules, logging and counting the outcome (the SIGHUP handler's body).

@@ -13,10 +13,9 @@ use clap::Args;
 use kubeward_rules::engine::AlertOptions;
 use kubeward_server::audit::config::{AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
 use kubeward_server::audit::{
-    self, AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, RulesHandle,
+    AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, RulesHandle,
     ServeConfig, TlsFiles,
 };
-use tokio::signal::unix::{SignalKind, signal};
 
 use super::{RuleSelection, hostname};
 use crate::cmd::serving::{ConnectionArgs, init_logging, shutdown_signal};
@@ -115,6 +114,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         _ => None,
     };
     config.serve_options = args.connections.serve_options();
+    config.reload_on_sighup = true;
     config.max_body_bytes = args.max_body_bytes;
     config.queue_batches = args.queue_batches;
     config.queue_bytes = args.queue_bytes;
@@ -156,20 +156,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             "kubeward detect serve: listening on {scheme}://{}{AUDIT_PATH}",
             server.local_addr()
         );
-        let (rules, stats) = (server.rules(), server.stats());
         let counters = server.stats();
-        let mut hup = signal(SignalKind::hangup()).context("cannot handle SIGHUP")?;
-        // The reload runs on a blocking thread: reading and compiling rules takes
-        // milliseconds to seconds, and the workers keep the old rules meanwhile.
-        let reloader = tokio::spawn(async move {
-            while hup.recv().await.is_some() {
-                let (rules, stats) = (Arc::clone(&rules), Arc::clone(&stats));
-                let _ = tokio::task::spawn_blocking(move || audit::server::reload(&rules, &stats))
-                    .await;
-            }
-        });
         let report = server.run(shutdown_signal()).await?;
-        reloader.abort();
         eprintln!(
             "kubeward detect serve: stopped; {} events evaluated, {} failed{}",
             report.events_evaluated,

@@ -1,16 +1,17 @@
-//! `kubeward webhook serve`: flags → admission configuration, namespace source, TLS, and
-//! the server until SIGTERM.
+//! `kubeward webhook serve`: flags → the admission configuration and how it is served;
+//! kubeward-server's `AdmissionServer` does the rest until SIGTERM.
 
 use crate::exit::ExitStatus;
-use crate::hint::hinted;
+use crate::hint::{self, hinted};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use kubeward_server::admission::namespaces::{NamespaceStore, load_file};
 use kubeward_server::admission::pss::Exemptions;
-use kubeward_server::admission::{AdmissionConfig, Mode, router};
-use kubeward_server::tls::{CertReloader, ServeOptions, serve};
+use kubeward_server::admission::{
+    AdmissionConfig, AdmissionServer, Mode, NamespaceSource, Serving,
+};
+use kubeward_server::tls::TlsFiles;
 
 use super::{ModeArg, ServeArgs};
 use crate::cmd::serving::{init_logging, shutdown_signal};
@@ -57,46 +58,38 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         default_timeout: Duration::from_secs(args.timeout_seconds),
         ..AdmissionConfig::default()
     };
-    let certs = CertReloader::load(&args.tls_cert, &args.tls_key).with_context(|| {
-        hinted(
-            "loading the serving certificate",
-            "`kubeward webhook manifests` prints a Secret with one; mount it at /etc/kubeward/tls or pass --tls-cert/--tls-key",
-        )
-    })?;
+    let namespaces = match &args.namespaces {
+        Some(path) => NamespaceSource::File {
+            path: path.clone(),
+            limits: args.limit.limits(),
+        },
+        None => NamespaceSource::Cluster,
+    };
+    let serving = Serving {
+        listen: args.listen.clone(),
+        tls: TlsFiles {
+            cert: args.tls_cert.clone(),
+            key: args.tls_key.clone(),
+            reload_every: Duration::from_secs(args.cert_reload_seconds),
+        },
+        namespaces,
+        serve_options: args.connections.serve_options(),
+        reload_on_sighup: true,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let store = NamespaceStore::new();
-        match &args.namespaces {
-            Some(path) => {
-                let ns = load_file(path, &args.limit.limits()).context("reading --namespaces")?;
-                tracing::info!(namespaces = ns.len(), file = %path.display(), "namespace labels loaded");
-                store.replace(ns);
-            }
-            None => {
-                store.clone().watch_cluster().await.context(hinted(
-                    "connecting to the cluster for the namespace watch",
-                    "run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --namespaces FILE",
-                ))?;
-            }
-        }
-        tokio::spawn(certs.clone().watch(Duration::from_secs(args.cert_reload_seconds)));
-        let listener = tokio::net::TcpListener::bind(&args.listen)
+        let server = AdmissionServer::bind(cfg, serving)
             .await
-            .with_context(|| format!("listening on {}", args.listen))?;
+            .map_err(|e| hint::error(&e))?;
         tracing::info!(addr = %args.listen, mode = ?args.mode, "admission webhook serving");
-        let connections = cfg.connections.clone();
-        let opts = ServeOptions {
-            metrics: connections.clone(),
-            ..args.connections.serve_options()
-        };
-        let app = router(cfg, store);
-        serve(listener, Some(certs.acceptor()), app, opts, shutdown_signal())
+        let summary = server
+            .run(shutdown_signal())
             .await
-            .context("serving")?;
-        tracing::info!("admission webhook stopped; {}", connections.summary());
+            .map_err(|e| hint::error(&e))?;
+        tracing::info!("admission webhook stopped; {summary}");
         anyhow::Ok(ExitStatus::Clean)
     })
 }
