@@ -38,7 +38,7 @@ fn baseline_policy_is_clean() {
 
 #[test]
 fn table_ids_are_unique_and_ordered() {
-    let ids: Vec<&str> = LINTS.iter().map(|l| l.id).collect();
+    let ids: Vec<&str> = LINTS.iter().map(|l| l.meta.id).collect();
     let mut sorted = ids.clone();
     sorted.sort();
     sorted.dedup();

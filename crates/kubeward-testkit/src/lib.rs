@@ -3,4 +3,5 @@
 //! JSON helpers. A dev-dependency only; nothing here ships in the binary.
 
 pub mod cli;
+pub mod docs;
 pub mod fuzz;

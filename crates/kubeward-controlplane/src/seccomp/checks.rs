@@ -1,23 +1,103 @@
 //! The seccomp findings: what a decoded profile lets through, and what a runtime would
 //! reject or ignore.
 
+use kubeward_report::RuleMeta;
+
 use super::profile::Profile;
 use super::syscalls;
+use crate::audit_policy::Severity;
 
-/// One finding before it is tied to its table entry.
+/// One finding of a rule below, located.
 pub(super) struct Hit {
-    pub id: &'static str,
+    pub rule: &'static RuleMeta,
     pub field: String,
     pub message: String,
 }
 
-fn hit(id: &'static str, field: impl Into<String>, message: impl Into<String>) -> Hit {
+fn hit(rule: &'static RuleMeta, field: impl Into<String>, message: impl Into<String>) -> Hit {
     Hit {
-        id,
+        rule,
         field: field.into(),
         message: message.into(),
     }
 }
+
+pub(super) const SC001: RuleMeta = RuleMeta {
+    id: "SC001",
+    title: "allow by default",
+    severity: Severity::High,
+    fix: "Deny by default (defaultAction SCMP_ACT_ERRNO, defaultErrnoRet 1) and list the calls the workload needs; start from the runtime's default profile.",
+};
+
+pub(super) const SC002: RuleMeta = RuleMeta {
+    id: "SC002",
+    title: "dangerous system call allowed",
+    severity: Severity::High,
+    fix: "Remove it from the allowed names, or return an error for it (SCMP_ACT_ERRNO).",
+};
+
+pub(super) const SC003: RuleMeta = RuleMeta {
+    id: "SC003",
+    title: "namespace creation through clone",
+    severity: Severity::Medium,
+    fix: "Allow clone only with an argument filter that rejects the CLONE_NEW* flags (SCMP_CMP_MASKED_EQ on index 0, mask 0x7E020000, value 0), and answer clone3 with SCMP_ACT_ERRNO errnoRet 38.",
+};
+
+pub(super) const SC004: RuleMeta = RuleMeta {
+    id: "SC004",
+    title: "unknown system call",
+    severity: Severity::Medium,
+    fix: "Correct the name; a misspelled name in a deny rule leaves the call allowed.",
+};
+
+pub(super) const SC005: RuleMeta = RuleMeta {
+    id: "SC005",
+    title: "unknown action",
+    severity: Severity::High,
+    fix: "Use one of SCMP_ACT_KILL, _KILL_PROCESS, _KILL_THREAD, _TRAP, _ERRNO, _TRACE, _ALLOW, _LOG, _NOTIFY; the runtime refuses the profile and the container does not start.",
+};
+
+pub(super) const SC006: RuleMeta = RuleMeta {
+    id: "SC006",
+    title: "unknown architecture",
+    severity: Severity::High,
+    fix: "Use SCMP_ARCH_* names (SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, …); in includes/excludes Docker's Go names (amd64, arm64, …).",
+};
+
+pub(super) const SC007: RuleMeta = RuleMeta {
+    id: "SC007",
+    title: "invalid argument filter",
+    severity: Severity::High,
+    fix: "Argument indexes run 0-5; ops are SCMP_CMP_NE, _LT, _LE, _EQ, _GE, _GT, _MASKED_EQ.",
+};
+
+pub(super) const SC008: RuleMeta = RuleMeta {
+    id: "SC008",
+    title: "unusable SCMP_ACT_NOTIFY",
+    severity: Severity::High,
+    fix: "Set listenerPath to the agent's socket, and never use SCMP_ACT_NOTIFY as the default action.",
+};
+
+pub(super) const SC009: RuleMeta = RuleMeta {
+    id: "SC009",
+    title: "unknown flag",
+    severity: Severity::Medium,
+    fix: "Use SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW or _WAIT_KILLABLE_RECV.",
+};
+
+pub(super) const SC010: RuleMeta = RuleMeta {
+    id: "SC010",
+    title: "rule without system calls",
+    severity: Severity::Low,
+    fix: "Add names to the rule or delete it.",
+};
+
+pub(super) const SC011: RuleMeta = RuleMeta {
+    id: "SC011",
+    title: "field ignored",
+    severity: Severity::Low,
+    fix: "Remove or correct the field; the runtime does not use it.",
+};
 
 pub(super) const ACTIONS: &[&str] = &[
     "SCMP_ACT_KILL",
@@ -218,7 +298,7 @@ fn allowed_by(p: &Profile, name: &str) -> Option<String> {
 pub(super) fn run(p: &Profile, out: &mut Vec<Hit>) {
     if allows(&p.default_action) {
         out.push(hit(
-            "SC001",
+            &SC001,
             "defaultAction",
             format!(
                 "defaultAction {} lets every system call the profile does not name run",
@@ -228,7 +308,7 @@ pub(super) fn run(p: &Profile, out: &mut Vec<Hit>) {
     }
     for (name, why) in DANGEROUS {
         if let Some(field) = allowed_by(p, name) {
-            out.push(hit("SC002", field, format!("{name} is allowed: {why}")));
+            out.push(hit(&SC002, field, format!("{name} is allowed: {why}")));
         }
     }
     for name in CLONES {
@@ -238,7 +318,7 @@ pub(super) fn run(p: &Profile, out: &mut Vec<Hit>) {
             } else {
                 "and its flags cannot be filtered; return ENOSYS (errnoRet 38) so libc falls back to clone"
             };
-            out.push(hit("SC003", field, format!("{name} is allowed {how}")));
+            out.push(hit(&SC003, field, format!("{name} is allowed {how}")));
         }
     }
     structure(p, out);
@@ -247,13 +327,13 @@ pub(super) fn run(p: &Profile, out: &mut Vec<Hit>) {
 fn structure(p: &Profile, out: &mut Vec<Hit>) {
     let action = |out: &mut Vec<Hit>, field: String, a: &str| {
         if !ACTIONS.contains(&a) {
-            out.push(hit("SC005", field, format!("unknown action {a:?}")));
+            out.push(hit(&SC005, field, format!("unknown action {a:?}")));
         }
     };
     action(out, "defaultAction".into(), &p.default_action);
     if p.default_action == "SCMP_ACT_NOTIFY" {
         out.push(hit(
-            "SC008",
+            &SC008,
             "defaultAction",
             "SCMP_ACT_NOTIFY cannot be the default action",
         ));
@@ -261,7 +341,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
     for (i, a) in p.architectures.iter().enumerate() {
         if !ARCHES.contains(&a.as_str()) {
             out.push(hit(
-                "SC006",
+                &SC006,
                 format!("architectures[{i}]"),
                 format!("unknown architecture {a:?}"),
             ));
@@ -270,7 +350,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
     for (path, a) in &p.arch_map {
         if !ARCHES.contains(&a.as_str()) {
             out.push(hit(
-                "SC006",
+                &SC006,
                 path.clone(),
                 format!("unknown architecture {a:?}"),
             ));
@@ -279,7 +359,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
     for (i, f) in p.flags.iter().enumerate() {
         if !FLAGS.contains(&f.as_str()) {
             out.push(hit(
-                "SC009",
+                &SC009,
                 format!("flags[{i}]"),
                 format!("unknown flag {f:?}"),
             ));
@@ -292,7 +372,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
         notify |= r.action == "SCMP_ACT_NOTIFY";
         if r.names.is_empty() {
             out.push(hit(
-                "SC010",
+                &SC010,
                 path.clone(),
                 "the rule names no system call, so it does nothing",
             ));
@@ -300,7 +380,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
         for (n, np) in r.names.iter().zip(&r.name_paths) {
             if !syscalls::is_known(n) {
                 out.push(hit(
-                    "SC004",
+                    &SC004,
                     np.clone(),
                     format!("{n:?} is not a Linux system call; the runtime skips it"),
                 ));
@@ -310,14 +390,14 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
             let ap = format!("{path}.args[{j}]");
             if a.index > 5 {
                 out.push(hit(
-                    "SC007",
+                    &SC007,
                     format!("{ap}.index"),
                     format!("argument index {} is out of range 0-5", a.index),
                 ));
             }
             if !OPS.contains(&a.op.as_str()) {
                 out.push(hit(
-                    "SC007",
+                    &SC007,
                     format!("{ap}.op"),
                     format!("unknown comparison {:?}", a.op),
                 ));
@@ -326,7 +406,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
         for arch in r.include_arches.iter().chain(&r.exclude_arches) {
             if !GO_ARCHES.contains(&arch.as_str()) && !ARCHES.contains(&arch.as_str()) {
                 out.push(hit(
-                    "SC006",
+                    &SC006,
                     path.clone(),
                     format!("unknown architecture {arch:?} in includes/excludes"),
                 ));
@@ -336,7 +416,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
             && !matches!(r.action.as_str(), "SCMP_ACT_ERRNO" | "SCMP_ACT_TRACE")
         {
             out.push(hit(
-                "SC011",
+                &SC011,
                 format!("{path}.errnoRet"),
                 format!(
                     "errnoRet means nothing with action {} (some runtimes reject it)",
@@ -347,7 +427,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
     }
     if notify && p.listener_path.as_deref().is_none_or(str::is_empty) {
         out.push(hit(
-            "SC008",
+            &SC008,
             "listenerPath",
             "SCMP_ACT_NOTIFY is used but listenerPath is not set",
         ));
@@ -359,7 +439,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
         )
     {
         out.push(hit(
-            "SC011",
+            &SC011,
             "defaultErrnoRet",
             format!(
                 "defaultErrnoRet means nothing with defaultAction {} (some runtimes reject it)",
@@ -369,7 +449,7 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
     }
     for path in &p.ignored {
         out.push(hit(
-            "SC011",
+            &SC011,
             path.clone(),
             format!("{path} is not a profile field; the runtime ignores it"),
         ));

@@ -14,84 +14,23 @@ pub use profile::{Arg, FormatError, Profile, SyscallRule, decode};
 
 use std::path::{Component, Path, PathBuf};
 
+use kubeward_report::RuleMeta;
+
 use crate::audit_policy::Severity;
 
-/// One kind of finding.
-pub struct FindingDef {
-    pub id: &'static str,
-    pub severity: Severity,
-    pub title: &'static str,
-    pub fix: &'static str,
-}
-
-/// Every finding, in id order.
-pub const FINDINGS: &[FindingDef] = &[
-    FindingDef {
-        id: "SC001",
-        severity: Severity::High,
-        title: "allow by default",
-        fix: "Deny by default (defaultAction SCMP_ACT_ERRNO, defaultErrnoRet 1) and list the calls the workload needs; start from the runtime's default profile.",
-    },
-    FindingDef {
-        id: "SC002",
-        severity: Severity::High,
-        title: "dangerous system call allowed",
-        fix: "Remove it from the allowed names, or return an error for it (SCMP_ACT_ERRNO).",
-    },
-    FindingDef {
-        id: "SC003",
-        severity: Severity::Medium,
-        title: "namespace creation through clone",
-        fix: "Allow clone only with an argument filter that rejects the CLONE_NEW* flags (SCMP_CMP_MASKED_EQ on index 0, mask 0x7E020000, value 0), and answer clone3 with SCMP_ACT_ERRNO errnoRet 38.",
-    },
-    FindingDef {
-        id: "SC004",
-        severity: Severity::Medium,
-        title: "unknown system call",
-        fix: "Correct the name; a misspelled name in a deny rule leaves the call allowed.",
-    },
-    FindingDef {
-        id: "SC005",
-        severity: Severity::High,
-        title: "unknown action",
-        fix: "Use one of SCMP_ACT_KILL, _KILL_PROCESS, _KILL_THREAD, _TRAP, _ERRNO, _TRACE, _ALLOW, _LOG, _NOTIFY; the runtime refuses the profile and the container does not start.",
-    },
-    FindingDef {
-        id: "SC006",
-        severity: Severity::High,
-        title: "unknown architecture",
-        fix: "Use SCMP_ARCH_* names (SCMP_ARCH_X86_64, SCMP_ARCH_AARCH64, …); in includes/excludes Docker's Go names (amd64, arm64, …).",
-    },
-    FindingDef {
-        id: "SC007",
-        severity: Severity::High,
-        title: "invalid argument filter",
-        fix: "Argument indexes run 0-5; ops are SCMP_CMP_NE, _LT, _LE, _EQ, _GE, _GT, _MASKED_EQ.",
-    },
-    FindingDef {
-        id: "SC008",
-        severity: Severity::High,
-        title: "unusable SCMP_ACT_NOTIFY",
-        fix: "Set listenerPath to the agent's socket, and never use SCMP_ACT_NOTIFY as the default action.",
-    },
-    FindingDef {
-        id: "SC009",
-        severity: Severity::Medium,
-        title: "unknown flag",
-        fix: "Use SECCOMP_FILTER_FLAG_TSYNC, _LOG, _SPEC_ALLOW or _WAIT_KILLABLE_RECV.",
-    },
-    FindingDef {
-        id: "SC010",
-        severity: Severity::Low,
-        title: "rule without system calls",
-        fix: "Add names to the rule or delete it.",
-    },
-    FindingDef {
-        id: "SC011",
-        severity: Severity::Low,
-        title: "field ignored",
-        fix: "Remove or correct the field; the runtime does not use it.",
-    },
+/// Every finding, in id order (each declared beside its check in `checks.rs`).
+pub const FINDINGS: &[RuleMeta] = &[
+    checks::SC001,
+    checks::SC002,
+    checks::SC003,
+    checks::SC004,
+    checks::SC005,
+    checks::SC006,
+    checks::SC007,
+    checks::SC008,
+    checks::SC009,
+    checks::SC010,
+    checks::SC011,
 ];
 
 /// A finding in one profile.
@@ -131,16 +70,13 @@ pub fn check(text: &str) -> Result<(Profile, Vec<Finding>), ProfileError> {
     checks::run(&profile, &mut hits);
     let mut findings: Vec<Finding> = hits
         .into_iter()
-        .filter_map(|h| {
-            let def = FINDINGS.iter().find(|d| d.id == h.id)?;
-            Some(Finding {
-                id: def.id,
-                severity: def.severity,
-                title: def.title,
-                field: h.field,
-                message: h.message,
-                fix: def.fix,
-            })
+        .map(|h| Finding {
+            id: h.rule.id,
+            severity: h.rule.severity,
+            title: h.rule.title,
+            field: h.field,
+            message: h.message,
+            fix: h.rule.fix,
         })
         .collect();
     findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.id.cmp(b.id)));

@@ -5,7 +5,10 @@
 //! given request, so they are "may match": the walk goes on past them, and the highest
 //! level any of them (or the first rule that surely matches) reaches is what may be logged.
 
+use kubeward_report::{RuleMeta, Severity};
+
 use super::Hit;
+use super::LintDef;
 use crate::audit_policy::checker::resource_matches;
 use crate::audit_policy::{Level, Policy, Rule};
 
@@ -144,9 +147,33 @@ const CONFIGMAPS: &[Sensitive] = &[Sensitive {
     in_response: ALL_VERBS,
 }];
 
+/// AP002: credentials logged.
+pub(super) const AP002: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP002",
+        title: "credentials logged",
+        severity: Severity::High,
+        fix: "Add a Metadata rule for secrets, serviceaccounts/token (group \"\") and tokenreviews (group authentication.k8s.io) before any broader rule.",
+    },
+    reason: "Secrets (request and response bodies), TokenReviews (the token is in the request) and TokenRequests (the new token is in the response) logged at Request or RequestResponse put live credentials in the audit log.",
+    check: credentials,
+};
+
 pub(super) fn credentials(policy: &Policy, hits: &mut Vec<Hit>) {
     exposed(policy, CREDENTIALS, hits);
 }
+
+/// AP003: ConfigMap contents logged.
+pub(super) const AP003: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP003",
+        title: "ConfigMap contents logged",
+        severity: Severity::Medium,
+        fix: "Add a Metadata rule for configmaps (group \"\") before any broader rule.",
+    },
+    reason: "ConfigMaps often carry passwords and keys; CIS 3.2.2 asks for Metadata only.",
+    check: configmaps,
+};
 
 pub(super) fn configmaps(policy: &Policy, hits: &mut Vec<Hit>) {
     exposed(policy, CONFIGMAPS, hits);
@@ -198,6 +225,18 @@ const INTERACTIVE: &[&str] = &["exec", "attach", "portforward"];
 /// SPDY clients POST (`create`); WebSocket clients, kubectl's newer default, GET (`get`).
 const INTERACTIVE_VERBS: &[&str] = &["create", "get"];
 
+/// AP004: exec, attach or port-forward not audited.
+pub(super) const AP004: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP004",
+        title: "exec, attach or port-forward not audited",
+        severity: Severity::High,
+        fix: "Add a rule at Metadata or above for pods/exec, pods/attach and pods/portforward (group \"\").",
+    },
+    reason: "Interactive access to containers is the first thing an investigation looks for; at level None it leaves no trace.",
+    check: interactive_unaudited,
+};
+
 pub(super) fn interactive_unaudited(policy: &Policy, hits: &mut Vec<Hit>) {
     for sub in INTERACTIVE {
         for verb in INTERACTIVE_VERBS {
@@ -220,6 +259,18 @@ pub(super) fn interactive_unaudited(policy: &Policy, hits: &mut Vec<Hit>) {
         }
     }
 }
+
+/// AP005: no rule names exec, attach or port-forward.
+pub(super) const AP005: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP005",
+        title: "no rule names exec, attach or port-forward",
+        severity: Severity::Info,
+        fix: "Add an explicit rule for pods/exec, pods/attach and pods/portforward (group \"\").",
+    },
+    reason: "They are audited only through a broad rule, so narrowing that rule later silently stops auditing them.",
+    check: interactive_implicit,
+};
 
 pub(super) fn interactive_implicit(policy: &Policy, hits: &mut Vec<Hit>) {
     let mut none = Vec::new();

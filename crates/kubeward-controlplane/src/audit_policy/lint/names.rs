@@ -1,10 +1,25 @@
 //! Names no request carries: literal `*` (AP009), verbs (AP010), users and groups swapped
 //! (AP011), resources (AP012); and broad `None` rules (AP014).
 
+use kubeward_report::{RuleMeta, Severity};
+
+use super::LintDef;
 use kubeward_identity::names as id;
 
 use super::Hit;
 use crate::audit_policy::{Level, Policy, Rule};
+
+/// AP009: literal "*" that never matches.
+pub(super) const AP009: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP009",
+        title: "literal \"*\" that never matches",
+        severity: Severity::Medium,
+        fix: "Leave the field out to match everything.",
+    },
+    reason: "In verbs, users, userGroups and namespaces `*` is compared literally: no request carries it.",
+    check: literal_star,
+};
 
 pub(super) fn literal_star(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {
@@ -50,6 +65,18 @@ const AUTHORIZATION_VERBS: &[&str] = &[
     "sign",
     "attest",
 ];
+
+/// AP010: verb no request carries.
+pub(super) const AP010: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP010",
+        title: "verb no request carries",
+        severity: Severity::Medium,
+        fix: "Use request verbs, in lower case.",
+    },
+    reason: "Requests carry get, list, watch, create, update, patch, delete, deletecollection (or lower-case HTTP methods for non-resource URLs); impersonate, bind, escalate, use and approve are authorization checks only.",
+    check: verbs,
+};
 
 pub(super) fn verbs(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {
@@ -99,6 +126,18 @@ fn is_group(name: &str) -> bool {
         || name.starts_with(&format!("{}:", id::ALL_SERVICE_ACCOUNTS))
         || name.starts_with(&format!("{}:", id::BOOTSTRAPPERS))
 }
+
+/// AP011: user and group confused.
+pub(super) const AP011: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP011",
+        title: "user and group confused",
+        severity: Severity::Medium,
+        fix: "Service accounts are users `system:serviceaccount:<ns>:<name>` in groups `system:serviceaccounts` and `system:serviceaccounts:<ns>`; move each name to the right field.",
+    },
+    reason: "users and userGroups are matched exactly against the user name and the groups; a group under users (or a user under userGroups) never matches.",
+    check: identities,
+};
 
 pub(super) fn identities(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {
@@ -209,6 +248,18 @@ fn groups_of(resource: &str) -> Option<&'static [&'static str]> {
         .map(|(_, g)| *g)
 }
 
+/// AP012: resource no request carries.
+pub(super) const AP012: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP012",
+        title: "resource no request carries",
+        severity: Severity::Medium,
+        fix: "Use the plural lower-case name with its group (e.g. deployments in apps).",
+    },
+    reason: "Resources are lower-case plurals in one API group; a singular, capitalised or wrongly grouped name never matches.",
+    check: resources,
+};
+
 pub(super) fn resources(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {
         for (k, gr) in r.resources.iter().enumerate() {
@@ -266,6 +317,18 @@ const POWERFUL: &[&str] = &[
     id::KUBEADM_SUPER_ADMIN_USER,
 ];
 const MUTATING: &[&str] = &["create", "update", "patch", "delete", "deletecollection"];
+
+/// AP014: broad None rule for changes.
+pub(super) const AP014: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP014",
+        title: "broad None rule for changes",
+        severity: Severity::Medium,
+        fix: "Narrow the rule to read-only verbs and the specific resources or users that are noisy.",
+    },
+    reason: "A None rule over many resources that covers mutating verbs, or that exempts powerful principals, hides exactly the changes an investigation needs.",
+    check: broad_none,
+};
 
 pub(super) fn broad_none(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {

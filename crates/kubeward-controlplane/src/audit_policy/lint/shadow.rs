@@ -7,10 +7,25 @@
 //! only against the earlier rules that could cover it, not against all of them: the same
 //! findings as a pairwise scan, in near-linear time on real policies.
 
+use kubeward_report::{RuleMeta, Severity};
+
+use super::LintDef;
 use std::collections::HashMap;
 
 use super::Hit;
 use crate::audit_policy::{GroupResources, Policy, Rule};
+
+/// AP001: rule can never match.
+pub(super) const AP001: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP001",
+        title: "rule can never match",
+        severity: Severity::Medium,
+        fix: "Move the rule above the broader one, or delete it.",
+    },
+    reason: "An earlier rule matches every request this one would, and the first match decides.",
+    check,
+};
 
 pub(super) fn check(policy: &Policy, hits: &mut Vec<Hit>) {
     let mut index = Index::default();

@@ -1,8 +1,23 @@
 //! The policy's shape: the final catch-all (AP006), stages (AP007, AP008) and fields the
 //! API server drops (AP013).
 
+use kubeward_report::{RuleMeta, Severity};
+
 use super::Hit;
+use super::LintDef;
 use crate::audit_policy::{Level, Policy, Stage};
+
+/// AP006: no catch-all rule.
+pub(super) const AP006: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP006",
+        title: "no catch-all rule",
+        severity: Severity::Medium,
+        fix: "End the rules with `- level: Metadata`.",
+    },
+    reason: "Requests no rule matches get level None, so new resources and CRDs go unaudited.",
+    check: catch_all,
+};
 
 pub(super) fn catch_all(policy: &Policy, hits: &mut Vec<Hit>) {
     match policy.rules.iter().position(|r| r.is_catch_all()) {
@@ -33,6 +48,18 @@ pub(super) fn catch_all(policy: &Policy, hits: &mut Vec<Hit>) {
     }
 }
 
+/// AP007: RequestReceived not omitted.
+pub(super) const AP007: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP007",
+        title: "RequestReceived not omitted",
+        severity: Severity::Low,
+        fix: "Set `omitStages: [\"RequestReceived\"]` at the policy level.",
+    },
+    reason: "Every audited request then produces an extra event with nothing the ResponseComplete event lacks.",
+    check: request_received,
+};
+
 pub(super) fn request_received(policy: &Policy, hits: &mut Vec<Hit>) {
     if policy.omit_stages.contains(&Stage::RequestReceived) {
         return;
@@ -54,6 +81,18 @@ pub(super) fn request_received(policy: &Policy, hits: &mut Vec<Hit>) {
         ));
     }
 }
+
+/// AP008: important stage omitted.
+pub(super) const AP008: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP008",
+        title: "important stage omitted",
+        severity: Severity::Medium,
+        fix: "Omit only RequestReceived (and Panic if you must).",
+    },
+    reason: "Omitting ResponseStarted loses failed authentications and exec's 101 responses; omitting ResponseComplete loses final statuses.",
+    check: important_stages,
+};
 
 pub(super) fn important_stages(policy: &Policy, hits: &mut Vec<Hit>) {
     let mut flag = |path: String, stages: &[Stage], scope: &str| {
@@ -80,6 +119,18 @@ pub(super) fn important_stages(policy: &Policy, hits: &mut Vec<Hit>) {
         }
     }
 }
+
+/// AP013: field dropped by the API server.
+pub(super) const AP013: LintDef = LintDef {
+    meta: RuleMeta {
+        id: "AP013",
+        title: "field dropped by the API server",
+        severity: Severity::High,
+        fix: "Correct the spelling, or remove the duplicate.",
+    },
+    reason: "Unknown and duplicated fields are dropped with only a log warning; a misspelled restriction turns a narrow rule into a broad one.",
+    check: dropped_fields,
+};
 
 pub(super) fn dropped_fields(policy: &Policy, hits: &mut Vec<Hit>) {
     for d in &policy.dropped {
