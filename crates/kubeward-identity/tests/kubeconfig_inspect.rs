@@ -406,12 +406,12 @@ fn every_rule_is_documented() {
         "/../../docs/kubeconfig.md"
     ))
     .unwrap();
-    for r in kubeward_identity::kubeconfig::rules() {
-        let heading = format!("## {} {}", r.id, r.name);
-        assert!(
-            doc.contains(&heading),
-            "docs/kubeconfig.md lacks {heading:?}"
-        );
-        assert!(doc.contains(r.severity.as_str()));
-    }
+    kubeward_testkit::docs::assert_rules_documented(
+        "docs/kubeconfig.md",
+        &doc,
+        2,
+        "KC",
+        kubeward_identity::kubeconfig::rules(),
+        kubeward_identity::kubeconfig::Severity::as_str,
+    );
 }

@@ -17,9 +17,10 @@ mod material;
 pub mod model;
 
 pub use cert::{CertInfo, Identity, PublicKeyInfo};
+pub use checks::rules;
 pub use error::Error;
 pub use extract::{Material, extract};
-pub use findings::{Finding, Problem, Rule, Severity, rules};
+pub use findings::{Finding, Problem, RuleMeta, Severity};
 pub use inspect::{
     CertSet, ClusterView, ContextView, ExecView, FileView, Inspection, KeyView, TokenView,
     UserView, inspect,
