@@ -191,7 +191,7 @@ mod placement {
             vec![
                 finding(
                     "KW101",
-                    Severity::Error,
+                    Severity::High,
                     "spec.securityContext.capabilities",
                     "`capabilities` is a container field, not a pod field: the API server \
                      drops spec.securityContext.capabilities as unknown, so it has no effect; \
@@ -199,7 +199,7 @@ mod placement {
                 ),
                 finding(
                     "KW101",
-                    Severity::Error,
+                    Severity::High,
                     "spec.securityContext.privileged",
                     "`privileged` is a container field, not a pod field: the API server drops \
                      spec.securityContext.privileged as unknown, so it has no effect; set \
@@ -230,7 +230,7 @@ mod placement {
             only(&pod, "KW102"),
             vec![finding(
                 "KW102",
-                Severity::Error,
+                Severity::High,
                 "spec.initContainers[0].securityContext.fsGroup",
                 "`fsGroup` is a pod field, not a container field: the API server drops it \
                  from container \"init\" as unknown, so it has no effect; set \
@@ -262,7 +262,7 @@ mod placement {
             vec![
                 finding(
                     "KW103",
-                    Severity::Error,
+                    Severity::High,
                     "spec.securityContext.hostNetwork",
                     "`hostNetwork` belongs directly under spec (spec.hostNetwork), not in a \
                      securityContext: the API server drops spec.securityContext.hostNetwork \
@@ -270,7 +270,7 @@ mod placement {
                 ),
                 finding(
                     "KW103",
-                    Severity::Error,
+                    Severity::High,
                     "spec.containers[0].securityContext.runtimeClassName",
                     "`runtimeClassName` belongs directly under spec (spec.runtimeClassName), \
                      not in a securityContext: the API server drops \
@@ -309,7 +309,7 @@ mod escalation {
             vec![
                 finding(
                     "KW111",
-                    Severity::Error,
+                    Severity::High,
                     "spec.containers[0].securityContext.privileged",
                     "container \"app\" sets allowPrivilegeEscalation: false and privileged: \
                      true; the API server rejects this (\"cannot set \
@@ -318,7 +318,7 @@ mod escalation {
                 ),
                 finding(
                     "KW111",
-                    Severity::Error,
+                    Severity::High,
                     "spec.containers[0].securityContext.capabilities.add[1]",
                     "container \"app\" sets allowPrivilegeEscalation: false and adds \
                      CAP_SYS_ADMIN; the API server rejects this (\"cannot set \
@@ -362,7 +362,7 @@ mod escalation {
             only(&pod, "KW112"),
             vec![finding(
                 "KW112",
-                Severity::Warning,
+                Severity::Medium,
                 "spec.initContainers[0].securityContext.capabilities.add[0]",
                 "container \"init\" sets allowPrivilegeEscalation: false but adds SYS_ADMIN; \
                  the API server accepts this, yet a process holding CAP_SYS_ADMIN can gain \
@@ -448,7 +448,7 @@ mod effective {
             only(&pod, "KW114"),
             vec![finding(
                 "KW114",
-                Severity::Error,
+                Severity::High,
                 "spec.containers[0].securityContext.runAsUser",
                 "container \"app\" has runAsNonRoot: true and runAsUser: 0; the kubelet \
                  refuses to start it (\"container's runAsUser breaks non-root policy\"); set \
@@ -469,7 +469,7 @@ mod effective {
             only(&pod, "KW114"),
             vec![finding(
                 "KW114",
-                Severity::Error,
+                Severity::High,
                 "spec.securityContext.runAsUser",
                 "container \"app\" has runAsNonRoot: true and runAsUser: 0 (from the pod \
                  securityContext); the kubelet refuses to start it (\"container's runAsUser \
@@ -510,7 +510,7 @@ mod profiles {
             vec![
                 finding(
                     "KW121",
-                    Severity::Error,
+                    Severity::High,
                     "spec.securityContext.seccompProfile.localhostProfile",
                     "seccompProfile type Localhost needs localhostProfile, a path relative to \
                      the kubelet's seccomp directory; it is missing; the API server rejects a \
@@ -519,7 +519,7 @@ mod profiles {
                 ),
                 finding(
                     "KW121",
-                    Severity::Error,
+                    Severity::High,
                     "spec.containers[0].securityContext.seccompProfile.localhostProfile",
                     "seccompProfile type Localhost needs localhostProfile, a path relative to \
                      the kubelet's seccomp directory; it contains `..`; the API server rejects \
@@ -582,7 +582,7 @@ mod profiles {
             vec![
                 finding(
                     "KW123",
-                    Severity::Error,
+                    Severity::High,
                     "spec.securityContext.seccompProfile.localhostProfile",
                     "seccompProfile.localhostProfile is only allowed with type: Localhost, \
                      and the API server rejects it with type: RuntimeDefault; remove it, or \
@@ -590,7 +590,7 @@ mod profiles {
                 ),
                 finding(
                     "KW123",
-                    Severity::Error,
+                    Severity::High,
                     "spec.containers[0].securityContext.appArmorProfile.localhostProfile",
                     "appArmorProfile.localhostProfile is only allowed with type: Localhost, \
                      and the API server rejects it with type: RuntimeDefault; remove it, or \
@@ -621,7 +621,7 @@ mod profiles {
             only(&pod, "KW124"),
             vec![finding(
                 "KW124",
-                Severity::Error,
+                Severity::High,
                 "spec.initContainers[0].securityContext.appArmorProfile.localhostProfile",
                 "appArmorProfile type Localhost needs localhostProfile, the name of a profile \
                  loaded on the node, and the API server rejects it without one; set it or use \
@@ -659,7 +659,7 @@ mod annotations {
             vec![
                 finding(
                     "KW125",
-                    Severity::Warning,
+                    Severity::Medium,
                     "metadata.annotations[container.seccomp.security.alpha.kubernetes.io/app]",
                     "the container.seccomp.security.alpha.kubernetes.io/app annotation has \
                      been ignored since Kubernetes 1.27 (kubelets stopped reading it in 1.25), \
@@ -669,7 +669,7 @@ mod annotations {
                 ),
                 finding(
                     "KW125",
-                    Severity::Warning,
+                    Severity::Medium,
                     "metadata.annotations[seccomp.security.alpha.kubernetes.io/pod]",
                     "the seccomp.security.alpha.kubernetes.io/pod annotation has been ignored \
                      since Kubernetes 1.27 (kubelets stopped reading it in 1.25), so it sets \
@@ -701,7 +701,7 @@ mod annotations {
             only(&pod, "KW126"),
             vec![finding(
                 "KW126",
-                Severity::Warning,
+                Severity::Medium,
                 "metadata.annotations[container.apparmor.security.beta.kubernetes.io/sidecar]",
                 "the container.apparmor.security.beta.kubernetes.io/sidecar annotation is \
                  deprecated since Kubernetes 1.30, when the appArmorProfile fields went GA; \
@@ -736,7 +736,7 @@ mod hardening {
             only(&pod, "KW131"),
             vec![finding(
                 "KW131",
-                Severity::Warning,
+                Severity::Medium,
                 "spec.containers[0].securityContext.readOnlyRootFilesystem",
                 "container \"app\" can write to its root filesystem, so an attacker can drop \
                  tools or alter binaries in it; set readOnlyRootFilesystem: true and mount an \
@@ -766,7 +766,7 @@ mod hardening {
             only(&pod, "KW132"),
             vec![finding(
                 "KW132",
-                Severity::Warning,
+                Severity::Medium,
                 "spec.initContainers[0].securityContext.capabilities.drop",
                 "container \"init\" keeps the runtime's default capabilities (such as NET_RAW \
                  and CHOWN); set capabilities.drop: [\"ALL\"] and add back only what it needs",
@@ -802,7 +802,7 @@ mod hardening {
             vec![
                 finding(
                     "KW133",
-                    Severity::Warning,
+                    Severity::Medium,
                     "spec.containers[0].securityContext.capabilities.add[1]",
                     "capability \"CAP_NET_ADMIN\" in capabilities.add of container \"app\" \
                      is not spelt the Kubernetes way; Pod Security Admission compares names \
@@ -811,7 +811,7 @@ mod hardening {
                 ),
                 finding(
                     "KW133",
-                    Severity::Warning,
+                    Severity::Medium,
                     "spec.containers[0].securityContext.capabilities.drop[0]",
                     "capability \"all\" in capabilities.drop of container \"app\" is not \
                      spelt the Kubernetes way; Pod Security Admission compares names exactly, \
@@ -820,7 +820,7 @@ mod hardening {
                 ),
                 finding(
                     "KW133",
-                    Severity::Warning,
+                    Severity::Medium,
                     "spec.containers[0].securityContext.capabilities.drop[1]",
                     "capability \"cap_net_raw\" in capabilities.drop of container \"app\" is \
                      not spelt the Kubernetes way; Pod Security Admission compares names \
@@ -856,7 +856,7 @@ mod volumes {
             only(&pod, "KW141"),
             vec![finding(
                 "KW141",
-                Severity::Warning,
+                Severity::Medium,
                 "spec.containers[0].volumeMounts[0].readOnly",
                 "container \"app\" mounts secret volume \"tls\" with readOnly: false, but the \
                  kubelet always mounts secret volumes read-only, so writes fail; set \
@@ -904,7 +904,7 @@ mod volumes {
             only(&pod, "KW142"),
             vec![finding(
                 "KW142",
-                Severity::Error,
+                Severity::High,
                 "spec.containers[0].volumeMounts[3].readOnly",
                 "container \"app\" can write to /var/run/docker.sock on the node, which is \
                  enough to take over the node (system files, kernel interfaces, or the kubelet \
@@ -927,7 +927,7 @@ mod volumes {
             only(&pod, "KW143"),
             vec![finding(
                 "KW143",
-                Severity::Warning,
+                Severity::Medium,
                 "spec.containers[0].volumeMounts[3].readOnly",
                 "container \"app\" can write to /srv/cache on the node; what it writes \
                  outlives the pod and is visible to other pods and node processes using that \
@@ -977,7 +977,7 @@ mod pod {
     fn rejected(path: &str, field: &str, os: &str) -> Lint {
         finding(
             "KW152",
-            Severity::Error,
+            Severity::High,
             path,
             &format!(
                 "{field} cannot be set for a pod with spec.os.name: {os}, and the API server \

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Resource, parse_documents, pod_template};
 use kubeward_podsecurity::psp::{
-    AllowAll, Authorizer, Decision, Operation, Pod, Policy, Request, Severity, UserInfo, admit,
+    AllowAll, Authorizer, Decision, Operation, Pod, Policy, ProblemLevel, Request, UserInfo, admit,
     load_policies,
 };
 
@@ -793,7 +793,7 @@ fn bad_policies_are_placed() {
     assert!(msgs.iter().any(|m| {
         m.contains("spec.hostPorts[0].min: Invalid value: 10: min cannot be greater than max")
     }));
-    assert!(problems.iter().any(|p| p.severity == Severity::Warning));
+    assert!(problems.iter().any(|p| p.severity == ProblemLevel::Warning));
     let ann = policy("a", "").replace("  name: a\n", "  name: a\n  annotations: {seccomp.security.alpha.kubernetes.io/defaultProfileName: 'bogus'}\n");
     let (_, problems) = load_policies(&resources(&ann));
     assert_eq!(

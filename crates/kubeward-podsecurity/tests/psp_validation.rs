@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use kubeward_manifest::{Limits, parse_documents};
-use kubeward_podsecurity::psp::{Severity, load_policies};
+use kubeward_podsecurity::psp::{ProblemLevel, load_policies};
 
 /// `(severity, message)` of every problem of a permissive policy with `annotations`
 /// (YAML flow entries) and extra `spec` lines. Messages omit the file prefix.
-fn problems(annotations: &str, spec: &str) -> Vec<(Severity, String)> {
+fn problems(annotations: &str, spec: &str) -> Vec<(ProblemLevel, String)> {
     let text = format!(
         "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: p\n  annotations: {{{annotations}}}\nspec:\n  seLinux: {{rule: RunAsAny}}\n  runAsUser: {{rule: RunAsAny}}\n  supplementalGroups: {{rule: RunAsAny}}\n  fsGroup: {{rule: RunAsAny}}\n  volumes: ['*']\n{spec}\n"
     );
@@ -30,7 +30,7 @@ fn problems(annotations: &str, spec: &str) -> Vec<(Severity, String)> {
 fn errors(annotations: &str, spec: &str) -> Vec<String> {
     let all = problems(annotations, spec);
     all.iter()
-        .filter(|(s, _)| *s == Severity::Error)
+        .filter(|(s, _)| *s == ProblemLevel::Error)
         .map(|(_, m)| m.clone())
         .collect()
 }
@@ -89,7 +89,7 @@ fn host_ports_are_not_validated_upstream_so_only_warned() {
         "  hostPorts: [{min: 10, max: 5}, {min: 70000, max: 70001}]",
     );
     assert!(
-        found.iter().all(|(s, _)| *s == Severity::Warning),
+        found.iter().all(|(s, _)| *s == ProblemLevel::Warning),
         "{found:?}"
     );
     let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();

@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use crate::yaml::Pos;
 
-/// Error or warning.
+/// Whether a rules-file diagnostic is one of Falco's errors or warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Severity {
+pub enum DiagnosticLevel {
     Error,
     Warning,
 }
@@ -24,7 +24,7 @@ pub struct Location {
 /// One error or warning of a rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
-    pub severity: Severity,
+    pub severity: DiagnosticLevel,
     /// `LOAD_ERR_COMPILE_CONDITION`, `LOAD_UNUSED_MACRO`, …
     pub code: &'static str,
     pub message: String,
@@ -158,8 +158,8 @@ impl FileReport {
 
     pub(crate) fn push(&mut self, d: Diagnostic) {
         match d.severity {
-            Severity::Error => self.errors.push(d),
-            Severity::Warning => self.warnings.push(d),
+            DiagnosticLevel::Error => self.errors.push(d),
+            DiagnosticLevel::Warning => self.warnings.push(d),
         }
     }
 }

@@ -28,7 +28,7 @@ pub(crate) mod value;
 pub(crate) mod version;
 pub(crate) mod yaml;
 
-pub use diag::{Diagnostic, FileReport, Severity};
+pub use diag::{Diagnostic, DiagnosticLevel, FileReport};
 pub use engine::{
     Alert, AlertOptions, Engine, LoadResult, MatchMode, RuleId, RuleInfo, RulesFile, Ruleset,
     Selection, SourceId,

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use self::names::{valid_list_name, valid_macro_name};
 use self::scalar::{boolean, nonempty, scalar, scalar_seq};
 use crate::collector::{Collector, Ctx, ListDef, MacroDef, PluginReq};
-use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
+use crate::diag::{Diagnostic, DiagnosticLevel, FileReport, Location, snippet};
 use crate::version::{ENGINE_VERSION, parse_engine_version, parse_semver};
 use crate::yaml::{self, Kind, Node, Pos};
 
@@ -70,7 +70,7 @@ impl Reader<'_> {
 
     fn diag(
         &mut self,
-        severity: Severity,
+        severity: DiagnosticLevel,
         code: &'static str,
         message: String,
         item: Option<(&str, &str, Pos)>,
@@ -127,7 +127,7 @@ impl Reader<'_> {
             Err(e) => {
                 let msg = syntax::message(e.pos, &e.message, self.text);
                 self.diag(
-                    Severity::Error,
+                    DiagnosticLevel::Error,
                     "LOAD_ERR_YAML_PARSE",
                     msg,
                     None,
@@ -143,7 +143,7 @@ impl Reader<'_> {
                 Kind::Null => continue,
                 Kind::Scalar(..) => {
                     self.diag(
-                        Severity::Error,
+                        DiagnosticLevel::Error,
                         YAML_VALIDATE,
                         "Rules content is not yaml".into(),
                         None,
@@ -154,7 +154,14 @@ impl Reader<'_> {
                 }
                 Kind::Map(_) => {
                     let m = "Rules content is not yaml array of objects".to_string();
-                    self.diag(Severity::Error, YAML_VALIDATE, m, None, None, root.pos);
+                    self.diag(
+                        DiagnosticLevel::Error,
+                        YAML_VALIDATE,
+                        m,
+                        None,
+                        None,
+                        root.pos,
+                    );
                     return false;
                 }
             };
@@ -174,7 +181,14 @@ impl Reader<'_> {
             _ => {
                 let m = "Unexpected element type. Each element should be a yaml associative array.";
                 let at = Some(("rules content item", "", item.pos));
-                self.diag(Severity::Error, YAML_VALIDATE, m.into(), at, None, item.pos);
+                self.diag(
+                    DiagnosticLevel::Error,
+                    YAML_VALIDATE,
+                    m.into(),
+                    at,
+                    None,
+                    item.pos,
+                );
                 return false;
             }
         }
@@ -188,7 +202,7 @@ impl Reader<'_> {
         let Some(kind) = kinds.into_iter().find(|k| item.get(k).is_some()) else {
             let m = "Unknown top level item".to_string();
             self.diag(
-                Severity::Warning,
+                DiagnosticLevel::Warning,
                 "LOAD_UNKNOWN_ITEM",
                 m,
                 Some(("rules content item", "", item.pos)),
@@ -215,7 +229,7 @@ impl Reader<'_> {
             Ok(()) => true,
             Err(f) => {
                 self.diag(
-                    Severity::Error,
+                    DiagnosticLevel::Error,
                     f.code,
                     f.message,
                     Some((item_type, &name, item.pos)),
@@ -261,7 +275,7 @@ impl Reader<'_> {
             if !known.contains(&key) {
                 let m = format!("Unknown key '{key}'. The key will be ignored.");
                 self.diag(
-                    Severity::Warning,
+                    DiagnosticLevel::Warning,
                     "LOAD_UNKNOWN_KEY",
                     m,
                     Some((item_type, name, item.pos)),
@@ -273,7 +287,14 @@ impl Reader<'_> {
     }
 
     fn warn(&mut self, code: &'static str, message: String, item: (&str, &str, Pos), at: Pos) {
-        self.diag(Severity::Warning, code, message, Some(item), None, at);
+        self.diag(
+            DiagnosticLevel::Warning,
+            code,
+            message,
+            Some(item),
+            None,
+            at,
+        );
     }
 
     /// A warning located inside the item (e.g. on one exception).
@@ -286,7 +307,7 @@ impl Reader<'_> {
     ) {
         let at = within.2;
         self.diag(
-            Severity::Warning,
+            DiagnosticLevel::Warning,
             code,
             message,
             Some(item),

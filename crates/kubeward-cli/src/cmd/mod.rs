@@ -43,8 +43,8 @@ pub enum FailOn {
 }
 
 impl FailOn {
-    pub fn threshold(self) -> kubeward_manifest::Severity {
-        use kubeward_manifest::Severity;
+    pub fn threshold(self) -> kubeward_report::Severity {
+        use kubeward_report::Severity;
         match self {
             FailOn::Critical => Severity::Critical,
             FailOn::High => Severity::High,
@@ -55,7 +55,7 @@ impl FailOn {
     }
 }
 
-impl From<FailOn> for kubeward_manifest::Severity {
+impl From<FailOn> for kubeward_report::Severity {
     fn from(f: FailOn) -> Self {
         f.threshold()
     }

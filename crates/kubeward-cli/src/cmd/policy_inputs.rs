@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use kubeward_identity::rbac::Rbac;
 use kubeward_manifest::{Decoding, Limits, Resource, collect};
-use kubeward_podsecurity::psp::{Policy, Severity};
+use kubeward_podsecurity::psp::{Policy, ProblemLevel};
 
 /// Resources read, and the problems met (already formatted).
 #[derive(Default)]
@@ -40,11 +40,11 @@ pub fn load_policies(
     let mut warnings = vec![];
     for p in problems {
         match p.severity {
-            Severity::Error => errors.push(hinted(
+            ProblemLevel::Error => errors.push(hinted(
                 p,
                 "fix the policy; the API server would refuse it, so it is left out",
             )),
-            Severity::Warning => warnings.push(p.to_string()),
+            ProblemLevel::Warning => warnings.push(p.to_string()),
         }
     }
     if policies.is_empty() {

@@ -146,10 +146,9 @@ fn location(file: &str, pos: Option<Pos>) -> Value {
 }
 
 fn level(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "note",
+    match kubeward_podsecurity::lint::level_name(s) {
+        "info" => "note",
+        other => other,
     }
 }
 
@@ -193,8 +192,8 @@ fn rule(id: &str, rule: &Rule) -> Value {
 fn lint_title(id: &str) -> String {
     let title = kubeward_podsecurity::lint::rules()
         .iter()
-        .find(|r| r.id == id)
-        .map_or("securityContext lint", |r| r.title);
+        .find(|r| r.meta.id == id)
+        .map_or("securityContext lint", |r| r.meta.title);
     let mut chars = title.chars();
     chars
         .next()

@@ -65,8 +65,8 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
     for l in &w.lints {
         let severity = severity_name(l.severity);
         let severity = match l.severity {
-            Severity::Error => format!("{}", severity.red()),
-            Severity::Warning => format!("{}", severity.yellow()),
+            Severity::Critical | Severity::High => format!("{}", severity.red()),
+            Severity::Medium | Severity::Low => format!("{}", severity.yellow()),
             Severity::Info => format!("{}", severity.blue()),
         };
         writeln!(

@@ -30,11 +30,7 @@ pub struct LintFinding {
 }
 
 pub fn severity_name(s: Severity) -> &'static str {
-    match s {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-    }
+    kubeward_podsecurity::lint::level_name(s)
 }
 
 /// A warn or audit evaluation of a Namespace that differs from its enforce policy.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Decoding, Limits, Resource, Stage, collect};
 use kubeward_podsecurity::psp::{
-    AllowAll, Identity, Policy, Severity, admit_workload, load_policies,
+    AllowAll, Identity, Policy, ProblemLevel, admit_workload, load_policies,
 };
 
 use super::model::{ErrorKind, PspError, PspVerdict, ScanError};
@@ -41,7 +41,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
     let (policies, problems) = load_policies(&resources);
     for p in problems {
         match p.severity {
-            Severity::Error => out.errors.push(ScanError {
+            ProblemLevel::Error => out.errors.push(ScanError {
                 file: Arc::clone(&p.file),
                 pos: p.pos,
                 message: p
@@ -52,7 +52,7 @@ pub fn load(paths: &[PathBuf], limits: &Limits) -> Loaded {
                 kind: ErrorKind::Policy,
                 duplicate: None,
             }),
-            Severity::Warning => out.warnings.push(p.to_string()),
+            ProblemLevel::Warning => out.warnings.push(p.to_string()),
         }
     }
     if policies.is_empty() {

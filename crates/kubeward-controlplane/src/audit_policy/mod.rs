@@ -24,7 +24,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::{Limits, Pos, parse_documents};
 
-pub use kubeward_manifest::Severity;
+pub use kubeward_report::Severity;
 
 /// One reason a policy file is unusable, with where and how to fix it.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]

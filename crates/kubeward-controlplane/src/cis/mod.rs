@@ -26,7 +26,7 @@ use kubeward_manifest::Limits;
 use crate::flags::{Component, Manifests};
 pub use kubelet::{KubeletConfig, load_kubelet_config};
 
-pub use kubeward_manifest::Severity;
+pub use kubeward_report::Severity;
 
 /// The verdict of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

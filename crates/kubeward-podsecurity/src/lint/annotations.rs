@@ -6,6 +6,7 @@
 //! server copies it into the field) but is deprecated since the fields went GA in 1.30.
 
 use super::{Findings, LintContext, RuleInfo, Severity};
+use kubeward_report::RuleMeta;
 
 const SECCOMP_POD: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const SECCOMP_CONTAINER: &str = "container.seccomp.security.alpha.kubernetes.io/";
@@ -33,9 +34,12 @@ fn container_field(ctx: &LintContext<'_>, name: &str, field: &str) -> String {
 }
 
 pub(super) const KW125: RuleInfo = RuleInfo {
-    id: "KW125",
-    severity: Severity::Warning,
-    title: "ignored seccomp annotations",
+    meta: RuleMeta {
+        id: "KW125",
+        title: "ignored seccomp annotations",
+        severity: Severity::Medium,
+        fix: "use the field the finding names, e.g. `spec.securityContext.seccompProfile.type: RuntimeDefault` (`localhost/<path>` becomes `type: Localhost` with `localhostProfile: <path>`), and remove the annotation.",
+    },
     check: kw125,
 };
 
@@ -64,9 +68,12 @@ fn kw125(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW126: RuleInfo = RuleInfo {
-    id: "KW126",
-    severity: Severity::Warning,
-    title: "deprecated AppArmor annotations",
+    meta: RuleMeta {
+        id: "KW126",
+        title: "deprecated AppArmor annotations",
+        severity: Severity::Medium,
+        fix: "set `securityContext.appArmorProfile.type` on the container (`runtime/default` is `RuntimeDefault`, `localhost/<name>` is `Localhost` with `localhostProfile: <name>`) and remove the annotation.",
+    },
     check: kw126,
 };
 

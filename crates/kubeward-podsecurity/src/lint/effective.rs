@@ -5,6 +5,7 @@
 //! `seccompProfile`, `seLinuxOptions` and `appArmorProfile` objects are replaced whole,
 //! never merged field by field.
 
+use kubeward_report::RuleMeta;
 use std::fmt::Debug;
 
 use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
@@ -12,9 +13,12 @@ use k8s_openapi::api::core::v1::{PodSecurityContext, SecurityContext};
 use super::{ContainerRef, Findings, LintContext, RuleInfo, Severity, Site};
 
 pub(super) const KW113: RuleInfo = RuleInfo {
-    id: "KW113",
-    severity: Severity::Info,
-    title: "pod-level value overridden by a container",
+    meta: RuleMeta {
+        id: "KW113",
+        title: "pod-level value overridden by a container",
+        severity: Severity::Info,
+        fix: "if the difference is intended, repeat every needed field in the container's value; otherwise remove the container's value.",
+    },
     check: kw113,
 };
 
@@ -104,9 +108,12 @@ fn object<T: PartialEq + Debug>(
 }
 
 pub(super) const KW114: RuleInfo = RuleInfo {
-    id: "KW114",
-    severity: Severity::Error,
-    title: "runAsNonRoot with runAsUser 0",
+    meta: RuleMeta {
+        id: "KW114",
+        title: "runAsNonRoot with runAsUser 0",
+        severity: Severity::High,
+        fix: "set a non-zero `runAsUser` (and make the image work as that user).",
+    },
     check: kw114,
 };
 

@@ -7,11 +7,15 @@
 //! validation while still handing the container the capability.
 
 use super::{Findings, LintContext, RuleInfo, Severity, caps};
+use kubeward_report::RuleMeta;
 
 pub(super) const KW111: RuleInfo = RuleInfo {
-    id: "KW111",
-    severity: Severity::Error,
-    title: "allowPrivilegeEscalation false rejected by the API server",
+    meta: RuleMeta {
+        id: "KW111",
+        title: "allowPrivilegeEscalation false rejected by the API server",
+        severity: Severity::High,
+        fix: "decide which is true. Remove `privileged: true` (or the capability) if the container does not need it; otherwise drop the `allowPrivilegeEscalation: false` claim and run the workload only where privileged pods are allowed.",
+    },
     check: kw111,
 };
 
@@ -53,9 +57,12 @@ fn kw111(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW112: RuleInfo = RuleInfo {
-    id: "KW112",
-    severity: Severity::Warning,
-    title: "SYS_ADMIN defeats allowPrivilegeEscalation false",
+    meta: RuleMeta {
+        id: "KW112",
+        title: "SYS_ADMIN defeats allowPrivilegeEscalation false",
+        severity: Severity::Medium,
+        fix: "remove `SYS_ADMIN` and add only the narrow capabilities the workload needs.",
+    },
     check: kw112,
 };
 

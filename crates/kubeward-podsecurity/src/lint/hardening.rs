@@ -4,11 +4,15 @@
 //! pods, so KW131 and KW132 do not ask for them there.
 
 use super::{Findings, LintContext, RuleInfo, Severity, caps};
+use kubeward_report::RuleMeta;
 
 pub(super) const KW131: RuleInfo = RuleInfo {
-    id: "KW131",
-    severity: Severity::Warning,
-    title: "writable root filesystem",
+    meta: RuleMeta {
+        id: "KW131",
+        title: "writable root filesystem",
+        severity: Severity::Medium,
+        fix: "set `readOnlyRootFilesystem: true` and mount an `emptyDir` at the paths the application must write (such as `/tmp`).",
+    },
     check: kw131,
 };
 
@@ -35,9 +39,12 @@ fn kw131(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW132: RuleInfo = RuleInfo {
-    id: "KW132",
-    severity: Severity::Warning,
-    title: "capabilities not dropping ALL",
+    meta: RuleMeta {
+        id: "KW132",
+        title: "capabilities not dropping ALL",
+        severity: Severity::Medium,
+        fix: "`capabilities: {drop: [\"ALL\"]}`, then `add` back only what is needed (for example `NET_BIND_SERVICE`).",
+    },
     check: kw132,
 };
 
@@ -68,9 +75,12 @@ fn kw132(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW133: RuleInfo = RuleInfo {
-    id: "KW133",
-    severity: Severity::Warning,
-    title: "non-canonical capability names",
+    meta: RuleMeta {
+        id: "KW133",
+        title: "non-canonical capability names",
+        severity: Severity::Medium,
+        fix: "write the canonical name the finding gives (`ALL`, `NET_BIND_SERVICE`).",
+    },
     check: kw133,
 };
 

@@ -1,7 +1,8 @@
 //! securityContext lints: mistakes that Pod Security Admission does not catch.
 //!
-//! Every lint is one [`RuleInfo`] in the [`rules`] table: a stable id (`KW1xx`, grouped by
-//! theme in tens), a fixed severity, a title, and a check over a shared [`LintContext`].
+//! Every lint is one [`RuleInfo`] declared beside its check and listed in the [`rules`]
+//! table: its [`RuleMeta`] (a stable id `KW1xx`, grouped by theme in tens, a title, a
+//! severity on the shared scale and the fix) and a check over a shared [`LintContext`].
 //! Rules are documented in docs/lints.md. Checks only read; they allocate nothing unless
 //! they report a finding, since [`lint`] runs once per resource.
 
@@ -22,12 +23,16 @@ use kubeward_manifest::Node;
 
 pub use context::{ContainerPath, ContainerRef, LintContext, Site};
 
-/// How much a lint finding matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
+pub use kubeward_report::{RuleMeta, Severity};
+
+/// How `scan` names a lint's severity (its JSON, text and SARIF contract predates the shared
+/// scale): `error` for high and critical, `warning` for medium and low, `info`.
+pub fn level_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium | Severity::Low => "warning",
+        Severity::Info => "info",
+    }
 }
 
 /// One lint finding.
@@ -41,13 +46,11 @@ pub struct Lint {
     pub path: String,
 }
 
-/// One lint rule as listed in docs/lints.md and by the CLI.
+/// One lint rule: its [`RuleMeta`] (documented in docs/lints.md under `## ID title`) and
+/// its check.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleInfo {
-    pub id: &'static str,
-    pub severity: Severity,
-    /// Short lower-case title, as in the docs heading `## KW101 <title>`.
-    pub title: &'static str,
+    pub meta: RuleMeta,
     check: fn(&LintContext<'_>, &mut Findings<'_>),
 }
 
@@ -61,8 +64,8 @@ pub struct Findings<'a> {
 impl Findings<'_> {
     pub fn report(&mut self, path: String, message: String) {
         self.out.push(Lint {
-            id: self.rule.id,
-            severity: self.rule.severity,
+            id: self.rule.meta.id,
+            severity: self.rule.meta.severity,
             message,
             path,
         });
@@ -121,19 +124,19 @@ mod tests {
     fn ids_are_unique_sorted_and_well_formed() {
         for pair in RULES.windows(2) {
             assert!(
-                pair[0].id < pair[1].id,
+                pair[0].meta.id < pair[1].meta.id,
                 "{} before {}",
-                pair[0].id,
-                pair[1].id
+                pair[0].meta.id,
+                pair[1].meta.id
             );
         }
         for rule in RULES {
             assert!(
-                rule.id.len() == 5 && rule.id.starts_with("KW1"),
+                rule.meta.id.len() == 5 && rule.meta.id.starts_with("KW1"),
                 "{}",
-                rule.id
+                rule.meta.id
             );
-            assert!(!rule.title.is_empty());
+            assert!(!rule.meta.title.is_empty() && !rule.meta.fix.is_empty());
         }
     }
 }

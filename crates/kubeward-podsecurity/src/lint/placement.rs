@@ -5,13 +5,17 @@
 //! checks read the raw node.
 
 use kubeward_manifest::Node;
+use kubeward_report::RuleMeta;
 
 use super::{Findings, LintContext, RuleInfo, Severity, Site};
 
 pub(super) const KW101: RuleInfo = RuleInfo {
-    id: "KW101",
-    severity: Severity::Error,
-    title: "pod-level container-only fields",
+    meta: RuleMeta {
+        id: "KW101",
+        title: "pod-level container-only fields",
+        severity: Severity::High,
+        fix: "move the field into each container's `securityContext`.",
+    },
     check: kw101,
 };
 
@@ -43,9 +47,12 @@ fn kw101(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW102: RuleInfo = RuleInfo {
-    id: "KW102",
-    severity: Severity::Error,
-    title: "container-level pod-only fields",
+    meta: RuleMeta {
+        id: "KW102",
+        title: "container-level pod-only fields",
+        severity: Severity::High,
+        fix: "set the field once in `spec.securityContext`.",
+    },
     check: kw102,
 };
 
@@ -81,9 +88,12 @@ fn kw102(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW103: RuleInfo = RuleInfo {
-    id: "KW103",
-    severity: Severity::Error,
-    title: "pod spec fields inside a securityContext",
+    meta: RuleMeta {
+        id: "KW103",
+        title: "pod spec fields inside a securityContext",
+        severity: Severity::High,
+        fix: "move the field directly under `spec` (`spec.hostUsers: false`).",
+    },
     check: kw103,
 };
 

@@ -1,13 +1,17 @@
 //! Pod-wide settings (KW151, KW152).
 
 use k8s_openapi::api::core::v1::{PodSecurityContext, PodSpec, SecurityContext};
+use kubeward_report::RuleMeta;
 
 use super::{Findings, LintContext, RuleInfo, Severity, Site};
 
 pub(super) const KW151: RuleInfo = RuleInfo {
-    id: "KW151",
-    severity: Severity::Info,
-    title: "nodeName bypasses the scheduler",
+    meta: RuleMeta {
+        id: "KW151",
+        title: "nodeName bypasses the scheduler",
+        severity: Severity::Info,
+        fix: "use a `nodeSelector` (for example on `kubernetes.io/hostname`) or node affinity, unless skipping the scheduler is intended.",
+    },
     check: kw151,
 };
 
@@ -26,9 +30,12 @@ fn kw151(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW152: RuleInfo = RuleInfo {
-    id: "KW152",
-    severity: Severity::Error,
-    title: "fields the declared OS forbids",
+    meta: RuleMeta {
+        id: "KW152",
+        title: "fields the declared OS forbids",
+        severity: Severity::High,
+        fix: "remove the field, or correct `spec.os.name` if the pod is not meant for that OS. `runAsNonRoot` is allowed on both.",
+    },
     check: kw152,
 };
 

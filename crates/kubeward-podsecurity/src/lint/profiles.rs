@@ -5,6 +5,7 @@
 //! same except that `localhostProfile` is the name of a profile loaded on the node.
 
 use k8s_openapi::api::core::v1::{AppArmorProfile, SeccompProfile};
+use kubeward_report::RuleMeta;
 
 use super::{Findings, LintContext, RuleInfo, Severity, Site};
 
@@ -51,9 +52,12 @@ fn bad_localhost_path(profile: Option<&str>) -> Option<&'static str> {
 }
 
 pub(super) const KW121: RuleInfo = RuleInfo {
-    id: "KW121",
-    severity: Severity::Error,
-    title: "seccomp Localhost without a usable localhostProfile",
+    meta: RuleMeta {
+        id: "KW121",
+        title: "seccomp Localhost without a usable localhostProfile",
+        severity: Severity::High,
+        fix: "set `localhostProfile` to the profile's path relative to the seccomp directory (for example `profiles/app.json`), or use `type: RuntimeDefault`.",
+    },
     check: kw121,
 };
 
@@ -76,9 +80,12 @@ fn kw121(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW122: RuleInfo = RuleInfo {
-    id: "KW122",
-    severity: Severity::Info,
-    title: "seccomp Localhost profile location",
+    meta: RuleMeta {
+        id: "KW122",
+        title: "seccomp Localhost profile location",
+        severity: Severity::Info,
+        fix: "nothing to change if the profile is installed on every eligible node (for example by a DaemonSet or the Security Profiles Operator); otherwise install it or restrict the pod to nodes that have it.",
+    },
     check: kw122,
 };
 
@@ -104,9 +111,12 @@ fn kw122(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW123: RuleInfo = RuleInfo {
-    id: "KW123",
-    severity: Severity::Error,
-    title: "localhostProfile with a non-Localhost type",
+    meta: RuleMeta {
+        id: "KW123",
+        title: "localhostProfile with a non-Localhost type",
+        severity: Severity::High,
+        fix: "set `type: Localhost` to use the named profile, or remove `localhostProfile`.",
+    },
     check: kw123,
 };
 
@@ -132,9 +142,12 @@ fn kw123(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW124: RuleInfo = RuleInfo {
-    id: "KW124",
-    severity: Severity::Error,
-    title: "AppArmor Localhost without localhostProfile",
+    meta: RuleMeta {
+        id: "KW124",
+        title: "AppArmor Localhost without localhostProfile",
+        severity: Severity::High,
+        fix: "set `localhostProfile` to the loaded profile's name, or use `type: RuntimeDefault`.",
+    },
     check: kw124,
 };
 

@@ -6,6 +6,7 @@
 //! mounts are writable unless the mount says `readOnly: true`.
 
 use k8s_openapi::api::core::v1::{Volume, VolumeMount};
+use kubeward_report::RuleMeta;
 
 use super::{ContainerRef, Findings, LintContext, RuleInfo, Severity};
 
@@ -27,9 +28,12 @@ fn mounts<'a>(
 }
 
 pub(super) const KW141: RuleInfo = RuleInfo {
-    id: "KW141",
-    severity: Severity::Warning,
-    title: "readOnly false on an always read-only volume",
+    meta: RuleMeta {
+        id: "KW141",
+        title: "readOnly false on an always read-only volume",
+        severity: Severity::Medium,
+        fix: "set `readOnly: true` (or remove it). If the application must modify the files, copy them into an `emptyDir` in an init container.",
+    },
     check: kw141,
 };
 
@@ -133,9 +137,12 @@ fn writable_host_paths<'a>(
 }
 
 pub(super) const KW142: RuleInfo = RuleInfo {
-    id: "KW142",
-    severity: Severity::Error,
-    title: "writable hostPath mount of a node system path",
+    meta: RuleMeta {
+        id: "KW142",
+        title: "writable hostPath mount of a node system path",
+        severity: Severity::High,
+        fix: "mount with `readOnly: true`, mount a narrower path, or better, avoid hostPath.",
+    },
     check: kw142,
 };
 
@@ -157,9 +164,12 @@ fn kw142(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
 }
 
 pub(super) const KW143: RuleInfo = RuleInfo {
-    id: "KW143",
-    severity: Severity::Warning,
-    title: "writable hostPath mount",
+    meta: RuleMeta {
+        id: "KW143",
+        title: "writable hostPath mount",
+        severity: Severity::Medium,
+        fix: "use `readOnly: true` if the container only reads; otherwise prefer an `emptyDir` or a PersistentVolume.",
+    },
     check: kw143,
 };
 

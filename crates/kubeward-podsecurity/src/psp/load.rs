@@ -22,9 +22,9 @@ pub struct Policy {
     pub provider: Result<Provider, String>,
 }
 
-/// How bad a policy problem is.
+/// How bad a policy problem is: whether the API server would refuse the policy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Severity {
+pub enum ProblemLevel {
     /// The API server would have refused the policy; it is left out.
     Error,
     /// Accepted by the API server, but certainly not meant (or never usable).
@@ -35,7 +35,7 @@ pub enum Severity {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{file}{}: {}{message}", pos.map(|p| format!(":{}:{}", p.line, p.col)).unwrap_or_default(), policy.as_ref().map(|n| format!("PodSecurityPolicy {n:?}: ")).unwrap_or_default())]
 pub struct PolicyError {
-    pub severity: Severity,
+    pub severity: ProblemLevel,
     pub file: Arc<str>,
     pub pos: Option<Pos>,
     pub policy: Option<String>,
@@ -79,7 +79,7 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
         };
         let Some(name) = res.node.at("metadata.name").and_then(|n| n.as_str()) else {
             let message = "metadata.name: Required value: name is required".to_string();
-            problems.push(err(Severity::Error, "metadata", None, message));
+            problems.push(err(ProblemLevel::Error, "metadata", None, message));
             continue;
         };
         let annotations = match res.node.at("metadata.annotations") {
@@ -89,7 +89,7 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
                 Err(e) => {
                     let message = format!("metadata.annotations: {e}");
                     problems.push(err(
-                        Severity::Error,
+                        ProblemLevel::Error,
                         "metadata.annotations",
                         Some(name),
                         message,
@@ -100,7 +100,7 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
         };
         let Some(spec_node) = res.node.get("spec") else {
             problems.push(err(
-                Severity::Error,
+                ProblemLevel::Error,
                 "",
                 Some(name),
                 "spec: Required value".into(),
@@ -111,7 +111,7 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
             Ok(s) => s,
             Err(e) => {
                 problems.push(err(
-                    Severity::Error,
+                    ProblemLevel::Error,
                     "spec",
                     Some(name),
                     format!("spec: {e}"),
@@ -121,8 +121,8 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
         };
         let findings = validate::validate(&annotations, &spec);
         for (sev, list) in [
-            (Severity::Error, &findings.errors),
-            (Severity::Warning, &findings.warnings),
+            (ProblemLevel::Error, &findings.errors),
+            (ProblemLevel::Warning, &findings.warnings),
         ] {
             for e in list {
                 problems.push(err(sev, &e.path, Some(name), e.to_string()));
@@ -136,13 +136,18 @@ pub fn load_policies(resources: &[Resource]) -> (Vec<Policy>, Vec<PolicyError>) 
                 "metadata.name: Duplicate value: {name:?}: already defined at {}:{}",
                 first.file, first.pos.line
             );
-            problems.push(err(Severity::Error, "metadata.name", Some(name), message));
+            problems.push(err(
+                ProblemLevel::Error,
+                "metadata.name",
+                Some(name),
+                message,
+            ));
             continue;
         }
         let provider = Provider::new(name, &annotations, &spec);
         if let Err(why) = &provider {
             let message = format!("cannot be used (the admission plugin skips it): {why}");
-            problems.push(err(Severity::Warning, "spec", Some(name), message));
+            problems.push(err(ProblemLevel::Warning, "spec", Some(name), message));
         }
         policies.push(Policy {
             name: name.to_string(),

@@ -19,7 +19,7 @@ pub mod volumes;
 pub mod workload;
 
 pub use admission::{AllowAll, Authorizer, Decision, Operation, Request, UserInfo, admit};
-pub use load::{Policy, PolicyError, Severity, is_policy, load_policies};
+pub use load::{Policy, PolicyError, ProblemLevel, is_policy, load_policies};
 pub use provider::{Pod, Provider};
 pub use workload::{
     Admission, Identity, RbacAuthorizer, TemplateError, WorkloadAdmission, admit_pod,

@@ -11,7 +11,7 @@ use super::exceptions::render_exceptions;
 use super::{CompiledRule, RuleInfo, RulesFile};
 use crate::collector::{Collector, Ctx, RuleDef};
 use crate::compile::{Compiler, MAX_WEIGHT, Macros, macro_refs};
-use crate::diag::{Diagnostic, FileReport, Location, Severity, snippet};
+use crate::diag::{Diagnostic, DiagnosticLevel, FileReport, Location, snippet};
 use crate::fields::Table;
 use crate::yaml::Pos;
 
@@ -26,7 +26,7 @@ struct Out<'a> {
 impl Out<'_> {
     fn push(
         &mut self,
-        severity: Severity,
+        severity: DiagnosticLevel,
         code: &'static str,
         message: String,
         item: (&str, &str, &Ctx),
@@ -98,7 +98,7 @@ pub(super) fn build(
         && let Some(l) = col.lists.get(name)
     {
         out.push(
-            Severity::Error,
+            DiagnosticLevel::Error,
             "LOAD_ERR_VALIDATE",
             format!(
                 "list '{name}' is too large: with the lists named in its items spliced in, the lists hold more than {} items or {} MiB",
@@ -124,7 +124,7 @@ pub(super) fn build(
                     if !ok && !failed {
                         let pos = inner(m.cond_pos, &m.condition, Some(*off));
                         out.push(
-                            Severity::Error,
+                            DiagnosticLevel::Error,
                             "LOAD_ERR_VALIDATE",
                             format!("Undefined macro '{r}' used in filter."),
                             ("macro", &m.name, &m.ctx),
@@ -138,7 +138,7 @@ pub(super) fn build(
             Err(e) => {
                 let pos = inner(m.cond_pos, &m.condition, Some(e.offset));
                 out.push(
-                    Severity::Error,
+                    DiagnosticLevel::Error,
                     "LOAD_ERR_COMPILE_CONDITION",
                     e.message.clone(),
                     ("macro", &m.name, &m.ctx),
@@ -153,7 +153,7 @@ pub(super) fn build(
     }
     if let Some((name, ctx)) = find_cycle(&cache.asts, col) {
         out.push(
-            Severity::Error,
+            DiagnosticLevel::Error,
             "LOAD_ERR_VALIDATE",
             format!("reference loop in macro '{name}'"),
             ("macro", &name, &ctx),
@@ -171,7 +171,7 @@ pub(super) fn build(
             .find(|(_, t)| t.spec.name == r.source)
         else {
             out.push(
-                Severity::Warning,
+                DiagnosticLevel::Warning,
                 "LOAD_UNKNOWN_SOURCE",
                 format!("Unknown source {}, skipping", r.source),
                 ("rule", &r.name, &r.ctx),
@@ -188,7 +188,7 @@ pub(super) fn build(
             Ok(c) => {
                 for (code, w) in &c.rule_warnings {
                     out.push(
-                        Severity::Warning,
+                        DiagnosticLevel::Warning,
                         code,
                         w.clone(),
                         ("rule", &r.name, &r.ctx),
@@ -197,7 +197,7 @@ pub(super) fn build(
                 }
                 for (code, w) in &c.warnings {
                     out.push(
-                        Severity::Warning,
+                        DiagnosticLevel::Warning,
                         code,
                         w.clone(),
                         ("rule", &r.name, &r.ctx),
@@ -206,7 +206,7 @@ pub(super) fn build(
                 }
                 if c.no_evttype && r.warn_evttypes {
                     out.push(
-                        Severity::Warning,
+                        DiagnosticLevel::Warning,
                         "LOAD_NO_EVTTYPE",
                         "Rule matches too many evt.type values. This has a significant performance penalty.".into(),
                         ("rule", &r.name, &r.ctx),
@@ -247,7 +247,7 @@ pub(super) fn build(
                     && unknown.iter().any(|u| e.message.contains(u))
                 {
                     out.push(
-                        Severity::Warning,
+                        DiagnosticLevel::Warning,
                         "LOAD_UNKNOWN_FILTER",
                         e.message.clone(),
                         ("rule", &r.name, &r.ctx),
@@ -256,7 +256,7 @@ pub(super) fn build(
                     continue;
                 }
                 out.push(
-                    Severity::Error,
+                    DiagnosticLevel::Error,
                     e.code,
                     e.message.clone(),
                     ("rule", &r.name, &r.ctx),
@@ -269,7 +269,7 @@ pub(super) fn build(
     for m in &col.macros.items {
         if !used_macros.contains(&m.name) {
             out.push(
-                Severity::Warning,
+                DiagnosticLevel::Warning,
                 "LOAD_UNUSED_MACRO",
                 "Macro not referred to by any other rule/macro".into(),
                 ("macro", &m.name, &m.ctx),
@@ -280,7 +280,7 @@ pub(super) fn build(
     for l in &col.lists.items {
         if !used_lists.contains(&l.name) {
             out.push(
-                Severity::Warning,
+                DiagnosticLevel::Warning,
                 "LOAD_UNUSED_LIST",
                 "List not referred to by any other rule/macro".into(),
                 ("list", &l.name, &l.ctx),
@@ -509,7 +509,7 @@ pub(super) fn check_plugins(
             ),
         };
         out.push(
-            Severity::Error,
+            DiagnosticLevel::Error,
             "LOAD_ERR_VALIDATE",
             message,
             ("required_plugin_versions", "", &req.ctx),
