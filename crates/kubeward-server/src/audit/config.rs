@@ -34,6 +34,7 @@ pub struct HttpOutputConfig {
     pub max_attempts: u32,
     /// Wait before the second attempt; doubles after each failure up to `max_backoff`.
     pub initial_backoff: Duration,
+    /// Longest wait between attempts: the doubling stops here.
     pub max_backoff: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -43,6 +44,7 @@ pub struct HttpOutputConfig {
 }
 
 impl HttpOutputConfig {
+    /// Settings for `url` with the defaults: 5 attempts, backoff from 200 ms to 5 s, a 10 s timeout, 10 000 queued alerts.
     pub fn new(url: impl Into<String>) -> HttpOutputConfig {
         HttpOutputConfig {
             url: url.into(),
@@ -58,14 +60,18 @@ impl HttpOutputConfig {
 /// The serving certificate and key (PEM), reloaded when the files change.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
+    /// Path of the PEM certificate chain, leaf first.
     pub cert: PathBuf,
+    /// Path of the PEM private key matching the certificate.
     pub key: PathBuf,
+    /// How often the files are checked for changes (a rotation by cert-manager or kubelet is picked up within this).
     pub reload_every: Duration,
 }
 
 /// Everything [`crate::audit::AuditServer`] needs besides the rules and the outputs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// Address and port to listen on (Falco's default port is [`DEFAULT_PORT`]).
     pub listen: SocketAddr,
     /// HTTPS with this pair; plain HTTP without.
     pub tls: Option<TlsFiles>,
@@ -83,14 +89,18 @@ pub struct ServeConfig {
     pub queue_bytes: usize,
     /// Evaluation threads.
     pub workers: usize,
+    /// Falco's `rule_matching`: alert on the first matching rule or on all of them.
     pub match_mode: MatchMode,
+    /// How alerts are written to stdout and the alert file.
     pub format: AlertFormat,
+    /// What the alerts carry (Falco's output options).
     pub alert_options: AlertOptions,
     /// Longest wait at shutdown for in-flight requests, the queue and the outputs.
     pub shutdown_timeout: Duration,
 }
 
 impl ServeConfig {
+    /// Settings for `listen` with the defaults: plain HTTP, 12 MiB bodies, one worker per core.
     pub fn new(listen: SocketAddr) -> ServeConfig {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         ServeConfig {
