@@ -25,8 +25,11 @@ pub use context::{ContainerPath, ContainerRef, LintContext, Site};
 /// How much a lint finding matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
+    /// Worth knowing; shown as a SARIF `note`.
     Info,
+    /// Probably a weakness; a SARIF `warning`.
     Warning,
+    /// A weakness to fix; a SARIF `error`.
     Error,
 }
 
@@ -35,7 +38,9 @@ pub enum Severity {
 pub struct Lint {
     /// Stable id, e.g. `KW101`; documented in docs/lints.md.
     pub id: &'static str,
+    /// The rule's severity.
     pub severity: Severity,
+    /// What is wrong at this field, naming the container when there is one.
     pub message: String,
     /// The field, relative to the pod template (`spec.containers[0]...`).
     pub path: String,
@@ -44,7 +49,9 @@ pub struct Lint {
 /// One lint rule as listed in docs/lints.md and by the CLI.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleInfo {
+    /// Stable id, e.g. `KW101`.
     pub id: &'static str,
+    /// How much a finding matters.
     pub severity: Severity,
     /// Short lower-case title, as in the docs heading `## KW101 <title>`.
     pub title: &'static str,
@@ -59,6 +66,7 @@ pub struct Findings<'a> {
 }
 
 impl Findings<'_> {
+    /// Reports a finding of the running rule at `path` (relative to the pod template).
     pub fn report(&mut self, path: String, message: String) {
         self.out.push(Lint {
             id: self.rule.id,
