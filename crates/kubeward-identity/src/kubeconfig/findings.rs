@@ -12,9 +12,13 @@ pub use kubeward_manifest::Severity;
 /// One rule: what it flags and how to fix it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Rule {
+    /// Stable id, e.g. `KC001`.
     pub id: &'static str,
+    /// Short kebab-case name, e.g. `system-masters-certificate`.
     pub name: &'static str,
+    /// How much a finding matters.
     pub severity: Severity,
+    /// How to fix it.
     pub fix: &'static str,
 }
 
@@ -159,9 +163,13 @@ pub fn rules() -> &'static [Rule] {
 /// One thing found, and where.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Finding {
+    /// The rule's id.
     pub id: &'static str,
+    /// The rule's name.
     pub name: &'static str,
+    /// The rule's severity.
     pub severity: Severity,
+    /// What was found, naming the user, cluster or certificate.
     pub message: String,
     /// The kubeconfig (or referenced file) it is about.
     pub file: PathBuf,
@@ -170,6 +178,7 @@ pub struct Finding {
     pub line: Option<u32>,
     /// Where in the kubeconfig, e.g. `users[admin].client-certificate-data`.
     pub field: String,
+    /// How to fix it (the rule's fix).
     pub fix: &'static str,
 }
 
@@ -197,9 +206,14 @@ impl Finding {
 /// A field that is set but unusable: kubectl would fail on it too.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Problem {
+    /// The file the field is in.
     pub file: PathBuf,
+    /// The field's line, when known.
     pub line: Option<u32>,
+    /// The field, e.g. `clusters[prod].certificate-authority`.
     pub field: String,
+    /// Why it cannot be used.
     pub message: String,
+    /// How to fix it.
     pub hint: &'static str,
 }
