@@ -15,7 +15,9 @@ use crate::flags::{Component, Manifests, StaticPod};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Source {
+    /// From the API server's `--etcd-servers` and `--etcd-cafile`/`--etcd-certfile`/`--etcd-keyfile`.
     KubeApiserver,
+    /// From etcd's own client URLs and certificates.
     Etcd,
 }
 
@@ -29,6 +31,7 @@ pub struct Mapping {
     /// The component flag the value came from (`--etcd-servers`…), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub from: Option<String>,
+    /// The value passed; `None` when the manifest does not give one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
 }
@@ -36,19 +39,29 @@ pub struct Mapping {
 /// The command and its explanation.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Etcdctl {
+    /// Which manifest the command was built from.
     pub source: Source,
     /// The manifest read.
     pub file: String,
+    /// The etcdctl command line, ready to paste into a shell on the node.
     pub command: String,
+    /// Each etcdctl flag and where its value came from.
     pub mappings: Vec<Mapping>,
     /// Caveats: missing flags, plain HTTP, other endpoints in use.
     pub notes: Vec<String>,
 }
 
+/// Why no etcdctl command can be built.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum EtcdctlError {
+    /// Neither the API server nor etcd manifest names a client endpoint.
     #[error("no etcd endpoints in {dir}: {reason}; pass the static pod directory with --manifests")]
-    NoEndpoints { dir: String, reason: String },
+    NoEndpoints {
+        /// The static pod directory that was read.
+        dir: String,
+        /// Which manifests were missing or lacked client URLs.
+        reason: String,
+    },
 }
 
 /// Builds the command from the manifests: the API server's `--etcd-servers` when set,

@@ -73,6 +73,7 @@ pub struct FlagEntry {
     pub value: Option<String>,
     /// Where the token is written, when known.
     pub pos: Option<Pos>,
+    /// Whether it came from the command line or an `ETCD_*` variable.
     pub origin: Origin,
 }
 
@@ -139,10 +140,12 @@ impl Flags {
         }
     }
 
+    /// Every flag occurrence, in order (repeats kept).
     pub fn entries(&self) -> &[FlagEntry] {
         &self.entries
     }
 
+    /// Whether the flag `name` (without dashes) is given at all, with or without a value.
     pub fn is_set(&self, name: &str) -> bool {
         self.entries.iter().any(|e| e.name == name)
     }

@@ -7,17 +7,29 @@ pub const ALL_SERVICE_ACCOUNTS: &str = "system:serviceaccounts";
 /// Superusers: authorization is skipped for members, and membership cannot be revoked
 /// short of rotating the CA that signed their certificates.
 pub const SYSTEM_MASTERS: &str = "system:masters";
+/// Group of every authenticated request.
 pub const SYSTEM_AUTHENTICATED: &str = "system:authenticated";
+/// Group of every request that no authenticator accepted (with anonymous auth enabled).
 pub const SYSTEM_UNAUTHENTICATED: &str = "system:unauthenticated";
+/// User name of unauthenticated requests (with anonymous auth enabled).
 pub const ANONYMOUS_USER: &str = "system:anonymous";
+/// Group of kubelets' node credentials, authorized by the Node authorizer.
 pub const SYSTEM_NODES: &str = "system:nodes";
+/// Prefix of a kubelet's user name: `system:node:<nodeName>`.
 pub const NODE_USER_PREFIX: &str = "system:node:";
+/// User name of the API server's loopback client.
 pub const APISERVER_USER: &str = "system:apiserver";
+/// User name of kube-controller-manager's credentials (its kubeadm `controller-manager.conf`).
 pub const KUBE_CONTROLLER_MANAGER: &str = "system:kube-controller-manager";
+/// User name of kube-scheduler's credentials (its kubeadm `scheduler.conf`).
 pub const KUBE_SCHEDULER: &str = "system:kube-scheduler";
+/// User name of kube-proxy's credentials.
 pub const KUBE_PROXY: &str = "system:kube-proxy";
+/// Group that kubeadm-style RBAC (the `system:monitoring` ClusterRole) lets read the health and metrics endpoints.
 pub const SYSTEM_MONITORING: &str = "system:monitoring";
+/// Prefix of a bootstrap token's user name: `system:bootstrap:<token id>`.
 pub const BOOTSTRAP_USER_PREFIX: &str = "system:bootstrap:";
+/// Group of bootstrap token users, which may request kubelet client certificates.
 pub const BOOTSTRAPPERS: &str = "system:bootstrappers";
 /// kubeadm's admin group from 1.29 (bound to cluster-admin, so revocable).
 pub const KUBEADM_CLUSTER_ADMINS: &str = "kubeadm:cluster-admins";

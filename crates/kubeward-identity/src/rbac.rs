@@ -19,8 +19,11 @@ use crate::names::SYSTEM_MASTERS;
 #[derive(Debug, thiserror::Error)]
 #[error("{kind} {name:?}: {message}")]
 pub struct RbacError {
+    /// The object's kind: `Role`, `ClusterRole`, `RoleBinding` or `ClusterRoleBinding`.
     pub kind: String,
+    /// The object's name (empty when it could not be read).
     pub name: String,
+    /// The decoding error.
     pub message: String,
 }
 
@@ -36,12 +39,19 @@ pub struct Rbac {
 /// What is asked.
 #[derive(Clone, Copy, Debug)]
 pub struct Request<'a> {
+    /// The user name, e.g. `system:serviceaccount:ns:sa`.
     pub user: &'a str,
+    /// The user's groups.
     pub groups: &'a [String],
+    /// The verb, e.g. `get`, `list`, `create` or `impersonate`.
     pub verb: &'a str,
+    /// The API group, `""` for the core group.
     pub api_group: &'a str,
+    /// The resource, e.g. `secrets` or `pods/exec`.
     pub resource: &'a str,
+    /// The object's name; empty for requests on a collection.
     pub name: &'a str,
+    /// The namespace; empty for cluster-scoped resources.
     pub namespace: &'a str,
 }
 

@@ -15,12 +15,16 @@ pub struct AuditEvent<'a> {
 /// Why a JSON value is not an audit event the plugin would accept.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EventError {
+    /// The value has no `"kind": "Event"` (or `"EventList"`), so it is not an audit event.
     #[error("data not recognized as a k8s audit event (no \"kind\": \"Event\" or \"EventList\")")]
     NotAuditEvent,
+    /// The event has no `stageTimestamp` string, which the plugin takes as the event time.
     #[error("can't read stageTimestamp")]
     NoStageTimestamp,
+    /// `stageTimestamp` is present but not an RFC 3339 time; holds the text as found.
     #[error("stageTimestamp {0:?} is not an RFC 3339 time")]
     BadStageTimestamp(String),
+    /// The event's compact JSON is longer than [`MAX_EVENT_SIZE`]; holds its size in bytes.
     #[error("event larger than maxEventSize: size={0}")]
     TooLarge(usize),
 }

@@ -16,10 +16,13 @@ pub enum ArgSpec {
 /// One field of the source.
 #[derive(Debug, Clone, Copy)]
 pub struct FieldInfo {
+    /// The field name as rules write it, e.g. `ka.user.name` or `jevt.value`.
     pub name: &'static str,
     /// A list field (`in`, `intersects`, `exists` only).
     pub is_list: bool,
+    /// Whether and how the field takes an argument in brackets.
     pub arg: ArgSpec,
+    /// The plugin's one-line description, as `--list` prints it.
     pub desc: &'static str,
     pub(crate) how: How,
 }

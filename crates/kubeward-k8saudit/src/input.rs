@@ -12,7 +12,9 @@ use crate::reader::{Events, Handler, Record, Splitter};
 /// One input named on the command line, after directory expansion.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
+    /// Standard input, named `-` on the command line.
     Stdin,
+    /// A file named on the command line or found in a named directory.
     File(PathBuf),
 }
 
@@ -29,8 +31,15 @@ impl Input {
 /// Errors opening or reading inputs.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
+    /// An input could not be opened or read.
     #[error("{path}: {source}")]
-    Io { path: String, source: io::Error },
+    Io {
+        /// The input's name as in messages (`<stdin>` for standard input).
+        path: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The input starts like compressed data (holds its name and the format, e.g. `gzip`).
     #[error("{0}: looks binary ({1}-compressed data); compressed logs must be decompressed first")]
     Binary(String, &'static str),
 }
@@ -128,6 +137,7 @@ pub fn read_with(input: &Input, handler: &mut dyn Handler) -> Result<(), InputEr
 /// How [`follow`] polls.
 #[derive(Debug, Clone, Copy)]
 pub struct FollowOptions {
+    /// How long to sleep between checks for new data or a rotated file (default 250 ms).
     pub poll: Duration,
     /// Stop after this long without new data (`None`: never).
     pub idle_timeout: Option<Duration>,

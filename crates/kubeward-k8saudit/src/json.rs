@@ -14,14 +14,19 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 /// One JSON value. Strings borrow from the input unless they held escapes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json<'a> {
+    /// JSON `null`.
     Null,
+    /// `true` or `false`.
     Bool(bool),
     /// Integers that fit `i64`/`u64` keep their exact value.
     Int(i64),
+    /// Non-negative integers above `i64::MAX` that fit `u64`.
     UInt(u64),
     /// Other numbers; rendered in shortest round-trip form (see [`Json::write_compact`]).
     Float(f64),
+    /// A string, unescaped; borrowed from the input when it had no escapes.
     Str(Cow<'a, str>),
+    /// An array, elements in input order.
     Arr(Vec<Json<'a>>),
     /// Members in input order; duplicates kept (lookups see the first, as fastjson).
     Obj(Vec<(Cow<'a, str>, Json<'a>)>),
@@ -58,6 +63,7 @@ impl<'a> Json<'a> {
         keys.iter().try_fold(self, |v, k| v.get(k))
     }
 
+    /// The string if this is a JSON string (no conversion: `None` for other values).
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::Str(s) => Some(s),
@@ -65,6 +71,7 @@ impl<'a> Json<'a> {
         }
     }
 
+    /// The elements if this is a JSON array, `None` otherwise.
     pub fn as_array(&self) -> Option<&[Json<'a>]> {
         match self {
             Json::Arr(items) => Some(items),

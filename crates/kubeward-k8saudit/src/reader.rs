@@ -38,7 +38,9 @@ pub const MAX_RECORD_BYTES: usize = 16 << 20;
 /// A place in the input: 1-based line and byte column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pos {
+    /// 1-based line number.
     pub line: u64,
+    /// 1-based byte column within the line.
     pub column: u64,
 }
 
@@ -65,6 +67,7 @@ pub struct Skip {
     pub column: Option<u64>,
     /// The item index inside an `EventList` or array, if the skip is per item.
     pub item: Option<usize>,
+    /// Why it was skipped, in the plugin's words where it has them.
     pub reason: String,
 }
 
@@ -92,7 +95,9 @@ impl fmt::Display for Skip {
 
 /// What the event reader hands out.
 pub enum Record<'r, 'a> {
+    /// A parsed audit event, borrowed for the call.
     Event(&'r AuditEvent<'a>),
+    /// A record or item that was skipped, and why.
     Skip(Skip),
 }
 
@@ -102,6 +107,7 @@ pub struct Rejected {
     /// `EventList` items already handed over before the error was found (the scanner
     /// then resumes after them).
     pub items: usize,
+    /// The JSON parse error.
     pub error: serde_json::Error,
 }
 
@@ -159,6 +165,7 @@ pub struct Framer {
 }
 
 impl Framer {
+    /// A framer at the start of an input (line 1, no partial record).
     pub fn new() -> Framer {
         Framer::default()
     }

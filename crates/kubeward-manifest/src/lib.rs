@@ -43,8 +43,11 @@ pub struct Resource {
     pub file: Arc<str>,
     /// Where the object starts.
     pub pos: Pos,
+    /// The object's `apiVersion`, e.g. `apps/v1` (never empty: an object without one is a [`LoadError`]).
     pub api_version: String,
+    /// The object's `kind`, e.g. `Deployment` (never empty: an object without one is a [`LoadError`]).
     pub kind: String,
+    /// `metadata.namespace`; `None` when not written (the namespace is then the one applied at deploy time).
     pub namespace: Option<String>,
     /// `metadata.name`, else `metadata.generateName`.
     pub name: Option<String>,
@@ -56,14 +59,18 @@ pub struct Resource {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{file}{}: {message}", pos.map(|p| format!(":{}:{}", p.line, p.col)).unwrap_or_default())]
 pub struct LoadError {
+    /// The file the error is in, named as in [`Resource::file`].
     pub file: Arc<str>,
+    /// Where in the file, when known (`None` for errors about the whole input, such as an unreadable file).
     pub pos: Option<Pos>,
+    /// What went wrong, as shown to the user.
     pub message: String,
     /// Set when the error is a key set twice in one mapping; `pos` is the second time.
     pub duplicate: Option<Box<DuplicateKey>>,
 }
 
 impl LoadError {
+    /// Whether this is a key set twice in one mapping (see [`DuplicateKey`]), which lenient readers accept.
     pub fn is_duplicate_key(&self) -> bool {
         self.duplicate.is_some()
     }
@@ -79,6 +86,7 @@ pub struct DuplicateKey {
     /// The field's path in its document, as [`Node::locate`] reads it:
     /// `spec.containers[0].securityContext.privileged`.
     pub path: String,
+    /// The key that was set twice, as written.
     pub key: String,
     /// Where the key was first set.
     pub first: Pos,

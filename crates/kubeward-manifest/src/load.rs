@@ -10,7 +10,9 @@ use crate::{Limits, LoadError, Pos};
 /// One thing to read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
+    /// A file or a directory to walk, as named on the command line.
     File(PathBuf),
+    /// Standard input (`-`), reported as `<stdin>`.
     Stdin,
 }
 

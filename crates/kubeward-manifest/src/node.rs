@@ -5,7 +5,9 @@ use std::fmt;
 /// A 1-based line and column in a source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Pos {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub col: u32,
 }
 
@@ -19,35 +21,48 @@ impl fmt::Display for Pos {
 /// (YAML 1.1, via go-yaml v2 and sigs.k8s.io/yaml) resolves it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// `null`, `Null`, `NULL`, `~` or an empty value.
     Null,
+    /// A boolean, including YAML 1.1's `y`/`n`, `yes`/`no` and `on`/`off` spellings.
     Bool(bool),
+    /// An integer that fits `i64`, read as Go's `strconv.ParseInt(s, 0, 64)` (underscores dropped).
     Int(i64),
+    /// Any other number, `.inf` and `.nan` included (an integer beyond `i64` becomes the nearest float).
     Float(f64),
+    /// A string: quoted, or a plain scalar that resolves to no other type.
     Str(String),
+    /// A sequence, items in order.
     Seq(Vec<Node>),
+    /// A mapping, entries in the order written (duplicates kept; lookups take the last).
     Map(Vec<Entry>),
 }
 
 /// A mapping entry. Keys are strings, as they are once Kubernetes converts YAML to JSON.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
+    /// The key, as a string.
     pub key: String,
     /// Where the key is written: what `file:line` points at for this field.
     pub key_pos: Pos,
+    /// The value under the key.
     pub value: Node,
 }
 
 /// A value and where it starts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
+    /// Where the value starts in its file.
     pub pos: Pos,
+    /// The resolved value.
     pub value: Value,
 }
 
 /// One step of a field path such as `spec.containers[0].securityContext`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step<'a> {
+    /// A mapping key, e.g. `securityContext`.
     Key(&'a str),
+    /// A sequence index, 0-based, e.g. the `0` of `containers[0]`.
     Index(usize),
 }
 
@@ -78,6 +93,7 @@ pub fn path_steps(path: &str) -> impl Iterator<Item = Step<'_>> {
 }
 
 impl Node {
+    /// A value written at `pos`.
     pub fn new(pos: Pos, value: Value) -> Self {
         Node { pos, value }
     }
@@ -104,6 +120,7 @@ impl Node {
         }
     }
 
+    /// The string when this is a string (no conversion of other scalars).
     pub fn as_str(&self) -> Option<&str> {
         match &self.value {
             Value::Str(s) => Some(s),
@@ -111,6 +128,7 @@ impl Node {
         }
     }
 
+    /// The entries when this is a mapping.
     pub fn as_map(&self) -> Option<&[Entry]> {
         match &self.value {
             Value::Map(e) => Some(e),
@@ -118,6 +136,7 @@ impl Node {
         }
     }
 
+    /// The items when this is a sequence.
     pub fn as_seq(&self) -> Option<&[Node]> {
         match &self.value {
             Value::Seq(s) => Some(s),
@@ -190,7 +209,9 @@ impl Node {
 /// The answer of [`Node::locate`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Located {
+    /// Where the field is written: its key, or the deepest existing ancestor's when `exact` is false.
     pub pos: Pos,
+    /// Whether the whole path exists; false when `pos` is an ancestor of a missing field.
     pub exact: bool,
 }
 

@@ -105,6 +105,7 @@ impl Source {
         }
     }
 
+    /// The input this source was opened from.
     pub fn input(&self) -> &Input {
         &self.input
     }
@@ -200,6 +201,7 @@ impl Read for Chunks<'_> {
 /// One run of whole documents of a source.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Piece {
+    /// The piece's text: one or more whole YAML documents.
     pub text: String,
     /// 0-based number, in the source, of the piece's first line.
     pub first_line: u32,

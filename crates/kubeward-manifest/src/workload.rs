@@ -91,7 +91,9 @@ pub struct PodTemplate<'a> {
     pub prefix: &'static str,
     /// The template node (holding `metadata` and `spec`); for a Pod, the object itself.
     pub node: &'a Node,
+    /// The template's `metadata`, decoded (default when missing).
     pub metadata: ObjectMeta,
+    /// The template's `spec`, decoded as a Kubernetes `PodSpec`.
     pub spec: PodSpec,
 }
 

@@ -66,6 +66,7 @@ pub fn parse_documents_reference(
 /// What [`parse_piece`] read.
 #[derive(Debug)]
 pub struct Parsed {
+    /// The documents of the piece in order: a resource, or why one could not be loaded.
     pub documents: Vec<Result<Resource, LoadError>>,
     /// A syntax error ended the reading: whatever follows the piece in its file cannot be
     /// read either, as when the file is read whole.

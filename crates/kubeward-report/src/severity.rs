@@ -8,14 +8,20 @@ use std::str::FromStr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing, not a weakness by itself; fails a run only with `--fail-on info`.
     Info,
+    /// A minor weakness or a deviation from best practice with little direct exposure.
     Low,
+    /// A weakness that matters in some configurations or together with another one.
     Medium,
+    /// A serious weakness; the default `--fail-on` threshold of most commands.
     High,
+    /// The most serious, e.g. an API server that authorizes every request (CIS 1.2.6).
     Critical,
 }
 
 impl Severity {
+    /// The lowercase name used in output and accepted by `--fail-on` (`info` … `critical`); the inverse of `FromStr`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Info => "info",

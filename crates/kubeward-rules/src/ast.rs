@@ -3,24 +3,43 @@
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Op {
+    /// `=` (also written `==`): equal.
     Eq,
+    /// `!=`: not equal.
     Ne,
+    /// `<`: less than (numeric fields).
     Lt,
+    /// `<=`: less than or equal (numeric fields).
     Le,
+    /// `>`: greater than (numeric fields).
     Gt,
+    /// `>=`: greater than or equal (numeric fields).
     Ge,
+    /// `contains`: the value holds the operand as a substring.
     Contains,
+    /// `icontains`: `contains`, ignoring ASCII case.
     IContains,
+    /// `bcontains`: the value's bytes hold the operand, written in hex.
     BContains,
+    /// `startswith`: the value begins with the operand.
     StartsWith,
+    /// `bstartswith`: the value's bytes begin with the operand, written in hex.
     BStartsWith,
+    /// `endswith`: the value ends with the operand.
     EndsWith,
+    /// `glob`: the value matches a shell-style pattern (`*`, `?`, `[...]`).
     Glob,
+    /// `iglob`: `glob`, ignoring case.
     IGlob,
+    /// `regex`: the value matches a regular expression.
     Regex,
+    /// `in`: the value equals one of a list.
     In,
+    /// `intersects`: a list field shares at least one value with the list.
     Intersects,
+    /// `pmatch`: the value is a path under one of the listed path prefixes.
     PMatch,
+    /// `exists`: the field has a value in the event (takes no right-hand side).
     Exists,
 }
 
@@ -84,18 +103,26 @@ impl Op {
 /// `oneof` / `anyof` / `allof` after a string operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Modifier {
+    /// `oneof`: exactly one of the listed values matches.
     OneOf,
+    /// `anyof`: at least one of the listed values matches (as with no modifier).
     AnyOf,
+    /// `allof`: every listed value matches.
     AllOf,
 }
 
 /// A transformer applied to an operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Transformer {
+    /// `tolower(f)`: the value in lower case.
     ToLower,
+    /// `toupper(f)`: the value in upper case.
     ToUpper,
+    /// `b64(f)`: the value decoded from base64.
     B64,
+    /// `basename(f)`: the last component of a path value.
     Basename,
+    /// `len(f)`: the length in bytes of a string or bytes value, or the number of items of a list field.
     Len,
 }
 
@@ -116,8 +143,11 @@ impl Transformer {
 /// `concat(a, b, …)`, `getopt(args, optstring)[c]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MultiTransformer {
+    /// `join(sep, list)`: the list's items joined with `sep`.
     Join,
+    /// `concat(a, b, …)`: the operands' values joined without a separator.
     Concat,
+    /// `getopt(args, optstring)[c]`: the value of option `-c` in a command line, parsed as getopt(3) would.
     Getopt,
 }
 
@@ -131,6 +161,7 @@ impl MultiTransformer {
         })
     }
 
+    /// The transformer's name as written in conditions.
     pub fn name(self) -> &'static str {
         match self {
             MultiTransformer::Join => "join",
@@ -143,6 +174,7 @@ impl MultiTransformer {
 /// One argument of a [`MultiCall`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum MultiArg {
+    /// A field or a transformer call.
     Operand(Operand),
     /// A quoted string (libsinsp's raw string check: one text value).
     Literal(String),
@@ -151,8 +183,11 @@ pub enum MultiArg {
 /// A multi-operand transformer call with its optional `[arg]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MultiCall {
+    /// Which transformer.
     pub kind: MultiTransformer,
+    /// The operands, in order.
     pub args: Vec<MultiArg>,
+    /// The bracketed argument after the call (only `getopt` takes one: the option letter).
     pub arg: Option<String>,
 }
 
@@ -161,7 +196,9 @@ pub struct MultiCall {
 pub struct Operand {
     /// Empty when the operand is a [`MultiCall`].
     pub field: String,
+    /// The field's bracketed argument, e.g. `0` of `proc.aname[0]` or `/user/username` of `jevt.value[/user/username]`.
     pub arg: Option<String>,
+    /// Transformers applied to the field, outermost first.
     pub transformers: Vec<Transformer>,
     /// Byte offset in the condition.
     pub offset: usize,
@@ -172,24 +209,36 @@ pub struct Operand {
 /// The right-hand side of a comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rhs {
+    /// No right-hand side (`exists`).
     None,
+    /// One value: a bare word or a quoted string.
     Value(String),
+    /// A parenthesized list, e.g. `(bash, sh)`; list names are expanded later.
     List(Vec<String>),
     /// Another field (`val(f)` or a transformer).
     Field(Operand),
 }
 
+/// A parsed condition.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
+    /// All of the sub-conditions (`and`).
     And(Vec<Expr>),
+    /// Any of the sub-conditions (`or`).
     Or(Vec<Expr>),
+    /// `not` of the sub-condition.
     Not(Box<Expr>),
     /// A bare identifier: a macro reference.
     Macro(String, usize),
+    /// A field compared with a right-hand side by an operator.
     Check {
+        /// The field (or transformed field) on the left.
         lhs: Operand,
+        /// The operator.
         op: Op,
+        /// `oneof`/`anyof`/`allof` written before a list, if any.
         modifier: Option<Modifier>,
+        /// What the field is compared with.
         rhs: Rhs,
     },
 }

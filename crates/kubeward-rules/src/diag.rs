@@ -8,25 +8,33 @@ use crate::yaml::Pos;
 /// Whether a rules-file diagnostic is one of Falco's errors or warnings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DiagnosticLevel {
+    /// The file (or an item of it) cannot be loaded; the ruleset is invalid.
     Error,
+    /// The file loads, but something is probably not what its author meant.
     Warning,
 }
 
 /// Where something is: Falco's `item_type`, `item_name` and position.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// Falco's `item_type`: what is located, e.g. `rule`, `macro`, `list` or `rules content`.
     pub item_type: String,
+    /// Falco's `item_name`: the rule, macro or list name (empty for the file as a whole).
     pub item_name: String,
+    /// The rules file, named as given (Falco's `position.name`).
     pub file: Arc<str>,
+    /// Line, column and byte offset in the file.
     pub pos: Pos,
 }
 
 /// One error or warning of a rules file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
+    /// Whether this is an error or a warning.
     pub severity: DiagnosticLevel,
     /// `LOAD_ERR_COMPILE_CONDITION`, `LOAD_UNUSED_MACRO`, …
     pub code: &'static str,
+    /// Falco's message text.
     pub message: String,
     /// Outermost first.
     pub locations: Vec<Location>,
@@ -114,12 +122,16 @@ impl Diagnostic {
 /// The errors and warnings of one rules file.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileReport {
+    /// The rules file, named as given.
     pub name: String,
+    /// Errors, in the order found; any makes the file invalid.
     pub errors: Vec<Diagnostic>,
+    /// Warnings, in the order found.
     pub warnings: Vec<Diagnostic>,
 }
 
 impl FileReport {
+    /// Whether the file has no errors (Falco's `successful`); warnings allowed.
     pub fn successful(&self) -> bool {
         self.errors.is_empty()
     }
@@ -147,6 +159,7 @@ impl FileReport {
         out
     }
 
+    /// Falco's JSON shape of one file's result: `name`, `successful`, `errors`, `warnings`.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "name": self.name,

@@ -52,11 +52,14 @@ pub use alert::{Alert, AlertOptions};
 /// One rules file's name (for messages) and text.
 #[derive(Debug, Clone)]
 pub struct RulesFile<'a> {
+    /// The file's name as given, used in diagnostics (Falco's `position.name`).
     pub name: String,
+    /// The file's YAML text.
     pub content: &'a str,
 }
 
 impl<'a> RulesFile<'a> {
+    /// A rules file named `name` holding `content`.
     pub fn new(name: impl Into<String>, content: &'a str) -> Self {
         RulesFile {
             name: name.into(),
@@ -162,7 +165,9 @@ impl Engine {
 /// What [`Engine::load`] gives: per-file reports and, when all loaded, the ruleset.
 #[derive(Debug)]
 pub struct LoadResult {
+    /// One report per file, in load order, including files that loaded cleanly.
     pub reports: Vec<FileReport>,
+    /// The compiled rules; `None` when any file has an error.
     pub ruleset: Option<Ruleset>,
 }
 
@@ -177,13 +182,19 @@ pub struct SourceId(pub usize);
 /// What `rules list` shows, after all overrides.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleInfo {
+    /// The rule's `rule` name, unique in the ruleset.
     pub name: String,
+    /// The rule's `desc`.
     pub desc: String,
+    /// The event source the rule applies to (`source`, `syscall` by default), e.g. `k8s_audit`.
     pub source: String,
+    /// The rule's `priority`.
     pub priority: Priority,
     /// Sorted.
     pub tags: Vec<String>,
+    /// The rule's `enabled`, after every override and any [`Ruleset::set_enabled`].
     pub enabled: bool,
+    /// The rule's `output` format string, as written.
     pub output: String,
     /// The condition as compiled: exceptions rendered in, lists substituted.
     pub condition: String,
@@ -202,7 +213,9 @@ pub(crate) struct CompiledRule {
 /// Falco's `rule_matching`: only the first matching rule, or all of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchMode {
+    /// Stop at the first matching rule, in definition order (Falco's default).
     First,
+    /// Every matching rule raises an alert.
     All,
 }
 
@@ -265,6 +278,7 @@ impl Ruleset {
         ruleset
     }
 
+    /// The source named `name` (e.g. `k8s_audit`), if the ruleset has one.
     pub fn source_id(&self, name: &str) -> Option<SourceId> {
         self.sources
             .iter()
@@ -291,6 +305,7 @@ impl Ruleset {
         self.min_priority = p;
     }
 
+    /// Every rule with its id, in definition order.
     pub fn rules(&self) -> impl Iterator<Item = (RuleId, &RuleInfo)> {
         self.rules
             .iter()
@@ -298,10 +313,12 @@ impl Ruleset {
             .map(|(i, r)| (RuleId(i), &r.info))
     }
 
+    /// The rule with id `id`, if there is one.
     pub fn rule(&self, id: RuleId) -> Option<&RuleInfo> {
         self.rules.get(id.0).map(|r| &r.info)
     }
 
+    /// The id of the rule named `name`.
     pub fn find(&self, name: &str) -> Option<RuleId> {
         self.rules
             .iter()
@@ -309,6 +326,7 @@ impl Ruleset {
             .map(RuleId)
     }
 
+    /// Enables or disables a rule, as Falco's `-D`, `-t` and `-T` options do; an unknown id is ignored.
     pub fn set_enabled(&mut self, id: RuleId, enabled: bool) {
         if let Some(r) = self.rules.get_mut(id.0) {
             r.info.enabled = enabled;

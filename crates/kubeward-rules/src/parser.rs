@@ -13,10 +13,13 @@ pub const MAX_DEPTH: usize = 1000;
 /// A syntax error at a byte offset of the condition.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
+    /// Byte offset in the condition where parsing failed.
     pub offset: usize,
+    /// What was expected or wrong, in Falco's words.
     pub message: String,
 }
 
+/// Parses a rule or macro condition into its syntax tree (macros and lists are not expanded).
 pub fn parse(text: &str) -> Result<Expr, ParseError> {
     let mut p = Parser {
         s: text.as_bytes(),

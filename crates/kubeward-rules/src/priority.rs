@@ -5,17 +5,26 @@ use std::fmt;
 /// A rule's priority; a smaller value is more severe (`Emergency` = 0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Priority {
+    /// `EMERGENCY`: the most severe.
     Emergency = 0,
+    /// `ALERT`.
     Alert = 1,
+    /// `CRITICAL`.
     Critical = 2,
+    /// `ERROR`.
     Error = 3,
+    /// `WARNING`.
     Warning = 4,
+    /// `NOTICE`.
     Notice = 5,
+    /// `INFORMATIONAL` (also read as `INFO`).
     Informational = 6,
+    /// `DEBUG`: the least severe.
     Debug = 7,
 }
 
 impl Priority {
+    /// Every priority, most severe first.
     pub const ALL: [Priority; 8] = [
         Priority::Emergency,
         Priority::Alert,

@@ -105,6 +105,7 @@ pub enum ArgKind {
 /// A field's argument rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ArgSpec {
+    /// Whether the argument is an index, a key, or either.
     pub kind: ArgKind,
     /// An argument must be given.
     pub required: bool,
@@ -113,12 +114,14 @@ pub struct ArgSpec {
 }
 
 impl ArgSpec {
+    /// No argument accepted.
     pub const NONE: ArgSpec = ArgSpec {
         kind: ArgKind::None,
         required: false,
         dotted: false,
     };
 
+    /// A numeric index argument (`f[0]`), required or optional.
     pub const fn index(required: bool) -> ArgSpec {
         ArgSpec {
             kind: ArgKind::Index,
@@ -127,6 +130,7 @@ impl ArgSpec {
         }
     }
 
+    /// A key argument (`f[name]`), required or optional.
     pub const fn key(required: bool) -> ArgSpec {
         ArgSpec {
             kind: ArgKind::Key,
@@ -135,6 +139,7 @@ impl ArgSpec {
         }
     }
 
+    /// An index when the argument is a number, else a key, required or optional.
     pub const fn index_or_key(required: bool) -> ArgSpec {
         ArgSpec {
             kind: ArgKind::IndexOrKey,
@@ -155,10 +160,13 @@ impl ArgSpec {
 pub struct FieldDef {
     /// The source's own handle for this field, handed back in [`FieldRef::id`].
     pub id: u32,
+    /// The field's name as written in conditions and outputs, e.g. `ka.user.name`.
     pub name: Cow<'static, str>,
+    /// The value type, which decides the operators that apply and how values compare.
     pub ty: FieldType,
     /// Multi-valued: only `in`, `intersects` and `exists` apply in conditions.
     pub list: bool,
+    /// What argument the field takes in brackets.
     pub arg: ArgSpec,
     /// Usable in conditions only, not in outputs (Falco's `F` flag).
     pub filter_only: bool,
@@ -172,6 +180,7 @@ pub struct FieldDef {
     /// when it holds for any ancestor's value (not the process's own); an output prints
     /// the first value.
     pub ancestors: bool,
+    /// The field's one-line description, as field listings print it.
     pub desc: Cow<'static, str>,
 }
 
@@ -209,11 +218,13 @@ impl FieldDef {
         self
     }
 
+    /// Marks the field usable in conditions only (Falco's `F` flag).
     pub fn filter_only(mut self) -> FieldDef {
         self.filter_only = true;
         self
     }
 
+    /// Marks the field usable in outputs only (Falco's `P` flag).
     pub fn print_only(mut self) -> FieldDef {
         self.print_only = true;
         self
@@ -225,6 +236,7 @@ impl FieldDef {
         self
     }
 
+    /// Marks the field deprecated: accepted, with a warning.
     pub fn deprecated(mut self) -> FieldDef {
         self.deprecated = true;
         self
@@ -234,6 +246,7 @@ impl FieldDef {
 /// A plugin that a source stands for, matched against `required_plugin_versions`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PluginVersion {
+    /// The plugin's name as `required_plugin_versions` writes it, e.g. `k8saudit`.
     pub name: Cow<'static, str>,
     /// `x.y.z`.
     pub version: Cow<'static, str>,
@@ -242,8 +255,11 @@ pub struct PluginVersion {
 /// A source as the engine sees it: a name and a field table.
 #[derive(Debug, Clone)]
 pub struct SourceSpec {
+    /// The source's name as rules write it in `source:`, e.g. `k8s_audit`.
     pub name: Cow<'static, str>,
+    /// The fields rules may use for this source.
     pub fields: Vec<FieldDef>,
+    /// The plugins (and versions) this source stands for.
     pub plugins: Vec<PluginVersion>,
     /// Events of this source can be delivered (`false`: rules load and validate but
     /// are reported inactive, as for the built-in syscall table).
@@ -283,27 +299,39 @@ impl SourceSpec {
 /// A field argument, parsed at load time.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum FieldArg {
+    /// No argument was given.
     None,
+    /// A numeric argument, `f[2]`.
     Index(u64),
+    /// A key argument, `f[HOME]` or `f[/user/username]`.
     Key(Box<str>),
 }
 
 /// A field resolved at load time: the source's id and the argument.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct FieldRef {
+    /// The source's handle for the field ([`FieldDef::id`]).
     pub id: u32,
+    /// The argument, checked against the field's [`ArgSpec`].
     pub arg: FieldArg,
 }
 
 /// One extracted value. Strings and bytes borrow from the event when they can.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value<'e> {
+    /// A string (`CHARBUF`).
     Str(Cow<'e, str>),
+    /// Raw bytes (`BYTEBUF`).
     Bytes(Cow<'e, [u8]>),
+    /// A signed integer (`INT64`).
     I64(i64),
+    /// An unsigned integer (`UINT64`, and the relative and absolute times in nanoseconds).
     U64(u64),
+    /// A floating-point number (`DOUBLE`).
     F64(f64),
+    /// A boolean (`BOOL`).
     Bool(bool),
+    /// An IPv4 or IPv6 address (`IPADDR`).
     Ip(IpAddr),
 }
 

@@ -11,8 +11,11 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 /// A 1-based line and column, and the byte offset into the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Pos {
+    /// 1-based line.
     pub line: u32,
+    /// 1-based column.
     pub col: u32,
+    /// 0-based byte offset from the start of the file.
     pub offset: usize,
 }
 

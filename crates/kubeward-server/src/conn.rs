@@ -54,6 +54,7 @@ pub enum CloseReason {
 }
 
 impl CloseReason {
+    /// Every reason, in the order the metrics list them.
     pub const ALL: [CloseReason; 8] = [
         CloseReason::HandshakeFailed,
         CloseReason::HandshakeTimeout,
@@ -127,20 +128,24 @@ impl ConnMetrics {
         );
     }
 
+    /// Connections accepted since start.
     pub fn accepted(&self) -> u64 {
         self.accepted.get()
     }
 
+    /// Connections closed for `reason` since start.
     pub fn closed(&self, reason: CloseReason) -> u64 {
         self.closed
             .get_or_create(&[("reason", reason.label())])
             .get()
     }
 
+    /// Connections open now.
     pub fn open(&self) -> i64 {
         self.open.get()
     }
 
+    /// Requests being answered now.
     pub fn in_flight(&self) -> i64 {
         self.in_flight.get()
     }

@@ -52,18 +52,39 @@ pub use crate::conn::{CloseReason, ConnMetrics};
 /// Why a certificate pair could not be loaded or a server could not run.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
+    /// A certificate or key file could not be read.
     #[error("reading {path}: {source}")]
-    Read { path: PathBuf, source: io::Error },
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The certificate file holds no PEM certificate.
     #[error("{path}: no PEM certificate found")]
-    NoCertificate { path: PathBuf },
+    NoCertificate {
+        /// The certificate file.
+        path: PathBuf,
+    },
+    /// The key file holds no PEM private key that could be read.
     #[error("{path}: no PEM private key found ({detail})")]
-    NoKey { path: PathBuf, detail: String },
+    NoKey {
+        /// The key file.
+        path: PathBuf,
+        /// The PEM reader's error.
+        detail: String,
+    },
+    /// The certificate and key do not belong together or rustls rejects them.
     #[error("certificate {cert} and key {key} do not form a usable pair: {source}")]
     Pair {
+        /// The certificate file.
         cert: PathBuf,
+        /// The key file.
         key: PathBuf,
+        /// rustls's reason.
         source: rustls::Error,
     },
+    /// Accepting or serving connections failed.
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -81,8 +102,12 @@ pub fn provider() -> Arc<CryptoProvider> {
 /// The serving certificate and key (PEM), reloaded when the files change.
 #[derive(Debug, Clone)]
 pub struct TlsFiles {
+    /// Path of the PEM certificate chain, leaf first.
     pub cert: PathBuf,
+    /// Path of the PEM private key matching the certificate.
     pub key: PathBuf,
+    /// How often the files are checked for changes (a rotation by cert-manager or kubelet is
+    /// picked up within this).
     pub reload_every: Duration,
 }
 

@@ -57,17 +57,27 @@ pub enum CaptureError {
     #[error(
         "kernel BTF is missing (/sys/kernel/btf/vmlinux): the probe needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2021; kernel 5.15 or later)"
     )]
+    /// The kernel has no BTF, which the CO-RE probe needs.
     NoBtf,
     #[error(
         "not permitted to load eBPF programs ({0}): run as root, or grant CAP_BPF and CAP_PERFMON (and mount /sys/kernel/btf)"
     )]
+    /// The process may not load eBPF programs; holds the kernel's error.
     Permission(String),
+    /// The requested ring buffer size is not a power of two of at least 4096; holds it.
     #[error("ring buffer size {0} is not a power of two of at least 4096 bytes")]
     RingSize(u32),
+    /// The kernel refused the probe object; holds aya's error.
     #[error("loading the probe failed: {0}")]
     Load(String),
+    /// A probe program could not be attached to its tracepoint.
     #[error("attaching {program} failed: {message}")]
-    Attach { program: String, message: String },
+    Attach {
+        /// The program's name in the probe object.
+        program: String,
+        /// aya's error.
+        message: String,
+    },
 }
 
 fn is_perm(e: &(dyn std::error::Error + 'static)) -> bool {
@@ -101,15 +111,25 @@ fn chain(e: &dyn std::error::Error) -> String {
 /// Sums of the probe's per-CPU counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct KernelStats {
+    /// Syscall exits that passed the id filter.
     pub seen: u64,
+    /// Records written to the ring buffer.
     pub sent: u64,
+    /// Records lost because the ring buffer was full.
     pub dropped: u64,
+    /// ia32 (compat) syscalls skipped.
     pub compat: u64,
+    /// Exits that found their entry-time capture.
     pub enter_hit: u64,
+    /// Exits whose entry-time capture was missing.
     pub enter_miss: u64,
+    /// Execs seen.
     pub exec: u64,
+    /// Task forks seen.
     pub fork: u64,
+    /// Task exits seen.
     pub exit: u64,
+    /// Records sent with a truncated field.
     pub truncated: u64,
 }
 

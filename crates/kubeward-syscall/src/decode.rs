@@ -12,20 +12,38 @@ use crate::syscalls::{self, Syscall};
 /// Why a record is not one the probe writes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
+    /// The record is shorter than [`crate::abi::Hdr`]; holds its length.
     #[error("record of {0} bytes is shorter than its header")]
     Short(usize),
+    /// The header's `len` differs from the bytes received.
     #[error("record length {stated} does not match the {actual} bytes received")]
-    Length { stated: u32, actual: usize },
+    Length {
+        /// The header's `len`.
+        stated: u32,
+        /// The bytes received.
+        actual: usize,
+    },
+    /// The header's `kind` is not one of `KIND_*`; holds it.
     #[error("unknown record kind {0}")]
     Kind(u16),
+    /// A SYSCALL or EXEC record names a syscall id this build does not capture; holds it.
     #[error("syscall id {0} is not one this version captures")]
     Syscall(u16),
+    /// The header's `nvar` differs from the fields the kind (and spec) call for.
     #[error("record declares {declared} fields, its kind has {expected}")]
-    FieldCount { declared: u16, expected: usize },
+    FieldCount {
+        /// The header's `nvar`.
+        declared: u16,
+        /// The fields the kind calls for.
+        expected: usize,
+    },
+    /// Variable field number `.0` (0-based) runs past the end of the record.
     #[error("field {0} runs past the end of the record")]
     Field(usize),
+    /// Bytes are left after the last field; holds how many.
     #[error("{0} bytes after the last field")]
     Trailing(usize),
+    /// A socket field is not [`SOCK_SIZE`] bytes; holds its length.
     #[error("socket field of {0} bytes (expected {SOCK_SIZE})")]
     Sock(usize),
 }
@@ -33,31 +51,42 @@ pub enum DecodeError {
 /// One decoded record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Record<'a> {
+    /// The fixed header.
     pub hdr: Hdr,
+    /// The kind-specific part.
     pub body: Body<'a>,
 }
 
+/// The kind-specific part of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Body<'a> {
+    /// A syscall exit (`KIND_SYSCALL`).
     Syscall(SyscallData<'a>),
+    /// A successful exec (`KIND_EXEC`).
     Exec(ExecData<'a>),
+    /// A new task (`KIND_FORK`).
     Fork(ForkData<'a>),
+    /// A task exited (`KIND_EXIT`); the header says which.
     Exit,
 }
 
 /// A syscall exit: the probe's fields placed by argument.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyscallData<'a> {
+    /// The syscall, from the header's id.
     pub syscall: &'static Syscall,
     /// The user string captured for each argument (NUL stripped).
     pub strs: [Option<&'a [u8]>; 6],
     /// The socket address (connect/bind/sendto/sendmsg).
     pub addr: Option<&'a [u8]>,
+    /// Bytes read at a user pointer (`SPEC_BLOB`), when captured.
     pub blob: Option<&'a [u8]>,
+    /// The socket tuple of the fd in argument 0 or returned (`SPEC_SOCK_ARG0`/`SPEC_SOCK_RES`), when captured.
     pub sock: Option<Sock>,
 }
 
 impl<'a> SyscallData<'a> {
+    /// The user string captured for argument `arg`, if any.
     pub fn str(&self, arg: u8) -> Option<&'a [u8]> {
         self.strs.get(usize::from(arg)).copied().flatten()
     }
@@ -66,19 +95,26 @@ impl<'a> SyscallData<'a> {
 /// A successful exec (`sched_process_exec`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExecData<'a> {
+    /// The process state after the exec.
     pub proc: Proc,
+    /// The path given to execve.
     pub filename: &'a [u8],
+    /// The executable's full path, from the kernel.
     pub exepath: &'a [u8],
     /// argv as the kernel lays it out: NUL-terminated strings, argv[0] first.
     pub args: &'a [u8],
+    /// The new `comm` (the process name).
     pub comm: &'a [u8],
+    /// The process's cgroup path.
     pub cgroup: &'a [u8],
 }
 
 /// A new task (`sched_process_fork`): the header's ids are the child's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForkData<'a> {
+    /// The child's process state.
     pub proc: Proc,
+    /// The child's `comm`.
     pub comm: &'a [u8],
 }
 

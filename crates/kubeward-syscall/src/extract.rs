@@ -25,9 +25,13 @@ const MAX_ANCESTRY: usize = 64;
 /// One event as the engine evaluates it: the decoded record, the state after it, and
 /// what applying it did.
 pub struct SyscallEvent<'a> {
+    /// The decoded probe record.
     pub rec: &'a Record<'a>,
+    /// The state after the event was applied.
     pub state: &'a State,
+    /// What applying the event did (kind, ids, fd).
     pub applied: Applied,
+    /// The field table, mapping field ids to extractions.
     pub fields: &'a Fields,
     /// `evt.num` (from 1).
     pub num: u64,
@@ -52,6 +56,7 @@ fn owned<'e>(v: String) -> Value<'e> {
 }
 
 impl<'a> SyscallEvent<'a> {
+    /// The event's thread, if known.
     pub fn thread(&self) -> Option<&'a Thread> {
         self.state.thread(self.applied.tid)
     }
@@ -246,7 +251,9 @@ impl<'a> SyscallEvent<'a> {
 
 /// A parameter rendered: the raw text and libsinsp's resolved form ("" when none).
 pub struct Rendered {
+    /// The raw value as `evt.rawarg` and `evt.args` show it.
     pub raw: String,
+    /// libsinsp's resolved form (an fd's name, a user's name, flag names); empty when none.
     pub resolved: String,
     /// The parameter holds no value (`NULL` in `evt.args`).
     pub empty: bool,

@@ -7,6 +7,7 @@
 /// One table: (name, PPM value), in Falco's order.
 pub type Table = &'static [(&'static str, u32)];
 
+/// `PPM_O_*` open flags (`open`, `openat`, `openat2` `flags`).
 pub const FILE_FLAGS: Table = &[
     ("O_LARGEFILE", 1 << 11),
     ("O_DIRECTORY", 1 << 10),
@@ -27,15 +28,24 @@ pub const FILE_FLAGS: Table = &[
     ("O_F_CREATED", 1 << 14),
 ];
 
+/// `PPM_O_RDONLY`: opened for reading.
 pub const PPM_O_RDONLY: u32 = 1;
+/// `PPM_O_WRONLY`: opened for writing (`O_RDWR` is both bits).
 pub const PPM_O_WRONLY: u32 = 1 << 1;
+/// `PPM_O_CREAT`: `O_CREAT` was given.
 pub const PPM_O_CREAT: u32 = 1 << 2;
+/// `PPM_O_TRUNC`: `O_TRUNC` was given.
 pub const PPM_O_TRUNC: u32 = 1 << 8;
+/// `PPM_O_TMPFILE`: `O_TMPFILE` was given.
 pub const PPM_O_TMPFILE: u32 = 1 << 13;
+/// `PPM_O_DIRECTORY`: `O_DIRECTORY` was given.
 pub const PPM_O_DIRECTORY: u32 = 1 << 10;
+/// `PPM_O_CLOEXEC`: `O_CLOEXEC` was given.
 pub const PPM_O_CLOEXEC_BIT: u32 = 1 << 12;
+/// `PPM_O_F_CREATED`: the open created the file.
 pub const PPM_O_F_CREATED: u32 = 1 << 14;
 
+/// Socket address families (`socket`'s `domain`), `AF_*`.
 pub const SOCKET_FAMILIES: Table = &[
     ("AF_NFC", 39),
     ("AF_ALG", 38),
@@ -79,6 +89,7 @@ pub const SOCKET_FAMILIES: Table = &[
     ("AF_UNSPEC", 0),
 ];
 
+/// `PPM_PTRACE_*` requests (`ptrace`'s `request`).
 pub const PTRACE_REQUESTS: Table = &[
     ("PTRACE_SINGLEBLOCK", 38),
     ("PTRACE_SYSEMU_SINGLESTEP", 37),
@@ -121,6 +132,7 @@ pub const PTRACE_REQUESTS: Table = &[
     ("PTRACE_UNKNOWN", 0),
 ];
 
+/// `PPM_EXE_*` flags of execve's exit event (`flags`).
 pub const EXECVE_FLAGS: Table = &[
     ("EXE_WRITABLE", 1),
     ("EXE_UPPER_LAYER", 1 << 1),
@@ -128,6 +140,7 @@ pub const EXECVE_FLAGS: Table = &[
     ("EXE_LOWER_LAYER", 1 << 3),
 ];
 
+/// `PPM_CL_*` clone flags (`clone`, `fork`, `vfork` `flags`).
 pub const CLONE_FLAGS: Table = &[
     ("CLONE_FILES", 1),
     ("CLONE_FS", 1 << 1),
@@ -157,6 +170,7 @@ pub const CLONE_FLAGS: Table = &[
     ("CLONE_NEWCGROUP", 1 << 28),
 ];
 
+/// `PPM_MS_*` mount flags (`mount`'s `flags`).
 pub const MOUNT_FLAGS: Table = &[
     ("RDONLY", 1),
     ("NOSUID", 1 << 1),
@@ -188,6 +202,7 @@ pub const MOUNT_FLAGS: Table = &[
     ("NOUSER", 1 << 31),
 ];
 
+/// `S_I*` mode bits of the `chmod`-family `mode` parameters.
 pub const CHMOD_MODE: Table = &[
     ("S_IXOTH", 1),
     ("S_IWOTH", 1 << 1),
@@ -203,13 +218,17 @@ pub const CHMOD_MODE: Table = &[
     ("S_ISUID", 1 << 11),
 ];
 
+/// `unlinkat`'s `flags`.
 pub const UNLINKAT_FLAGS: Table = &[("AT_REMOVEDIR", 1)];
+/// `linkat`'s `flags`.
 pub const LINKAT_FLAGS: Table = &[("AT_SYMLINK_FOLLOW", 1), ("AT_EMPTY_PATH", 2)];
+/// `renameat2`'s `flags`.
 pub const RENAMEAT2_FLAGS: Table = &[
     ("RENAME_NOREPLACE", 1),
     ("RENAME_EXCHANGE", 1 << 1),
     ("RENAME_WHITEOUT", 1 << 2),
 ];
+/// `openat2`'s `resolve` flags (`PPM_RESOLVE_*`).
 pub const OPENAT2_FLAGS: Table = &[
     ("RESOLVE_BENEATH", 1 << 3),
     ("RESOLVE_IN_ROOT", 1 << 4),
@@ -218,6 +237,7 @@ pub const OPENAT2_FLAGS: Table = &[
     ("RESOLVE_NO_XDEV", 1),
     ("RESOLVE_CACHED", 1 << 5),
 ];
+/// `memfd_create`'s `flags`.
 pub const MEMFD_CREATE_FLAGS: Table = &[
     ("MFD_CLOEXEC", 1),
     ("MFD_ALLOW_SEALING", 1 << 1),

@@ -26,6 +26,7 @@ const MAX_SPARE_BYTES: usize = 8192;
 pub struct Live<W: Write> {
     capture: Capture,
     proc: Proc,
+    /// Applies the captured records and hands out events.
     pub processor: Processor,
     writer: Option<Writer<W>>,
     sockets: SocketCache,
@@ -89,10 +90,12 @@ impl<W: Write> Live<W> {
         Ok(live)
     }
 
+    /// The loaded probe.
     pub fn capture(&self) -> &Capture {
         &self.capture
     }
 
+    /// The probe's per-CPU counters, summed.
     pub fn kernel_stats(&self) -> KernelStats {
         self.capture.kernel_stats()
     }

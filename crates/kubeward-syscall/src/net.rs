@@ -5,14 +5,21 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::abi::Sock;
 
+/// `AF_UNIX`: unix domain sockets.
 pub const AF_UNIX: u16 = 1;
+/// `AF_INET`: IPv4.
 pub const AF_INET: u16 = 2;
+/// `AF_INET6`: IPv6.
 pub const AF_INET6: u16 = 10;
 
+/// A user `struct sockaddr`, decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SockAddr {
+    /// An IPv4 or IPv6 address and port.
     Inet(IpAddr, u16),
+    /// A unix socket's path.
     Unix(String),
+    /// Another family; holds its number.
     Other(u16),
 }
 

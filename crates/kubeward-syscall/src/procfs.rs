@@ -22,6 +22,7 @@ const MAX_READ: u64 = 64 * 1024;
 /// Where `/proc` is and how to turn its times into epoch ns.
 #[derive(Debug, Clone)]
 pub struct Proc {
+    /// The `/proc` mount to read, normally `/proc`.
     pub root: PathBuf,
     /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
     pub clk_tck: u64,

@@ -27,32 +27,68 @@ use crate::state::fds::{FdInfo, FdKind, L4, Role, Tuple};
 use crate::state::threads::Thread;
 use crate::users::{User, UserDb};
 
+/// The first 8 bytes of every capture file.
 pub const MAGIC: &[u8; 8] = b"KWSYSCAP";
+/// The capture format version this build writes and reads.
 pub const VERSION: u16 = 1;
 /// Largest record a reader accepts.
 pub const MAX_RECORD: usize = 1 << 20;
 
+/// Record kind: a probe record, byte for byte as the ring buffer gave it.
 pub const KIND_KERNEL: u8 = 1;
+/// Record kind: a thread read from `/proc`.
 pub const KIND_THREAD: u8 = 2;
+/// Record kind: an fd read from `/proc/<pid>/fd`.
 pub const KIND_FD: u8 = 3;
+/// Record kind: a root's passwd and group entries.
 pub const KIND_USERS: u8 = 4;
+/// Record kind: a thread `/proc` no longer had.
 pub const KIND_MISSING: u8 = 5;
+/// Record kind: kernel-side losses since the previous drops record (a u64).
 pub const KIND_DROPS: u8 = 6;
 
+/// Why a capture cannot be read.
 #[derive(Debug, thiserror::Error)]
 pub enum RecordError {
+    /// The file does not start with [`MAGIC`].
     #[error("not a kubeward syscall capture (bad magic)")]
     Magic,
+    /// The file is of another format version (holds it).
     #[error("capture format version {0}; this build reads version {VERSION}")]
     Version(u16),
+    /// The file ends inside the header or a record.
     #[error("truncated {what} at byte {offset}")]
-    Truncated { what: &'static str, offset: u64 },
+    Truncated {
+        /// What was being read: `header` or a record part.
+        what: &'static str,
+        /// The byte offset where it started.
+        offset: u64,
+    },
+    /// A record's stated length exceeds [`MAX_RECORD`].
     #[error("record of {len} bytes at byte {offset} exceeds the {MAX_RECORD}-byte limit")]
-    TooLarge { len: usize, offset: u64 },
+    TooLarge {
+        /// The stated length.
+        len: usize,
+        /// The record's byte offset.
+        offset: u64,
+    },
+    /// A record's payload does not decode.
     #[error("malformed {what} record at byte {offset}")]
-    Malformed { what: &'static str, offset: u64 },
+    Malformed {
+        /// The record's kind, e.g. `thread`.
+        what: &'static str,
+        /// The record's byte offset.
+        offset: u64,
+    },
+    /// A record has an unknown kind.
     #[error("unknown record kind {kind} at byte {offset}")]
-    Kind { kind: u8, offset: u64 },
+    Kind {
+        /// The kind byte.
+        kind: u8,
+        /// The record's byte offset.
+        offset: u64,
+    },
+    /// Reading failed.
     #[error(transparent)]
     Io(#[from] io::Error),
 }
@@ -62,15 +98,20 @@ pub enum RecordError {
 pub struct Header {
     /// CLOCK_BOOTTIME + this = epoch ns.
     pub boot_epoch_ns: u64,
+    /// Reserved flags; 0.
     pub flags: u32,
+    /// The capturing host's IP addresses, which decide the local side of a connection.
     pub local_ips: Vec<IpAddr>,
 }
 
 /// One record, borrowing its payload from the reader's buffer.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item<'a> {
+    /// A probe record, to decode with [`crate::decode::decode`].
     Kernel(&'a [u8]),
+    /// State read from `/proc` or a root's user database.
     Snapshot(Snapshot),
+    /// Kernel-side losses since the previous drops record.
     Drops(u64),
 }
 
@@ -78,11 +119,14 @@ pub enum Item<'a> {
 pub struct Writer<W: Write> {
     out: W,
     scratch: Vec<u8>,
+    /// Records written so far.
     pub records: u64,
+    /// Bytes written so far, header excluded.
     pub bytes: u64,
 }
 
 impl<W: Write> Writer<W> {
+    /// Writes the header `h` to `out` and returns a writer for the records.
     pub fn new(mut out: W, h: &Header) -> io::Result<Writer<W>> {
         let mut body = Vec::new();
         body.extend_from_slice(&h.boot_epoch_ns.to_le_bytes());
@@ -136,10 +180,12 @@ impl<W: Write> Writer<W> {
         self.put(KIND_KERNEL, raw)
     }
 
+    /// Records `n` events the kernel lost since the last drops record.
     pub fn drops(&mut self, n: u64) -> io::Result<()> {
         self.put(KIND_DROPS, &n.to_le_bytes())
     }
 
+    /// Records state read outside the event stream.
     pub fn snapshot(&mut self, s: &Snapshot) -> io::Result<()> {
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
@@ -149,10 +195,12 @@ impl<W: Write> Writer<W> {
         r
     }
 
+    /// Flushes the output.
     pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
+    /// The output, after the last record.
     pub fn into_inner(self) -> W {
         self.out
     }
@@ -163,6 +211,7 @@ pub struct Reader<R: Read> {
     input: io::BufReader<R>,
     buf: Vec<u8>,
     offset: u64,
+    /// The capture's header, read by [`Reader::new`].
     pub header: Header,
 }
 
@@ -182,6 +231,7 @@ fn read_exact_at<R: Read>(
 }
 
 impl<R: Read> Reader<R> {
+    /// Reads and checks the header of `input`.
     pub fn new(input: R) -> Result<Reader<R>, RecordError> {
         let mut input = io::BufReader::with_capacity(1 << 16, input);
         let mut fixed = [0u8; 12];

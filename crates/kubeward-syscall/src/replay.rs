@@ -17,6 +17,7 @@ pub struct Stats {
     pub records: u64,
     /// Events handed to the caller.
     pub events: u64,
+    /// State records (threads, fds, users, missing threads) applied.
     pub snapshots: u64,
     /// Kernel-side losses reported by the capture.
     pub kernel_drops: u64,
@@ -24,13 +25,17 @@ pub struct Stats {
 
 /// State plus the field table: turns records into events.
 pub struct Processor {
+    /// The thread and fd tables.
     pub state: State,
+    /// The field table events are extracted with.
     pub fields: Fields,
     num: u64,
+    /// What has been processed so far.
     pub stats: Stats,
 }
 
 impl Processor {
+    /// A processor for a capture with `header` (its boot time and local addresses), tables bounded by `limits`.
     pub fn new(header: &Header, limits: Limits) -> Processor {
         let mut state = State::new(limits, header.boot_epoch_ns);
         state.local_ips = header.local_ips.clone();
@@ -42,11 +47,13 @@ impl Processor {
         }
     }
 
+    /// Applies state read outside the event stream.
     pub fn snapshot(&mut self, s: Snapshot) {
         self.stats.snapshots += 1;
         self.state.apply_snapshot(s);
     }
 
+    /// Adds `n` to the kernel-side losses.
     pub fn drops(&mut self, n: u64) {
         self.stats.kernel_drops = self.stats.kernel_drops.saturating_add(n);
     }

@@ -29,25 +29,40 @@ pub enum PType {
     CharBuf,
     /// Raw bytes (not captured: shown empty).
     ByteBuf,
+    /// `PT_FLAGS32`: a bit set, rendered as the names of the table's bits that are set.
     Flags(Table),
+    /// `PT_ENUMFLAGS32`: one value, rendered as the table's name for exactly that value.
     EnumFlags(Table),
+    /// `PT_MODE`: file mode bits, raw in octal, rendered as the table's names.
     Mode(Table),
+    /// `PT_UINT32`, decimal.
     U32Dec,
+    /// `PT_UINT32` shown in hexadecimal.
     U32Hex,
+    /// `PT_UINT32` shown in octal.
     U32Oct,
+    /// `PT_UINT64`, decimal.
     U64Dec,
+    /// `PT_UINT64` shown in hexadecimal.
     U64Hex,
+    /// `PT_INT32`, decimal.
     I32Dec,
+    /// `PT_UID`: a user id, resolved to its name (`-1`/`<NONE>` for an unset id).
     Uid,
+    /// `PT_GID`: a group id, resolved to its name (`-1`/`<NONE>` for an unset id).
     Gid,
+    /// `PT_SOCKADDR`: a socket address, `ip:port` or a unix path.
     SockAddr,
+    /// `PT_SOCKTUPLE`: a connection's `cip:cport->sip:sport` tuple.
     SockTuple,
 }
 
 /// Where a parameter's value comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Src {
+    /// The syscall's return value.
     Res,
+    /// Raw syscall argument `.0` (0-based).
     Arg(u8),
     /// The user string captured for arg `.0`.
     Str(u8),
@@ -57,14 +72,21 @@ pub enum Src {
     OpenMode(u8, u8),
     /// openat2's `struct open_how` fields.
     HowFlags,
+    /// openat2: `open_how.mode`, converted to Falco's mode bits.
     HowMode,
+    /// openat2: `open_how.resolve`, converted to Falco's `RESOLVE_*` flags.
     HowResolve,
     /// `creat`: flags are implied, mode is arg 1.
     CreatMode,
+    /// `ptrace`'s request (arg 0), converted to Falco's `PPM_PTRACE_*` value.
     PtraceRequest,
+    /// Clone flags from arg `.0`, converted to Falco's `PPM_CL_*` bits.
     CloneFlags(u8),
+    /// Mount flags from arg `.0`, converted to Falco's.
     MountFlags(u8),
+    /// `unlinkat` flags from arg `.0`, converted to Falco's.
     UnlinkatFlags(u8),
+    /// `linkat` flags from arg `.0`, converted to Falco's.
     LinkatFlags(u8),
     /// The socket address captured (connect/bind/sendto/sendmsg).
     Addr,
@@ -81,37 +103,66 @@ pub enum Src {
 /// Exec/clone parameters taken from the thread table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThreadParam {
+    /// `exe`: `argv[0]`.
     Exe,
+    /// `args`: the arguments after `argv[0]`.
     Args,
+    /// `tid`: the thread id.
     Tid,
+    /// `pid`: the process id.
     Pid,
+    /// `ptid`: the parent's process id.
     Ptid,
+    /// `cwd`: the current working directory.
     Cwd,
+    /// `comm`: the process name.
     Comm,
+    /// `cgroups`: the process's cgroups.
     Cgroups,
+    /// `tty`: the controlling terminal.
     Tty,
+    /// `vpgid`: the process group id in the pid namespace.
     Vpgid,
+    /// `loginuid`: the audit login uid.
     Loginuid,
+    /// `flags`: Falco's `PPM_EXE_*` bits about the executable.
     ExeFlags,
+    /// `cap_inheritable`: the inheritable capability set.
     CapInheritable,
+    /// `cap_permitted`: the permitted capability set.
     CapPermitted,
+    /// `cap_effective`: the effective capability set.
     CapEffective,
+    /// `exe_ino`: the executable's inode number.
     ExeIno,
+    /// `exe_ino_ctime`: the executable inode's change time.
     ExeCtime,
+    /// `exe_ino_mtime`: the executable inode's modification time.
     ExeMtime,
+    /// `uid`: the user id.
     Uid,
+    /// `gid`: the group id.
     Gid,
+    /// `trusted_exepath`: the executable's path, from the kernel.
     TrustedExepath,
+    /// `filename`: the path given to execve.
     Filename,
+    /// `vtid`: the thread id in the pid namespace.
     Vtid,
+    /// `vpid`: the process id in the pid namespace.
     Vpid,
+    /// `pidns_init_start_ts`: when the pid namespace's init started.
     PidnsInitStart,
 }
 
+/// One parameter of an event, as Falco's event table declares it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Param {
+    /// The parameter's name, as `evt.arg.<name>` reads it.
     pub name: &'static str,
+    /// How it is typed and rendered.
     pub ty: PType,
+    /// Where its value comes from.
     pub src: Src,
 }
 
@@ -123,6 +174,7 @@ const fn p(name: &'static str, ty: PType, src: Src) -> Param {
 /// which fd its `fd.*` fields describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FdUse {
+    /// The event has no fd.
     None,
     /// The fd returned (on success).
     Creates,
@@ -133,38 +185,68 @@ pub enum FdUse {
 /// What the state does with the event (libsinsp's parsers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Effect {
+    /// The state is not changed.
     None,
+    /// An open-family call: the fd returned is a file.
     Open,
+    /// `creat`: the fd returned is a file.
     Creat,
+    /// `socket`: the fd returned is a socket.
     Socket,
+    /// `connect`: the socket gets its tuple.
     Connect,
+    /// `accept`: the fd returned is a connected socket.
     Accept,
+    /// `bind`: the socket gets its local address.
     Bind,
+    /// `sendto`/`sendmsg`: a UDP socket gets its peer.
     SendTo,
+    /// `close`: the fd is removed.
     Close,
+    /// `close_range`: a range of fds is removed.
     CloseRange,
+    /// `dup`-family: the new fd copies the old one.
     Dup,
+    /// `chdir`: the cwd changes to a path.
     Chdir,
+    /// `fchdir`: the cwd changes to an fd's directory.
     Fchdir,
+    /// `setuid`: the user id changes.
     SetUid,
+    /// `setgid`: the group id changes.
     SetGid,
+    /// `setreuid`: the user ids change.
     SetReUid,
+    /// `setregid`: the group ids change.
     SetReGid,
+    /// `setresuid`: the user ids change.
     SetResUid,
+    /// `setresgid`: the group ids change.
     SetResGid,
+    /// `capset`: the capability sets change.
     Capset,
+    /// `memfd_create`: the fd returned is a memfd.
     Memfd,
+    /// An exec: the thread's process state is replaced.
     Exec,
+    /// `clone`/`fork`/`vfork`: a new thread or process.
     Clone,
 }
 
+/// One captured syscall.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Syscall {
+    /// The x86_64 syscall id.
     pub nr: u16,
+    /// Falco's event type name (`evt.type`).
     pub name: &'static str,
+    /// What the probe captures for it.
     pub spec: Spec,
+    /// The parameters of Falco's exit event, in order.
     pub params: &'static [Param],
+    /// Which fd the `fd.*` fields describe.
     pub fd: FdUse,
+    /// What the state does with the event.
     pub effect: Effect,
 }
 

@@ -6,20 +6,28 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The most users, and the most groups, kept per database.
 pub const MAX_ENTRIES: usize = 65_536;
+/// The most bytes read of a `passwd` or `group` file.
 pub const MAX_FILE: u64 = 16 * 1024 * 1024;
 
+/// One `passwd` entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    /// The user name.
     pub name: Arc<str>,
+    /// The home directory.
     pub home: Arc<str>,
+    /// The login shell.
     pub shell: Arc<str>,
 }
 
 /// One root's users and groups.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct UserDb {
+    /// Users by uid.
     pub users: HashMap<u32, User>,
+    /// Group names by gid.
     pub groups: HashMap<u32, Arc<str>>,
 }
 

@@ -59,8 +59,11 @@ impl Bin {
 /// What one run printed, and how it exited (-1 when a signal ended it).
 #[derive(Debug)]
 pub struct Run {
+    /// The process's exit code, or -1 when a signal ended it.
     pub code: i32,
+    /// Everything written to standard output, decoded as UTF-8 (invalid bytes replaced).
     pub stdout: String,
+    /// Everything written to standard error, decoded as UTF-8 (invalid bytes replaced).
     pub stderr: String,
 }
 
@@ -138,6 +141,7 @@ pub fn json_of(stdout: &[u8], stderr: impl std::fmt::Display) -> Value {
 
 /// A temporary directory of files, removed when dropped.
 pub struct Fixture {
+    /// The temporary directory holding the files; deleted with the fixture.
     pub dir: tempfile::TempDir,
 }
 

@@ -7,22 +7,31 @@ use super::policy::{GroupResources, Level, Policy, Rule, Stage};
 /// rules cannot match it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserInfo {
+    /// The user name, e.g. `system:serviceaccount:kube-system:default`.
     pub name: String,
+    /// The user's groups, e.g. `system:authenticated`.
     pub groups: Vec<String>,
 }
 
 /// What a request touches.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
+    /// A request for a resource of the API (`/api`, `/apis`).
     Resource {
+        /// The API group, `""` for the core group.
         group: String,
+        /// The resource, e.g. `pods`.
         resource: String,
+        /// The subresource, e.g. `log` of `pods/log`; empty when none.
         subresource: String,
+        /// The namespace; empty for cluster-scoped resources.
         namespace: String,
         /// Empty for collection requests (create, list, watch, deletecollection).
         name: String,
     },
+    /// A request for a path outside the resource API, e.g. `/healthz` or `/metrics`.
     NonResource {
+        /// The URL path.
         path: String,
     },
 }
@@ -30,17 +39,22 @@ pub enum Target {
 /// The attributes the audit policy sees.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
+    /// The authenticated user; `None` when authentication failed.
     pub user: Option<UserInfo>,
+    /// The request verb: `get`, `list`, `watch`, `create`, `update`, `patch`, `delete`, …, or an HTTP verb in lower case for non-resource paths.
     pub verb: String,
+    /// What the request touches.
     pub target: Target,
 }
 
 /// What the API server records for a request.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Decision {
+    /// The level the request is logged at (`None` when no rule matched).
     pub level: Level,
     /// Policy-level stages unioned with the rule's, sorted.
     pub omit_stages: Vec<Stage>,
+    /// Whether `metadata.managedFields` is omitted from logged bodies (the rule's setting, else the policy's).
     pub omit_managed_fields: bool,
     /// Index of the rule that decided; `None` when no rule matched.
     pub rule: Option<usize>,

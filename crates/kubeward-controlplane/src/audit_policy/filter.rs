@@ -14,6 +14,7 @@ use super::{Level, Policy, Stage};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Outcome {
+    /// The event is logged.
     Kept,
     /// The policy's level for the request is None.
     LevelNone,
@@ -24,6 +25,7 @@ pub enum Outcome {
 /// The result of replaying one event.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Replayed {
+    /// Whether the event is logged and, if not, why.
     pub outcome: Outcome,
     /// The event as the API server would have written it (when kept).
     pub event: Option<Value>,
@@ -38,7 +40,9 @@ pub struct Replayed {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct EventError {
+    /// The event's field that is missing or unreadable, e.g. `verb` or `objectRef`.
     pub field: &'static str,
+    /// What is wrong with it.
     pub message: String,
 }
 

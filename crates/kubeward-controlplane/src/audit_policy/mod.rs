@@ -30,11 +30,15 @@ pub use kubeward_report::Severity;
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{file}{}: {field}: {message}", pos.map(|p| format!(":{}", p.line)).unwrap_or_default())]
 pub struct PolicyError {
+    /// The policy file, as named on the command line.
     pub file: Arc<str>,
+    /// Where the offending field is written, when it is (`None`: a field that is missing, or the file as a whole).
     pub pos: Option<Pos>,
     /// The field path, e.g. `rules[2].level`.
     pub field: String,
+    /// What is wrong, in the API server's words where it has them.
     pub message: String,
+    /// How to fix it, shown under the error.
     pub hint: String,
 }
 
@@ -48,14 +52,18 @@ impl kubeward_report::Hint for PolicyError {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{}", .errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
 pub struct LoadFailure {
+    /// Every reason, in file order.
     pub errors: Vec<PolicyError>,
 }
 
 /// A field the API server would decode leniently and drop, with a warning.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Dropped {
+    /// The field's path, e.g. `rules[0].level` or `rules[1].verb`.
     pub field: String,
+    /// The line it is written on (1-based).
     pub line: u32,
+    /// Whether it was dropped for being set twice (else it is unknown to `audit.k8s.io/v1`).
     pub duplicate: bool,
 }
 

@@ -10,13 +10,18 @@ use super::Dropped;
 /// How much of a request is recorded. Ordered from nothing to everything.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum Level {
+    /// `None`: no event is logged for matching requests.
     None,
+    /// `Metadata`: requesting user, timestamp, resource and verb, but no request or response body.
     Metadata,
+    /// `Request`: metadata and the request body (no response body).
     Request,
+    /// `RequestResponse`: metadata, request body and response body.
     RequestResponse,
 }
 
 impl Level {
+    /// Every level, from `None` to `RequestResponse`.
     pub const ALL: [Level; 4] = [
         Level::None,
         Level::Metadata,
@@ -24,6 +29,7 @@ impl Level {
         Level::RequestResponse,
     ];
 
+    /// The level as the policy writes it, e.g. `RequestResponse`.
     pub fn as_str(self) -> &'static str {
         match self {
             Level::None => "None",
@@ -33,6 +39,7 @@ impl Level {
         }
     }
 
+    /// The level written `s` (exact case), or `None` for an unknown name.
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == s)
     }
@@ -47,13 +54,18 @@ impl fmt::Display for Level {
 /// A point in handling a request at which an event is emitted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub enum Stage {
+    /// `RequestReceived`: as soon as the request is received, before it is handled.
     RequestReceived,
+    /// `ResponseStarted`: once the response headers are sent, before the body (long-running requests such as `watch` only).
     ResponseStarted,
+    /// `ResponseComplete`: once the response body is complete.
     ResponseComplete,
+    /// `Panic`: when a panic occurred while handling the request.
     Panic,
 }
 
 impl Stage {
+    /// Every stage, in the order a request goes through them.
     pub const ALL: [Stage; 4] = [
         Stage::RequestReceived,
         Stage::ResponseStarted,
@@ -61,6 +73,7 @@ impl Stage {
         Stage::Panic,
     ];
 
+    /// The stage as the policy writes it, e.g. `RequestReceived`.
     pub fn as_str(self) -> &'static str {
         match self {
             Stage::RequestReceived => "RequestReceived",
@@ -70,6 +83,7 @@ impl Stage {
         }
     }
 
+    /// The stage written `s` (exact case), or `None` for an unknown name.
     pub fn parse(s: &str) -> Option<Stage> {
         Stage::ALL.into_iter().find(|l| l.as_str() == s)
     }
@@ -84,10 +98,15 @@ impl fmt::Display for Stage {
 /// A decoded `Policy`. The raw tree is kept so findings can point at lines.
 #[derive(Clone, Debug)]
 pub struct Policy {
+    /// The policy file, as named on the command line.
     pub file: Arc<str>,
+    /// The whole `Policy` object as loaded, for positions.
     pub node: Node,
+    /// The policy's `omitStages`: stages never logged, whatever the rules say.
     pub omit_stages: Vec<Stage>,
+    /// The policy's `omitManagedFields`: drop `metadata.managedFields` from logged bodies unless a rule says otherwise.
     pub omit_managed_fields: bool,
+    /// The policy's `rules`, in order: the first rule that matches a request sets its level.
     pub rules: Vec<Rule>,
     /// Fields the API server would drop with only a warning (unknown or duplicated).
     pub dropped: Vec<Dropped>,
@@ -104,22 +123,34 @@ impl Policy {
 /// One `rules[]` entry.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rule {
+    /// The rule's `level`; `None` when not written (validation rejects that).
     pub level: Option<Level>,
+    /// `users`: user names the rule applies to; empty means every user.
     pub users: Vec<String>,
+    /// `userGroups`: groups the rule applies to (a user in any of them matches); empty means every group.
     pub user_groups: Vec<String>,
+    /// `verbs`: request verbs (`get`, `list`, `watch`, `create`, …); empty means every verb.
     pub verbs: Vec<String>,
+    /// `resources`: API groups and resources the rule applies to; empty means every resource.
     pub resources: Vec<GroupResources>,
+    /// `namespaces`: namespaces the rule applies to (`""` is cluster-scoped resources); empty means all.
     pub namespaces: Vec<String>,
+    /// `nonResourceURLs`: paths such as `/healthz` or `/metrics*` (a trailing `*` is a prefix match); empty means all.
     pub non_resource_urls: Vec<String>,
+    /// The rule's `omitStages`, added to the policy's.
     pub omit_stages: Vec<Stage>,
+    /// The rule's `omitManagedFields`; `None` follows the policy's setting.
     pub omit_managed_fields: Option<bool>,
 }
 
 /// One `resources[]` entry of a rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupResources {
+    /// `group`: the API group, `""` for the core group.
     pub group: String,
+    /// `resources`: resources of the group (`pods`, `pods/log`, `*/scale`, `*`); empty means all of the group.
     pub resources: Vec<String>,
+    /// `resourceNames`: object names; empty means every object.
     pub resource_names: Vec<String>,
 }
 

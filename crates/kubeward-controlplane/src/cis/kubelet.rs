@@ -21,8 +21,11 @@ const GROUP: &str = "kubelet.config.k8s.io/";
 /// A loaded KubeletConfiguration.
 #[derive(Clone, Debug)]
 pub struct KubeletConfig {
+    /// The file's name as shown in findings.
     pub file: Arc<str>,
+    /// The file's path, for its mode and owner.
     pub path: PathBuf,
+    /// The whole configuration as loaded.
     pub node: Node,
 }
 

@@ -32,7 +32,9 @@ pub use kubeward_report::Severity;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// The files show the recommendation is followed.
     Pass,
+    /// The files show the recommendation is not followed; `found` says what was seen.
     Fail,
     /// Not decidable from the files alone; `found` says what to look at.
     Warn,
@@ -41,6 +43,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status as output writes it: `pass`, `fail`, `warn` or `skip`.
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Pass => "pass",
@@ -56,17 +59,21 @@ impl Status {
 pub struct Finding {
     /// The CIS Kubernetes Benchmark id (1.12 numbering).
     pub id: &'static str,
+    /// The recommendation as a statement, e.g. "Authorization is not AlwaysAllow" (1.2.6).
     pub title: &'static str,
     /// `kube-apiserver`, `kube-controller-manager`, `kube-scheduler`, `etcd`, `kubelet`
     /// or `files`.
     pub component: &'static str,
+    /// How much a failure matters.
     pub severity: Severity,
     /// Scored ("Automated") in the benchmark; manual checks are still judged when the
     /// files allow it.
     pub automated: bool,
+    /// The verdict.
     pub status: Status,
     /// What was found: the flag and its value, the field, the mode or the owner.
     pub found: String,
+    /// What to change to pass, after the benchmark's remediation.
     pub remediation: &'static str,
     /// The file the value was read from, with `:line` when known.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,13 +87,19 @@ pub struct Paths {
     /// Holds `admin.conf`, `super-admin.conf`, `scheduler.conf`,
     /// `controller-manager.conf` and `kubelet.conf`.
     pub kubernetes_dir: PathBuf,
+    /// The PKI directory (`<kubernetes_dir>/pki` for kubeadm): certificates and keys whose modes and owners are checked.
     pub pki: PathBuf,
+    /// The kubelet's `--config` file (kubeadm: `/var/lib/kubelet/config.yaml`).
     pub kubelet_config: PathBuf,
+    /// The kubelet's systemd drop-in (kubeadm: `/etc/systemd/system/kubelet.service.d/10-kubeadm.conf`).
     pub kubelet_service: PathBuf,
+    /// kube-proxy's kubeconfig (kubeadm: `/var/lib/kube-proxy/kubeconfig.conf`).
     pub proxy_kubeconfig: PathBuf,
+    /// CNI configuration and state directories (`/etc/cni/net.d`, `/var/lib/cni/networks`).
     pub cni_dirs: Vec<PathBuf>,
     /// Read to turn file owners into names.
     pub passwd: PathBuf,
+    /// Read to turn file group ids into names (`/etc/group`).
     pub group: PathBuf,
 }
 
@@ -113,11 +126,13 @@ impl Paths {
 /// What the checks look at.
 #[derive(Clone, Copy, Debug)]
 pub struct Inputs<'a> {
+    /// The control-plane static pods and their flags.
     pub manifests: &'a Manifests,
     /// Bounds on the configuration files that flags name (encryption, authorization).
     pub limits: Limits,
     /// The kubelet configuration, or why there is none.
     pub kubelet: Result<&'a KubeletConfig, &'a str>,
+    /// Where the node's files are.
     pub paths: &'a Paths,
 }
 

@@ -22,13 +22,18 @@ use super::{Flags, Origin};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Component {
+    /// `kube-apiserver`.
     KubeApiserver,
+    /// `kube-controller-manager`.
     KubeControllerManager,
+    /// `kube-scheduler`.
     KubeScheduler,
+    /// `etcd`.
     Etcd,
 }
 
 impl Component {
+    /// Every component, in the benchmark's order.
     pub const ALL: [Component; 4] = [
         Component::KubeApiserver,
         Component::KubeControllerManager,
@@ -57,14 +62,25 @@ impl fmt::Display for Component {
 /// Something in the manifests that cannot be used, with the file and field it concerns.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum FlagsError {
+    /// The static pod directory is missing or cannot be listed.
     #[error("{dir}: {message}")]
-    Dir { dir: String, message: String },
+    Dir {
+        /// The directory.
+        dir: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A manifest is not valid YAML or JSON, or not a Pod.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// A field of a manifest or configuration file has a value that cannot be used.
     #[error("{file}: {field}: {message}")]
     Field {
+        /// The file, with `:line` when known.
         file: String,
+        /// The field's path, e.g. `spec.containers[0].command`.
         field: String,
+        /// What is wrong with it.
         message: String,
         /// How to fix it.
         hint: &'static str,
@@ -86,11 +102,15 @@ impl kubeward_report::Hint for FlagsError {
 /// One component's static pod and its flags.
 #[derive(Clone, Debug)]
 pub struct StaticPod {
+    /// Which component the pod runs.
     pub component: Component,
+    /// The manifest's name as shown in findings.
     pub file: Arc<str>,
+    /// The manifest's path, for its mode and owner.
     pub path: PathBuf,
     /// The container the flags were read from.
     pub container: String,
+    /// The component's flags, from `command`, `args` and (etcd) `ETCD_*` variables.
     pub flags: Flags,
     /// `hostPath` volume paths: files named by flags are only visible inside the pod
     /// below one of these.
@@ -100,12 +120,16 @@ pub struct StaticPod {
 /// The static pods found in a directory, plus what could not be read there.
 #[derive(Clone, Debug, Default)]
 pub struct Manifests {
+    /// The directory that was read (kubeadm: `/etc/kubernetes/manifests`).
     pub dir: PathBuf,
+    /// The components found, at most one of each.
     pub pods: Vec<StaticPod>,
+    /// Files that could not be read, and a component's problems.
     pub errors: Vec<FlagsError>,
 }
 
 impl Manifests {
+    /// The static pod of `c`, if one was found.
     pub fn get(&self, c: Component) -> Option<&StaticPod> {
         self.pods.iter().find(|p| p.component == c)
     }

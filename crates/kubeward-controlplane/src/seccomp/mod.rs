@@ -36,24 +36,34 @@ pub const FINDINGS: &[RuleMeta] = &[
 /// A finding in one profile.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
+    /// The finding's id.
     pub id: &'static str,
+    /// The finding's severity.
     pub severity: Severity,
+    /// The finding's title.
     pub title: &'static str,
     /// JSON path in the profile, e.g. `syscalls[3].names[1]`.
     pub field: String,
+    /// What this hit is about, naming the syscall, action or flag.
     pub message: String,
+    /// How to fix it.
     pub fix: &'static str,
 }
 
 /// Why a profile cannot be checked.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
+    /// The text is not valid JSON.
     #[error("line {line}, column {column}: not valid JSON: {message}")]
     Json {
+        /// 1-based line of the error.
         line: usize,
+        /// 1-based column of the error.
         column: usize,
+        /// serde_json's message.
         message: String,
     },
+    /// The JSON is not a profile the runtime can read.
     #[error(transparent)]
     Format(#[from] FormatError),
 }
@@ -90,7 +100,9 @@ pub const DEFAULT_KUBELET_ROOT: &str = "/var/lib/kubelet";
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("localhostProfile {name:?} {reason}")]
 pub struct LocalhostError {
+    /// The `localhostProfile` value, as written.
     pub name: String,
+    /// Why it would be refused, e.g. "must not contain '..'".
     pub reason: &'static str,
 }
 

@@ -9,13 +9,19 @@ use serde_json::{Map, Value};
 /// A decoded profile.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Profile {
+    /// `defaultAction`: the action for syscalls no rule matches, e.g. `SCMP_ACT_ERRNO`.
     pub default_action: String,
+    /// `defaultErrnoRet`: the errno returned by a default `SCMP_ACT_ERRNO`/`SCMP_ACT_TRACE` (`None`: the runtime's default, `EPERM`).
     pub default_errno_ret: Option<u64>,
+    /// `architectures`: the architectures the filter is built for, e.g. `SCMP_ARCH_X86_64`.
     pub architectures: Vec<String>,
     /// `archMap[].architecture` and its `subArchitectures`, flattened, with their paths.
     pub arch_map: Vec<(String, String)>,
+    /// `syscalls`: the rules, in order.
     pub syscalls: Vec<SyscallRule>,
+    /// `flags`: seccomp filter flags, e.g. `SECCOMP_FILTER_FLAG_LOG`.
     pub flags: Vec<String>,
+    /// `listenerPath`: the socket of a seccomp notify agent, for `SCMP_ACT_NOTIFY`.
     pub listener_path: Option<String>,
     /// Paths of keys the runtime ignores.
     pub ignored: Vec<String>,
@@ -28,22 +34,31 @@ pub struct SyscallRule {
     pub names: Vec<String>,
     /// The path of each name, parallel to `names`.
     pub name_paths: Vec<String>,
+    /// `action`: what happens when the syscall is made, e.g. `SCMP_ACT_ALLOW`.
     pub action: String,
+    /// `errnoRet`: the errno returned with `SCMP_ACT_ERRNO` (`None`: `EPERM`).
     pub errno_ret: Option<u64>,
+    /// `args`: argument comparisons; all must hold for the rule to apply.
     pub args: Vec<Arg>,
     /// Docker's `includes`/`excludes`: the rule applies only to containers with these
     /// capabilities, on these architectures, or from this kernel version.
     pub conditional: bool,
+    /// Docker's `includes.arches`: the rule applies only on these architectures.
     pub include_arches: Vec<String>,
+    /// Docker's `excludes.arches`: the rule does not apply on these architectures.
     pub exclude_arches: Vec<String>,
 }
 
 /// One argument comparison.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Arg {
+    /// `index`: which argument, 0 to 5.
     pub index: u64,
+    /// `value`: the value compared with.
     pub value: u64,
+    /// `valueTwo`: the second value, used by `SCMP_CMP_MASKED_EQ` (the argument masked with `value` must equal it).
     pub value_two: u64,
+    /// `op`: the comparison, e.g. `SCMP_CMP_EQ` or `SCMP_CMP_MASKED_EQ`.
     pub op: String,
 }
 
@@ -51,7 +66,9 @@ pub struct Arg {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {message}")]
 pub struct FormatError {
+    /// The field's path in the profile, e.g. `syscalls[2].action`.
     pub field: String,
+    /// What is wrong with it.
     pub message: String,
 }
 

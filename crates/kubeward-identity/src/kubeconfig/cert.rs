@@ -22,33 +22,46 @@ const OID_UID: &str = "0.9.2342.19200300.100.1.1";
 #[derive(Clone, Debug, Serialize, PartialEq)]
 #[serde(rename_all = "camelCase")]
 pub struct CertInfo {
+    /// The subject distinguished name in one-line form (`CN=…` and `O=…` carry the user and groups).
     pub subject: String,
+    /// The issuer distinguished name in one-line form.
     pub issuer: String,
     /// Hex, colon-separated, as openssl prints it.
     pub serial: String,
     /// RFC 3339, UTC.
     pub not_before: String,
+    /// End of validity (`notAfter`), RFC 3339, UTC.
     pub not_after: String,
+    /// `not_before` in seconds since the Unix epoch.
     #[serde(skip)]
     pub not_before_unix: i64,
+    /// `not_after` in seconds since the Unix epoch.
     #[serde(skip)]
     pub not_after_unix: i64,
+    /// Basic constraints say this is a CA certificate.
     pub is_ca: bool,
+    /// Subject alternative names, each prefixed with its type: `DNS:`, `IP:`, `email:` or `URI:`.
     pub subject_alt_names: Vec<String>,
+    /// The key usages of the keyUsage extension; empty when it is absent.
     pub key_usage: Vec<String>,
     /// Empty when the extension is absent, which Go reads as "any usage".
     pub extended_key_usage: Vec<String>,
+    /// The subject public key's algorithm and size.
     pub public_key: PublicKeyInfo,
+    /// The signature algorithm's short name (e.g. `sha256WithRSAEncryption`), or its OID when unknown.
     pub signature_algorithm: String,
     /// Hex SHA-256 of the DER, as in the `X509SHA256=` credential id of audit events.
     pub sha256: String,
+    /// The user the API server would authenticate the certificate as.
     pub identity: Identity,
 }
 
+/// A certificate's public key.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PublicKeyInfo {
     /// `RSA`, `EC P-256`, `EC P-384`, `EC P-521`, `Ed25519`, or the OID.
     pub algorithm: String,
+    /// The key size in bits (RSA modulus or curve size).
     pub bits: usize,
 }
 
@@ -60,6 +73,7 @@ pub struct Identity {
     pub user: Option<String>,
     /// Every subject O, in order, then `system:authenticated` as the apiserver adds it.
     pub groups: Vec<String>,
+    /// The subject's `UID` attribute, which the API server (1.33+) reads as the user's uid; `None` when absent.
     pub uid: Option<String>,
     /// `authentication.kubernetes.io/credential-id` in audit events.
     pub credential_id: String,

@@ -5,17 +5,23 @@ use std::path::PathBuf;
 /// An error that names the file and, where there is one, the field at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A file could not be read.
     #[error("{}: cannot read: {source}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
     /// Not YAML, not a `Config`, or a field of the wrong type.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     Parse {
+        /// The file.
         path: PathBuf,
+        /// The line at fault, when known.
         line: Option<u32>,
+        /// What is wrong, in the YAML decoder's words.
         message: String,
     },
     /// None of the files of a `KUBECONFIG` chain exists.
@@ -24,8 +30,11 @@ pub enum Error {
     /// A certificate, key or CA field that is present but cannot be used.
     #[error("{}: {field}: {message}", path.display())]
     Field {
+        /// The file holding the field.
         path: PathBuf,
+        /// The field, e.g. `users[admin].client-certificate-data`.
         field: String,
+        /// Why it cannot be used.
         message: String,
     },
     /// `extract` asked for something that is not there.

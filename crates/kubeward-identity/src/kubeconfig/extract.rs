@@ -10,8 +10,11 @@ use super::material::{Fetched, Source, fetch};
 /// What to extract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Material {
+    /// The cluster's CA certificates (`certificate-authority` or `-data`).
     CertificateAuthority,
+    /// The user's client certificate (`client-certificate` or `-data`).
     ClientCertificate,
+    /// The user's private key (`client-key` or `-data`).
     ClientKey,
 }
 

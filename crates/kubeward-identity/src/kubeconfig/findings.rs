@@ -12,9 +12,13 @@ pub use kubeward_report::{RuleMeta, Severity};
 /// One thing found, and where.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Finding {
+    /// The rule's id.
     pub id: &'static str,
+    /// The rule's name.
     pub name: &'static str,
+    /// The rule's severity.
     pub severity: Severity,
+    /// What was found, naming the user, cluster or certificate.
     pub message: String,
     /// The kubeconfig (or referenced file) it is about.
     pub file: PathBuf,
@@ -23,6 +27,7 @@ pub struct Finding {
     pub line: Option<u32>,
     /// Where in the kubeconfig, e.g. `users[admin].client-certificate-data`.
     pub field: String,
+    /// How to fix it (the rule's fix).
     pub fix: &'static str,
 }
 
@@ -50,9 +55,14 @@ impl Finding {
 /// A field that is set but unusable: kubectl would fail on it too.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Problem {
+    /// The file the field is in.
     pub file: PathBuf,
+    /// The field's line, when known.
     pub line: Option<u32>,
+    /// The field, e.g. `clusters[prod].certificate-authority`.
     pub field: String,
+    /// Why it cannot be used.
     pub message: String,
+    /// How to fix it.
     pub hint: &'static str,
 }

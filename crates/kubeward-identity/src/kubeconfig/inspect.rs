@@ -19,77 +19,123 @@ use crate::names::BOOTSTRAP_USER_PREFIX;
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Inspection {
+    /// The kubeconfig files read, in `KUBECONFIG` order.
     pub files: Vec<FileView>,
     /// `KUBECONFIG` entries that do not exist (skipped, as clientcmd does).
     pub skipped: Vec<PathBuf>,
+    /// The merged `current-context`; `None` when no file sets it.
     pub current_context: Option<String>,
+    /// Every context, after merging.
     pub contexts: Vec<ContextView>,
+    /// Every cluster, after merging.
     pub clusters: Vec<ClusterView>,
+    /// Every user, after merging.
     pub users: Vec<UserView>,
+    /// Security findings about the users, clusters and files.
     pub findings: Vec<Finding>,
+    /// Fields that are set but unusable.
     pub problems: Vec<Problem>,
 }
 
+/// One kubeconfig file read.
 #[derive(Clone, Debug, Serialize)]
 pub struct FileView {
+    /// The file's path.
     pub path: PathBuf,
+    /// Its Unix permission bits (e.g. `0o600`), when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub mode: Option<u32>,
 }
 
+/// One `contexts` entry.
 #[derive(Clone, Debug, Serialize)]
 pub struct ContextView {
+    /// The context's name.
     pub name: String,
+    /// Whether it is the `current-context`.
     pub current: bool,
+    /// The name of the cluster it uses.
     pub cluster: String,
+    /// The name of the user it uses.
     pub user: String,
+    /// Its default namespace; `None` means `default`.
     pub namespace: Option<String>,
+    /// The file it is defined in.
     pub file: PathBuf,
+    /// The line of its `name`.
     pub line: u32,
 }
 
+/// One `clusters` entry.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClusterView {
+    /// The cluster's name.
     pub name: String,
+    /// `server`: the API server's URL.
     pub server: String,
+    /// `insecure-skip-tls-verify`: the server's certificate is not verified.
     pub insecure_skip_tls_verify: bool,
+    /// `tls-server-name`, when set.
     pub tls_server_name: Option<String>,
+    /// `proxy-url`, when set.
     pub proxy_url: Option<String>,
+    /// The CA certificates from `certificate-authority`/`-data`; `None` when neither is set or they could not be read.
     pub certificate_authority: Option<CertSet>,
+    /// The file it is defined in.
     pub file: PathBuf,
+    /// The line of its `name`.
     pub line: u32,
 }
 
 /// The certificates of one field: a CA bundle, or a client certificate and its chain.
 #[derive(Clone, Debug, Serialize)]
 pub struct CertSet {
+    /// Where the certificates were read from.
     pub source: Source,
+    /// The certificates, in the order written.
     pub certificates: Vec<CertInfo>,
 }
 
+/// One `users` entry, with secrets described rather than shown.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserView {
+    /// The user's name.
     pub name: String,
+    /// The client certificate (and chain) from `client-certificate`/`-data`, when set and readable.
     pub client_certificate: Option<CertSet>,
+    /// The private key from `client-key`/`-data`, when set and readable.
     pub client_key: Option<KeyView>,
+    /// A description of `token`, when set.
     pub token: Option<TokenView>,
+    /// Where `tokenFile` points, when set.
     pub token_file: Option<Source>,
+    /// `username` for basic authentication, when set.
     pub username: Option<String>,
+    /// Whether `password` is set (never shown).
     pub has_password: bool,
+    /// The `exec` credential plugin, when set.
     pub exec: Option<ExecView>,
+    /// The `auth-provider` plugin's name, when set.
     pub auth_provider: Option<String>,
+    /// `as`: the user to impersonate, when set.
     pub impersonate: Option<String>,
+    /// `as-groups`: the groups to impersonate.
     pub impersonate_groups: Vec<String>,
+    /// The file it is defined in.
     pub file: PathBuf,
+    /// The line of its `name`.
     pub line: u32,
 }
 
+/// A client key, described (never shown).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyView {
+    /// Where the key was read from.
     pub source: Source,
+    /// Its container format and algorithm.
     #[serde(flatten)]
     pub key: KeyInfo,
     /// None when there is no certificate, or the check could not be made.
@@ -101,19 +147,25 @@ pub struct KeyView {
 pub struct TokenView {
     /// `jwt`, `bootstrap` or `opaque`.
     pub kind: &'static str,
+    /// The token's length in bytes.
     pub length: usize,
     /// The user a bootstrap token authenticates as.
     pub user: Option<String>,
 }
 
+/// The `exec` plugin of a user.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecView {
+    /// `command`: the program run.
     pub command: String,
+    /// `args`: its arguments.
     pub args: Vec<String>,
     /// Names only: values may be secrets.
     pub env: Vec<String>,
+    /// `apiVersion`: the ExecCredential version it speaks.
     pub api_version: String,
+    /// `provideClusterInfo`: whether cluster details are passed to it.
     pub provide_cluster_info: bool,
 }
 

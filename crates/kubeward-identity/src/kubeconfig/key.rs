@@ -37,6 +37,7 @@ enum Format {
 pub struct KeyInfo {
     /// `PKCS#1`, `SEC1` or `PKCS#8`.
     pub format: String,
+    /// The key's algorithm: `RSA`, `Ed25519`, an EC curve such as `EC P-256`, or the OID when unknown.
     pub algorithm: String,
 }
 

@@ -17,7 +17,9 @@ use super::model::{AuthInfo, Cluster, Context};
 /// A named cluster, user or context, with where it was written.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Named<T> {
+    /// The entry's `name`.
     pub name: String,
+    /// The inner `cluster`, `user` or `context` mapping.
     pub value: T,
     /// The file it came from: relative paths in it resolve against this file's directory.
     pub origin: Arc<Path>,
@@ -55,21 +57,28 @@ pub struct Kubeconfig {
     pub files: Vec<PathBuf>,
     /// Files of the chain that do not exist; clientcmd skips them silently.
     pub skipped: Vec<PathBuf>,
+    /// `current-context`: the context kubectl uses by default (the first file that sets it wins); `None` when no file sets it.
     pub current_context: Option<String>,
+    /// `clusters`, merged from every file (the first definition of a name wins).
     pub clusters: Vec<Named<Cluster>>,
+    /// `users`, merged from every file (the first definition of a name wins).
     pub users: Vec<Named<AuthInfo>>,
+    /// `contexts`, merged from every file (the first definition of a name wins).
     pub contexts: Vec<Named<Context>>,
 }
 
 impl Kubeconfig {
+    /// The `clusters` entry named `name`.
     pub fn cluster(&self, name: &str) -> Option<&Named<Cluster>> {
         self.clusters.iter().find(|c| c.name == name)
     }
 
+    /// The `users` entry named `name`.
     pub fn user(&self, name: &str) -> Option<&Named<AuthInfo>> {
         self.users.iter().find(|u| u.name == name)
     }
 
+    /// The `contexts` entry named `name`.
     pub fn context(&self, name: &str) -> Option<&Named<Context>> {
         self.contexts.iter().find(|c| c.name == name)
     }

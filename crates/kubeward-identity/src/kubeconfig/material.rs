@@ -17,10 +17,17 @@ const MAX_FILE_BYTES: u64 = 1024 * 1024;
 #[serde(tag = "from", rename_all = "kebab-case")]
 pub enum Source {
     /// Inline in the kubeconfig, under `field`.
-    Embedded { file: PathBuf, field: String },
+    Embedded {
+        /// The kubeconfig holding the field.
+        file: PathBuf,
+        /// The field, e.g. `users[admin].client-key-data`.
+        field: String,
+    },
     /// In a file that the kubeconfig's `field` names (resolved to `path`).
     File {
+        /// The kubeconfig field naming the file, e.g. `users[admin].client-certificate`.
         field: String,
+        /// The file, resolved against the kubeconfig's directory.
         path: PathBuf,
         /// Unix permission bits, when known.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -29,6 +36,7 @@ pub enum Source {
 }
 
 impl Source {
+    /// The kubeconfig field the material was read from or through.
     pub fn field(&self) -> &str {
         match self {
             Source::Embedded { field, .. } | Source::File { field, .. } => field,

@@ -102,6 +102,7 @@ enum Step {
 }
 
 impl Splitter {
+    /// A splitter at the start of an input (line 1, no partial record).
     pub fn new() -> Splitter {
         Splitter::default()
     }

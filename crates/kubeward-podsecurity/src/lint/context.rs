@@ -13,6 +13,7 @@ use kubeward_manifest::Node;
 pub struct ContainerPath {
     /// `initContainers`, `containers` or `ephemeralContainers`.
     pub list: &'static str,
+    /// 0-based index in that list.
     pub index: usize,
 }
 
@@ -25,7 +26,9 @@ impl fmt::Display for ContainerPath {
 /// A securityContext location: the pod's or one container's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Site {
+    /// The pod's `spec.securityContext`.
     Pod,
+    /// A container's `securityContext`.
     Container(ContainerPath),
 }
 
@@ -42,15 +45,20 @@ impl fmt::Display for Site {
 /// `EphemeralContainer` are distinct types upstream; this is their common view.
 #[derive(Clone, Copy, Debug)]
 pub struct ContainerRef<'a> {
+    /// Where the container is in the template.
     pub at: ContainerPath,
+    /// The container's `name`.
     pub name: &'a str,
     /// The raw container, for fields the typed struct drops.
     pub raw: Option<&'a Node>,
+    /// The container's `securityContext`, when set.
     pub security_context: Option<&'a SecurityContext>,
+    /// The container's `volumeMounts` (empty when unset).
     pub volume_mounts: &'a [VolumeMount],
 }
 
 impl ContainerRef<'_> {
+    /// The container's `securityContext` location, for findings.
     pub fn site(&self) -> Site {
         Site::Container(self.at)
     }
@@ -61,13 +69,16 @@ impl ContainerRef<'_> {
 pub struct LintContext<'a> {
     /// The raw template (holding `metadata` and `spec`).
     pub node: &'a Node,
+    /// The template's `metadata`, decoded.
     pub metadata: &'a ObjectMeta,
+    /// The template's `spec`, decoded.
     pub spec: &'a PodSpec,
     /// The raw `spec`, when it is there.
     pub raw_spec: Option<&'a Node>,
 }
 
 impl<'a> LintContext<'a> {
+    /// The context of the template `node` with its decoded `metadata` and `spec`.
     pub fn new(node: &'a Node, metadata: &'a ObjectMeta, spec: &'a PodSpec) -> Self {
         LintContext {
             node,
@@ -77,6 +88,7 @@ impl<'a> LintContext<'a> {
         }
     }
 
+    /// The pod's `spec.securityContext`, when set.
     pub fn pod_security_context(&self) -> Option<&'a PodSecurityContext> {
         self.spec.security_context.as_ref()
     }

@@ -40,7 +40,9 @@ pub fn level_name(severity: Severity) -> &'static str {
 pub struct Lint {
     /// Stable id, e.g. `KW101`; documented in docs/lints.md.
     pub id: &'static str,
+    /// The rule's severity.
     pub severity: Severity,
+    /// What is wrong at this field, naming the container when there is one.
     pub message: String,
     /// The field, relative to the pod template (`spec.containers[0]...`).
     pub path: String,
@@ -50,6 +52,7 @@ pub struct Lint {
 /// its check.
 #[derive(Clone, Copy, Debug)]
 pub struct RuleInfo {
+    /// The rule's id, title, severity and fix.
     pub meta: RuleMeta,
     check: fn(&LintContext<'_>, &mut Findings<'_>),
 }
@@ -62,6 +65,7 @@ pub struct Findings<'a> {
 }
 
 impl Findings<'_> {
+    /// Reports a finding of the running rule at `path` (relative to the pod template).
     pub fn report(&mut self, path: String, message: String) {
         self.out.push(Lint {
             id: self.rule.meta.id,

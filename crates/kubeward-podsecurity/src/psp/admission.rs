@@ -25,13 +25,16 @@ pub enum Operation {
 /// An authenticated identity.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UserInfo {
+    /// The user name, e.g. `system:serviceaccount:ns:sa`.
     pub name: String,
+    /// The user's groups.
     pub groups: Vec<String>,
 }
 
 /// Answers "may `user` use podsecuritypolicy `policy` in `namespace`" (API group
 /// `policy`, or the legacy `extensions`).
 pub trait Authorizer {
+    /// Whether `user` may `use` the PodSecurityPolicy named `policy` in `namespace` (RBAC verb `use` on `podsecuritypolicies`).
     fn may_use(&self, user: &UserInfo, namespace: &str, policy: &str) -> bool;
 }
 
@@ -47,10 +50,13 @@ impl Authorizer for AllowAll {
 /// One pod admission request.
 #[derive(Clone, Debug)]
 pub struct Request<'a> {
+    /// The pod as submitted.
     pub pod: &'a Pod,
     /// The name the API server prints: the pod's name, or its generateName prefix.
     pub name: &'a str,
+    /// The namespace the pod is created in.
     pub namespace: &'a str,
+    /// Create (policies may default the pod) or update (validation only).
     pub operation: Operation,
     /// The requesting user; `None` when only the service account is considered.
     pub user: Option<&'a UserInfo>,
@@ -59,13 +65,16 @@ pub struct Request<'a> {
 /// An error of one policy (`policy` is `None` for pod validation after admission).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PolicyError {
+    /// The policy's name; `None` for the validation of the admitted pod.
     pub policy: Option<String>,
+    /// The field error.
     pub error: FieldError,
 }
 
 /// The outcome.
 #[derive(Clone, Debug)]
 pub struct Decision {
+    /// Whether the pod is admitted.
     pub allowed: bool,
     /// The chosen policy (the `kubernetes.io/psp` annotation's value).
     pub policy: Option<String>,
@@ -100,6 +109,7 @@ pub fn service_account(pod: &Pod, namespace: &str) -> UserInfo {
     }
 }
 
+/// The PodSecurityPolicy admission plugin's decision for one pod (see the module docs for the order): the policies `authz` lets the user or the pod's service account `use` are tried, and the first that admits the pod is chosen.
 pub fn admit(policies: &[Policy], req: &Request<'_>, authz: &dyn Authorizer) -> Decision {
     let mutation_allowed = req.operation == Operation::Create;
     let hint = req

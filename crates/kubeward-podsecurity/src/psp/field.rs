@@ -12,11 +12,17 @@ use crate::gofmt::go_quote;
 /// The error types PSP produces.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorType {
+    /// `Invalid value`: the value is not acceptable.
     Invalid,
+    /// `Required value`: a value must be set.
     Required,
+    /// `Forbidden`: the field may not be set or used.
     Forbidden,
+    /// `Unsupported value`: the value is not one of the supported ones.
     NotSupported,
+    /// `Duplicate value`: the value appears twice.
     Duplicate,
+    /// `Too long`: the value exceeds its length limit.
     TooLong,
 }
 
@@ -36,14 +42,18 @@ impl ErrorType {
 /// One field error: `{path}: {type}[: {value}][: {detail}]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
+    /// The field path, e.g. `spec.containers[0].securityContext.privileged`.
     pub path: String,
+    /// The kind of error.
     pub kind: ErrorType,
     /// The bad value, already in Go's rendering; `None` for Required and Forbidden.
     pub value: Option<String>,
+    /// The explanation after the value (may be empty).
     pub detail: String,
 }
 
 impl FieldError {
+    /// An `Invalid value` error at `path` for `value` (already in Go's rendering).
     pub fn invalid(path: impl Into<String>, value: String, detail: impl Into<String>) -> Self {
         FieldError {
             path: path.into(),
@@ -53,6 +63,7 @@ impl FieldError {
         }
     }
 
+    /// A `Required value` error at `path`.
     pub fn required(path: impl Into<String>, detail: impl Into<String>) -> Self {
         FieldError {
             path: path.into(),
@@ -62,6 +73,7 @@ impl FieldError {
         }
     }
 
+    /// A `Forbidden` error at `path`.
     pub fn forbidden(path: impl Into<String>, detail: impl Into<String>) -> Self {
         FieldError {
             path: path.into(),

@@ -13,10 +13,15 @@ use super::validate;
 /// A loaded, valid policy.
 #[derive(Clone, Debug)]
 pub struct Policy {
+    /// The policy's `metadata.name`.
     pub name: String,
+    /// The file it was loaded from.
     pub file: Arc<str>,
+    /// Where the object starts in the file.
     pub pos: Pos,
+    /// `metadata.annotations`, which carry the seccomp and AppArmor settings.
     pub annotations: BTreeMap<String, String>,
+    /// The policy's `spec`.
     pub spec: PodSecurityPolicySpec,
     /// The built strategies, or why upstream's factory would fail and skip the policy.
     pub provider: Result<Provider, String>,
@@ -35,10 +40,15 @@ pub enum ProblemLevel {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{file}{}: {}{message}", pos.map(|p| format!(":{}:{}", p.line, p.col)).unwrap_or_default(), policy.as_ref().map(|n| format!("PodSecurityPolicy {n:?}: ")).unwrap_or_default())]
 pub struct PolicyError {
+    /// Whether the policy is left out or only warned about.
     pub severity: ProblemLevel,
+    /// The file the policy is in.
     pub file: Arc<str>,
+    /// Where the problem is, when known.
     pub pos: Option<Pos>,
+    /// The policy's name, when known.
     pub policy: Option<String>,
+    /// What is wrong.
     pub message: String,
 }
 

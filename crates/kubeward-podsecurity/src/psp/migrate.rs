@@ -29,20 +29,25 @@ pub struct Finding {
 /// A setting PSA cannot express.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Note {
+    /// The PSP field the note is about, e.g. `spec.allowedHostPaths`.
     pub field: String,
+    /// What Pod Security Admission cannot express about it.
     pub message: String,
 }
 
 /// The migration of one policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Migration {
+    /// The policy's name.
     pub policy: String,
+    /// The level the policy maps to: the strictest level that admits what every setting allows.
     pub level: Level,
     /// The first policy version from which `level` admits every probe (through
     /// [`NEWEST_MINOR`]).
     pub min_version: u32,
     /// Settings that need a level more permissive than `restricted`.
     pub findings: Vec<Finding>,
+    /// Settings Pod Security Admission cannot express at all.
     pub notes: Vec<Note>,
 }
 

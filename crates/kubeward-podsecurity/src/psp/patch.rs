@@ -49,7 +49,9 @@ fn diff_at(path: &str, from: &Value, to: &Value, ops: &mut Vec<Value>) {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("cannot apply {op} at {path}")]
 pub struct PatchError {
+    /// The JSON Patch operation, e.g. `add`.
     pub op: String,
+    /// The JSON Pointer it targets.
     pub path: String,
 }
 

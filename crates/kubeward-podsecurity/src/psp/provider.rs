@@ -21,13 +21,16 @@ use crate::gofmt::go_quote;
 /// A pod as admission sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pod {
+    /// The pod's `metadata`.
     pub metadata: ObjectMeta,
+    /// The pod's `spec`.
     pub spec: PodSpec,
 }
 
 /// A policy with its strategies built.
 #[derive(Clone, Debug)]
 pub struct Provider {
+    /// The policy's name.
     pub name: String,
     spec: PodSecurityPolicySpec,
     run_as_user: RunAsUser,

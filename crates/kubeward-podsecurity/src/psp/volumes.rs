@@ -82,6 +82,7 @@ pub fn containers_with_paths(spec: &PodSpec) -> Vec<(String, &Container)> {
         .collect()
 }
 
+/// Errors for the pod's volumes: types not in `volumes`, and hostPath, Flexvolume and CSI volumes the policy does not allow.
 pub fn validate(policy: &PodSecurityPolicySpec, spec: &PodSpec) -> Vec<FieldError> {
     let mut errs = vec![];
     let all = policy.volumes.iter().any(|v| v == "*");

@@ -47,6 +47,7 @@ pub struct Identity {
     pub service_account: Option<String>,
     /// The namespace of workloads that name none.
     pub namespace: String,
+    /// The admission operation (`CREATE` or `UPDATE`).
     pub operation: Operation,
 }
 
@@ -65,6 +66,7 @@ impl Default for Identity {
 /// One pod's admission.
 #[derive(Clone, Debug)]
 pub struct Admission {
+    /// Whether the pod is admitted, and under which policy.
     pub decision: Decision,
     /// RFC 6902 operations from the pod as submitted to the pod as stored.
     pub patch: Vec<Value>,
@@ -106,6 +108,7 @@ impl Hint for TemplateError {
 pub struct WorkloadAdmission {
     /// The namespace its pods are created in.
     pub namespace: String,
+    /// Whether the workload's pods are admitted, and under which policy.
     pub decision: Decision,
     /// RFC 6902 operations from the pod as submitted to the pod as stored.
     pub patch: Vec<Value>,

@@ -20,23 +20,30 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 /// A Pod Security Standards level, in increasing strictness.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
+    /// `privileged`: unrestricted; checks nothing.
     Privileged,
+    /// `baseline`: prevents known privilege escalations (host namespaces, privileged containers, added capabilities, …).
     Baseline,
+    /// `restricted`: baseline plus current pod hardening (non-root, dropped capabilities, seccomp, no privilege escalation).
     Restricted,
 }
 
 /// A policy version: `latest` or `v1.N`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PolicyVersion {
+    /// `latest`: the checks of the newest Kubernetes version.
     Latest,
+    /// `v1.N`: the checks as Kubernetes 1.N had them; holds N.
     V1(u32),
 }
 
 /// An unparseable level or version, with the exact message the admission controller uses.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
+    /// The level is not `privileged`, `baseline` or `restricted`.
     #[error("must be one of privileged, baseline, restricted")]
     Level,
+    /// The version is not `latest` or `v1.N`.
     #[error("must be \"latest\" or \"v1.x\"")]
     Version,
 }

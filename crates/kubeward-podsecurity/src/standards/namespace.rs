@@ -13,7 +13,9 @@ pub const PREFIX: &str = "pod-security.kubernetes.io/";
 /// A level at a version, printed as PSA prints it: `restricted:latest`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Policy {
+    /// The Pod Security level.
     pub level: Level,
+    /// The policy version whose checks apply.
     pub version: PolicyVersion,
 }
 
@@ -28,9 +30,11 @@ impl fmt::Display for Policy {
 pub struct NamespacePolicy {
     /// Enforce level and version as labelled (after fallbacks); `None` where unlabelled.
     pub enforce_level: Option<Level>,
+    /// Enforce version as labelled (`pod-security.kubernetes.io/enforce-version`); `None` where unlabelled.
     pub enforce_version: Option<PolicyVersion>,
     /// Warn and audit after resolution, only when not privileged (which checks nothing).
     pub warn: Option<Policy>,
+    /// The audit policy (`pod-security.kubernetes.io/audit` and `audit-version`), as for `warn`.
     pub audit: Option<Policy>,
 }
 
@@ -57,6 +61,7 @@ pub struct LabelError {
     pub key: String,
     /// The value as found.
     pub value: String,
+    /// Why the value was not understood.
     pub error: ParseError,
     /// The value evaluated instead (`restricted`, `privileged` or `latest`).
     pub fallback: String,

@@ -17,11 +17,17 @@ pub struct AlertOptions {
 /// One alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alert {
+    /// The event's time, in nanoseconds since the Unix epoch.
     pub time_ns: i64,
+    /// The name of the rule that matched.
     pub rule: String,
+    /// The rule's priority.
     pub priority: Priority,
+    /// The event source, e.g. `k8s_audit`.
     pub source: String,
+    /// The rule's tags.
     pub tags: Vec<String>,
+    /// The host name the alert is attributed to (what `evt.hostname` extracts).
     pub hostname: String,
     /// The rule's output, formatted (no time/priority prefix).
     pub message: String,

@@ -26,12 +26,14 @@ pub fn dns_names(ns: &str) -> Vec<String> {
 pub struct ManifestOptions {
     /// Namespace the webhook runs in.
     pub namespace: String,
+    /// Which admission the webhook does; decides the webhook configurations deployed.
     pub mode: WebhookMode,
     /// cert-manager (an Issuer, a Certificate and CA injection) instead of a generated
     /// certificate in a Secret.
     pub cert_manager: bool,
     /// Container image of kubeward.
     pub image: String,
+    /// `failurePolicy` of the webhook configurations, also passed to the server so that its own fallback agrees.
     pub failure_policy: FailurePolicy,
 }
 

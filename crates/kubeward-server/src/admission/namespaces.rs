@@ -21,8 +21,14 @@ pub type Labels = Arc<BTreeMap<String, String>>;
 /// Why namespace labels could not be read from a file.
 #[derive(Debug, thiserror::Error)]
 pub enum NamespaceFileError {
+    /// A namespace labels file could not be read or parsed.
     #[error("{path}: {message}")]
-    Load { path: String, message: String },
+    Load {
+        /// The labels file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// The namespaces known now, and whether the initial list is complete.
@@ -44,6 +50,7 @@ impl std::fmt::Debug for NamespaceStore {
 }
 
 impl NamespaceStore {
+    /// An empty store, not ready until [`NamespaceStore::replace`] or a watcher fills it.
     pub fn new() -> Arc<Self> {
         Arc::new(NamespaceStore::default())
     }
@@ -55,6 +62,7 @@ impl NamespaceStore {
         store
     }
 
+    /// Whether the initial list of namespaces is complete, so a missing namespace is really missing.
     pub fn is_ready(&self) -> bool {
         self.ready.load(Ordering::Acquire)
     }
@@ -131,10 +139,12 @@ impl NamespaceStore {
         })
     }
 
+    /// Number of namespaces known now.
     pub fn len(&self) -> usize {
         self.map.read().unwrap_or_else(|e| e.into_inner()).len()
     }
 
+    /// Whether no namespace is known.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -176,6 +186,7 @@ impl NamespaceStore {
         Ok(())
     }
 
+    /// Keeps the store in step with the cluster's Namespaces through a kube-rs watcher on `client` (list, then watch); marks it ready after the first complete list. Runs until the task is dropped.
     pub async fn watch(self: Arc<Self>, client: Client) {
         *self.client.write().unwrap_or_else(|e| e.into_inner()) = Some(client.clone());
         let api: Api<Namespace> = Api::all(client);

@@ -13,6 +13,7 @@ use super::review::{Request, Verdict, decode, object_json};
 
 /// Audit annotation keys of the plugin.
 pub const ADMIT_POLICY: &str = "admit-policy";
+/// Audit annotation naming the policy that validated the pod on `/validate` (the plugin's `validate-policy`).
 pub const VALIDATE_POLICY: &str = "validate-policy";
 
 /// Which phase of the plugin a request is in.

@@ -17,8 +17,11 @@ use super::review::{PodParts, Request, Verdict, decode, object_json};
 
 /// Audit annotation keys, without the prefix the API server adds.
 pub const ENFORCE_POLICY: &str = "enforce-policy";
+/// Audit annotation with the violations of the namespace's `pod-security.kubernetes.io/audit` level.
 pub const AUDIT_VIOLATIONS: &str = "audit-violations";
+/// Audit annotation saying why a request was exempt: `user`, `namespace` or `runtimeClass`.
 pub const EXEMPT: &str = "exempt";
+/// Audit annotation of a request allowed without a decision (failure policy `Ignore`), holding the reason.
 pub const ERROR: &str = "error";
 
 /// The internal error for a workload review without an object.
@@ -41,6 +44,7 @@ const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
 pub struct Exemptions {
     /// Requesting users (not the creator of a workload: controllers create its pods).
     pub usernames: HashSet<String>,
+    /// Namespaces whose requests are not evaluated.
     pub namespaces: HashSet<String>,
     /// Pod `runtimeClassName`s; an empty name never matches.
     pub runtime_classes: HashSet<String>,
@@ -55,7 +59,9 @@ pub type Finding = (&'static str, &'static str);
 /// A verdict and the checks that failed in each mode.
 #[derive(Debug, Default)]
 pub struct Decision {
+    /// The answer to the API server.
     pub verdict: Verdict,
+    /// Each failed check, per mode, for the `kubeward_admission` metrics.
     pub findings: Vec<Finding>,
 }
 

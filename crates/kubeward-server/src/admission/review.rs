@@ -21,12 +21,20 @@ const VERSIONS: [&str; 2] = ["admission.k8s.io/v1", "admission.k8s.io/v1beta1"];
 /// Why a body is not an AdmissionReview we can answer: each is an HTTP 400.
 #[derive(Debug, thiserror::Error)]
 pub enum ReviewError {
+    /// The body is not JSON of the AdmissionReview shape.
     #[error("request body is not a valid AdmissionReview: {0}")]
     Json(#[from] serde_json::Error),
     #[error(
         "unsupported {kind:?} of apiVersion {api_version:?}: expected kind AdmissionReview of admission.k8s.io/v1 or v1beta1"
     )]
-    Kind { api_version: String, kind: String },
+    /// The body is JSON but not an `AdmissionReview` of `admission.k8s.io/v1` or `v1beta1`.
+    Kind {
+        /// The envelope's `apiVersion`.
+        api_version: String,
+        /// The envelope's `kind`.
+        kind: String,
+    },
+    /// The AdmissionReview has no `request` to answer.
     #[error("AdmissionReview has no request")]
     NoRequest,
 }
@@ -55,12 +63,15 @@ pub fn parse(body: &[u8]) -> Result<Request, ReviewError> {
 /// What the webhook decided, before it is put into the wire format.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Verdict {
+    /// Whether the request is admitted (`response.allowed`).
     pub allowed: bool,
     /// HTTP-like status code of a denial (403 Forbidden, 422 Invalid, 500 internal).
     pub code: u16,
     /// `Forbidden`, `Invalid`, `InternalError`.
     pub reason: &'static str,
+    /// Why the request was denied (`response.status.message`); empty when allowed.
     pub message: String,
+    /// Warnings returned to the client (`response.warnings`), which kubectl prints.
     pub warnings: Vec<String>,
     /// Audit annotations without the webhook-name prefix (the API server adds it).
     pub audit: BTreeMap<String, String>,
@@ -69,6 +80,7 @@ pub struct Verdict {
 }
 
 impl Verdict {
+    /// Admits the request with no warnings, annotations or patch.
     pub fn allow() -> Self {
         Verdict {
             allowed: true,
@@ -76,6 +88,7 @@ impl Verdict {
         }
     }
 
+    /// Denies the request with the status `code` (e.g. 403), `reason` (e.g. `Forbidden`) and `message`.
     pub fn deny(code: u16, reason: &'static str, message: impl Into<String>) -> Self {
         Verdict {
             allowed: false,
@@ -159,7 +172,9 @@ pub fn template_of<'v>(resource: &str, object: &'v Value) -> Option<(&'v Value, 
 
 /// A decoded pod (template): metadata and spec as k8s-openapi types.
 pub struct PodParts {
+    /// The pod template's `metadata` (default when absent).
     pub metadata: ObjectMeta,
+    /// The pod template's `spec`.
     pub spec: PodSpec,
 }
 

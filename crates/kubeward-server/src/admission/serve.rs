@@ -22,7 +22,12 @@ use crate::tls::{self, CertReloader, ServeOptions, TlsError, TlsFiles};
 #[derive(Debug, Clone)]
 pub enum NamespaceSource {
     /// Namespace manifests in a file, read within `limits` (re-read on SIGHUP).
-    File { path: PathBuf, limits: Limits },
+    File {
+        /// The manifests file (YAML or JSON, any number of documents or a List).
+        path: PathBuf,
+        /// Size and depth bounds for reading it.
+        limits: Limits,
+    },
     /// A kube-rs watch of the cluster's Namespaces (in-cluster config or KUBECONFIG).
     Cluster,
 }
@@ -34,6 +39,7 @@ pub struct Serving {
     pub listen: String,
     /// The serving certificate and key, polled for rotation every `reload_every`.
     pub tls: TlsFiles,
+    /// Where the namespace labels come from.
     pub namespaces: NamespaceSource,
     /// Connection deadlines and limits (`metrics` is replaced by the config's counters).
     pub serve_options: ServeOptions,
@@ -44,19 +50,27 @@ pub struct Serving {
 /// Why the webhook could not start or stopped serving.
 #[derive(Debug, thiserror::Error)]
 pub enum AdmissionServeError {
+    /// The certificate or key file is missing, unreadable, or not a matching pair.
     #[error("loading the serving certificate: {0}")]
     Certificate(#[source] TlsError),
+    /// The `--namespaces` file cannot be read or holds a Namespace without a name.
     #[error("reading the namespace labels: {0}")]
     NamespaceFile(#[source] NamespaceFileError),
+    /// No cluster configuration, or the first list of Namespaces failed.
     #[error("connecting to the cluster for the namespace watch: {0}")]
     Cluster(#[source] kube::Error),
+    /// The listen address is taken, privileged or not an address.
     #[error("listening on {addr}: {source}")]
     Bind {
+        /// The `--listen` value.
         addr: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
+    /// The SIGHUP handler could not be installed.
     #[error("handling SIGHUP: {0}")]
     Signal(#[source] std::io::Error),
+    /// The accept loop failed.
     #[error("serving: {0}")]
     Serve(#[source] TlsError),
 }

@@ -56,8 +56,11 @@ impl FailurePolicy {
 /// The webhook's settings.
 #[derive(Clone, Debug)]
 pub struct AdmissionConfig {
+    /// What the webhook enforces: Pod Security Standards or PodSecurityPolicy emulation.
     pub mode: Mode,
+    /// Users, namespaces and runtime classes not evaluated (Pod Security Standards mode).
     pub exemptions: Exemptions,
+    /// What to answer when no decision can be made in time; should match the webhook configuration's `failurePolicy`.
     pub failure_policy: FailurePolicy,
     /// Largest AdmissionReview body accepted; larger ones get 413.
     pub max_body_bytes: usize,

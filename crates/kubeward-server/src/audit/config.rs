@@ -33,6 +33,7 @@ pub struct HttpOutputConfig {
     pub max_attempts: u32,
     /// Wait before the second attempt; doubles after each failure up to `max_backoff`.
     pub initial_backoff: Duration,
+    /// Longest wait between attempts: the doubling stops here.
     pub max_backoff: Duration,
     /// Per-request timeout.
     pub timeout: Duration,
@@ -42,6 +43,7 @@ pub struct HttpOutputConfig {
 }
 
 impl HttpOutputConfig {
+    /// Settings for `url` with the defaults: 5 attempts, backoff from 200 ms to 5 s, a 10 s timeout, 10 000 queued alerts.
     pub fn new(url: impl Into<String>) -> HttpOutputConfig {
         HttpOutputConfig {
             url: url.into(),
@@ -59,6 +61,7 @@ pub use crate::tls::TlsFiles;
 /// Everything [`crate::audit::AuditServer`] needs besides the rules and the outputs.
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
+    /// Address and port to listen on (Falco's default port is [`DEFAULT_PORT`]).
     pub listen: SocketAddr,
     /// HTTPS with this pair; plain HTTP without.
     pub tls: Option<TlsFiles>,
@@ -76,8 +79,11 @@ pub struct ServeConfig {
     pub queue_bytes: usize,
     /// Evaluation threads.
     pub workers: usize,
+    /// Falco's `rule_matching`: alert on the first matching rule or on all of them.
     pub match_mode: MatchMode,
+    /// How alerts are written to stdout and the alert file.
     pub format: AlertFormat,
+    /// What the alerts carry (Falco's output options).
     pub alert_options: AlertOptions,
     /// Longest wait at shutdown for in-flight requests, the queue and the outputs.
     pub shutdown_timeout: Duration,
@@ -86,6 +92,7 @@ pub struct ServeConfig {
 }
 
 impl ServeConfig {
+    /// Settings for `listen` with the defaults: plain HTTP, 12 MiB bodies, one worker per core.
     pub fn new(listen: SocketAddr) -> ServeConfig {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         ServeConfig {

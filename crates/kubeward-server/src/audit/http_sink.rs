@@ -23,8 +23,15 @@ use super::stats::Stats;
 /// Why the HTTP output cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum SinkError {
+    /// The alert URL does not parse.
     #[error("alert URL {url:?} is not a valid URL: {reason}")]
-    BadUrl { url: String, reason: String },
+    BadUrl {
+        /// The URL as given.
+        url: String,
+        /// The parser's reason.
+        reason: String,
+    },
+    /// The alert URL is not `http://` (TLS is not supported for the alert output); holds the URL.
     #[error("alert URL {0:?}: only http:// is supported for the alert output")]
     Scheme(String),
 }

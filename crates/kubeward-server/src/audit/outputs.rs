@@ -22,14 +22,22 @@ pub struct OutputsConfig {
     pub writer: Option<Box<dyn Write + Send>>,
     /// Appended to, created if missing.
     pub file: Option<PathBuf>,
+    /// POST each alert as JSON to this URL, when set.
     pub http: Option<HttpOutputConfig>,
 }
 
 /// Why an output cannot be opened.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
+    /// The alert file could not be opened for appending.
     #[error("alert file {path}: {source}")]
-    File { path: String, source: io::Error },
+    File {
+        /// The alert file.
+        path: String,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// The HTTP output could not start.
     #[error(transparent)]
     Http(#[from] SinkError),
 }

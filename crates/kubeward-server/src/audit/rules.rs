@@ -15,10 +15,13 @@ pub type Loader = dyn Fn() -> Result<Ruleset, String> + Send + Sync;
 /// Why a reload was refused; the previous rules stay in force.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ReloadError {
+    /// The loader failed (a rules file is unreadable or invalid); holds its message.
     #[error("rules not reloaded (the previous rules stay in force): {0}")]
     Load(String),
+    /// The server was given fixed rules and no loader, so there is nothing to reload from.
     #[error("rules not reloaded: this server was started without a way to reload them")]
     NoLoader,
+    /// The new rules do not define the `k8s_audit` source this server feeds.
     #[error("rules not reloaded: the new rules do not know the k8s_audit source")]
     NoSource,
 }

@@ -32,17 +32,24 @@ use crate::tls::{self, CertReloader, TlsError};
 /// Why the server could not start or run.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The listening socket could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// An alert output could not be opened.
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// The evaluation worker threads could not be spawned.
     #[error("cannot start the evaluation workers: {0}")]
     Workers(std::io::Error),
+    /// The serving certificate or key could not be loaded, or the TLS server failed.
     #[error(transparent)]
     Tls(#[from] TlsError),
+    /// The SIGHUP handler could not be installed.
     #[error("cannot handle SIGHUP: {0}")]
     Signal(std::io::Error),
 }
@@ -50,7 +57,9 @@ pub enum ServeError {
 /// What a run did, for the final log line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShutdownReport {
+    /// Audit events evaluated against the rules during the run.
     pub events_evaluated: u64,
+    /// Items of accepted batches that were not events the `k8s_audit` source accepts.
     pub events_failed: u64,
     /// A shutdown stage ran out of time: some queued batches or alerts may be lost.
     pub timed_out: bool,
@@ -96,10 +105,12 @@ impl AuditServer {
         })
     }
 
+    /// The address actually bound (with the port chosen when `listen` asked for port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().unwrap_or(self.config.listen)
     }
 
+    /// The server's metrics, shared; the same counters `/metrics` exposes.
     pub fn stats(&self) -> Arc<Stats> {
         Arc::clone(&self.stats)
     }

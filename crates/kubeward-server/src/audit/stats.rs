@@ -21,7 +21,9 @@ pub struct Stats {
     pub batches_failed: Family<Label, Counter>,
     /// Bytes of batches refused because the queue was full (the API server retries them).
     pub dropped_bytes: Counter,
+    /// Audit events found in accepted batches.
     pub events_received: Counter,
+    /// Audit events evaluated against the rules.
     pub events_evaluated: Counter,
     /// Items of a batch that are not events the source accepts (no stageTimestamp, too
     /// large, ...).
@@ -34,7 +36,9 @@ pub struct Stats {
     pub http_output_retries: Counter,
     /// Rule reloads by result (ok, error).
     pub reloads: Family<Label, Counter>,
+    /// Batches waiting for a worker now.
     pub queue_batches: Gauge,
+    /// Bytes of the batches waiting for a worker now.
     pub queue_bytes: Gauge,
     /// Connections accepted, open, and closed by the server's deadlines and limits.
     pub connections: ConnMetrics,
@@ -47,6 +51,7 @@ impl Default for Stats {
 }
 
 impl Stats {
+    /// Zeroed metrics, registered under the `kubeward_audit` prefix.
     pub fn new() -> Stats {
         let mut registry = Registry::with_prefix("kubeward_audit");
         let s = Stats {

@@ -11,10 +11,13 @@ pub const RECOMMENDED_POLICY: &str = include_str!("policy.yaml");
 /// Why the webhook kubeconfig cannot be written.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookConfigError {
+    /// The `--url` value does not parse as a URL; holds the value and the parser's reason.
     #[error("--url {0:?} is not a URL: {1}")]
     BadUrl(String, String),
+    /// The `--url` value is neither `https://` nor `http://`, or has no host.
     #[error("--url {0:?} must start with https:// (or http://) and name a host")]
     Scheme(String),
+    /// The `--ca` file holds no PEM certificate to put in `certificate-authority-data`.
     #[error("the CA file holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
     NoCertificate,
 }

@@ -14,10 +14,15 @@ use super::stats::Stats;
 
 /// What the workers share.
 pub struct Shared {
+    /// The rules in force, swapped atomically on reload.
     pub rules: Arc<RulesHandle>,
+    /// Where alerts are written.
     pub outputs: Arc<Outputs>,
+    /// The server's metrics.
     pub stats: Arc<Stats>,
+    /// Falco's `rule_matching`: first matching rule only, or all of them.
     pub mode: MatchMode,
+    /// What the alerts carry (Falco's output options).
     pub alert_options: AlertOptions,
 }
 

@@ -2,6 +2,8 @@
 //! sockets bound to chosen loopback addresses (each a distinct source to the server), and
 //! a check that the server closed a connection.
 #![allow(dead_code)]
+// getrlimit/setrlimit are FFI calls; the crate denies unsafe code everywhere else.
+#![allow(unsafe_code)]
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;

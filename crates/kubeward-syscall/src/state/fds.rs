@@ -7,34 +7,56 @@ use foldhash::HashMap;
 use std::net::IpAddr;
 use std::sync::Arc;
 
+/// The most fds kept per process (libsinsp's default); more are counted as dropped.
 pub const MAX_FDS_PER_PROCESS: usize = 4096;
 
 /// libsinsp's `scap_fd_type`, with its type character and name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FdKind {
+    /// A regular file (`f`, `file`).
     File,
+    /// A directory (`d`, `directory`).
     Directory,
+    /// An IPv4 socket (`4`, `ipv4`).
     Ipv4,
+    /// An IPv6 socket (`6`, `ipv6`).
     Ipv6,
+    /// A listening IPv4 socket (shown as `ipv4`).
     Ipv4Server,
+    /// A listening IPv6 socket (shown as `ipv6`).
     Ipv6Server,
+    /// A unix domain socket (`u`, `unix`).
     Unix,
+    /// A pipe or FIFO (`p`, `pipe`).
     Fifo,
+    /// An eventfd (`e`, `event`).
     Event,
+    /// A signalfd (`s`, `signalfd`).
     Signalfd,
+    /// An epoll fd (`l`, `eventpoll`).
     Eventpoll,
+    /// An inotify fd (`i`, `inotify`).
     Inotify,
+    /// A timerfd (`t`, `timerfd`).
     Timerfd,
+    /// A netlink socket (`n`, `netlink`).
     Netlink,
+    /// A BPF object fd (`b`, `bpf`).
     Bpf,
+    /// A userfaultfd (`u`, `userfaultfd`).
     Userfaultfd,
+    /// An io_uring fd (`r`, `io_uring`).
     IoUring,
+    /// A memfd (`m`, `memfd`).
     Memfd,
+    /// A pidfd (`P`, `pidfd`).
     Pidfd,
+    /// A type not known (`o`, `<NA>`).
     Unknown,
 }
 
 impl FdKind {
+    /// `fd.typechar` as a character.
     pub fn typechar(self) -> char {
         self.typechar_str().chars().next().unwrap_or('o')
     }
@@ -63,6 +85,7 @@ impl FdKind {
         }
     }
 
+    /// `fd.type`: the type's name (`<NA>` for `Unknown`).
     pub fn typestring(self) -> &'static str {
         match self {
             FdKind::File => "file",
@@ -86,6 +109,7 @@ impl FdKind {
         }
     }
 
+    /// Whether this is an IPv4 or IPv6 socket, listening or not.
     pub fn is_ip(self) -> bool {
         matches!(
             self,
@@ -94,16 +118,23 @@ impl FdKind {
     }
 }
 
+/// An IP socket's transport (`fd.l4proto`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum L4 {
+    /// TCP.
     Tcp,
+    /// UDP.
     Udp,
+    /// ICMP.
     Icmp,
+    /// A raw socket.
     Raw,
+    /// Not known (yet).
     Unknown,
 }
 
 impl L4 {
+    /// The `fd.l4proto` name; `None` when unknown.
     pub fn name(self) -> Option<&'static str> {
         match self {
             L4::Tcp => Some("tcp"),
@@ -115,10 +146,14 @@ impl L4 {
     }
 }
 
+/// Which end of a connection the process is (`fd.is_server`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
+    /// Not known (not connected, or not an IP socket).
     None,
+    /// The process connected (or sent) to a server.
     Client,
+    /// The process accepted the connection.
     Server,
 }
 
@@ -127,25 +162,37 @@ pub enum Role {
 /// its address in `s*`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Tuple {
+    /// The client's IP address.
     pub cip: IpAddr,
+    /// The client's port.
     pub cport: u16,
+    /// The server's IP address.
     pub sip: IpAddr,
+    /// The server's port.
     pub sport: u16,
 }
 
+/// One open fd, as libsinsp's `sinsp_fdinfo`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FdInfo {
+    /// The fd's type.
     pub kind: FdKind,
+    /// `fd.name`: a file's resolved path, or a socket's tuple text.
     pub name: Arc<str>,
     /// `PPM_O_*` open flags.
     pub flags: u32,
+    /// The transport of an IP socket.
     pub l4: L4,
+    /// Whether the process is the client or server end.
     pub role: Role,
+    /// The endpoints of an IP socket, once known.
     pub tuple: Option<Tuple>,
+    /// Whether the socket is connected (`fd.connected`).
     pub connected: bool,
 }
 
 impl FdInfo {
+    /// An fd of `kind` named `name`, with no flags, tuple or role.
     pub fn new(kind: FdKind, name: impl Into<Arc<str>>) -> FdInfo {
         FdInfo {
             kind,
@@ -158,6 +205,7 @@ impl FdInfo {
         }
     }
 
+    /// Whether the fd is a regular file.
     pub fn is_file(&self) -> bool {
         self.kind == FdKind::File
     }
@@ -181,10 +229,12 @@ pub fn tuple_name(t: &Tuple) -> String {
 /// One process's fds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FdTable {
+    /// The fds by number.
     pub fds: HashMap<i64, FdInfo>,
 }
 
 impl FdTable {
+    /// The fd numbered `fd`.
     pub fn get(&self, fd: i64) -> Option<&FdInfo> {
         self.fds.get(&fd)
     }
@@ -203,6 +253,7 @@ pub struct FdTables {
 }
 
 impl FdTables {
+    /// No tables, keeping at most `max_total` fds across all processes.
     pub fn new(max_total: usize) -> FdTables {
         FdTables {
             tables: HashMap::default(),
@@ -212,18 +263,22 @@ impl FdTables {
         }
     }
 
+    /// How many fds are kept across all processes.
     pub fn total(&self) -> usize {
         self.total
     }
 
+    /// The table of process `pid`.
     pub fn table(&self, pid: i64) -> Option<&FdTable> {
         self.tables.get(&pid).map(|t| t.as_ref())
     }
 
+    /// Process `pid`'s fd numbered `fd`.
     pub fn get(&self, pid: i64, fd: i64) -> Option<&FdInfo> {
         self.tables.get(&pid).and_then(|t| t.fds.get(&fd))
     }
 
+    /// Process `pid`'s fd numbered `fd`, for changing (unshares a table shared with a parent).
     pub fn get_mut(&mut self, pid: i64, fd: i64) -> Option<&mut FdInfo> {
         self.tables
             .get_mut(&pid)
@@ -247,6 +302,7 @@ impl FdTables {
         }
     }
 
+    /// Removes process `pid`'s fd numbered `fd` and returns it.
     pub fn remove(&mut self, pid: i64, fd: i64) -> Option<FdInfo> {
         let t = self.tables.get_mut(&pid)?;
         if !t.fds.contains_key(&fd) {
@@ -305,12 +361,14 @@ impl FdTables {
         self.tables.insert(to, src);
     }
 
+    /// Forgets process `pid`'s table (the process exited).
     pub fn drop_table(&mut self, pid: i64) {
         if let Some(t) = self.tables.remove(&pid) {
             self.total = self.total.saturating_sub(t.fds.len());
         }
     }
 
+    /// How many processes have a table.
     pub fn processes(&self) -> usize {
         self.tables.len()
     }
@@ -327,6 +385,7 @@ pub struct Names {
 }
 
 impl Names {
+    /// The shared copy of `name`, added when new.
     pub fn intern(&mut self, name: &str) -> Arc<str> {
         if let Some(n) = self.set.get(name) {
             return n.clone();
@@ -339,10 +398,12 @@ impl Names {
         n
     }
 
+    /// How many names are shared now.
     pub fn len(&self) -> usize {
         self.set.len()
     }
 
+    /// Whether no name is shared.
     pub fn is_empty(&self) -> bool {
         self.set.is_empty()
     }

@@ -31,7 +31,9 @@ use threads::{Thread, ThreadTable};
 /// Bounds of the tables.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
+    /// The most threads kept (least recently active ones are evicted).
     pub max_threads: usize,
+    /// The most fds kept across all processes.
     pub max_fds: usize,
 }
 
@@ -50,14 +52,26 @@ pub enum Snapshot {
     /// A thread read from `/proc` (bootstrap, or an event from a thread not seen yet).
     Thread(Box<Thread>),
     /// An fd read from `/proc/<pid>/fd`.
-    Fd { pid: i64, fd: i64, info: FdInfo },
+    Fd {
+        /// The process.
+        pid: i64,
+        /// The fd number.
+        fd: i64,
+        /// What the fd is.
+        info: FdInfo,
+    },
     /// The users and groups of a container's root (`""`: the host).
     Users {
+        /// The container id.
         container: Arc<str>,
+        /// Its users and groups.
         db: Arc<UserDb>,
     },
     /// A thread `/proc` no longer had (it exited before it could be read).
-    Missing { tid: i64 },
+    Missing {
+        /// The thread id.
+        tid: i64,
+    },
 }
 
 /// Approximations and bounds hit, for `--stats` and metrics.
@@ -78,19 +92,26 @@ pub struct Counters {
 /// What an event did, for its fields.
 #[derive(Debug, Clone, Copy)]
 pub struct Applied {
+    /// What the event is.
     pub kind: EventKind,
+    /// The thread id.
     pub tid: i64,
+    /// The process id.
     pub pid: i64,
     /// Epoch ns.
     pub ts: u64,
     /// The fd the event's `fd.*` fields describe (-1: none).
     pub fd: i64,
+    /// Whether the event changed the fd's name (`fd.name_changed`).
     pub fd_name_changed: bool,
+    /// The syscall's return value.
     pub res: i64,
 }
 
+/// What an event is, once applied to the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
+    /// A syscall exit.
     Syscall(&'static Syscall),
     /// A successful exec, reported as `execve` or `execveat`.
     Exec(&'static Syscall),
@@ -103,7 +124,9 @@ pub enum EventKind {
 /// The thread and fd tables and the user databases.
 #[derive(Debug, Clone)]
 pub struct State {
+    /// The threads.
     pub threads: ThreadTable,
+    /// The fd tables, one per process.
     pub fds: FdTables,
     users: HashMap<Arc<str>, Arc<UserDb>>,
     /// Children per process, so an exit reparents only when it has some.
@@ -112,6 +135,7 @@ pub struct State {
     pub boot_epoch_ns: u64,
     /// This host's addresses (`fd.lip`/`fd.lport` decide the local side with them).
     pub local_ips: Vec<IpAddr>,
+    /// Approximations and bounds hit so far.
     pub counters: Counters,
     pending_fds: Vec<(i64, i64, i64)>,
     pending_exit: Option<(i64, bool)>,
@@ -130,6 +154,7 @@ pub fn int_arg(v: u64) -> i64 {
 }
 
 impl State {
+    /// Empty tables bounded by `limits`; `boot_epoch_ns` turns CLOCK_BOOTTIME into epoch time.
     pub fn new(limits: Limits, boot_epoch_ns: u64) -> State {
         State {
             threads: ThreadTable::new(limits.max_threads),
@@ -146,18 +171,22 @@ impl State {
         }
     }
 
+    /// `boot_ns` (CLOCK_BOOTTIME) as epoch ns.
     pub fn epoch(&self, boot_ns: u64) -> u64 {
         boot_ns.saturating_add(self.boot_epoch_ns)
     }
 
+    /// The thread `tid`, if known.
     pub fn thread(&self, tid: i64) -> Option<&Thread> {
         self.threads.get(tid)
     }
 
+    /// The users and groups of `container`'s root (`""`: the host), if read.
     pub fn users(&self, container: &str) -> Option<&UserDb> {
         self.users.get(container).map(|d| d.as_ref())
     }
 
+    /// Whether the users and groups of `container` have been read.
     pub fn has_users(&self, container: &str) -> bool {
         self.users.contains_key(container)
     }

@@ -10,14 +10,17 @@ use std::sync::Arc;
 /// table are the group's, kept on the leader and in the fd tables).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Thread {
+    /// Thread id, in the host's pid namespace.
     pub tid: i64,
     /// Thread group id.
     pub pid: i64,
     /// Parent process id (libsinsp's `m_ptid`).
     pub ptid: i64,
+    /// The process name (`proc.name`).
     pub comm: Arc<str>,
     /// argv[0].
     pub exe: Arc<str>,
+    /// The executable's full path, from the kernel (`proc.exepath`).
     pub exepath: Arc<str>,
     /// argv[1..].
     pub args: Arc<[Arc<str>]>,
@@ -25,32 +28,49 @@ pub struct Thread {
     pub cmdline: Arc<str>,
     /// The args, space-separated (`proc.args`).
     pub args_joined: Arc<str>,
+    /// Current working directory (`proc.cwd`).
     pub cwd: Arc<str>,
+    /// Controlling terminal's device number (0: none).
     pub tty: u32,
+    /// Audit login uid (`u32::MAX`: unset).
     pub loginuid: u32,
+    /// User id.
     pub uid: u32,
+    /// Group id.
     pub gid: u32,
+    /// Inheritable capability set (bit n: capability n).
     pub cap_inheritable: u64,
+    /// Permitted capability set (bit n: capability n).
     pub cap_permitted: u64,
+    /// Effective capability set (bit n: capability n).
     pub cap_effective: u64,
     /// `PPM_EXE_*`.
     pub exe_flags: u32,
+    /// The executable's inode number.
     pub exe_ino: u64,
+    /// The executable inode's change time, epoch ns.
     pub exe_ctime: u64,
+    /// The executable inode's modification time, epoch ns.
     pub exe_mtime: u64,
     /// When the thread was created, epoch ns (0: unknown).
     pub clone_ts: u64,
+    /// Thread id in the thread's pid namespace.
     pub vtid: i64,
+    /// Process id in the process's pid namespace.
     pub vpid: i64,
+    /// Session id.
     pub sid: i64,
+    /// Process group id in the process's pid namespace.
     pub vpgid: i64,
     /// Start of the pid namespace's init, epoch ns (0: unknown).
     pub pidns_init_start: u64,
+    /// The cgroup path the container id is read from.
     pub cgroup: Arc<str>,
     /// `""` on the host.
     pub container_id: Arc<str>,
     /// The path the last exec was asked for.
     pub filename: Arc<str>,
+    /// The thread's exit event was seen; it is removed once that event has been evaluated.
     pub exited: bool,
     /// Last event time (eviction order).
     pub last_ts: u64,
@@ -96,6 +116,7 @@ impl Thread {
         }
     }
 
+    /// Whether this is its process's main thread (tid equals pid).
     pub fn is_main(&self) -> bool {
         self.tid == self.pid
     }
@@ -133,6 +154,7 @@ pub struct ThreadTable {
 }
 
 impl ThreadTable {
+    /// An empty table holding at most `max` threads.
     pub fn new(max: usize) -> ThreadTable {
         ThreadTable {
             map: HashMap::default(),
@@ -141,34 +163,42 @@ impl ThreadTable {
         }
     }
 
+    /// The most threads kept.
     pub fn max(&self) -> usize {
         self.max
     }
 
+    /// How many threads are kept.
     pub fn len(&self) -> usize {
         self.map.len()
     }
 
+    /// Whether no thread is kept.
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
 
+    /// The thread `tid`.
     pub fn get(&self, tid: i64) -> Option<&Thread> {
         self.map.get(&tid)
     }
 
+    /// The thread `tid`, for changing.
     pub fn get_mut(&mut self, tid: i64) -> Option<&mut Thread> {
         self.map.get_mut(&tid)
     }
 
+    /// Removes the thread `tid` and returns it.
     pub fn remove(&mut self, tid: i64) -> Option<Thread> {
         self.map.remove(&tid)
     }
 
+    /// Every thread, in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = &Thread> {
         self.map.values()
     }
 
+    /// Every thread, in no particular order, for changing.
     pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut Thread> {
         self.map.values_mut()
     }

@@ -31,6 +31,7 @@ impl Hit {
 
 /// One lint: what every rule declares, why it matters, and its check.
 pub struct LintDef {
+    /// The lint's id, title, severity and fix.
     pub meta: RuleMeta,
     /// Why it matters.
     pub reason: &'static str,
@@ -40,13 +41,21 @@ pub struct LintDef {
 /// A lint that fired, located.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Finding {
+    /// The lint's id.
     pub id: &'static str,
+    /// The lint's severity.
     pub severity: Severity,
+    /// The lint's title.
     pub title: &'static str,
+    /// The policy file, as named on the command line.
     pub file: String,
+    /// The line of the field the finding points at (1-based).
     pub line: u32,
+    /// The field's path, e.g. `rules[3].resources[0]`.
     pub field: String,
+    /// What this hit is about, naming the rule or resource.
     pub message: String,
+    /// How to fix it (the lint's fix).
     pub fix: &'static str,
 }
 

@@ -8,6 +8,7 @@ use crate::gofmt::go_quote;
 use crate::psp::field::FieldError;
 use crate::psp::types::{APPARMOR_ALLOWED, APPARMOR_CONTAINER_PREFIX, APPARMOR_DEFAULT};
 
+/// The AppArmor strategy of a policy, from its `apparmor.security.beta.kubernetes.io/*` annotations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AppArmor {
     default: String,
@@ -16,6 +17,7 @@ pub struct AppArmor {
 }
 
 impl AppArmor {
+    /// The strategy of the policy's annotations.
     pub fn build(annotations: &BTreeMap<String, String>) -> Self {
         let raw = annotations.get(APPARMOR_ALLOWED);
         AppArmor {
@@ -39,6 +41,7 @@ impl AppArmor {
         (!set && !self.default.is_empty()).then(|| (key, self.default.clone()))
     }
 
+    /// Errors for `container`'s AppArmor annotation when the policy has an allow-list: unset, or a profile not in the list.
     pub fn validate(
         &self,
         annotations: &BTreeMap<String, String>,

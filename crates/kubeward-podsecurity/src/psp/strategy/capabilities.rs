@@ -12,6 +12,7 @@ use crate::gofmt::go_quote;
 use crate::psp::field::{FieldError, go_capabilities};
 use crate::psp::types::PodSecurityPolicySpec;
 
+/// The capabilities strategy of a policy: `defaultAddCapabilities`, `requiredDropCapabilities` and `allowedCapabilities`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Capabilities {
     default_add: Vec<String>,
@@ -20,6 +21,7 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
+    /// The strategy of the policy `spec`.
     pub fn build(spec: &PodSecurityPolicySpec) -> Self {
         Capabilities {
             default_add: spec.default_add_capabilities.clone(),

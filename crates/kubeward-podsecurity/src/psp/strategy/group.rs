@@ -6,10 +6,14 @@ use super::{in_ranges, ranges_text};
 use crate::psp::field::{FieldError, go_int64s};
 use crate::psp::types::IdRange;
 
+/// A group strategy (`runAsGroup`, `fsGroup` or `supplementalGroups`).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Group {
+    /// `MustRunAs`: the ids must lie in these ranges; an unset id defaults to the first range's `min`.
     MustRunAs(Vec<IdRange>),
+    /// `MayRunAs`: ids that are set must lie in these ranges; unset ones stay unset.
     MayRunAs(Vec<IdRange>),
+    /// `RunAsAny`: any id, nothing defaulted.
     RunAsAny,
 }
 

@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::SeccompProfile;
 use crate::psp::field::FieldError;
 use crate::psp::types::{SECCOMP_ALLOWED, SECCOMP_CONTAINER_PREFIX, SECCOMP_DEFAULT, SECCOMP_POD};
 
+/// The seccomp strategy of a policy, from its `seccomp.security.alpha.kubernetes.io/*` annotations.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Seccomp {
     default: String,
@@ -29,6 +30,7 @@ pub fn annotation_for_field(p: &SeccompProfile) -> String {
 }
 
 impl Seccomp {
+    /// The strategy of the policy's annotations.
     pub fn build(annotations: &BTreeMap<String, String>) -> Self {
         let raw = annotations.get(SECCOMP_ALLOWED);
         let mut allow_any = false;

@@ -7,13 +7,17 @@ use crate::gofmt::go_quote;
 use crate::psp::field::FieldError;
 use crate::psp::types::SELinuxStrategyOptions;
 
+/// The `seLinux` strategy of a policy.
 #[derive(Clone, Debug, PartialEq)]
 pub enum SeLinux {
+    /// `MustRunAs`: the pod's and containers' `seLinuxOptions` must equal these (and default to them).
     MustRunAs(SELinuxOptions),
+    /// `RunAsAny`: any SELinux options, nothing defaulted.
     RunAsAny,
 }
 
 impl SeLinux {
+    /// The strategy of a policy's `seLinux`; `Err` holds upstream's message for an unknown rule or `MustRunAs` without options.
     pub fn build(opts: &SELinuxStrategyOptions) -> Result<Self, String> {
         match opts.rule.as_str() {
             "MustRunAs" => opts
@@ -26,6 +30,7 @@ impl SeLinux {
         }
     }
 
+    /// The `seLinuxOptions` to default an unset pod or container to (`None` for `RunAsAny`).
     pub fn generate(&self) -> Option<SELinuxOptions> {
         match self {
             SeLinux::MustRunAs(o) => Some(o.clone()),

@@ -15,6 +15,7 @@ pub const SAFE_SYSCTLS: &[&str] = &[
     "net.ipv4.ip_unprivileged_port_start",
 ];
 
+/// The sysctls strategy of a policy: `forbiddenSysctls` and `allowedUnsafeSysctls`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sysctls {
     allowed_unsafe: Vec<String>,
@@ -30,6 +31,7 @@ pub fn matches_pattern(name: &str, patterns: &[String]) -> bool {
 }
 
 impl Sysctls {
+    /// The strategy of the policy `spec`.
     pub fn build(spec: &PodSecurityPolicySpec) -> Self {
         Sysctls {
             allowed_unsafe: spec.allowed_unsafe_sysctls.clone(),
@@ -37,6 +39,7 @@ impl Sysctls {
         }
     }
 
+    /// Errors for the pod's `securityContext.sysctls`: forbidden ones, and unsafe ones not allowed.
     pub fn validate(&self, sysctls: &[Sysctl]) -> Vec<FieldError> {
         let mut errs = vec![];
         for (i, s) in sysctls.iter().enumerate() {

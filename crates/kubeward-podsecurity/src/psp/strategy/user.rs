@@ -4,10 +4,14 @@ use super::{in_ranges, ranges_text};
 use crate::psp::field::FieldError;
 use crate::psp::types::{IdRange, RunAsUserStrategyOptions};
 
+/// The `runAsUser` strategy of a policy.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunAsUser {
+    /// `MustRunAs`: the user id must lie in these ranges; an unset one defaults to the first range's `min`.
     MustRunAs(Vec<IdRange>),
+    /// `MustRunAsNonRoot`: containers must not run as user id 0 (`runAsNonRoot: true` or a non-zero `runAsUser`).
     MustRunAsNonRoot,
+    /// `RunAsAny`: any user id, nothing defaulted.
     RunAsAny,
 }
 

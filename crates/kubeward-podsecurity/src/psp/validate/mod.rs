@@ -17,10 +17,13 @@ use crate::gofmt::go_quote;
 /// Validation findings of one policy.
 #[derive(Debug, Default)]
 pub struct Findings {
+    /// What the API server would reject the policy for.
     pub errors: Vec<FieldError>,
+    /// What the API server would accept but is certainly not meant.
     pub warnings: Vec<FieldError>,
 }
 
+/// The API server's validation of a PodSecurityPolicy (annotations and `spec`), as of Kubernetes 1.24.
 pub fn validate(annotations: &BTreeMap<String, String>, spec: &PodSecurityPolicySpec) -> Findings {
     let mut f = Findings::default();
     names::annotations(annotations, &mut f.errors);
