@@ -2,6 +2,7 @@
 //! server's static pod flags.
 
 use kubeward_manifest::{Limits, Node};
+use kubeward_report::RuleMeta;
 
 use super::judge::{Check, Ctx, Judge, Outcome, Test, Unset, all, required, rule};
 use super::{Severity, Status};
@@ -79,36 +80,44 @@ pub(crate) const CHECKS: &[Check] = &[
         "Let kubelets get serving certificates from the cluster CA (serverTLSBootstrap: true, then approve their CSRs) and set --kubelet-certificate-authority to that CA.",
     ),
     Check {
-        id: "1.2.6",
-        title: "Authorization is not AlwaysAllow",
-        severity: Severity::Critical,
+        meta: RuleMeta {
+            id: "1.2.6",
+            title: "Authorization is not AlwaysAllow",
+            severity: Severity::Critical,
+            fix: "Set --authorization-mode=Node,RBAC (or an --authorization-config without AlwaysAllow).",
+        },
         automated: true,
         judge: Judge::Custom(|ctx| authorizer(ctx, "AlwaysAllow", false)),
-        remediation: "Set --authorization-mode=Node,RBAC (or an --authorization-config without AlwaysAllow).",
     },
     Check {
-        id: "1.2.7",
-        title: "The Node authorizer is enabled",
-        severity: Severity::High,
+        meta: RuleMeta {
+            id: "1.2.7",
+            title: "The Node authorizer is enabled",
+            severity: Severity::High,
+            fix: "Include Node in --authorization-mode (e.g. Node,RBAC) so kubelets reach only their own objects.",
+        },
         automated: true,
         judge: Judge::Custom(|ctx| authorizer(ctx, "Node", true)),
-        remediation: "Include Node in --authorization-mode (e.g. Node,RBAC) so kubelets reach only their own objects.",
     },
     Check {
-        id: "1.2.8",
-        title: "The RBAC authorizer is enabled",
-        severity: Severity::High,
+        meta: RuleMeta {
+            id: "1.2.8",
+            title: "The RBAC authorizer is enabled",
+            severity: Severity::High,
+            fix: "Include RBAC in --authorization-mode (e.g. Node,RBAC).",
+        },
         automated: true,
         judge: Judge::Custom(|ctx| authorizer(ctx, "RBAC", true)),
-        remediation: "Include RBAC in --authorization-mode (e.g. Node,RBAC).",
     },
     Check {
-        id: "1.2.9",
-        title: "Event creation is rate limited",
-        severity: Severity::Low,
+        meta: RuleMeta {
+            id: "1.2.9",
+            title: "Event creation is rate limited",
+            severity: Severity::Low,
+            fix: "Append EventRateLimit to --enable-admission-plugins and point --admission-control-config-file at an AdmissionConfiguration that configures it.",
+        },
         automated: false,
         judge: Judge::Custom(event_rate_limit),
-        remediation: "Append EventRateLimit to --enable-admission-plugins and point --admission-control-config-file at an AdmissionConfiguration that configures it.",
     },
     check(
         "1.2.10",
@@ -227,9 +236,12 @@ pub(crate) const CHECKS: &[Check] = &[
         "Set --audit-log-maxsize=100 or more.",
     ),
     Check {
-        id: "1.2.20",
-        title: "The request timeout suits the cluster",
-        severity: Severity::Info,
+        meta: RuleMeta {
+            id: "1.2.20",
+            title: "The request timeout suits the cluster",
+            severity: Severity::Info,
+            fix: "Keep the 60s default unless large lists or slow webhooks need more; set --request-timeout accordingly.",
+        },
         automated: false,
         judge: Judge::Custom(|ctx| {
             let o = super::judge::one(&required("request-timeout"), ctx.lookup);
@@ -244,7 +256,6 @@ pub(crate) const CHECKS: &[Check] = &[
                 line: o.line,
             }
         }),
-        remediation: "Keep the 60s default unless large lists or slow webhooks need more; set --request-timeout accordingly.",
     },
     check(
         "1.2.21",
@@ -307,12 +318,14 @@ pub(crate) const CHECKS: &[Check] = &[
         "Write an EncryptionConfiguration for secrets and pass it with --encryption-provider-config (on a hostPath mount).",
     ),
     Check {
-        id: "1.2.28",
-        title: "Secrets are written encrypted",
-        severity: Severity::Medium,
+        meta: RuleMeta {
+            id: "1.2.28",
+            title: "Secrets are written encrypted",
+            severity: Severity::Medium,
+            fix: "In the EncryptionConfiguration, list kms (v2), aescbc, aesgcm or secretbox first for secrets; identity may only follow, for reading old data.",
+        },
         automated: false,
         judge: Judge::Custom(encryption_providers),
-        remediation: "In the EncryptionConfiguration, list kms (v2), aescbc, aesgcm or secretbox first for secrets; identity may only follow, for reading old data.",
     },
     check(
         "1.2.29",

@@ -1,5 +1,6 @@
 //! CIS 2 (etcd), judged on etcd's static pod flags and its `ETCD_*` environment.
 
+use kubeward_report::RuleMeta;
 use std::fs;
 
 use super::judge::{Check, Ctx, Judge, Outcome, Rule, Test, Unset, required, rule};
@@ -14,12 +15,14 @@ const fn check(
     remediation: &'static str,
 ) -> Check {
     Check {
-        id,
-        title,
-        severity,
+        meta: RuleMeta {
+            id,
+            title,
+            severity,
+            fix: remediation,
+        },
         automated: true,
         judge: Judge::All(rules),
-        remediation,
     }
 }
 
@@ -83,12 +86,14 @@ pub(crate) const CHECKS: &[Check] = &[
         "Remove --peer-auto-tls (or set it to false).",
     ),
     Check {
-        id: "2.7",
-        title: "etcd trusts its own CA, not the cluster's",
-        severity: Severity::Medium,
+        meta: RuleMeta {
+            id: "2.7",
+            title: "etcd trusts its own CA, not the cluster's",
+            severity: Severity::Medium,
+            fix: "Give etcd a CA of its own (kubeadm: /etc/kubernetes/pki/etcd/ca.crt) for --trusted-ca-file; with the cluster CA, every certificate the cluster signs can read and write etcd.",
+        },
         automated: false,
         judge: Judge::Custom(unique_ca),
-        remediation: "Give etcd a CA of its own (kubeadm: /etc/kubernetes/pki/etcd/ca.crt) for --trusted-ca-file; with the cluster CA, every certificate the cluster signs can read and write etcd.",
     },
 ];
 

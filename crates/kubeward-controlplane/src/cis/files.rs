@@ -6,6 +6,7 @@
 //! is skipped, not failed: a worker has no control-plane manifests, and kubeadm puts no
 //! kube-proxy kubeconfig on disk.
 
+use kubeward_report::RuleMeta;
 use std::fs;
 use std::io;
 use std::os::unix::fs::MetadataExt;
@@ -47,13 +48,11 @@ pub(crate) enum Target {
 
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct FileCheck {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub severity: Severity,
+    /// The benchmark id, title, severity and remediation (the rule's fix).
+    pub meta: RuleMeta,
     pub automated: bool,
     pub target: Target,
     pub want: Want,
-    pub remediation: &'static str,
 }
 
 const fn fc(
@@ -66,13 +65,15 @@ const fn fc(
     remediation: &'static str,
 ) -> FileCheck {
     FileCheck {
-        id,
-        title,
-        severity,
+        meta: RuleMeta {
+            id,
+            title,
+            severity,
+            fix: remediation,
+        },
         automated,
         target,
         want,
-        remediation,
     }
 }
 
@@ -139,14 +140,14 @@ fn judge(c: &FileCheck, inputs: &Inputs<'_>, names: &Names) -> Finding {
         }
     };
     Finding {
-        id: c.id,
-        title: c.title,
+        id: c.meta.id,
+        title: c.meta.title,
         component: "files",
-        severity: c.severity,
+        severity: c.meta.severity,
         automated: c.automated,
         status,
         found,
-        remediation: c.remediation,
+        remediation: c.meta.fix,
         file,
     }
 }

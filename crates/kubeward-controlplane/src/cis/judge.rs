@@ -6,6 +6,7 @@
 //! one table format serves both.
 
 use crate::flags::{Component, Flags, parse_go_bool};
+use kubeward_report::RuleMeta;
 
 use super::{Finding, Inputs, Severity, Status};
 
@@ -132,12 +133,10 @@ pub(crate) enum Judge {
 /// One benchmark check.
 #[derive(Clone, Copy)]
 pub(crate) struct Check {
-    pub id: &'static str,
-    pub title: &'static str,
-    pub severity: Severity,
+    /// The benchmark id, title, severity and remediation (the rule's fix).
+    pub meta: RuleMeta,
     pub automated: bool,
     pub judge: Judge,
-    pub remediation: &'static str,
 }
 
 /// A check judged by a list of rules that must all pass (most of the benchmark).
@@ -150,12 +149,14 @@ pub(crate) const fn check(
     remediation: &'static str,
 ) -> Check {
     Check {
-        id,
-        title,
-        severity,
+        meta: RuleMeta {
+            id,
+            title,
+            severity,
+            fix: remediation,
+        },
         automated,
         judge: Judge::All(rules),
-        remediation,
     }
 }
 
@@ -167,14 +168,14 @@ impl Check {
             Judge::Custom(f) => f(ctx),
         };
         Finding {
-            id: self.id,
-            title: self.title,
+            id: self.meta.id,
+            title: self.meta.title,
             component,
-            severity: self.severity,
+            severity: self.meta.severity,
             automated: self.automated,
             status: outcome.status,
             found: outcome.found,
-            remediation: self.remediation,
+            remediation: self.meta.fix,
             file: Some(match outcome.line {
                 Some(l) => format!("{file}:{l}"),
                 None => file.to_owned(),
@@ -185,14 +186,14 @@ impl Check {
     /// The finding when the input is absent.
     pub fn skipped(&self, component: &'static str, why: String) -> Finding {
         Finding {
-            id: self.id,
-            title: self.title,
+            id: self.meta.id,
+            title: self.meta.title,
             component,
-            severity: self.severity,
+            severity: self.meta.severity,
             automated: self.automated,
             status: Status::Skip,
             found: why,
-            remediation: self.remediation,
+            remediation: self.meta.fix,
             file: None,
         }
     }

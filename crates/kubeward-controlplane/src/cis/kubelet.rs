@@ -6,6 +6,7 @@
 //! authentication is off in the file, on as a flag). Flags in the kubelet's systemd
 //! drop-in override the file and are not read here.
 
+use kubeward_report::RuleMeta;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -203,9 +204,12 @@ pub(crate) const CHECKS: &[Check] = &[
         "Set makeIPTablesUtilChains: true (or remove the field).",
     ),
     Check {
-        id: "4.2.7",
-        title: "The node name is not overridden",
-        severity: Severity::Low,
+        meta: RuleMeta {
+            id: "4.2.7",
+            title: "The node name is not overridden",
+            severity: Severity::Low,
+            fix: "Remove --hostname-override from the kubelet's systemd drop-in (KUBELET_EXTRA_ARGS).",
+        },
         automated: false,
         judge: Judge::Custom(|_| {
             Outcome::new(
@@ -213,7 +217,6 @@ pub(crate) const CHECKS: &[Check] = &[
                 "--hostname-override is a command-line flag only; kubeward reads the config file, not the kubelet's command line",
             )
         }),
-        remediation: "Remove --hostname-override from the kubelet's systemd drop-in (KUBELET_EXTRA_ARGS).",
     },
     check(
         "4.2.8",
@@ -224,12 +227,14 @@ pub(crate) const CHECKS: &[Check] = &[
         "Set eventRecordQPS to a rate that keeps the events you need (0 means unlimited).",
     ),
     Check {
-        id: "4.2.9",
-        title: "The kubelet serves with a proper certificate",
-        severity: Severity::Medium,
+        meta: RuleMeta {
+            id: "4.2.9",
+            title: "The kubelet serves with a proper certificate",
+            severity: Severity::Medium,
+            fix: "Set serverTLSBootstrap: true (and approve the kubelet-serving CSRs), or set tlsCertFile and tlsPrivateKeyFile.",
+        },
         automated: false,
         judge: Judge::Custom(serving_certificate),
-        remediation: "Set serverTLSBootstrap: true (and approve the kubelet-serving CSRs), or set tlsCertFile and tlsPrivateKeyFile.",
     },
     check(
         "4.2.10",

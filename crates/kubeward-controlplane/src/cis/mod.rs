@@ -162,7 +162,7 @@ pub fn catalogue() -> Vec<(&'static str, &'static str, &'static str, Severity)> 
     out.extend(
         files::CONTROL_PLANE
             .iter()
-            .map(|c| (c.id, c.title, "files", c.severity)),
+            .map(|c| (c.meta.id, c.meta.title, "files", c.meta.severity)),
     );
     for (component, table) in [
         (Component::KubeApiserver, apiserver::CHECKS),
@@ -176,18 +176,18 @@ pub fn catalogue() -> Vec<(&'static str, &'static str, &'static str, Severity)> 
         out.extend(
             table
                 .iter()
-                .map(|c| (c.id, c.title, component.name(), c.severity)),
+                .map(|c| (c.meta.id, c.meta.title, component.name(), c.meta.severity)),
         );
     }
     out.extend(
         files::WORKER
             .iter()
-            .map(|c| (c.id, c.title, "files", c.severity)),
+            .map(|c| (c.meta.id, c.meta.title, "files", c.meta.severity)),
     );
     out.extend(
         kubelet::CHECKS
             .iter()
-            .map(|c| (c.id, c.title, "kubelet", c.severity)),
+            .map(|c| (c.meta.id, c.meta.title, "kubelet", c.meta.severity)),
     );
     out
 }
