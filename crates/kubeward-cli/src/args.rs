@@ -55,7 +55,7 @@ pub struct ScanArgs {
     /// Pod Security Standards level to enforce [default: restricted]. When given, it
     /// overrides the labels of Namespaces in the scanned set.
     #[arg(long, value_enum, value_name = "LEVEL")]
-    pub level: Option<LevelArg>,
+    pub level: Option<Level>,
 
     /// Policy version: `latest` or `v1.N` [default: latest]. When given, it overrides the
     /// enforce-version labels of Namespaces in the scanned set.
@@ -87,23 +87,6 @@ pub struct ScanArgs {
     /// is a candidate here; `kubeward psp admit` narrows them by RBAC, user and group.
     #[arg(long = "psp", value_name = "FILE")]
     pub psp: Vec<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
-    Privileged,
-    Baseline,
-    Restricted,
-}
-
-impl From<LevelArg> for Level {
-    fn from(l: LevelArg) -> Level {
-        match l {
-            LevelArg::Privileged => Level::Privileged,
-            LevelArg::Baseline => Level::Baseline,
-            LevelArg::Restricted => Level::Restricted,
-        }
-    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -30,33 +30,3 @@ impl FileLimit {
         }
     }
 }
-
-/// `--fail-on`: the lowest severity that makes the exit status 1, the same for every
-/// checking command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum FailOn {
-    Critical,
-    High,
-    Medium,
-    Low,
-    Info,
-}
-
-impl FailOn {
-    pub fn threshold(self) -> kubeward_report::Severity {
-        use kubeward_report::Severity;
-        match self {
-            FailOn::Critical => Severity::Critical,
-            FailOn::High => Severity::High,
-            FailOn::Medium => Severity::Medium,
-            FailOn::Low => Severity::Low,
-            FailOn::Info => Severity::Info,
-        }
-    }
-}
-
-impl From<FailOn> for kubeward_report::Severity {
-    fn from(f: FailOn) -> Self {
-        f.threshold()
-    }
-}

@@ -41,7 +41,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         }
     }
     let settings = Settings {
-        level: args.level.map(Into::into),
+        level: args.level,
         version: args.pss_version,
         lint: !args.no_lint,
         limits,

@@ -55,6 +55,25 @@ impl FromStr for Severity {
     }
 }
 
+/// `--fail-on critical|high|medium|low|info`: listed from the most severe, as users pick a
+/// threshold from the top.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Severity {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[
+            Severity::Critical,
+            Severity::High,
+            Severity::Medium,
+            Severity::Low,
+            Severity::Info,
+        ]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

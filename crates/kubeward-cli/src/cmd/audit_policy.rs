@@ -15,7 +15,6 @@ use clap::{Args, Subcommand};
 use kubeward_controlplane::audit_policy::{Policy, load};
 use kubeward_manifest::Limits;
 
-pub use super::FailOn;
 pub(crate) use super::io::print_json;
 use super::io::read_text;
 

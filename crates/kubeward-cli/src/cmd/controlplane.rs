@@ -77,8 +77,8 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// Lowest severity of a failed check that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = super::FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: super::FailOn,
+    #[arg(long, value_enum, default_value_t = kubeward_report::Severity::High, value_name = "SEVERITY")]
+    pub fail_on: kubeward_report::Severity,
 
     #[command(flatten)]
     pub limit: super::FileLimit,

@@ -14,7 +14,7 @@ use anyhow::Context as _;
 use super::io::write_json;
 use crate::hint;
 use clap::{Args, Subcommand};
-use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material, Severity};
+use kubeward_identity::kubeconfig::{self as kc, Kubeconfig, Material};
 
 #[derive(Debug, Args)]
 pub struct KubeconfigArgs {
@@ -54,8 +54,8 @@ pub struct InspectArgs {
     pub files: Files,
 
     /// Lowest severity that makes the exit status 1.
-    #[arg(long, value_enum, default_value_t = super::FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: super::FailOn,
+    #[arg(long, value_enum, default_value_t = kubeward_report::Severity::High, value_name = "SEVERITY")]
+    pub fail_on: kubeward_report::Severity,
 }
 
 #[derive(Debug, Args)]
@@ -123,7 +123,7 @@ fn inspect(args: &InspectArgs) -> anyhow::Result<ExitStatus> {
         Format::Text | Format::Sarif => text::write(&mut out, &report, now)?,
     }
     out.flush()?;
-    let fail_on = Severity::from(args.fail_on);
+    let fail_on = args.fail_on;
     Ok(ExitStatus::from_findings(
         !report.problems.is_empty(),
         report.findings.iter().map(|f| f.severity),

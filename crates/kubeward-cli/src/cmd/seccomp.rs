@@ -12,7 +12,6 @@ use kubeward_controlplane::seccomp::{
 };
 use serde_json::{Value, json};
 
-use super::FailOn;
 use super::io::{print_json, read_text};
 use crate::format::Format;
 
@@ -51,8 +50,8 @@ pub struct CheckArgs {
     pub format: Format,
 
     /// Exit 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = kubeward_report::Severity::High, value_name = "SEVERITY")]
+    pub fail_on: kubeward_report::Severity,
 
     #[command(flatten)]
     pub limit: super::FileLimit,
@@ -102,7 +101,7 @@ fn run_check(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::from_findings(
         reports.iter().any(|r| r.error.is_some()),
         reports.iter().flat_map(|r| &r.findings).map(|f| f.severity),
-        args.fail_on.threshold(),
+        args.fail_on,
     ))
 }
 

@@ -41,24 +41,6 @@ pub enum ModeArg {
     Psp,
 }
 
-/// The webhook configuration's failurePolicy, also applied to internal errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum FailurePolicyArg {
-    #[value(name = "Fail", alias = "fail")]
-    Fail,
-    #[value(name = "Ignore", alias = "ignore")]
-    Ignore,
-}
-
-impl From<FailurePolicyArg> for FailurePolicy {
-    fn from(f: FailurePolicyArg) -> Self {
-        match f {
-            FailurePolicyArg::Fail => FailurePolicy::Fail,
-            FailurePolicyArg::Ignore => FailurePolicy::Ignore,
-        }
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -91,8 +73,8 @@ pub struct ServeArgs {
     #[arg(long = "exempt-runtime-class", value_delimiter = ',')]
     pub exempt_runtime_classes: Vec<String>,
     /// What to answer when no decision can be made in time (match the webhook configuration).
-    #[arg(long, value_enum, default_value_t = FailurePolicyArg::Fail)]
-    pub failure_policy: FailurePolicyArg,
+    #[arg(long, value_enum, default_value_t = FailurePolicy::Fail)]
+    pub failure_policy: FailurePolicy,
     /// Largest request body, in bytes.
     #[arg(long, default_value_t = 7 * 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -120,8 +102,8 @@ pub struct ManifestsArgs {
     /// Container image of kubeward.
     #[arg(long, default_value = concat!("kubeward/kubeward:", env!("CARGO_PKG_VERSION")))]
     pub image: String,
-    #[arg(long, value_enum, default_value_t = FailurePolicyArg::Fail)]
-    pub failure_policy: FailurePolicyArg,
+    #[arg(long, value_enum, default_value_t = FailurePolicy::Fail)]
+    pub failure_policy: FailurePolicy,
 }
 
 pub fn run(args: &WebhookArgs) -> anyhow::Result<ExitStatus> {
@@ -141,7 +123,7 @@ fn print_manifests(args: &ManifestsArgs) -> anyhow::Result<ExitStatus> {
         },
         cert_manager: args.cert_manager,
         image: args.image.clone(),
-        failure_policy: args.failure_policy.into(),
+        failure_policy: args.failure_policy,
     })
     .context("generating the webhook's serving certificate")?;
     let mut out = std::io::stdout().lock();

@@ -53,6 +53,29 @@ impl FailurePolicy {
     }
 }
 
+impl std::fmt::Display for FailurePolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `--failure-policy Fail|Ignore` (lower case accepted), as the webhook configuration
+/// spells it.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for FailurePolicy {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[FailurePolicy::Fail, FailurePolicy::Ignore]
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let (name, alias) = match self {
+            FailurePolicy::Fail => ("Fail", "fail"),
+            FailurePolicy::Ignore => ("Ignore", "ignore"),
+        };
+        Some(clap::builder::PossibleValue::new(name).alias(alias))
+    }
+}
+
 /// The webhook's settings.
 #[derive(Clone, Debug)]
 pub struct AdmissionConfig {

@@ -8,7 +8,6 @@ use clap::Args;
 use kubeward_controlplane::audit_policy::{Finding, Severity, lint};
 use serde_json::json;
 
-use super::FailOn;
 use crate::format::Format;
 
 #[derive(Debug, Args)]
@@ -22,8 +21,8 @@ pub struct LintArgs {
     pub format: Format,
 
     /// Exit 1 when a finding is at least this severe.
-    #[arg(long, value_enum, default_value_t = FailOn::High, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
+    #[arg(long, value_enum, default_value_t = kubeward_report::Severity::High, value_name = "SEVERITY")]
+    pub fail_on: kubeward_report::Severity,
 
     #[command(flatten)]
     pub limit: crate::cmd::FileLimit,
@@ -45,7 +44,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::from_findings(
         false,
         findings.iter().map(|f| f.severity),
-        args.fail_on.threshold(),
+        args.fail_on,
     ))
 }
 

@@ -67,7 +67,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
         paths: &paths,
     };
     let findings = cis::run(&inputs);
-    let fail_on = Severity::from(args.fail_on);
+    let fail_on = args.fail_on;
     let failed = findings
         .iter()
         .any(|f| f.status == Status::Fail && f.severity >= fail_on);

@@ -53,7 +53,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             namespaces: args.exempt_namespaces.iter().cloned().collect(),
             runtime_classes: args.exempt_runtime_classes.iter().cloned().collect(),
         },
-        failure_policy: args.failure_policy.into(),
+        failure_policy: args.failure_policy,
         max_body_bytes: args.max_body_bytes,
         default_timeout: Duration::from_secs(args.timeout_seconds),
         ..AdmissionConfig::default()
