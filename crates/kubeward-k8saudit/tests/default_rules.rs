@@ -1,6 +1,7 @@
 //! kubeward's default ruleset: each rule fires on an event made for it and stays quiet
 //! on a near miss.
 
+use kubeward_testkit::has;
 mod common;
 
 use common::*;
@@ -149,10 +150,7 @@ fn exec_and_attach() {
     ev["responseStatus"] = json!({"code": 101});
     fires("KW Exec Or Attach Into Pod", &ev);
     let line = alert_line(&default_rules(), "KW Exec Or Attach Into Pod", &ev);
-    assert!(
-        line.contains("subresource=exec container=app command=sh)"),
-        "{line}"
-    );
+    has(&line, "subresource=exec container=app command=sh)");
     ev["objectRef"]["subresource"] = json!("attach");
     fires("KW Exec Or Attach Into Pod", &ev);
     // The same session's ResponseComplete stage does not alert twice; logs do not exec.

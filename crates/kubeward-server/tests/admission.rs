@@ -1,6 +1,7 @@
 //! End to end: the admission webhook on a loopback port over TLS, driven with
 //! AdmissionReview requests as the API server sends them.
 
+use kubeward_testkit::has;
 mod admission_support;
 
 use std::collections::{BTreeMap, HashMap};
@@ -206,9 +207,9 @@ async fn dry_run_gets_the_real_answer() {
     let (_, body) = s.post("/validate", &req).await;
     assert_eq!(body["response"]["allowed"], false);
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_decisions_total{namespace=\"base\",resource=\"pods\",outcome=\"denied\",dry_run=\"true\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_decisions_total{namespace=\"base\",resource=\"pods\",outcome=\"denied\",dry_run=\"true\"} 1",
     );
 }
 
@@ -410,17 +411,17 @@ async fn malformed_oversized_and_foreign_bodies_get_4xx_and_the_server_keeps_ser
     let (status, _) = s.get("/healthz").await;
     assert_eq!(status, 200);
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"400\"} 4"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_requests_total{endpoint=\"validate\",code=\"400\"} 4",
     );
-    assert!(
-        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"413\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_requests_total{endpoint=\"validate\",code=\"413\"} 1",
     );
-    assert!(
-        metrics.contains("kubeward_admission_request_duration_seconds_bucket"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_request_duration_seconds_bucket",
     );
 }
 
@@ -450,13 +451,13 @@ async fn check_failures_are_counted_by_check_namespace_and_mode() {
     )
     .await;
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"warn\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"warn\"} 1",
     );
-    assert!(
-        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"audit\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"audit\"} 1",
     );
 }
 

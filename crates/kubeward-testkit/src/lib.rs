@@ -4,3 +4,10 @@
 
 pub mod cli;
 pub mod fuzz;
+
+/// Asserts that `haystack` contains `needle`, showing both when it does not: the one
+/// assertion most tests make on what a command or server printed.
+#[track_caller]
+pub fn has(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "lacks {needle:?}:\n{haystack}");
+}

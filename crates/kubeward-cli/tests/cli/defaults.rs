@@ -3,6 +3,7 @@
 //! `psp admit` and `scan --psp`.
 
 use crate::common::{Fixture, kubeward, result, results, scan_json};
+use kubeward_testkit::cli::args;
 use serde_json::Value;
 
 /// A Pod and a Deployment, restricted-compliant except that one volume names no source
@@ -157,7 +158,7 @@ fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
 fn scan_psp_judges_a_volume_without_source_as_empty_dir() {
     let only = ONLY_CONFIG_MAPS.split("---").next().unwrap();
     let f = Fixture::new(&[("psp.yaml", only), ("w.yaml", WORKLOADS)]);
-    let (code, doc) = scan_json(f.root(), &["--no-lint", "--psp", "psp.yaml", "w.yaml"]);
+    let (code, doc) = scan_json(f.root(), &args("--no-lint --psp psp.yaml w.yaml"));
     assert_eq!(code, 1, "{doc}");
     let psp = &result(&doc, "web")["psp"];
     assert_eq!(psp["allowed"], false, "{psp}");

@@ -1,6 +1,7 @@
 //! `--format json` is a stable contract: field names, types, nulls and the summary.
 
 use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, result, results, scan_json};
+use kubeward_testkit::cli::args;
 use serde_json::json;
 
 const CRONJOB: &str = "\
@@ -216,10 +217,7 @@ spec:
             - containerPort: 8080
 ";
     let f = Fixture::new(&[("pod.yaml", pod), ("deploy.yaml", deployment)]);
-    let (_, doc) = scan_json(
-        f.root(),
-        &["--level", "baseline", "pod.yaml", "deploy.yaml"],
-    );
+    let (_, doc) = scan_json(f.root(), &args("--level baseline pod.yaml deploy.yaml"));
     assert_eq!(
         crate::common::checks(&results(&doc)[0]),
         ["hostNamespaces", "hostPorts"]

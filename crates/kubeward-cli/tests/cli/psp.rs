@@ -1,6 +1,7 @@
 //! `kubeward psp admit`, `psp migrate` and `scan --psp` end to end.
 
 use crate::common::{Fixture, kubeward};
+use kubeward_testkit::has;
 use serde_json::Value;
 
 const POLICIES: &str = "apiVersion: policy/v1beta1
@@ -116,9 +117,9 @@ fn admit_json_contract_with_rbac() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\""),
-        "{text}"
+    has(
+        &text,
+        "Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\"",
     );
     assert!(
         text.ends_with("2 workloads: 1 allowed, 1 denied\n"),
@@ -142,7 +143,10 @@ fn admit_text_denial_message_and_user() {
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("  pods \"root\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]\n"), "{text}");
+    has(
+        &text,
+        "  pods \"root\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]\n",
+    );
 }
 
 #[test]
@@ -164,8 +168,11 @@ fn unusable_policies_exit_2_with_file_and_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\""), "{err}");
-    assert!(err.contains("hint:"), "{err}");
+    has(
+        &err,
+        "bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\"",
+    );
+    has(&err, "hint:");
     let out = kubeward()
         .args(["psp", "migrate", "--policy"])
         .arg(f.path("none.yaml"))
@@ -203,12 +210,9 @@ fn migrate_json_and_scan_psp() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("  PodSecurityPolicy: allowed by \"b-privileged\"\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("  PodSecurityPolicy: DENIED: pods \"root\" is forbidden"),
-        "{text}"
+    has(&text, "  PodSecurityPolicy: allowed by \"b-privileged\"\n");
+    has(
+        &text,
+        "  PodSecurityPolicy: DENIED: pods \"root\" is forbidden",
     );
 }
