@@ -3,7 +3,9 @@
 //! JSON helpers. A dev-dependency only; nothing here ships in the binary.
 
 pub mod cli;
+pub mod falco;
 pub mod fuzz;
+pub mod rng;
 
 /// Asserts that `haystack` contains `needle`, showing both when it does not: the one
 /// assertion most tests make on what a command or server printed.

@@ -28,6 +28,13 @@ pub fn event(id: u64, user: &str, verb: &str, resource: &str) -> String {
     )
 }
 
+/// Posts `events` as one EventList to the server's audit endpoint, as the API server's
+/// webhook does, and asserts that it was accepted.
+pub async fn deliver(endpoint: &str, events: &[String]) {
+    let (status, body) = post(endpoint, event_list(events), "application/json").await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// An EventList of the given events.
 pub fn event_list(events: &[String]) -> String {
     format!(
