@@ -5,6 +5,7 @@
 pub mod cli;
 pub mod falco;
 pub mod fuzz;
+pub mod json;
 pub mod rng;
 
 /// Asserts that `haystack` contains `needle`, showing both when it does not: the one
