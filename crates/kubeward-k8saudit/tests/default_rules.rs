@@ -8,20 +8,20 @@ use common::*;
 use serde_json::json;
 
 fn fires(rule: &str, event: &serde_json::Value) {
-    let rules = default_rules();
-    let got = fired(&rules, event);
-    assert!(
-        got.iter().any(|r| r == rule),
-        "{rule} did not fire; fired: {got:?}"
-    );
+    fired_is(rule, event, true);
 }
 
+/// A near miss: the rule must stay quiet.
 fn quiet(rule: &str, event: &serde_json::Value) {
-    let rules = default_rules();
-    let got = fired(&rules, event);
-    assert!(
-        !got.iter().any(|r| r == rule),
-        "{rule} fired on a near miss"
+    fired_is(rule, event, false);
+}
+
+fn fired_is(rule: &str, event: &serde_json::Value, want: bool) {
+    let got = fired(&default_rules(), event);
+    assert_eq!(
+        got.iter().any(|r| r == rule),
+        want,
+        "{rule} fired should be {want}; fired: {got:?}"
     );
 }
 

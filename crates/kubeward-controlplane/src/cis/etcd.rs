@@ -2,10 +2,11 @@
 
 use std::fs;
 
-use super::judge::{Check, Ctx, Judge, Outcome, Rule, Test, Unset, required, rule};
+use super::judge::{self, Check, Ctx, Judge, Outcome, Rule, Test, Unset, required, rule};
 use super::{Severity, Status};
 use crate::flags::Component;
 
+/// Every etcd check is automated.
 const fn check(
     id: &'static str,
     title: &'static str,
@@ -13,14 +14,7 @@ const fn check(
     rules: &'static [Rule],
     remediation: &'static str,
 ) -> Check {
-    Check {
-        id,
-        title,
-        severity,
-        automated: true,
-        judge: Judge::All(rules),
-        remediation,
-    }
+    judge::check(id, title, severity, true, rules, remediation)
 }
 
 pub(crate) const CHECKS: &[Check] = &[
