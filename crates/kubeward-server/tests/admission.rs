@@ -57,6 +57,15 @@ async fn server() -> Server {
     Server::start(cfg, cluster()).await
 }
 
+/// A server admitting by the PodSecurityPolicies in `policy` (YAML).
+async fn psp_server(policy: &str) -> Server {
+    let cfg = AdmissionConfig {
+        mode: Mode::Psp(Arc::new(load_policies(policy))),
+        ..AdmissionConfig::default()
+    };
+    Server::start(cfg, cluster()).await
+}
+
 #[tokio::test]
 async fn privileged_pod_is_denied_with_upstreams_message() {
     let s = server().await;
@@ -83,11 +92,8 @@ async fn privileged_pod_is_denied_with_upstreams_message() {
 #[tokio::test]
 async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("strict", "good", restricted_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "strict", "good", restricted_spec())
         .await;
     assert_eq!(body["response"]["allowed"], true);
     assert_eq!(
@@ -97,11 +103,8 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     assert!(body["response"].get("warnings").is_none());
 
     // Baseline-compliant, not restricted: allowed, warned and audited at restricted.
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("mixed", "plain", plain_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "mixed", "plain", plain_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], true);
@@ -118,11 +121,8 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
 #[tokio::test]
 async fn enforce_denial_suppresses_warnings_but_not_audit() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("mixed", "bad", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "mixed", "bad", privileged_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], false);
@@ -229,12 +229,7 @@ async fn exemptions_by_user_namespace_and_runtime_class() {
 
     let mut spec = privileged_spec();
     spec["runtimeClassName"] = json!("kata");
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("base", "bad", spec).build(),
-        )
-        .await;
+    let body = s.review_pod("/validate", "base", "bad", spec).await;
     assert_eq!(body["response"]["allowed"], true);
     assert_eq!(
         body["response"]["auditAnnotations"]["exempt"],
@@ -283,11 +278,8 @@ async fn subresources_exec_passes_ephemeral_containers_are_evaluated() {
 #[tokio::test]
 async fn bad_labels_fail_closed_with_an_error_annotation() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("typo", "plain", plain_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "typo", "plain", plain_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], false, "bad enforce level is restricted");
@@ -300,12 +292,7 @@ async fn bad_labels_fail_closed_with_an_error_annotation() {
 #[tokio::test]
 async fn unknown_namespace_follows_the_failure_policy() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("ghost", "p", plain_spec()).build(),
-        )
-        .await;
+    let body = s.review_pod("/validate", "ghost", "p", plain_spec()).await;
     assert_eq!(body["response"]["allowed"], false);
     assert_eq!(
         body["response"]["status"]["message"],
@@ -475,17 +462,8 @@ spec:
   fsGroup: {rule: RunAsAny}
   volumes: ['*']
 "#;
-    let cfg = AdmissionConfig {
-        mode: Mode::Psp(Arc::new(load_policies(policy))),
-        ..AdmissionConfig::default()
-    };
-    let s = Server::start(cfg, cluster()).await;
-    let (_, body) = s
-        .post(
-            "/mutate",
-            &ReviewBuilder::pod("open", "p", plain_spec()).build(),
-        )
-        .await;
+    let s = psp_server(policy).await;
+    let body = s.review_pod("/mutate", "open", "p", plain_spec()).await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], true, "{resp}");
     assert_eq!(resp["patchType"], "JSONPatch");
@@ -506,11 +484,8 @@ spec:
     let (_, body) = s.post("/mutate", &req).await;
     assert!(body["response"].get("patch").is_none());
 
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("open", "bad", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "open", "bad", privileged_spec())
         .await;
     assert_eq!(body["response"]["allowed"], false);
     assert!(
@@ -669,11 +644,7 @@ spec:
   fsGroup: {rule: RunAsAny}
   volumes: ['*']
 "#;
-    let cfg = AdmissionConfig {
-        mode: Mode::Psp(Arc::new(load_policies(policy))),
-        ..AdmissionConfig::default()
-    };
-    let s = Server::start(cfg, cluster()).await;
+    let s = psp_server(policy).await;
     for path in ["/mutate", "/validate"] {
         let named = without_object(ReviewBuilder::pod("open", "p", plain_spec()).build(), false);
         let (_, body) = s.post(path, &named).await;
@@ -699,11 +670,8 @@ spec:
         );
     }
     // With the object, the same permissive policy admits the pod.
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("open", "p", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "open", "p", privileged_spec())
         .await;
     assert_eq!(body["response"]["allowed"], true, "{body}");
 }

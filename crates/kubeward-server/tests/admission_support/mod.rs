@@ -146,6 +146,14 @@ impl Server {
         (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
     }
 
+    /// Posts a CREATE review of pod `ns/name` with `spec` to `path` and returns the
+    /// AdmissionReview the server answered.
+    pub async fn review_pod(&self, path: &str, ns: &str, name: &str, spec: Value) -> Value {
+        self.post(path, &ReviewBuilder::pod(ns, name, spec).build())
+            .await
+            .1
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let (s, b, _) = request(&self.connector, self.addr, "GET", path, vec![]).await;
         (s, String::from_utf8_lossy(&b).into_owned())
