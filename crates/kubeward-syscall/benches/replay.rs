@@ -105,27 +105,22 @@ fn capture() -> Vec<u8> {
     let mut n = 0;
     while n < EVENTS {
         let pid = pids[rng.below(pids.len())];
-        match rng.below(100) {
-            0..=49 => {
+        let roll = rng.below(100);
+        match roll {
+            // openat: half of all events read a file, 8 in 100 write one.
+            0..=57 => {
+                let (paths, flags, mode) = if roll < 50 {
+                    (READ_PATHS, O_CLOEXEC, 0)
+                } else {
+                    (WRITE_PATHS, O_WRONLY_CREAT_TRUNC, 0o644)
+                };
                 let fd = 3 + rng.below(200) as u64;
-                let path = rng.pick(READ_PATHS);
+                let path = rng.pick(paths);
                 sim.syscall(
                     pid,
                     257,
                     fd as i64,
-                    &[AT_FDCWD, 0, O_CLOEXEC, 0],
-                    &[&cstr(path)],
-                );
-                open.push((pid, fd));
-            }
-            50..=57 => {
-                let fd = 3 + rng.below(200) as u64;
-                let path = rng.pick(WRITE_PATHS);
-                sim.syscall(
-                    pid,
-                    257,
-                    fd as i64,
-                    &[AT_FDCWD, 0, O_WRONLY_CREAT_TRUNC, 0o644],
+                    &[AT_FDCWD, 0, flags, mode],
                     &[&cstr(path)],
                 );
                 open.push((pid, fd));
