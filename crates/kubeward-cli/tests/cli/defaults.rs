@@ -109,17 +109,26 @@ spec:
   volumes: [configMap, emptyDir]
 ";
 
-#[test]
-fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
-    let f = Fixture::new(&[("psp.yaml", ONLY_CONFIG_MAPS), ("w.yaml", WORKLOADS)]);
+/// `kubeward psp admit --format json` of the workloads above under `policies`: the exit
+/// code and the document.
+fn psp_admit_json(policies: &str) -> (Option<i32>, Value) {
+    let f = Fixture::new(&[("psp.yaml", policies), ("w.yaml", WORKLOADS)]);
     let out = kubeward()
         .args(["psp", "admit", "--format", "json", "--policy"])
         .arg(f.path("psp.yaml"))
         .arg(f.path("w.yaml"))
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{doc}");
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
+    let (code, doc) = psp_admit_json(ONLY_CONFIG_MAPS);
+    assert_eq!(code, Some(0), "{doc}");
     for r in results(&doc) {
         assert_eq!(r["allowed"], true, "{r}");
         assert_eq!(r["policy"], "with-empty-dir", "{r}");
@@ -130,15 +139,8 @@ fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
 
     // Without emptyDir in the policy, the error names emptyDir, not an unknown type.
     let only = ONLY_CONFIG_MAPS.split("---").next().unwrap();
-    let f = Fixture::new(&[("psp.yaml", only), ("w.yaml", WORKLOADS)]);
-    let out = kubeward()
-        .args(["psp", "admit", "--format", "json", "--policy"])
-        .arg(f.path("psp.yaml"))
-        .arg(f.path("w.yaml"))
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let (code, doc) = psp_admit_json(only);
+    assert_eq!(code, Some(1), "{doc}");
     let pod = &results(&doc)[0];
     assert_eq!(pod["name"], "cache");
     let errors: Vec<(&str, &str)> = pod["errors"]
