@@ -187,8 +187,7 @@ fn generate(n: usize) -> Vec<u8> {
 }
 
 fn ruleset() -> Ruleset {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules/k8s_audit_rules.yaml");
+    let path = kubeward_testkit::upstream::dir().join("k8s_audit_rules.yaml");
     let (name, text) = match std::fs::read_to_string(&path) {
         Ok(t) => ("k8s_audit_rules.yaml".to_string(), t),
         Err(e) => {

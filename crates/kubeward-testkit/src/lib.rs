@@ -7,6 +7,7 @@ pub mod falco;
 pub mod fuzz;
 pub mod json;
 pub mod rng;
+pub mod upstream;
 
 /// Asserts that `haystack` contains `needle`, showing both when it does not: the one
 /// assertion most tests make on what a command or server printed.

@@ -101,16 +101,7 @@ const JSON_POINTER_RULE: &str = r#"
 "#;
 
 fn upstream(name: &str) -> Option<String> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules")
-        .join(name);
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            println!("skipping: {} is absent", p.display());
-            None
-        }
-    }
+    kubeward_testkit::upstream::read(name)
 }
 
 /// One audit event (`audit.k8s.io/v1`), ResponseComplete unless `stage` says otherwise.
