@@ -39,18 +39,29 @@ pub fn write_cert(dir: &Path, stem: &str) -> TestCert {
 }
 
 /// A TLS client that trusts exactly `roots`.
-pub fn connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+fn client_config(roots: &[CertificateDer<'static>]) -> rustls::ClientConfig {
     let mut store = rustls::RootCertStore::empty();
     for r in roots {
         store.add(r.clone()).expect("root");
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
+    rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_root_certificates(store)
-        .with_no_client_auth();
+        .with_no_client_auth()
+}
+
+pub fn connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+    let mut config = client_config(roots);
     // Every request a full handshake: a resumed session would show the cached certificate.
     config.resumption = rustls::client::Resumption::disabled();
+    TlsConnector::from(Arc::new(config))
+}
+
+/// A connector that offers only HTTP/2 by ALPN, as the API server's client does.
+pub fn h2_connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+    let mut config = client_config(roots);
+    config.alpn_protocols = vec![b"h2".to_vec()];
     TlsConnector::from(Arc::new(config))
 }
 
@@ -96,6 +107,15 @@ pub struct Server {
 }
 
 impl Server {
+    /// The default configuration over a cluster with no namespaces.
+    pub async fn start_default() -> Server {
+        Self::start(
+            AdmissionConfig::default(),
+            NamespaceStore::fixed(Default::default()),
+        )
+        .await
+    }
+
     pub async fn start(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Server {
         Self::start_with(cfg, namespaces, ServeOptions::default()).await
     }
