@@ -31,24 +31,16 @@ rules:
 #[test]
 fn eval_text_and_json() {
     let fx = Fixture::new(&[("policy.yaml", POLICY)]);
-    let (code, out, _) = run(
-        fx.root(),
-        &args(
-            "audit-policy eval policy.yaml --user alice --verb get --resource secrets --namespace kube-system --name s",
-        ),
-    ).parts();
+    let command = "audit-policy eval policy.yaml --user alice --verb get --resource secrets --namespace kube-system --name s";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
     has(&out, "level: Metadata\nomitted stages: RequestReceived\n");
     has(
         &out,
         "decided by: rule 1 (policy.yaml:9): Metadata for resources",
     );
-    let (code, out, _) = run(
-        fx.root(),
-        &args(
-            "audit-policy eval policy.yaml --format json --user bob --verb patch --resource clusterrolebindings --api-group rbac.authorization.k8s.io --name x",
-        ),
-    ).parts();
+    let command = "audit-policy eval policy.yaml --format json --user bob --verb patch --resource clusterrolebindings --api-group rbac.authorization.k8s.io --name x";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["level"], "Request");
@@ -61,12 +53,8 @@ fn eval_text_and_json() {
         v["request"]["groups"],
         serde_json::json!(["system:authenticated"])
     );
-    let (_, out, _) = run(
-        fx.root(),
-        &args(
-            "audit-policy eval policy.yaml --user system:anonymous --verb get --non-resource-url /healthz/etcd?verbose",
-        ),
-    ).parts();
+    let command = "audit-policy eval policy.yaml --user system:anonymous --verb get --non-resource-url /healthz/etcd?verbose";
+    let (_, out, _) = run(fx.root(), &args(command)).parts();
     assert!(
         out.contains("level: None") && out.contains("rule 4 (policy.yaml:18)"),
         "{out}"

@@ -25,12 +25,8 @@ fn clean_profile_prints_where_the_kubelet_reads_it() {
         &out,
         "    type: Localhost\n      localhostProfile: \"strict.json\"",
     );
-    let (code, out, _) = run(
-        fx.root(),
-        &args(
-            "seccomp check strict.json --kubelet-root-dir /data/kubelet --localhost-profile team/strict.json --format json",
-        ),
-    ).parts();
+    let command = "seccomp check strict.json --kubelet-root-dir /data/kubelet --localhost-profile team/strict.json --format json";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     let p = &v["profiles"][0];
