@@ -136,18 +136,21 @@ pub struct Inputs<'a> {
     pub paths: &'a Paths,
 }
 
+/// The checks judged from each control-plane pod's manifest, in benchmark order.
+const POD_CHECKS: &[(Component, &[judge::Check])] = &[
+    (Component::KubeApiserver, apiserver::CHECKS),
+    (
+        Component::KubeControllerManager,
+        control::CONTROLLER_MANAGER,
+    ),
+    (Component::KubeScheduler, control::SCHEDULER),
+    (Component::Etcd, etcd::CHECKS),
+];
+
 /// Runs every check, in benchmark order.
 pub fn run(inputs: &Inputs<'_>) -> Vec<Finding> {
     let mut out = files::run(inputs, files::CONTROL_PLANE);
-    for (component, table) in [
-        (Component::KubeApiserver, apiserver::CHECKS),
-        (
-            Component::KubeControllerManager,
-            control::CONTROLLER_MANAGER,
-        ),
-        (Component::KubeScheduler, control::SCHEDULER),
-        (Component::Etcd, etcd::CHECKS),
-    ] {
+    for &(component, table) in POD_CHECKS {
         out.extend(judge::run_pod_checks(inputs, component, table));
     }
     out.extend(files::run(inputs, files::WORKER));
@@ -164,15 +167,7 @@ pub fn catalogue() -> Vec<(&'static str, &'static str, &'static str, Severity)> 
             .iter()
             .map(|c| (c.meta.id, c.meta.title, "files", c.meta.severity)),
     );
-    for (component, table) in [
-        (Component::KubeApiserver, apiserver::CHECKS),
-        (
-            Component::KubeControllerManager,
-            control::CONTROLLER_MANAGER,
-        ),
-        (Component::KubeScheduler, control::SCHEDULER),
-        (Component::Etcd, etcd::CHECKS),
-    ] {
+    for &(component, table) in POD_CHECKS {
         out.extend(
             table
                 .iter()

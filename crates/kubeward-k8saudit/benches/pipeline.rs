@@ -13,25 +13,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubeward_k8saudit::reader::{Framer, Record};
 use kubeward_k8saudit::source_spec;
 use kubeward_rules::engine::{AlertOptions, Engine, MatchMode, RulesFile, Ruleset};
+use kubeward_testkit::rng::Rng;
 use serde_json::json;
 
 const EVENTS: usize = 20_000;
-
-/// A small deterministic generator, so every run measures the same events.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() as usize) % items.len()]
-    }
-}
 
 const USERS: &[&str] = &[
     "system:serviceaccount:kube-system:replicaset-controller",
@@ -202,8 +187,7 @@ fn generate(n: usize) -> Vec<u8> {
 }
 
 fn ruleset() -> Ruleset {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules/k8s_audit_rules.yaml");
+    let path = kubeward_testkit::upstream::dir().join("k8s_audit_rules.yaml");
     let (name, text) = match std::fs::read_to_string(&path) {
         Ok(t) => ("k8s_audit_rules.yaml".to_string(), t),
         Err(e) => {

@@ -1,26 +1,27 @@
 //! kubeward's default ruleset: each rule fires on an event made for it and stays quiet
 //! on a near miss.
 
+use kubeward_testkit::has;
 mod common;
 
 use common::*;
 use serde_json::json;
 
 fn fires(rule: &str, event: &serde_json::Value) {
-    let rules = default_rules();
-    let got = fired(&rules, event);
-    assert!(
-        got.iter().any(|r| r == rule),
-        "{rule} did not fire; fired: {got:?}"
-    );
+    fired_is(rule, event, true);
 }
 
+/// A near miss: the rule must stay quiet.
 fn quiet(rule: &str, event: &serde_json::Value) {
-    let rules = default_rules();
-    let got = fired(&rules, event);
-    assert!(
-        !got.iter().any(|r| r == rule),
-        "{rule} fired on a near miss"
+    fired_is(rule, event, false);
+}
+
+fn fired_is(rule: &str, event: &serde_json::Value, want: bool) {
+    let got = fired(&default_rules(), event);
+    assert_eq!(
+        got.iter().any(|r| r == rule),
+        want,
+        "{rule} fired should be {want}; fired: {got:?}"
     );
 }
 
@@ -149,10 +150,7 @@ fn exec_and_attach() {
     ev["responseStatus"] = json!({"code": 101});
     fires("KW Exec Or Attach Into Pod", &ev);
     let line = alert_line(&default_rules(), "KW Exec Or Attach Into Pod", &ev);
-    assert!(
-        line.contains("subresource=exec container=app command=sh)"),
-        "{line}"
-    );
+    has(&line, "subresource=exec container=app command=sh)");
     ev["objectRef"]["subresource"] = json!("attach");
     fires("KW Exec Or Attach Into Pod", &ev);
     // The same session's ResponseComplete stage does not alert twice; logs do not exec.

@@ -9,25 +9,8 @@ use common::*;
 use kubeward_k8saudit::AuditEvent;
 use kubeward_k8saudit::json::Json;
 use kubeward_rules::engine::{MatchMode, Ruleset};
+use kubeward_testkit::rng::Rng;
 use serde_json::{Value, json};
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[(self.next() as usize) % items.len()]
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
 
 const VERBS: &[&str] = &[
     "get",

@@ -2,6 +2,7 @@
 //! unmodified and fires its rules on events built here. Skipped, with the reason
 //! printed, when the folder is absent.
 
+use kubeward_testkit::has;
 mod common;
 
 use common::*;
@@ -181,9 +182,9 @@ fn exec_attach_port_forward_and_ephemeral() {
         json!({"ephemeralContainers": [{"name": "debugger", "image": "busybox"}]});
     expect(&rules, &eph, &["EphemeralContainers Created"]);
     let line = alert_line(&rules, "EphemeralContainers Created", &eph);
-    assert!(
-        line.contains("ephemeral_container_name=debugger ephemeral_container_image=busybox)"),
-        "{line}"
+    has(
+        &line,
+        "ephemeral_container_name=debugger ephemeral_container_image=busybox)",
     );
 }
 

@@ -134,44 +134,56 @@ fn missing_templates_and_specs_are_errors_at_the_nearest_line() {
 
 #[test]
 fn wrong_field_types_name_the_line_of_the_bad_value() {
-    let r = one("apiVersion: v1\nkind: Pod\nspec:\n  containers: \"x\"\n");
-    let e = pod_template(&r).unwrap().unwrap_err();
-    assert_eq!(e.pos, Some(pos(4, 15)));
-    assert!(
-        e.message.starts_with("spec: invalid type: string \"x\""),
-        "{}",
-        e.message
-    );
-    let r = one(
-        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: maybe\n",
-    );
-    let e = pod_template(&r).unwrap().unwrap_err();
-    assert_eq!(e.pos, Some(pos(7, 19)));
-    assert!(e.message.contains("expected a boolean"), "{}", e.message);
-    assert_eq!(e.to_string(), format!("test.yaml:7:19: {}", e.message));
+    let not_a_list = "apiVersion: v1\nkind: Pod\nspec:\n  containers: \"x\"\n";
+    let not_a_bool = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    securityContext:\n      privileged: maybe\n";
     // A YAML 1.1 bool in a string field fails as Kubernetes' JSON decoding does.
-    let r = one(
-        "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    enabled: yes\nspec:\n  containers: []\n",
-    );
-    let e = pod_template(&r).unwrap().unwrap_err();
-    assert_eq!(e.pos, Some(pos(5, 14)));
-    assert!(
-        e.message
-            .starts_with("metadata: invalid type: boolean `true`"),
-        "{}",
-        e.message
-    );
+    let yaml11_bool = "apiVersion: v1\nkind: Pod\nmetadata:\n  labels:\n    enabled: yes\nspec:\n  containers: []\n";
     // A mapping where a list belongs points at the mapping.
-    let r = one(
-        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n      containerPort: 80\n",
-    );
-    let e = pod_template(&r).unwrap().unwrap_err();
-    assert_eq!(e.pos, Some(pos(7, 7)));
-    assert!(
-        e.message.contains("invalid type: map, expected a sequence"),
-        "{}",
-        e.message
-    );
+    let map_for_list = "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    ports:\n      containerPort: 80\n";
+    // (document, line and column of the bad value, how the message opens or what it says)
+    let cases = [
+        (
+            not_a_list,
+            pos(4, 15),
+            Msg::StartsWith("spec: invalid type: string \"x\""),
+        ),
+        (not_a_bool, pos(7, 19), Msg::Contains("expected a boolean")),
+        (
+            yaml11_bool,
+            pos(5, 14),
+            Msg::StartsWith("metadata: invalid type: boolean `true`"),
+        ),
+        (
+            map_for_list,
+            pos(7, 7),
+            Msg::Contains("invalid type: map, expected a sequence"),
+        ),
+    ];
+    for (doc, at, msg) in cases {
+        let e = pod_template(&one(doc)).unwrap().unwrap_err();
+        assert_eq!(e.pos, Some(at), "{doc}");
+        msg.check(&e.message);
+        assert_eq!(
+            e.to_string(),
+            format!("test.yaml:{}:{}: {}", at.line, at.col, e.message)
+        );
+    }
+}
+
+/// What an error message must say.
+enum Msg {
+    StartsWith(&'static str),
+    Contains(&'static str),
+}
+
+impl Msg {
+    fn check(&self, message: &str) {
+        let ok = match self {
+            Msg::StartsWith(p) => message.starts_with(p),
+            Msg::Contains(p) => message.contains(p),
+        };
+        assert!(ok, "{message}");
+    }
 }
 
 #[test]

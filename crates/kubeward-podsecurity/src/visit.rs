@@ -56,34 +56,31 @@ impl Ctr<'_> {
     }
 }
 
+/// The view of either container type: `Container` and `EphemeralContainer` name the
+/// fields the checks read the same way but share no trait.
+macro_rules! ctr {
+    ($c:expr, $kind:expr, $index:expr) => {
+        Ctr {
+            name: &$c.name,
+            sc: $c.security_context.as_ref(),
+            ports: $c.ports.as_deref().unwrap_or_default(),
+            liveness: $c.liveness_probe.as_ref(),
+            readiness: $c.readiness_probe.as_ref(),
+            startup: $c.startup_probe.as_ref(),
+            lifecycle: $c.lifecycle.as_ref(),
+            volume_mounts: $c.volume_mounts.as_deref().unwrap_or_default(),
+            kind: $kind,
+            index: $index,
+        }
+    };
+}
+
 fn regular(kind: Kind, index: usize, c: &Container) -> Ctr<'_> {
-    Ctr {
-        name: &c.name,
-        sc: c.security_context.as_ref(),
-        ports: c.ports.as_deref().unwrap_or_default(),
-        liveness: c.liveness_probe.as_ref(),
-        readiness: c.readiness_probe.as_ref(),
-        startup: c.startup_probe.as_ref(),
-        lifecycle: c.lifecycle.as_ref(),
-        volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-        kind,
-        index,
-    }
+    ctr!(c, kind, index)
 }
 
 fn ephemeral(index: usize, c: &EphemeralContainer) -> Ctr<'_> {
-    Ctr {
-        name: &c.name,
-        sc: c.security_context.as_ref(),
-        ports: c.ports.as_deref().unwrap_or_default(),
-        liveness: c.liveness_probe.as_ref(),
-        readiness: c.readiness_probe.as_ref(),
-        startup: c.startup_probe.as_ref(),
-        lifecycle: c.lifecycle.as_ref(),
-        volume_mounts: c.volume_mounts.as_deref().unwrap_or_default(),
-        kind: Kind::Ephemeral,
-        index,
-    }
+    ctr!(c, Kind::Ephemeral, index)
 }
 
 /// Every container of the pod, in the order upstream visits them.

@@ -53,33 +53,9 @@ fn only(template: &J, id: &str) -> Vec<Lint> {
     run(template).into_iter().filter(|l| l.id == id).collect()
 }
 
-/// `template` with the value at JSON pointer `ptr` replaced, creating objects on the way
-/// (an index one past the end appends).
-fn with(mut template: J, ptr: &str, value: J) -> J {
-    let mut node = &mut template;
-    let mut keys = ptr.split('/').skip(1).peekable();
-    while let Some(key) = keys.next() {
-        let last = keys.peek().is_none();
-        node = match node {
-            J::Array(items) => {
-                let i = key.parse::<usize>().unwrap();
-                if i == items.len() {
-                    items.push(json!({}));
-                }
-                &mut items[i]
-            }
-            J::Object(map) => {
-                let key = key.replace("~1", "/").replace("~0", "~");
-                map.entry(key).or_insert(json!({}))
-            }
-            _ => panic!("{ptr}: {key} is not in a container"),
-        };
-        if last {
-            *node = value;
-            break;
-        }
-    }
-    template
+/// `template` with the value at JSON pointer `ptr` replaced.
+fn with(template: J, ptr: &str, value: J) -> J {
+    kubeward_testkit::json::with(template, &[(ptr, value)])
 }
 
 fn finding(id: &'static str, severity: Severity, path: &str, message: &str) -> Lint {

@@ -6,6 +6,7 @@
 mod common;
 
 use common::*;
+use kubeward_testkit::json::unset;
 use serde_json::{Value, json};
 
 fn windows(minor: u32) -> Value {

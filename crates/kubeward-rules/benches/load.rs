@@ -43,22 +43,15 @@ fn k8s_spec(text: &str) -> SourceSpec {
 }
 
 fn bench(c: &mut Criterion) {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/upstream-rules");
     let names = [
         "falco_rules.yaml",
         "falco-incubating_rules.yaml",
         "falco-sandbox_rules.yaml",
         "k8s_audit_rules.yaml",
     ];
-    let texts: Vec<String> = names
-        .iter()
-        .filter_map(|n| std::fs::read_to_string(dir.join(n)).ok())
-        .collect();
-    if texts.len() != names.len() {
-        eprintln!("skipped: {} is absent", dir.display());
+    let Some(texts) = kubeward_testkit::upstream::read_all(&names) else {
         return;
-    }
+    };
     let mut engine = Engine::new();
     engine.add_source(k8s_spec(&texts[3]));
     let files: Vec<RulesFile<'_>> = names

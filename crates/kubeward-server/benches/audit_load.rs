@@ -27,8 +27,7 @@ const BATCHES_PER_ITER: usize = 25;
 const CLIENTS: usize = 4;
 
 fn ruleset() -> (Ruleset, &'static str) {
-    let upstream = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules/k8s_audit_rules.yaml");
+    let upstream = kubeward_testkit::upstream::dir().join("k8s_audit_rules.yaml");
     let (text, name) = match std::fs::read_to_string(&upstream) {
         Ok(t) => (t, "upstream k8s_audit_rules.yaml"),
         Err(_) => (

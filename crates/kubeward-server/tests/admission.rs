@@ -1,6 +1,7 @@
 //! End to end: the admission webhook on a loopback port over TLS, driven with
 //! AdmissionReview requests as the API server sends them.
 
+use kubeward_testkit::has;
 mod admission_support;
 
 use std::collections::{BTreeMap, HashMap};
@@ -56,6 +57,15 @@ async fn server() -> Server {
     Server::start(cfg, cluster()).await
 }
 
+/// A server admitting by the PodSecurityPolicies in `policy` (YAML).
+async fn psp_server(policy: &str) -> Server {
+    let cfg = AdmissionConfig {
+        mode: Mode::Psp(Arc::new(load_policies(policy))),
+        ..AdmissionConfig::default()
+    };
+    Server::start(cfg, cluster()).await
+}
+
 #[tokio::test]
 async fn privileged_pod_is_denied_with_upstreams_message() {
     let s = server().await;
@@ -82,11 +92,8 @@ async fn privileged_pod_is_denied_with_upstreams_message() {
 #[tokio::test]
 async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("strict", "good", restricted_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "strict", "good", restricted_spec())
         .await;
     assert_eq!(body["response"]["allowed"], true);
     assert_eq!(
@@ -96,11 +103,8 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     assert!(body["response"].get("warnings").is_none());
 
     // Baseline-compliant, not restricted: allowed, warned and audited at restricted.
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("mixed", "plain", plain_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "mixed", "plain", plain_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], true);
@@ -117,11 +121,8 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
 #[tokio::test]
 async fn enforce_denial_suppresses_warnings_but_not_audit() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("mixed", "bad", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "mixed", "bad", privileged_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], false);
@@ -206,9 +207,9 @@ async fn dry_run_gets_the_real_answer() {
     let (_, body) = s.post("/validate", &req).await;
     assert_eq!(body["response"]["allowed"], false);
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_decisions_total{namespace=\"base\",resource=\"pods\",outcome=\"denied\",dry_run=\"true\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_decisions_total{namespace=\"base\",resource=\"pods\",outcome=\"denied\",dry_run=\"true\"} 1",
     );
 }
 
@@ -228,12 +229,7 @@ async fn exemptions_by_user_namespace_and_runtime_class() {
 
     let mut spec = privileged_spec();
     spec["runtimeClassName"] = json!("kata");
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("base", "bad", spec).build(),
-        )
-        .await;
+    let body = s.review_pod("/validate", "base", "bad", spec).await;
     assert_eq!(body["response"]["allowed"], true);
     assert_eq!(
         body["response"]["auditAnnotations"]["exempt"],
@@ -282,11 +278,8 @@ async fn subresources_exec_passes_ephemeral_containers_are_evaluated() {
 #[tokio::test]
 async fn bad_labels_fail_closed_with_an_error_annotation() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("typo", "plain", plain_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "typo", "plain", plain_spec())
         .await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], false, "bad enforce level is restricted");
@@ -299,12 +292,7 @@ async fn bad_labels_fail_closed_with_an_error_annotation() {
 #[tokio::test]
 async fn unknown_namespace_follows_the_failure_policy() {
     let s = server().await;
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("ghost", "p", plain_spec()).build(),
-        )
-        .await;
+    let body = s.review_pod("/validate", "ghost", "p", plain_spec()).await;
     assert_eq!(body["response"]["allowed"], false);
     assert_eq!(
         body["response"]["status"]["message"],
@@ -410,17 +398,17 @@ async fn malformed_oversized_and_foreign_bodies_get_4xx_and_the_server_keeps_ser
     let (status, _) = s.get("/healthz").await;
     assert_eq!(status, 200);
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"400\"} 4"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_requests_total{endpoint=\"validate\",code=\"400\"} 4",
     );
-    assert!(
-        metrics.contains("kubeward_admission_requests_total{endpoint=\"validate\",code=\"413\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_requests_total{endpoint=\"validate\",code=\"413\"} 1",
     );
-    assert!(
-        metrics.contains("kubeward_admission_request_duration_seconds_bucket"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_request_duration_seconds_bucket",
     );
 }
 
@@ -450,13 +438,13 @@ async fn check_failures_are_counted_by_check_namespace_and_mode() {
     )
     .await;
     let metrics = s.get("/metrics").await.1;
-    assert!(
-        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"warn\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"warn\"} 1",
     );
-    assert!(
-        metrics.contains("kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"audit\"} 1"),
-        "{metrics}"
+    has(
+        &metrics,
+        "kubeward_admission_check_failures_total{check=\"allowPrivilegeEscalation\",namespace=\"mixed\",mode=\"audit\"} 1",
     );
 }
 
@@ -474,17 +462,8 @@ spec:
   fsGroup: {rule: RunAsAny}
   volumes: ['*']
 "#;
-    let cfg = AdmissionConfig {
-        mode: Mode::Psp(Arc::new(load_policies(policy))),
-        ..AdmissionConfig::default()
-    };
-    let s = Server::start(cfg, cluster()).await;
-    let (_, body) = s
-        .post(
-            "/mutate",
-            &ReviewBuilder::pod("open", "p", plain_spec()).build(),
-        )
-        .await;
+    let s = psp_server(policy).await;
+    let body = s.review_pod("/mutate", "open", "p", plain_spec()).await;
     let resp = &body["response"];
     assert_eq!(resp["allowed"], true, "{resp}");
     assert_eq!(resp["patchType"], "JSONPatch");
@@ -505,11 +484,8 @@ spec:
     let (_, body) = s.post("/mutate", &req).await;
     assert!(body["response"].get("patch").is_none());
 
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("open", "bad", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "open", "bad", privileged_spec())
         .await;
     assert_eq!(body["response"]["allowed"], false);
     assert!(
@@ -668,11 +644,7 @@ spec:
   fsGroup: {rule: RunAsAny}
   volumes: ['*']
 "#;
-    let cfg = AdmissionConfig {
-        mode: Mode::Psp(Arc::new(load_policies(policy))),
-        ..AdmissionConfig::default()
-    };
-    let s = Server::start(cfg, cluster()).await;
+    let s = psp_server(policy).await;
     for path in ["/mutate", "/validate"] {
         let named = without_object(ReviewBuilder::pod("open", "p", plain_spec()).build(), false);
         let (_, body) = s.post(path, &named).await;
@@ -698,11 +670,8 @@ spec:
         );
     }
     // With the object, the same permissive policy admits the pod.
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("open", "p", privileged_spec()).build(),
-        )
+    let body = s
+        .review_pod("/validate", "open", "p", privileged_spec())
         .await;
     assert_eq!(body["response"]["allowed"], true, "{body}");
 }

@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use admission_support::*;
 use flood_support::*;
-use futures_util::StreamExt;
 use kubeward_server::admission::AdmissionConfig;
 use kubeward_server::admission::namespaces::NamespaceStore;
 use kubeward_server::tls::{CloseReason, ConnMetrics, ServeOptions};
@@ -316,18 +315,7 @@ async fn one_source_address_is_held_to_its_limit() {
 /// Opens `n` TLS connections from 20 source addresses, completes each handshake (or gives
 /// up on it after a few seconds, as on a server that stopped accepting) and keeps them.
 async fn tls_flood(s: &Server, n: usize) -> Vec<TlsStream<TcpStream>> {
-    futures_util::stream::iter(0..n)
-        .map(|i| async move {
-            let source = loopback(1, 1 + (i % 20) as u8);
-            tokio::time::timeout(Duration::from_secs(3), handshake_from(s, source))
-                .await
-                .ok()
-                .and_then(Result::ok)
-        })
-        .buffer_unordered(64)
-        .filter_map(|c| async move { c })
-        .collect()
-        .await
+    flood(n, |source| handshake_from(s, source)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -370,15 +358,7 @@ async fn an_idle_http2_connection_with_pings_is_kept_until_the_idle_timeout() {
         ..patient()
     };
     let (s, counters) = start(opts).await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(s.cert.der.clone()).expect("root");
-    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let connector = h2_connector(std::slice::from_ref(&s.cert.der));
     let tcp = TcpStream::connect(s.addr).await.expect("connect");
     let name = ServerName::try_from("localhost").expect("name");
     let tls = connector.connect(name, tcp).await.expect("handshake");

@@ -19,11 +19,7 @@ async fn leaf(s: &Server, connector: &tokio_rustls::TlsConnector) -> Vec<u8> {
 
 #[tokio::test]
 async fn replaced_certificate_files_are_served_to_the_next_handshake() {
-    let s = Server::start(
-        AdmissionConfig::default(),
-        NamespaceStore::fixed(Default::default()),
-    )
-    .await;
+    let s = Server::start_default().await;
     tokio::spawn(s.certs.clone().watch(Duration::from_millis(50)));
     let before = leaf(&s, &s.connector).await;
     assert_eq!(before, s.cert.der.to_vec());
@@ -48,11 +44,7 @@ async fn replaced_certificate_files_are_served_to_the_next_handshake() {
 
 #[tokio::test]
 async fn a_broken_pair_is_refused_and_the_old_one_kept() {
-    let s = Server::start(
-        AdmissionConfig::default(),
-        NamespaceStore::fixed(Default::default()),
-    )
-    .await;
+    let s = Server::start_default().await;
     let other = write_cert(s.dir.path(), "other");
     // A key that does not belong to the certificate (a half-finished rotation).
     std::fs::copy(&other.key, &s.cert.key).expect("overwrite key");
@@ -66,11 +58,7 @@ async fn a_broken_pair_is_refused_and_the_old_one_kept() {
 
 #[tokio::test]
 async fn untrusting_clients_fail_the_handshake_and_the_server_keeps_serving() {
-    let s = Server::start(
-        AdmissionConfig::default(),
-        NamespaceStore::fixed(Default::default()),
-    )
-    .await;
+    let s = Server::start_default().await;
     let stranger = write_cert(s.dir.path(), "stranger");
     let wrong = connector(std::slice::from_ref(&stranger.der));
     let tcp = tokio::net::TcpStream::connect(s.addr)
@@ -124,20 +112,8 @@ async fn a_slow_body_gets_408_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn http2_by_alpn_is_served() {
     use http_body_util::{BodyExt, Full};
-    let s = Server::start(
-        AdmissionConfig::default(),
-        NamespaceStore::fixed(Default::default()),
-    )
-    .await;
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(s.cert.der.clone()).expect("root");
-    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec()];
-    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let s = Server::start_default().await;
+    let connector = h2_connector(std::slice::from_ref(&s.cert.der));
     let tcp = tokio::net::TcpStream::connect(s.addr)
         .await
         .expect("connect");

@@ -173,12 +173,7 @@ async fn the_watcher_follows_list_and_watch_events() {
     );
 
     // Not yet delivered by the watch, but there: fetched directly, then enforced.
-    let (_, body) = s
-        .post(
-            "/validate",
-            &ReviewBuilder::pod("fresh", "p", plain_spec()).build(),
-        )
-        .await;
+    let body = s.review_pod("/validate", "fresh", "p", plain_spec()).await;
     assert_eq!(body["response"]["allowed"], false);
     assert!(
         body["response"]["status"]["message"]

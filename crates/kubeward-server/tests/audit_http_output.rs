@@ -69,13 +69,11 @@ async fn alert_is_retried_after_a_500_and_delivered_as_json() {
         http_output(&url),
     )
     .await;
-    let batch = event_list(&[event(1, "alice", "get", "secrets")]);
-    assert_eq!(
-        post(&srv.url("/k8s-audit"), batch, "application/json")
-            .await
-            .0,
-        200
-    );
+    deliver(
+        &srv.url("/k8s-audit"),
+        &[event(1, "alice", "get", "secrets")],
+    )
+    .await;
     eventually("delivery", || rx.got.lock().unwrap().len() == 1).await;
     assert_eq!(*rx.attempts.lock().unwrap(), 2);
     let got = rx.got.lock().unwrap()[0].clone();

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use audit_common::*;
 use flood_support::*;
-use futures_util::StreamExt;
 use kubeward_server::audit::{OutputsConfig, RulesHandle, Stats};
 use kubeward_server::tls::{CloseReason, ServeOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -136,18 +135,7 @@ async fn a_flood_of_silent_connections_does_not_stop_audit_batches() {
     let srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
     let addr = srv.addr;
     // 2,000 silent TCP connections from 20 addresses.
-    let flood: Vec<TcpStream> = futures_util::stream::iter(0..2_000usize)
-        .map(|i| async move {
-            let source = loopback(1, 1 + (i % 20) as u8);
-            tokio::time::timeout(Duration::from_secs(3), connect_from(source, addr))
-                .await
-                .ok()
-                .and_then(Result::ok)
-        })
-        .buffer_unordered(64)
-        .filter_map(|c| async move { c })
-        .collect()
-        .await;
+    let flood: Vec<TcpStream> = flood(2_000, |source| connect_from(source, addr)).await;
 
     // While they are held: health checks and real batches, each answered.
     let mut sent_events = 0u64;

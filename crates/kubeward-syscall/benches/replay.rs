@@ -28,30 +28,12 @@ use kubeward_syscall::decode::{self, build::sock_bytes};
 use kubeward_syscall::record::{Item, Reader};
 use kubeward_syscall::replay;
 use kubeward_syscall::state::Limits;
+use kubeward_testkit::rng::Rng;
 
 const EVENTS: usize = 200_000;
 const AT_FDCWD: u64 = -100i64 as u64;
 const O_WRONLY_CREAT_TRUNC: u64 = 0o1101;
 const O_CLOEXEC: u64 = 0o2000000;
-
-/// A small deterministic generator, so every run measures the same events.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() as usize) % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len())]
-    }
-}
 
 const READ_PATHS: &[&str] = &[
     "/etc/ld.so.cache",
@@ -123,27 +105,22 @@ fn capture() -> Vec<u8> {
     let mut n = 0;
     while n < EVENTS {
         let pid = pids[rng.below(pids.len())];
-        match rng.below(100) {
-            0..=49 => {
+        let roll = rng.below(100);
+        match roll {
+            // openat: half of all events read a file, 8 in 100 write one.
+            0..=57 => {
+                let (paths, flags, mode) = if roll < 50 {
+                    (READ_PATHS, O_CLOEXEC, 0)
+                } else {
+                    (WRITE_PATHS, O_WRONLY_CREAT_TRUNC, 0o644)
+                };
                 let fd = 3 + rng.below(200) as u64;
-                let path = rng.pick(READ_PATHS);
+                let path = rng.pick(paths);
                 sim.syscall(
                     pid,
                     257,
                     fd as i64,
-                    &[AT_FDCWD, 0, O_CLOEXEC, 0],
-                    &[&cstr(path)],
-                );
-                open.push((pid, fd));
-            }
-            50..=57 => {
-                let fd = 3 + rng.below(200) as u64;
-                let path = rng.pick(WRITE_PATHS);
-                sim.syscall(
-                    pid,
-                    257,
-                    fd as i64,
-                    &[AT_FDCWD, 0, O_WRONLY_CREAT_TRUNC, 0o644],
+                    &[AT_FDCWD, 0, flags, mode],
                     &[&cstr(path)],
                 );
                 open.push((pid, fd));

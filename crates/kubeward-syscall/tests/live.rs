@@ -14,7 +14,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{Fired, upstream};
-use kubeward_rules::engine::{AlertOptions, MatchMode};
+use kubeward_rules::engine::{AlertOptions, MatchMode, Ruleset, SourceId};
 use kubeward_syscall::capture::{CaptureError, Config, DRAIN_INTERVAL};
 use kubeward_syscall::live::Live;
 use kubeward_syscall::state::Limits;
@@ -55,17 +55,24 @@ fn renamed(dir: &Path, src: &str, name: &str) -> PathBuf {
     dst
 }
 
-#[test]
-fn stable_rules_fire_on_real_triggers() {
+/// Falco's stable rules and their syscall source, or `None` (saying why) when this
+/// machine cannot capture or the rules are absent.
+fn stable_rules() -> Option<(Ruleset, SourceId)> {
     if let Err(why) = can_run() {
         println!("skipped: {why}");
-        return;
+        return None;
     }
-    let Some(text) = upstream("falco_rules.yaml") else {
-        return;
-    };
+    let text = upstream("falco_rules.yaml")?;
     let rules = common::load(&[("falco_rules.yaml", &text)]);
     let src = rules.source_id("syscall").expect("source");
+    Some((rules, src))
+}
+
+#[test]
+fn stable_rules_fire_on_real_triggers() {
+    let Some((rules, src)) = stable_rules() else {
+        return;
+    };
     let cfg = Config {
         event_types: rules.event_types(src),
         ..Config::default()
@@ -305,15 +312,9 @@ fn stable_rules_fire_on_real_triggers() {
 /// fires on the same trigger.
 #[test]
 fn paths_read_at_exit_without_entry_capture() {
-    if let Err(why) = can_run() {
-        println!("skipped: {why}");
-        return;
-    }
-    let Some(text) = upstream("falco_rules.yaml") else {
+    let Some((rules, src)) = stable_rules() else {
         return;
     };
-    let rules = common::load(&[("falco_rules.yaml", &text)]);
-    let src = rules.source_id("syscall").expect("source");
     let cfg = Config {
         event_types: rules.event_types(src),
         enter_capture: false,

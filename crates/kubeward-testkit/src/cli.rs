@@ -56,6 +56,12 @@ impl Bin {
     }
 }
 
+/// A command line's words, split on white space, so a test writes the arguments as a
+/// user types them: `run(dir, &args("scan --format json pod.yaml"))`.
+pub fn args(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
 /// What one run printed, and how it exited (-1 when a signal ended it).
 #[derive(Debug)]
 pub struct Run {
@@ -71,6 +77,11 @@ impl Run {
     /// Runs `cmd` to completion.
     pub fn of(cmd: &mut Command) -> Run {
         Run::from(cmd.output().expect("run kubeward"))
+    }
+
+    /// (exit code, stdout, stderr), for a test that reads the streams itself.
+    pub fn parts(self) -> (i32, String, String) {
+        (self.code, self.stdout, self.stderr)
     }
 
     /// Standard output as one JSON document.

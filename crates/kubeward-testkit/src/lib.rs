@@ -4,4 +4,15 @@
 
 pub mod cli;
 pub mod docs;
+pub mod falco;
 pub mod fuzz;
+pub mod json;
+pub mod rng;
+pub mod upstream;
+
+/// Asserts that `haystack` contains `needle`, showing both when it does not: the one
+/// assertion most tests make on what a command or server printed.
+#[track_caller]
+pub fn has(haystack: &str, needle: &str) {
+    assert!(haystack.contains(needle), "lacks {needle:?}:\n{haystack}");
+}

@@ -1,7 +1,9 @@
 //! End-to-end `kubeward audit-policy`: eval, lint and filter, exit codes, formats and
 //! error messages.
 
-use crate::common::{Fixture, Run, run};
+use crate::common::{Fixture, run};
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use serde_json::Value;
 
 const POLICY: &str = r#"apiVersion: audit.k8s.io/v1
@@ -29,57 +31,16 @@ rules:
 #[test]
 fn eval_text_and_json() {
     let fx = Fixture::new(&[("policy.yaml", POLICY)]);
-    let Run {
-        code, stdout: out, ..
-    } = run(
-        fx.root(),
-        &[
-            "audit-policy",
-            "eval",
-            "policy.yaml",
-            "--user",
-            "alice",
-            "--verb",
-            "get",
-            "--resource",
-            "secrets",
-            "--namespace",
-            "kube-system",
-            "--name",
-            "s",
-        ],
-    );
+    let command = "audit-policy eval policy.yaml --user alice --verb get --resource secrets --namespace kube-system --name s";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
-    assert!(
-        out.contains("level: Metadata\nomitted stages: RequestReceived\n"),
-        "{out}"
+    has(&out, "level: Metadata\nomitted stages: RequestReceived\n");
+    has(
+        &out,
+        "decided by: rule 1 (policy.yaml:9): Metadata for resources",
     );
-    assert!(
-        out.contains("decided by: rule 1 (policy.yaml:9): Metadata for resources"),
-        "{out}"
-    );
-    let Run {
-        code, stdout: out, ..
-    } = run(
-        fx.root(),
-        &[
-            "audit-policy",
-            "eval",
-            "policy.yaml",
-            "--format",
-            "json",
-            "--user",
-            "bob",
-            "--verb",
-            "patch",
-            "--resource",
-            "clusterrolebindings",
-            "--api-group",
-            "rbac.authorization.k8s.io",
-            "--name",
-            "x",
-        ],
-    );
+    let command = "audit-policy eval policy.yaml --format json --user bob --verb patch --resource clusterrolebindings --api-group rbac.authorization.k8s.io --name x";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["level"], "Request");
@@ -92,20 +53,8 @@ fn eval_text_and_json() {
         v["request"]["groups"],
         serde_json::json!(["system:authenticated"])
     );
-    let Run { stdout: out, .. } = run(
-        fx.root(),
-        &[
-            "audit-policy",
-            "eval",
-            "policy.yaml",
-            "--user",
-            "system:anonymous",
-            "--verb",
-            "get",
-            "--non-resource-url",
-            "/healthz/etcd?verbose",
-        ],
-    );
+    let command = "audit-policy eval policy.yaml --user system:anonymous --verb get --non-resource-url /healthz/etcd?verbose";
+    let (_, out, _) = run(fx.root(), &args(command)).parts();
     assert!(
         out.contains("level: None") && out.contains("rule 4 (policy.yaml:18)"),
         "{out}"
@@ -118,51 +67,26 @@ fn eval_default_none_and_bad_arguments() {
         "p.yaml",
         "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n  verbs: [delete]\n",
     )]);
-    let Run {
-        code, stdout: out, ..
-    } = run(
+    let (code, out, _) = run(
         fx.root(),
-        &[
-            "audit-policy",
-            "eval",
-            "p.yaml",
-            "--user",
-            "a",
-            "--verb",
-            "get",
-            "--resource",
-            "pods",
-        ],
-    );
+        &args("audit-policy eval p.yaml --user a --verb get --resource pods"),
+    )
+    .parts();
     assert_eq!(code, 0);
     assert!(
         out.contains("level: None") && out.contains("no rule matches"),
         "{out}"
     );
     // Neither --resource nor --non-resource-url: a usage error (clap exits 2).
-    let Run {
-        code, stderr: err, ..
-    } = run(
-        fx.root(),
-        &["audit-policy", "eval", "p.yaml", "--verb", "get"],
-    );
+    let (code, _, err) = run(fx.root(), &args("audit-policy eval p.yaml --verb get")).parts();
     assert_eq!(code, 2, "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let (code, _, err) = run(
         fx.root(),
-        &[
-            "audit-policy",
-            "eval",
-            "p.yaml",
-            "--verb",
-            "get",
-            "--resource",
-            "a/b/c",
-        ],
-    );
+        &args("audit-policy eval p.yaml --verb get --resource a/b/c"),
+    )
+    .parts();
     assert_eq!(code, 2);
-    assert!(err.contains("--resource \"a/b/c\""), "{err}");
+    has(&err, "--resource \"a/b/c\"");
 }
 
 #[test]
@@ -174,35 +98,22 @@ fn lint_exit_codes_and_formats() {
             "apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: [RequestReceived]\nrules:\n- level: RequestResponse\n",
         ),
     ]);
-    let Run {
-        code, stdout: out, ..
-    } = run(fx.root(), &["audit-policy", "lint", "good.yaml"]);
+    let (code, out, _) = run(fx.root(), &["audit-policy", "lint", "good.yaml"]).parts();
     assert_eq!((code, out.as_str()), (0, "no findings\n"));
-    let Run {
-        code, stdout: out, ..
-    } = run(fx.root(), &["audit-policy", "lint", "leaky.yaml"]);
+    let (code, out, _) = run(fx.root(), &["audit-policy", "lint", "leaky.yaml"]).parts();
     assert_eq!(code, 1);
-    assert!(
-        out.contains("leaky.yaml:5: high AP002 credentials logged"),
-        "{out}"
-    );
-    let Run { code, .. } = run(
+    has(&out, "leaky.yaml:5: high AP002 credentials logged");
+    let (code, _, _) = run(
         fx.root(),
-        &[
-            "audit-policy",
-            "lint",
-            "leaky.yaml",
-            "--fail-on",
-            "critical",
-        ],
-    );
+        &args("audit-policy lint leaky.yaml --fail-on critical"),
+    )
+    .parts();
     assert_eq!(code, 0);
-    let Run {
-        code, stdout: out, ..
-    } = run(
+    let (code, out, _) = run(
         fx.root(),
-        &["audit-policy", "lint", "leaky.yaml", "--format", "json"],
-    );
+        &args("audit-policy lint leaky.yaml --format json"),
+    )
+    .parts();
     assert_eq!(code, 1);
     let v: Value = serde_json::from_str(&out).unwrap();
     let first = &v["findings"][0];
@@ -226,26 +137,18 @@ fn unusable_policy_names_file_line_and_fix() {
         ),
         ("notyaml.yaml", "rules: [\n"),
     ]);
-    let Run {
-        code, stderr: err, ..
-    } = run(fx.root(), &["audit-policy", "lint", "bad.yaml"]);
+    let (code, _, err) = run(fx.root(), &["audit-policy", "lint", "bad.yaml"]).parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains(
-            "bad.yaml:5: rules[0].nonResourceURLs[0]: \"healthz\" does not begin with '/'\n  hint: "
-        ),
-        "{err}"
+    has(
+        &err,
+        "bad.yaml:5: rules[0].nonResourceURLs[0]: \"healthz\" does not begin with '/'\n  hint: ",
     );
-    let Run {
-        code, stderr: err, ..
-    } = run(fx.root(), &["audit-policy", "lint", "notyaml.yaml"]);
+    let (code, _, err) = run(fx.root(), &["audit-policy", "lint", "notyaml.yaml"]).parts();
     assert_eq!(code, 2);
-    assert!(err.contains("notyaml.yaml:"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run(fx.root(), &["audit-policy", "lint", "missing.yaml"]);
+    has(&err, "notyaml.yaml:");
+    let (code, _, err) = run(fx.root(), &["audit-policy", "lint", "missing.yaml"]).parts();
     assert_eq!(code, 2);
-    assert!(err.contains("reading missing.yaml"), "{err}");
+    has(&err, "reading missing.yaml");
 }
 
 fn event(user: &str, verb: &str, stage: &str, resource: &str, extra: &str) -> String {
@@ -291,20 +194,11 @@ fn filter_json_lines_and_event_list() {
         ("list.json", &list),
         ("broken.log", "{\"verb\": \"get\"}\nnot json\n"),
     ]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    let (code, out, err) = run(
         fx.root(),
-        &[
-            "audit-policy",
-            "filter",
-            "policy.yaml",
-            "audit.log",
-            "list.json",
-        ],
-    );
+        &args("audit-policy filter policy.yaml audit.log list.json"),
+    )
+    .parts();
     assert_eq!(code, 0, "{err}");
     let kept: Vec<Value> = out
         .lines()
@@ -328,31 +222,18 @@ fn filter_json_lines_and_event_list() {
     assert_eq!(kept[1]["responseObject"]["b"], 2);
     assert_eq!(kept[2]["level"], "Request");
     assert!(kept[2].get("responseObject").is_none() && kept[2]["requestObject"]["a"] == 1);
-    assert!(
-        err.contains(
-            "kept 3 of 5 events; dropped 1 at level None and 1 in omitted stages; 0 error(s)"
-        ),
-        "{err}"
+    has(
+        &err,
+        "kept 3 of 5 events; dropped 1 at level None and 1 in omitted stages; 0 error(s)",
     );
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let (code, _, err) = run(
         fx.root(),
-        &[
-            "audit-policy",
-            "filter",
-            "policy.yaml",
-            "broken.log",
-            "--format",
-            "json",
-        ],
-    );
+        &args("audit-policy filter policy.yaml broken.log --format json"),
+    )
+    .parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains("broken.log:1: event requestURI: missing"),
-        "{err}"
-    );
-    assert!(err.contains("broken.log:2: malformed JSON"), "{err}");
+    has(&err, "broken.log:1: event requestURI: missing");
+    has(&err, "broken.log:2: malformed JSON");
     let summary: Value = serde_json::from_str(err.lines().last().unwrap()).unwrap();
     assert_eq!(summary["errors"], 2);
 }
@@ -383,14 +264,11 @@ fn filter_replays_everything_after_a_bad_line_and_counts_true() {
             good(4)
         );
         let fx = Fixture::new(&[("policy.yaml", POLICY), ("audit.log", &log)]);
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = run(
+        let (code, out, err) = run(
             fx.root(),
-            &["audit-policy", "filter", "policy.yaml", "audit.log"],
-        );
+            &args("audit-policy filter policy.yaml audit.log"),
+        )
+        .parts();
         assert_eq!(code, 2, "{err}");
         let ids: Vec<String> = out
             .lines()
@@ -406,11 +284,8 @@ fn filter_replays_everything_after_a_bad_line_and_counts_true() {
             .map(|n| format!("u{n}-get-ResponseComplete"))
             .collect();
         assert_eq!(ids, want, "{bad:.30}: {err}");
-        assert!(err.contains("audit.log:3: "), "{err}");
-        assert!(
-            err.contains("audit.log:6:381: item 1: malformed JSON"),
-            "{err}"
-        );
+        has(&err, "audit.log:3: ");
+        has(&err, "audit.log:6:381: item 1: malformed JSON");
         assert!(
             err.contains(
                 "kept 6 of 6 events; dropped 0 at level None and 0 in omitted stages; 2 error(s)"
@@ -436,15 +311,12 @@ fn filter_streams_a_large_event_list() {
     assert!(list.len() > 16 << 20);
     let fx = Fixture::new(&[("policy.yaml", POLICY), ("list.json", &list)]);
     drop((list, items));
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    let (code, out, err) = run(
         fx.root(),
-        &["audit-policy", "filter", "policy.yaml", "list.json"],
-    );
+        &args("audit-policy filter policy.yaml list.json"),
+    )
+    .parts();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 40_000);
-    assert!(err.contains("kept 40000 of 40000 events"), "{err}");
+    has(&err, "kept 40000 of 40000 events");
 }

@@ -1,6 +1,7 @@
 //! Output cut off by a closed pipe (`| head`): every command stops quietly and
 //! successfully, as ripgrep does, wherever the write that found the pipe closed was.
 
+use kubeward_testkit::cli::args;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -48,17 +49,7 @@ fn audit_policy_and_seccomp_stop_quietly() {
     let policy = "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: RequestResponse\n";
     assert_quiet(&["audit-policy", "lint", "-"], policy);
     assert_quiet(
-        &[
-            "audit-policy",
-            "eval",
-            "-",
-            "--verb",
-            "get",
-            "--resource",
-            "pods",
-            "--user",
-            "u",
-        ],
+        &args("audit-policy eval - --verb get --resource pods --user u"),
         policy,
     );
     assert_quiet(

@@ -7,6 +7,7 @@
 //! k8s_audit_rules.yaml from ../shared (list and rule names as they are there today;
 //! docs/detect.md maps the renamed ones). Tests skip, saying so, without ../shared.
 
+use kubeward_testkit::has;
 use std::collections::BTreeMap;
 
 use crate::common::{Fixture, kubeward};
@@ -100,16 +101,7 @@ const JSON_POINTER_RULE: &str = r#"
 "#;
 
 fn upstream(name: &str) -> Option<String> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules")
-        .join(name);
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            println!("skipping: {} is absent", p.display());
-            None
-        }
-    }
+    kubeward_testkit::upstream::read(name)
 }
 
 /// One audit event (`audit.k8s.io/v1`), ResponseComplete unless `stage` says otherwise.
@@ -483,13 +475,10 @@ fn non_audit_input_is_skipped_and_the_run_succeeds() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(out.stdout.is_empty());
-    assert!(err.contains("input.jsonl:1:"), "{err}");
+    has(&err, "input.jsonl:1:");
     // The phrase Falco's test looks for on stderr.
-    assert!(
-        err.contains("data not recognized as a k8s audit event"),
-        "{err}"
-    );
-    assert!(err.contains("1 record not an audit event"), "{err}");
+    has(&err, "data not recognized as a k8s audit event");
+    has(&err, "1 record not an audit event");
 }
 
 // ---- `kubeward rules` as `falco -V`, `-L` and `-l` ----------------------------------
@@ -539,7 +528,7 @@ fn list_exits_1_on_an_invalid_file_and_names_every_rule_otherwise() {
     let (code, out, err) = rules_cmd(&["list"], &[("bad.yaml", BAD_OUTPUT)]);
     assert_eq!(code, 1, "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("LOAD_ERR_COMPILE_OUTPUT"), "{err}");
+    has(&err, "LOAD_ERR_COMPILE_OUTPUT");
     let more = "- rule: dev null\n  desc: d\n  condition: evt.type = open and fd.name = /dev/null\n  output: o\n  priority: INFO\n";
     let (code, out, _) = rules_cmd(&["list"], &[("a.yaml", CAT_RULES), ("b.yaml", more)]);
     assert_eq!(code, 0);
@@ -569,7 +558,7 @@ fn list_one_rule_like_falco_dash_l() {
     let (code, out, err) = rules_cmd(&["list", "--rule", "nope"], &[("a.yaml", CAT_RULES)]);
     assert_ne!(code, 0);
     assert!(out.is_empty());
-    assert!(err.contains("Rule \"nope\" is not loaded"), "{err}");
+    has(&err, "Rule \"nope\" is not loaded");
 }
 
 #[test]

@@ -2,6 +2,8 @@
 //! shows them escaped (`\x1b`, `\x07`, `\r`), with colours on or off.
 
 use crate::common::{Fixture, kubeward};
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 
 /// ESC starting an OSC title change, BEL ending it, CR to overwrite the line, and C1 CSI.
 const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\rX\u{9b}2J";
@@ -77,10 +79,10 @@ fn controlplane_etcdctl_escapes_flag_values() {
         yaml_quote(&format!("--etcd-cafile=/etc/ca{HOSTILE}.crt"))
     );
     let f = Fixture::new(&[("m/kube-apiserver.yaml", &manifest)]);
-    let (out, err) = output(f.root(), &["controlplane", "etcdctl", "--manifests", "m"]);
+    let (out, err) = output(f.root(), &args("controlplane etcdctl --manifests m"));
     assert_escaped("etcdctl", &out);
-    assert!(out.contains("--cacert='/etc/ca\\x1b]0;pwned"), "{out}");
-    assert!(out.contains("does not run as printed"), "{out}");
+    has(&out, "--cacert='/etc/ca\\x1b]0;pwned");
+    has(&out, "does not run as printed");
     assert!(raw_controls(&err).is_empty(), "{err}");
 }
 
@@ -113,13 +115,13 @@ fn detect_text_alerts_escape_event_values() {
     );
     let f = Fixture::new(&[("audit.log", &format!("{event}\n"))]);
     let (out, _) = output(f.root(), &["detect", "audit.log"]);
-    assert!(out.contains("Secret read by non-system user"), "{out}");
+    has(&out, "Secret read by non-system user");
     // Falco's field formatting escapes some controls its own way (`\u001b`); whatever it
     // leaves, the text output escapes.
     assert_eq!(raw_controls(&out), Vec::<String>::new(), "{out}");
-    assert!(out.contains("pwned"), "{out}");
+    has(&out, "pwned");
     // JSON stays JSON: its own escapes, not ours.
-    let (json, _) = output(f.root(), &["detect", "--format", "json", "audit.log"]);
+    let (json, _) = output(f.root(), &args("detect --format json audit.log"));
     let alert: serde_json::Value = serde_json::from_str(json.trim()).expect("one JSON alert");
     assert!(alert["output"].as_str().expect("output").contains(&user));
 }

@@ -1,6 +1,7 @@
 //! `kubeward controlplane check` and `etcdctl` end to end: exit codes, `--fail-on`, the
 //! JSON report, text output and error messages.
 
+use kubeward_testkit::has;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
@@ -175,11 +176,8 @@ fn a_manifest_without_command_exits_2_naming_file_and_field() {
     .unwrap();
     let (code, doc, stderr) = check(f.root(), &[]);
     assert_eq!(code, 2);
-    assert!(
-        stderr.contains("etcd.yaml:5: spec.containers[0].command"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("hint:"), "{stderr}");
+    has(&stderr, "etcd.yaml:5: spec.containers[0].command");
+    has(&stderr, "hint:");
     // The readable rest is still reported.
     assert_eq!(finding(&doc, "1.2.6")["status"], "fail");
     assert!(
@@ -228,10 +226,7 @@ fn text_output_lists_verdicts_and_fixes() {
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("[FAIL] 1.2.6   critical kube-apiserver"),
-        "{text}"
-    );
+    has(&text, "[FAIL] 1.2.6   critical kube-apiserver");
     assert!(text.contains("found: --authorization-mode=AlwaysAllow"));
     assert!(text.contains("fix:   Set --authorization-mode=Node,RBAC"));
     assert!(text.contains("[SKIP] 2.1 "));
@@ -254,14 +249,13 @@ fn etcdctl_prints_the_command_and_mapping() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(
-        "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/apiserver-etcd-client.crt --key=/etc/kubernetes/pki/apiserver-etcd-client.key\n"
-    ), "{text}");
-    assert!(
-        text.contains(
-            "--cacert     <- kube-apiserver --etcd-cafile = /etc/kubernetes/pki/etcd/ca.crt  (or env ETCDCTL_CACERT)"
-        ),
-        "{text}"
+    has(
+        &text,
+        "ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/kubernetes/pki/etcd/ca.crt --cert=/etc/kubernetes/pki/apiserver-etcd-client.crt --key=/etc/kubernetes/pki/apiserver-etcd-client.key\n",
+    );
+    has(
+        &text,
+        "--cacert     <- kube-apiserver --etcd-cafile = /etc/kubernetes/pki/etcd/ca.crt  (or env ETCDCTL_CACERT)",
     );
     assert!(text.contains("built from the kube-apiserver manifest"));
 

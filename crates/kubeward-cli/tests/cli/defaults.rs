@@ -3,6 +3,7 @@
 //! `psp admit` and `scan --psp`.
 
 use crate::common::{Fixture, kubeward, result, results, scan_json};
+use kubeward_testkit::cli::args;
 use serde_json::Value;
 
 /// A Pod and a Deployment, restricted-compliant except that one volume names no source
@@ -108,17 +109,26 @@ spec:
   volumes: [configMap, emptyDir]
 ";
 
-#[test]
-fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
-    let f = Fixture::new(&[("psp.yaml", ONLY_CONFIG_MAPS), ("w.yaml", WORKLOADS)]);
+/// `kubeward psp admit --format json` of the workloads above under `policies`: the exit
+/// code and the document.
+fn psp_admit_json(policies: &str) -> (Option<i32>, Value) {
+    let f = Fixture::new(&[("psp.yaml", policies), ("w.yaml", WORKLOADS)]);
     let out = kubeward()
         .args(["psp", "admit", "--format", "json", "--policy"])
         .arg(f.path("psp.yaml"))
         .arg(f.path("w.yaml"))
         .output()
         .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(0), "{doc}");
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
+    let (code, doc) = psp_admit_json(ONLY_CONFIG_MAPS);
+    assert_eq!(code, Some(0), "{doc}");
     for r in results(&doc) {
         assert_eq!(r["allowed"], true, "{r}");
         assert_eq!(r["policy"], "with-empty-dir", "{r}");
@@ -129,15 +139,8 @@ fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
 
     // Without emptyDir in the policy, the error names emptyDir, not an unknown type.
     let only = ONLY_CONFIG_MAPS.split("---").next().unwrap();
-    let f = Fixture::new(&[("psp.yaml", only), ("w.yaml", WORKLOADS)]);
-    let out = kubeward()
-        .args(["psp", "admit", "--format", "json", "--policy"])
-        .arg(f.path("psp.yaml"))
-        .arg(f.path("w.yaml"))
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(out.status.code(), Some(1), "{doc}");
+    let (code, doc) = psp_admit_json(only);
+    assert_eq!(code, Some(1), "{doc}");
     let pod = &results(&doc)[0];
     assert_eq!(pod["name"], "cache");
     let errors: Vec<(&str, &str)> = pod["errors"]
@@ -157,7 +160,7 @@ fn psp_admit_judges_a_volume_without_source_as_empty_dir() {
 fn scan_psp_judges_a_volume_without_source_as_empty_dir() {
     let only = ONLY_CONFIG_MAPS.split("---").next().unwrap();
     let f = Fixture::new(&[("psp.yaml", only), ("w.yaml", WORKLOADS)]);
-    let (code, doc) = scan_json(f.root(), &["--no-lint", "--psp", "psp.yaml", "w.yaml"]);
+    let (code, doc) = scan_json(f.root(), &args("--no-lint --psp psp.yaml w.yaml"));
     assert_eq!(code, 1, "{doc}");
     let psp = &result(&doc, "web")["psp"];
     assert_eq!(psp["allowed"], false, "{psp}");

@@ -1,6 +1,8 @@
 //! End-to-end: `kubeward detect` and `kubeward rules`.
 
-use crate::common::{Fixture, Run, kubeward, run_stdin};
+use crate::common::{Fixture, kubeward, run_stdin};
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use serde_json::Value;
 
 fn event(id: &str, user: &str, verb: &str, resource: &str, extra: &str) -> String {
@@ -37,11 +39,8 @@ fn default_rules_text_alerts_and_summary() {
         "audit.log",
         &format!("{}\nnot json\n{}\n", secret_read(), masters()),
     )]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    let (code, out, err) =
+        run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "").parts();
     // The unreadable line is reported, counted and makes the input unusable (2); the
     // readable rest is evaluated all the same.
     assert_eq!(code, 2, "{err}");
@@ -50,31 +49,18 @@ fn default_rules_text_alerts_and_summary() {
         "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)\n\
          12:00:00.250000000: Warning Request by a system:masters member (user=root-cert verb=get uri=/api/v1/namespaces/prod/pods/x groups=(system:masters))\n"
     );
-    assert!(err.contains("audit.log:2: malformed JSON"), "{err}");
-    assert!(
-        err.contains("kubeward detect: 2 events read, 1 skipped, 2 alerts"),
-        "{err}"
-    );
-    assert!(
-        err.contains("1  KW Secret Read By Non-System User"),
-        "{err}"
-    );
-    assert!(err.contains("2  Warning"), "{err}");
+    has(&err, "audit.log:2: malformed JSON");
+    has(&err, "kubeward detect: 2 events read, 1 skipped, 2 alerts");
+    has(&err, "1  KW Secret Read By Non-System User");
+    has(&err, "2  Warning");
 }
 
 #[test]
 fn json_alerts_are_falco_objects() {
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(&["detect", "--format", "json"], &secret_read());
+    let (code, out, _) = run_stdin(&["detect", "--format", "json"], &secret_read()).parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(out.trim()).unwrap();
-    assert_eq!(v["rule"], "KW Secret Read By Non-System User");
-    assert_eq!(v["priority"], "Warning");
-    assert_eq!(v["source"], "k8s_audit");
-    assert_eq!(v["hostname"], "h1");
-    assert_eq!(v["time"], "2024-06-01T12:00:00.250000000Z");
-    assert_eq!(v["output_fields"]["ka.user.name"], "alice");
+    kubeward_testkit::falco::assert_alice_secret_read(&v);
     assert_eq!(
         v["output_fields"]["evt.time"],
         1_717_243_200_250_000_000_i64
@@ -103,72 +89,59 @@ fn event_list_documents_and_directories() {
         masters()
     );
     let fx = Fixture::new(&[("logs/a.json", &list), ("logs/b.log", &secret_read())]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(&["detect", fx.path("logs").to_str().unwrap()], "");
+    let (code, out, err) = run_stdin(&["detect", fx.path("logs").to_str().unwrap()], "").parts();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 3, "{out}");
-    assert!(err.contains("3 events read, 0 skipped, 3 alerts"), "{err}");
+    has(&err, "3 events read, 0 skipped, 3 alerts");
 }
 
 #[test]
 fn selection_by_tag_name_and_priority() {
     let input = format!("{}\n{}\n", secret_read(), masters());
-    let Run { stdout: out, .. } = run_stdin(&["detect", "-t", "credentials"], &input);
+    let (_, out, _) = run_stdin(&["detect", "-t", "credentials"], &input).parts();
     assert_eq!(out.lines().count(), 1);
     assert!(out.contains("Secret read"));
-    let Run { stdout: out, .. } = run_stdin(&["detect", "-T", "credentials"], &input);
+    let (_, out, _) = run_stdin(&["detect", "-T", "credentials"], &input).parts();
     assert!(
         out.contains("system:masters") && !out.contains("Secret read"),
         "{out}"
     );
-    let Run { stdout: out, .. } = run_stdin(&["detect", "-D", "Masters"], &input);
+    let (_, out, _) = run_stdin(&["detect", "-D", "Masters"], &input).parts();
     assert!(
         !out.contains("system:masters") && out.contains("Secret read"),
         "{out}"
     );
-    let Run {
-        stdout: out,
-        stderr: err,
-        ..
-    } = run_stdin(&["detect", "--min-priority", "error"], &input);
+    let (_, out, err) = run_stdin(&["detect", "--min-priority", "error"], &input).parts();
     assert_eq!(out, "");
-    assert!(err.contains("2 events read, 0 skipped, 0 alerts"), "{err}");
-    let Run { stderr: err, .. } = run_stdin(&["detect", "-t", "no-such-tag"], &input);
-    assert!(err.contains("no rule has tag `no-such-tag`"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(&["detect", "--min-priority", "warn"], "");
+    has(&err, "2 events read, 0 skipped, 0 alerts");
+    let (_, _, err) = run_stdin(&["detect", "-t", "no-such-tag"], &input).parts();
+    has(&err, "no rule has tag `no-such-tag`");
+    let (code, _, err) = run_stdin(&["detect", "--min-priority", "warn"], "").parts();
     assert_eq!(code, 2);
-    assert!(err.contains("not a priority"), "{err}");
+    has(&err, "not a priority");
 }
 
 #[test]
 fn upstream_rules_first_and_all_matching() {
     let Some(rules) = upstream_k8s() else { return };
     let rules = rules.to_str().unwrap();
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(&["detect", "-r", rules], &secret_read());
+    let (code, out, err) = run_stdin(&["detect", "-r", rules], &secret_read()).parts();
     assert_eq!(code, 0, "{err}");
     // Falco's default rule_matching is first: only "Disallowed K8s User".
     assert_eq!(out.lines().count(), 1, "{out}");
-    assert!(
-        out.contains("Warning K8s Operation performed by user not in allowed list"),
-        "{out}"
+    has(
+        &out,
+        "Warning K8s Operation performed by user not in allowed list",
     );
-    let Run { stdout: out, .. } = run_stdin(
+    let (_, out, _) = run_stdin(
         &["detect", "-r", rules, "--rule-matching", "all"],
         &secret_read(),
-    );
+    )
+    .parts();
     assert_eq!(out.lines().count(), 2, "{out}");
-    assert!(
-        out.contains("Error K8s Secret Get Successfully (user=alice secret=x ns=prod"),
-        "{out}"
+    has(
+        &out,
+        "Error K8s Secret Get Successfully (user=alice secret=x ns=prod",
     );
 }
 
@@ -178,53 +151,44 @@ fn unusable_rules_or_inputs_exit_2() {
         "bad.yaml",
         "- rule: X\n  desc: d\n  condition: ka.nope = 1\n  output: o\n  priority: WARNING\n  source: k8s_audit\n",
     )]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(
+    let (code, out, err) = run_stdin(
         &["detect", "-r", fx.path("bad.yaml").to_str().unwrap()],
         &secret_read(),
-    );
+    )
+    .parts();
     assert_eq!(code, 2);
     assert_eq!(out, "");
-    assert!(err.contains("bad.yaml: Invalid"), "{err}");
-    assert!(err.contains("kubeward rules validate -r"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(
+    has(&err, "bad.yaml: Invalid");
+    has(&err, "kubeward rules validate -r");
+    let (code, _, err) = run_stdin(
         &["detect", "-r", fx.path("missing.yaml").to_str().unwrap()],
         "",
-    );
+    )
+    .parts();
     assert_eq!(code, 2);
     assert!(err.contains("missing.yaml") && err.contains("-r"), "{err}");
     // A missing events file: exit 2 after reading the others.
     let fx2 = Fixture::new(&[("ok.log", &secret_read())]);
     std::fs::write(fx2.path("bin.gz"), b"\x1f\x8b\x08\x00").unwrap();
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(
+    let (code, out, err) = run_stdin(
         &[
             "detect",
             fx2.path("ok.log").to_str().unwrap(),
             fx2.path("bin.gz").to_str().unwrap(),
         ],
         "",
-    );
+    )
+    .parts();
     assert_eq!(code, 2, "{err}");
     assert_eq!(out.lines().count(), 1);
-    assert!(err.contains("looks binary (gzip-compressed data)"), "{err}");
-    assert!(
-        err.contains("1 events read, 0 skipped, 1 input unreadable, 1 alerts"),
-        "{err}"
+    has(&err, "looks binary (gzip-compressed data)");
+    has(
+        &err,
+        "1 events read, 0 skipped, 1 input unreadable, 1 alerts",
     );
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(&["detect", fx2.path("nope.log").to_str().unwrap()], "");
+    let (code, _, err) = run_stdin(&["detect", fx2.path("nope.log").to_str().unwrap()], "").parts();
     assert_eq!(code, 2);
-    assert!(err.contains("nope.log"), "{err}");
+    has(&err, "nope.log");
 }
 
 #[test]
@@ -242,11 +206,7 @@ fn follow_reads_appended_events_until_idle() {
             std::io::Write::write_all(&mut f, format!("{}\n", masters()).as_bytes()).unwrap();
         })
     };
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(
+    let (code, out, err) = run_stdin(
         &[
             "detect",
             "--follow",
@@ -255,15 +215,14 @@ fn follow_reads_appended_events_until_idle() {
             path.to_str().unwrap(),
         ],
         "",
-    );
+    )
+    .parts();
     appender.join().unwrap();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 2, "{out}");
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(&["detect", "--follow"], "");
+    let (code, _, err) = run_stdin(&["detect", "--follow"], "").parts();
     assert_eq!(code, 2);
-    assert!(err.contains("--follow takes exactly one log file"), "{err}");
+    has(&err, "--follow takes exactly one log file");
 }
 
 #[test]
@@ -283,14 +242,11 @@ fn rules_validate_list_and_fields() {
         ),
     ]);
     let good = fx.path("good.yaml");
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(&["rules", "validate", "-r", good.to_str().unwrap()], "");
+    let (code, out, _) =
+        run_stdin(&["rules", "validate", "-r", good.to_str().unwrap()], "").parts();
     assert_eq!(code, 0);
-    assert!(out.contains("good.yaml: Ok"), "{out}");
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(
+    has(&out, "good.yaml: Ok");
+    let (code, out, _) = run_stdin(
         &[
             "rules",
             "validate",
@@ -300,13 +256,14 @@ fn rules_validate_list_and_fields() {
             good.to_str().unwrap(),
         ],
         "",
-    );
+    )
+    .parts();
     assert_eq!(code, 1);
     assert!(
         out.contains("bad.yaml: Invalid") && out.contains("good.yaml: not checked"),
         "{out}"
     );
-    let Run { stdout: out, .. } = run_stdin(
+    let (_, out, _) = run_stdin(
         &[
             "rules",
             "validate",
@@ -316,12 +273,11 @@ fn rules_validate_list_and_fields() {
             fx.path("bad.yaml").to_str().unwrap(),
         ],
         "",
-    );
+    )
+    .parts();
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["falco_load_results"][0]["successful"], false);
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(
+    let (code, out, _) = run_stdin(
         &[
             "rules",
             "list",
@@ -331,12 +287,13 @@ fn rules_validate_list_and_fields() {
             fx.path("off.yaml").to_str().unwrap(),
         ],
         "",
-    );
+    )
+    .parts();
     assert_eq!(code, 0);
     let row = out.lines().nth(1).unwrap();
     let cols: Vec<_> = row.split_whitespace().collect();
     assert_eq!(cols, ["R", "k8s_audit", "Informational", "no", "x"]);
-    let Run { stdout: out, .. } = run_stdin(&["rules", "list", "--format", "json"], "");
+    let (_, out, _) = run_stdin(&args("rules list --format json"), "").parts();
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v.as_array().unwrap().len(), 12);
     assert!(
@@ -345,20 +302,15 @@ fn rules_validate_list_and_fields() {
             .iter()
             .all(|r| r["enabled"] == true && r["source"] == "k8s_audit")
     );
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(&["rules", "fields", "--source", "k8s_audit"], "");
+    let (code, out, _) = run_stdin(&args("rules fields --source k8s_audit"), "").parts();
     assert_eq!(code, 0);
-    assert!(
-        out.contains("ka.req.pod.containers.image.repository"),
-        "{out}"
-    );
+    has(&out, "ka.req.pod.containers.image.repository");
     assert!(
         out.contains("jevt.value") && out.contains("[key, required]"),
         "{out}"
     );
     assert!(!out.contains("proc.name"));
-    let Run { stdout: out, .. } = run_stdin(&["rules", "fields", "--format", "json"], "");
+    let (_, out, _) = run_stdin(&args("rules fields --format json"), "").parts();
     let v = crate::common::assert_camel_case_document(&out);
     assert!(
         v.as_array()
@@ -372,14 +324,9 @@ fn rules_validate_list_and_fields() {
             .iter()
             .any(|f| f["source"] == "syscall" && f["name"] == "proc.name")
     );
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(&["rules", "fields", "--source", "nope"], "");
+    let (code, _, err) = run_stdin(&args("rules fields --source nope"), "").parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains("unknown source `nope`; known sources:"),
-        "{err}"
-    );
+    has(&err, "unknown source `nope`; known sources:");
 }
 
 #[test]
@@ -397,9 +344,7 @@ fn rules_directories_load_yaml_files_by_name() {
         ("rules/notes.txt", "not rules"),
     ]);
     let dir = fx.path("rules");
-    let Run {
-        code, stdout: out, ..
-    } = run_stdin(&["rules", "list", "-r", dir.to_str().unwrap()], "");
+    let (code, out, _) = run_stdin(&["rules", "list", "-r", dir.to_str().unwrap()], "").parts();
     assert_eq!(code, 0);
     assert!(
         out.lines()
@@ -409,14 +354,11 @@ fn rules_directories_load_yaml_files_by_name() {
             .any(|c| c == "no"),
         "{out}"
     );
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(&["detect", "-r", dir.to_str().unwrap()], &secret_read());
+    let (code, out, err) =
+        run_stdin(&["detect", "-r", dir.to_str().unwrap()], &secret_read()).parts();
     assert_eq!(code, 0, "{err}");
     assert_eq!(out, "");
-    assert!(err.contains("no rule is enabled"), "{err}");
+    has(&err, "no rule is enabled");
 }
 
 #[test]
@@ -424,14 +366,9 @@ fn rules_files_must_be_utf8_text() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("latin1.yaml");
     std::fs::write(&p, b"- list: l\n  items: [caf\xe9]\n").unwrap();
-    let Run {
-        code, stderr: err, ..
-    } = run_stdin(&["rules", "validate", "-r", p.to_str().unwrap()], "");
+    let (code, _, err) = run_stdin(&["rules", "validate", "-r", p.to_str().unwrap()], "").parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains("latin1.yaml: not UTF-8 text (byte 23)"),
-        "{err}"
-    );
+    has(&err, "latin1.yaml: not UTF-8 text (byte 23)");
 }
 
 #[test]
@@ -464,10 +401,7 @@ fn one_single_line_event_list_of_any_size_is_evaluated_item_by_item() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(
-        err.contains("100000 events read, 0 skipped, 100000 alerts"),
-        "{err}"
-    );
+    has(&err, "100000 events read, 0 skipped, 100000 alerts");
     assert_eq!(out.stdout.iter().filter(|&&b| b == b'\n').count(), 100_000);
 }
 
@@ -489,11 +423,8 @@ fn every_unreadable_record_is_counted_and_exits_2() {
         masters()
     );
     let fx = Fixture::new(&[("audit.log", &log)]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "");
+    let (code, out, err) =
+        run_stdin(&["detect", fx.path("audit.log").to_str().unwrap()], "").parts();
     assert_eq!(code, 2, "{err}");
     assert_eq!(out.lines().count(), 4, "{out}");
     for at in [
@@ -504,13 +435,13 @@ fn every_unreadable_record_is_counted_and_exits_2() {
     ] {
         assert!(err.contains(&format!("{at}malformed JSON")), "{at}: {err}");
     }
-    assert!(err.contains("audit.log:4: incomplete JSON"), "{err}");
-    assert!(err.contains("NUL byte"), "{err}");
-    assert!(err.contains("recursion limit"), "{err}");
-    assert!(err.contains("number out of range"), "{err}");
-    assert!(err.contains("audit.log:8:"), "{err}");
-    assert!(err.contains("item 1: malformed JSON"), "{err}");
-    assert!(err.contains("4 events read, 6 skipped, 4 alerts"), "{err}");
+    has(&err, "audit.log:4: incomplete JSON");
+    has(&err, "NUL byte");
+    has(&err, "recursion limit");
+    has(&err, "number out of range");
+    has(&err, "audit.log:8:");
+    has(&err, "item 1: malformed JSON");
+    has(&err, "4 events read, 6 skipped, 4 alerts");
 }
 
 #[test]
@@ -525,35 +456,24 @@ fn fail_on_turns_alerts_at_or_above_a_priority_into_exit_1() {
         ("error", 0),
         ("emergency", 0),
     ] {
-        let Run {
-            code: got,
-            stdout: out,
-            stderr: err,
-        } = run_stdin(&["detect", "--fail-on", level], &events);
+        let (got, out, err) = run_stdin(&["detect", "--fail-on", level], &events).parts();
         assert_eq!(got, code, "--fail-on {level}: {err}");
         assert_eq!(out.lines().count(), 2);
     }
     // Without the flag, alerts leave the status at 0.
-    let Run { code: got, .. } = run_stdin(&["detect"], &events);
+    let (got, _, _) = run_stdin(&["detect"], &events).parts();
     assert_eq!(got, 0);
     // Unusable input takes precedence.
-    let Run {
-        code: got,
-        stderr: err,
-        ..
-    } = run_stdin(
+    let (got, _, err) = run_stdin(
         &["detect", "--fail-on", "warning"],
         &format!("{events}oops\n"),
-    );
+    )
+    .parts();
     assert_eq!(got, 2, "{err}");
     // Falco's names only.
-    let Run {
-        code: got,
-        stderr: err,
-        ..
-    } = run_stdin(&["detect", "--fail-on", "warn"], &events);
+    let (got, _, err) = run_stdin(&["detect", "--fail-on", "warn"], &events).parts();
     assert_eq!(got, 2);
-    assert!(err.contains("`warn` is not a priority"), "{err}");
+    has(&err, "`warn` is not a priority");
 }
 
 #[test]
@@ -572,11 +492,7 @@ fn a_macro_bomb_fails_fast_naming_the_macro() {
         vec!["rules", "validate", "-r", path.to_str().unwrap()],
         vec!["detect", "-r", path.to_str().unwrap()],
     ] {
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = run_stdin(&args, "");
+        let (code, out, err) = run_stdin(&args, "").parts();
         assert_ne!(code, 0, "{args:?}");
         let all = format!("{out}{err}");
         assert!(all.contains("macro 'm24' is too large"), "{args:?}: {all}");
@@ -604,9 +520,9 @@ fn json_that_is_not_an_audit_event_is_counted_without_failing_but_bad_json_fails
     let out = run("not-event.jsonl");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.contains("1 record not an audit event"), "{err}");
+    has(&err, "1 record not an audit event");
     let out = run("broken.jsonl");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("1 skipped"), "{err}");
+    has(&err, "1 skipped");
 }

@@ -1,11 +1,13 @@
 //! End-to-end: `kubeward detect webhook-config` (its policy passes kubeward's own lint)
 //! and `kubeward detect serve` as a process on a loopback port, stopped by SIGTERM.
 
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 
-use crate::common::{KUBEWARD, Run, run};
+use crate::common::{KUBEWARD, run};
 
 #[test]
 fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
@@ -13,11 +15,7 @@ fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
     let ca = dir.path().join("ca.pem");
     let pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
     std::fs::write(&ca, pem).unwrap();
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    let (code, out, err) = run(
         ".",
         &[
             "detect",
@@ -29,46 +27,34 @@ fn webhook_config_kubeconfig_names_the_url_and_embeds_the_ca() {
             "--only",
             "kubeconfig",
         ],
-    );
+    )
+    .parts();
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("server: \"https://kubeward-audit.kubeward.svc:9765/k8s-audit\""));
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD.encode(pem);
-    assert!(
-        out.contains(&format!("certificate-authority-data: {b64}")),
-        "{out}"
-    );
+    has(&out, &format!("certificate-authority-data: {b64}"));
     assert!(out.contains("current-context: kubeward-audit"));
     assert!(!out.contains("kind: Policy"));
 }
 
 #[test]
 fn webhook_config_warns_on_plain_http_and_rejects_non_urls() {
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let (code, _, err) = run(
         ".",
-        &[
-            "detect",
-            "webhook-config",
-            "--url",
-            "http://10.0.0.1:9765/k8s-audit",
-        ],
-    );
+        &args("detect webhook-config --url http://10.0.0.1:9765/k8s-audit"),
+    )
+    .parts();
     assert_eq!(code, 0);
-    assert!(err.contains("clear text"), "{err}");
-    let Run {
-        code, stderr: err, ..
-    } = run(".", &["detect", "webhook-config", "--url", "not a url"]);
+    has(&err, "clear text");
+    let (code, _, err) = run(".", &["detect", "webhook-config", "--url", "not a url"]).parts();
     assert_eq!(code, 2, "{err}");
 }
 
 #[test]
 fn recommended_policy_passes_the_audit_policy_lint() {
     let dir = tempfile::tempdir().unwrap();
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let (code, _, err) = run(
         ".",
         &[
             "detect",
@@ -78,15 +64,12 @@ fn recommended_policy_passes_the_audit_policy_lint() {
             "--output-dir",
             dir.path().to_str().unwrap(),
         ],
-    );
+    )
+    .parts();
     assert_eq!(code, 0, "{err}");
     let policy = dir.path().join("audit-policy.yaml");
     assert!(dir.path().join("audit-webhook.kubeconfig").exists());
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    let (code, out, err) = run(
         ".",
         &[
             "audit-policy",
@@ -95,7 +78,8 @@ fn recommended_policy_passes_the_audit_policy_lint() {
             "low",
             policy.to_str().unwrap(),
         ],
-    );
+    )
+    .parts();
     assert_eq!(code, 0, "lint findings: {out}{err}");
     // The levels the default rules need: exec at Metadata (ResponseStarted kept), pod
     // creation with bodies, RBAC writes with the request body.
@@ -157,11 +141,7 @@ fn recommended_policy_passes_the_audit_policy_lint() {
             "alice",
         ];
         a.extend(args.iter().copied());
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = run(".", &a);
+        let (code, out, err) = run(".", &a).parts();
         assert_eq!(code, 0, "{a:?}: {err}");
         assert!(out.contains(level), "{a:?}: {out}");
     }
@@ -212,7 +192,7 @@ fn serve_alerts_then_drains_on_sigterm() {
     );
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
-    assert!(rest.contains("1 events evaluated, 0 failed"), "{rest}");
+    has(&rest, "1 events evaluated, 0 failed");
 }
 
 /// One HTTP/1.1 request on its own connection; the whole response.
@@ -289,9 +269,7 @@ fn sighup_reloads_the_rules_files() {
 #[test]
 fn detect_options_before_a_subcommand_are_refused() {
     // `serve` is a subcommand, not an events file (a file of that name: `./serve`).
-    let Run {
-        code, stderr: err, ..
-    } = run(".", &["detect", "-r", "x.yaml", "serve"]);
+    let (code, _, err) = run(".", &args("detect -r x.yaml serve")).parts();
     assert_eq!(code, 2, "{err}");
 }
 
@@ -337,22 +315,16 @@ fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
     assert!(out.status.success());
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
-    assert!(
-        rest.contains(
-            "kubeward detect serve: 1 connections accepted; closed or refused by the server: 1 first_request_timeout"
-        ),
-        "{rest}"
+    has(
+        &rest,
+        "kubeward detect serve: 1 connections accepted; closed or refused by the server: 1 first_request_timeout",
     );
 }
 
 #[test]
 fn both_servers_take_the_same_connection_limit_flags() {
     for cmd in ["detect", "webhook"] {
-        let Run {
-            code,
-            stdout: out,
-            stderr: err,
-        } = run(".", &[cmd, "serve", "--help"]);
+        let (code, out, err) = run(".", &[cmd, "serve", "--help"]).parts();
         assert_eq!(code, 0, "{err}");
         for (flag, default) in [
             ("--handshake-timeout-seconds", "10"),
@@ -371,8 +343,6 @@ fn both_servers_take_the_same_connection_limit_flags() {
             assert!(own.contains(&default), "{cmd}: {flag} {default}");
         }
     }
-    let Run {
-        code, stderr: err, ..
-    } = run(".", &["detect", "serve", "--max-connections", "0"]);
+    let (code, _, err) = run(".", &args("detect serve --max-connections 0")).parts();
     assert_eq!(code, 2, "a cap of 0 is refused: {err}");
 }

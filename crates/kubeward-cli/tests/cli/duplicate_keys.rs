@@ -3,6 +3,7 @@
 //! with the value kubectl would apply (the last).
 
 use crate::common::{Fixture, kubeward, result, run, scan_json};
+use kubeward_testkit::cli::args;
 
 /// `privileged: true`, then `privileged: false` in the same mapping: the last wins, and a
 /// reviewer reading the first line sees a privileged container that kubectl never sends.
@@ -42,7 +43,7 @@ fn a_repeated_key_is_an_error_with_both_lines_in_json_and_text() {
     );
     assert_eq!(doc["summary"]["errors"], 1);
 
-    run(f.root(), &["scan", "--level", "baseline", "pod.yaml"])
+    run(f.root(), &args("scan --level baseline pod.yaml"))
         .code(2)
         .err_has(
             "error: pod.yaml:11: duplicate key spec.containers[0].securityContext.privileged, \

@@ -1,6 +1,7 @@
 //! Exit status: 0 clean, 1 any workload denied, 2 unusable input or arguments.
 
 use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, checks, result, run, scan_json};
+use kubeward_testkit::cli::args;
 
 #[test]
 fn allowed_workloads_exit_0() {
@@ -45,12 +46,12 @@ fn a_missing_path_exits_2_and_the_rest_is_still_scanned() {
 fn bad_arguments_exit_2() {
     let cwd = std::env::temp_dir();
     run(&cwd, &["scan"]).code(2).err_has("PATH");
-    run(&cwd, &["scan", "--level", "strict", "x.yaml"])
+    run(&cwd, &args("scan --level strict x.yaml"))
         .code(2)
         .err_has("possible values: privileged, baseline, restricted");
-    run(&cwd, &["scan", "--format", "xml", "x.yaml"]).code(2);
-    run(&cwd, &["scan", "--color", "sometimes", "x.yaml"]).code(2);
-    run(&cwd, &["scan", "--max-file-size", "lots", "x.yaml"]).code(2);
+    run(&cwd, &args("scan --format xml x.yaml")).code(2);
+    run(&cwd, &args("scan --color sometimes x.yaml")).code(2);
+    run(&cwd, &args("scan --max-file-size lots x.yaml")).code(2);
     run(&cwd, &["frobnicate"]).code(2);
 }
 

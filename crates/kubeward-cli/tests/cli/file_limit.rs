@@ -2,6 +2,7 @@
 //! files, and every "too large" message names it.
 
 use crate::common::{Fixture, run};
+use kubeward_testkit::cli::args;
 
 /// Every command that reads files, as its words on the command line.
 const READERS: &[&[&str]] = &[
@@ -60,14 +61,14 @@ fn a_kubeconfig_over_the_limit_names_an_option_kubeconfig_inspect_has() {
     let f = Fixture::new(&[("config", &big(300))]);
     run(
         f.root(),
-        &["kubeconfig", "inspect", "--max-file-size", "200", "config"],
+        &args("kubeconfig inspect --max-file-size 200 config"),
     )
     .code(2)
     .err_has("file is larger than 200 bytes; split it or raise --max-file-size");
     // Within a raised limit the same file is read (an empty kubeconfig: no contexts).
     run(
         f.root(),
-        &["kubeconfig", "inspect", "--max-file-size", "400", "config"],
+        &args("kubeconfig inspect --max-file-size 400 config"),
     )
     .out_has("contexts");
 }
@@ -84,9 +85,9 @@ fn policy_profile_and_rules_files_over_the_limit_are_refused_naming_the_option()
     let cases: [&[&str]; 5] = [
         &["audit-policy", "lint", "policy.yaml"],
         &["seccomp", "check", "profile.json"],
-        &["rules", "validate", "-r", "rules.yaml"],
-        &["detect", "-r", "rules.yaml", "-"],
-        &["controlplane", "etcdctl", "--manifests", "manifests"],
+        &args("rules validate -r rules.yaml"),
+        &args("detect -r rules.yaml -"),
+        &args("controlplane etcdctl --manifests manifests"),
     ];
     for case in cases {
         let args: Vec<&str> = case.iter().chain(&limit).copied().collect();

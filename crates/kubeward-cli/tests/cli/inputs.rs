@@ -1,5 +1,6 @@
 //! Inputs and their errors: stdin, directories, bad files next to good ones.
 
+use kubeward_testkit::cli::args;
 use std::io::Write;
 
 use crate::common::{
@@ -125,15 +126,12 @@ fn files_over_max_file_size_are_errors_with_a_hint() {
     // The limit sits between the two files' sizes.
     assert!(PRIVILEGED_POD.len() < 250 && RESTRICTED_POD.len() > 250);
     let f = Fixture::new(&[("big.yaml", RESTRICTED_POD), ("good.yaml", PRIVILEGED_POD)]);
-    let (code, doc) = scan_json(
-        f.root(),
-        &["--max-file-size", "250", "big.yaml", "good.yaml"],
-    );
+    let (code, doc) = scan_json(f.root(), &args("--max-file-size 250 big.yaml good.yaml"));
     assert_eq!(code, 2, "{doc:#}");
     assert_eq!(doc["errors"][0]["file"], "big.yaml");
     assert!(doc["errors"][0]["line"].is_null());
     assert_eq!(results(&doc)[0]["name"], "bad");
-    run(f.root(), &["scan", "--max-file-size", "250", "big.yaml"])
+    run(f.root(), &args("scan --max-file-size 250 big.yaml"))
         .code(2)
         .err_has("error: big.yaml: ")
         .err_has("hint: raise the limit with --max-file-size BYTES");

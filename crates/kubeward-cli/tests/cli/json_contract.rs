@@ -1,6 +1,7 @@
 //! `--format json` is a stable contract: field names, types, nulls and the summary.
 
 use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, result, results, scan_json};
+use kubeward_testkit::cli::args;
 use serde_json::json;
 
 const CRONJOB: &str = "\
@@ -160,21 +161,22 @@ fn cronjob_findings_carry_full_paths_and_their_lines() {
     let r = result(&doc, "backup");
     assert_eq!(r["kind"], "CronJob");
     assert_eq!(r["violations"].as_array().map(Vec::len), Some(2), "{r:#}");
-    let privileged = &r["violations"][0];
-    assert_eq!(privileged["check"], "privileged");
-    assert_eq!(
-        privileged["path"],
-        "spec.jobTemplate.spec.template.spec.containers[0].securityContext.privileged"
-    );
-    assert_eq!(privileged["line"], 21);
-    // Not set at all: named where it should be, located at the deepest existing parent.
-    let ape = &r["violations"][1];
-    assert_eq!(ape["check"], "allowPrivilegeEscalation");
-    assert_eq!(
-        ape["path"],
-        "spec.jobTemplate.spec.template.spec.containers[0].securityContext.allowPrivilegeEscalation"
-    );
-    assert_eq!(ape["line"], 20);
+    let sc = "spec.jobTemplate.spec.template.spec.containers[0].securityContext";
+    let want = [
+        ("privileged", format!("{sc}.privileged"), 21),
+        // Not set at all: named where it should be, located at the deepest existing parent.
+        (
+            "allowPrivilegeEscalation",
+            format!("{sc}.allowPrivilegeEscalation"),
+            20,
+        ),
+    ];
+    for (i, (check, path, line)) in want.into_iter().enumerate() {
+        let v = &r["violations"][i];
+        assert_eq!(v["check"], check, "{v}");
+        assert_eq!(v["path"], path.as_str(), "{v}");
+        assert_eq!(v["line"], line, "{v}");
+    }
     for lint in r["lints"].as_array().expect("lints") {
         let path = lint["path"].as_str().expect("path");
         assert!(
@@ -216,10 +218,7 @@ spec:
             - containerPort: 8080
 ";
     let f = Fixture::new(&[("pod.yaml", pod), ("deploy.yaml", deployment)]);
-    let (_, doc) = scan_json(
-        f.root(),
-        &["--level", "baseline", "pod.yaml", "deploy.yaml"],
-    );
+    let (_, doc) = scan_json(f.root(), &args("--level baseline pod.yaml deploy.yaml"));
     assert_eq!(
         crate::common::checks(&results(&doc)[0]),
         ["hostNamespaces", "hostPorts"]

@@ -1,6 +1,7 @@
 //! Namespace labels in the scanned set choose the policy of the workloads in them.
 
 use crate::common::{Fixture, checks, result, run, scan_json};
+use kubeward_testkit::cli::args;
 use serde_json::{Value, json};
 
 fn namespace(name: &str, labels: &[(&str, &str)]) -> String {
@@ -196,7 +197,7 @@ fn level_and_version_flags_override_labels() {
         "--level asks for one answer: {r:#}"
     );
 
-    let (code, doc) = scan(&files, &["--level", "restricted", "--pss-version", "v1.22"]);
+    let (code, doc) = scan(&files, &args("--level restricted --pss-version v1.22"));
     let r = result(&doc, "app");
     assert_eq!((code, &r["policy"]), (1, &json!("restricted:v1.22")));
 }

@@ -1,6 +1,7 @@
 //! `kubeward psp admit`, `psp migrate` and `scan --psp` end to end.
 
 use crate::common::{Fixture, kubeward};
+use kubeward_testkit::has;
 use serde_json::Value;
 
 const POLICIES: &str = "apiVersion: policy/v1beta1
@@ -55,21 +56,38 @@ spec:
   containers: [{name: c, image: i, securityContext: {privileged: true}}]
 ";
 
-#[test]
-fn admit_json_contract_with_rbac() {
+/// `kubeward psp admit FLAGS --policy psp.yaml --rbac rbac.yaml pods.yaml` over the
+/// policies, bindings and pods above.
+fn admit_with_rbac(flags: &[&str]) -> std::process::Output {
     let f = Fixture::new(&[
         ("psp.yaml", POLICIES),
         ("rbac.yaml", RBAC),
         ("pods.yaml", PODS),
     ]);
-    let out = kubeward()
-        .args(["psp", "admit", "--format", "json", "--policy"])
+    kubeward()
+        .args(["psp", "admit"])
+        .args(flags)
+        .arg("--policy")
         .arg(f.path("psp.yaml"))
         .arg("--rbac")
         .arg(f.path("rbac.yaml"))
         .arg(f.path("pods.yaml"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// `kubeward WORDS FILES`, each file named by its path in `f`.
+fn on_files(f: &Fixture, words: &[&str], files: &[&str]) -> std::process::Output {
+    kubeward()
+        .args(words)
+        .args(files.iter().map(|name| f.path(name)))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn admit_json_contract_with_rbac() {
+    let out = admit_with_rbac(&["--format", "json"]);
     assert_eq!(
         out.status.code(),
         Some(1),
@@ -108,17 +126,17 @@ fn admit_json_contract_with_rbac() {
         serde_json::json!({"policy": "a-restricted", "path": "spec.securityContext.hostNetwork", "message": "Invalid value: true: Host network is not allowed to be used"})
     );
     // Without RBAC every policy is a candidate and b-privileged admits unchanged.
-    let out = kubeward()
-        .args(["psp", "admit", "--policy"])
-        .arg(f.path("psp.yaml"))
-        .arg(f.path("pods.yaml"))
-        .output()
-        .unwrap();
+    let f = Fixture::new(&[("psp.yaml", POLICIES), ("pods.yaml", PODS)]);
+    let out = on_files(
+        &f,
+        &["psp", "admit", "--policy"],
+        &["psp.yaml", "pods.yaml"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\""),
-        "{text}"
+    has(
+        &text,
+        "Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\"",
     );
     assert!(
         text.ends_with("2 workloads: 1 allowed, 1 denied\n"),
@@ -128,21 +146,12 @@ fn admit_json_contract_with_rbac() {
 
 #[test]
 fn admit_text_denial_message_and_user() {
-    let f = Fixture::new(&[
-        ("psp.yaml", POLICIES),
-        ("rbac.yaml", RBAC),
-        ("pods.yaml", PODS),
-    ]);
-    let out = kubeward()
-        .args(["psp", "admit", "--user", "alice", "--policy"])
-        .arg(f.path("psp.yaml"))
-        .arg("--rbac")
-        .arg(f.path("rbac.yaml"))
-        .arg(f.path("pods.yaml"))
-        .output()
-        .unwrap();
+    let out = admit_with_rbac(&["--user", "alice"]);
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("  pods \"root\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]\n"), "{text}");
+    has(
+        &text,
+        "  pods \"root\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used spec.containers[0].securityContext.privileged: Invalid value: true: Privileged containers are not allowed]\n",
+    );
 }
 
 #[test]
@@ -156,21 +165,19 @@ fn unusable_policies_exit_2_with_file_and_line() {
         ),
         ("pods.yaml", PODS),
     ]);
-    let out = kubeward()
-        .args(["psp", "admit", "--policy"])
-        .arg(f.path("bad.yaml"))
-        .arg(f.path("pods.yaml"))
-        .output()
-        .unwrap();
+    let out = on_files(
+        &f,
+        &["psp", "admit", "--policy"],
+        &["bad.yaml", "pods.yaml"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\""), "{err}");
-    assert!(err.contains("hint:"), "{err}");
-    let out = kubeward()
-        .args(["psp", "migrate", "--policy"])
-        .arg(f.path("none.yaml"))
-        .output()
-        .unwrap();
+    has(
+        &err,
+        "bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\"",
+    );
+    has(&err, "hint:");
+    let out = on_files(&f, &["psp", "migrate", "--policy"], &["none.yaml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
         String::from_utf8(out.stderr)
@@ -182,11 +189,11 @@ fn unusable_policies_exit_2_with_file_and_line() {
 #[test]
 fn migrate_json_and_scan_psp() {
     let f = Fixture::new(&[("psp.yaml", POLICIES), ("pods.yaml", PODS)]);
-    let out = kubeward()
-        .args(["psp", "migrate", "--format", "json", "--policy"])
-        .arg(f.path("psp.yaml"))
-        .output()
-        .unwrap();
+    let out = on_files(
+        &f,
+        &["psp", "migrate", "--format", "json", "--policy"],
+        &["psp.yaml"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["policies"][0]["policy"], "a-restricted");
@@ -195,20 +202,16 @@ fn migrate_json_and_scan_psp() {
         v["policies"][1]["labels"]["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
-    let out = kubeward()
-        .args(["scan", "--no-lint", "--level", "privileged", "--psp"])
-        .arg(f.path("psp.yaml"))
-        .arg(f.path("pods.yaml"))
-        .output()
-        .unwrap();
+    let out = on_files(
+        &f,
+        &["scan", "--no-lint", "--level", "privileged", "--psp"],
+        &["psp.yaml", "pods.yaml"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(
-        text.contains("  PodSecurityPolicy: allowed by \"b-privileged\"\n"),
-        "{text}"
-    );
-    assert!(
-        text.contains("  PodSecurityPolicy: DENIED: pods \"root\" is forbidden"),
-        "{text}"
+    has(&text, "  PodSecurityPolicy: allowed by \"b-privileged\"\n");
+    has(
+        &text,
+        "  PodSecurityPolicy: DENIED: pods \"root\" is forbidden",
     );
 }

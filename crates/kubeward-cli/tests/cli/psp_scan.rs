@@ -3,6 +3,8 @@
 //! the Pod Security Standards level admits.
 
 use crate::common::{Fixture, kubeward, scan_json};
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use serde_json::{Value, json};
 
 /// Only `restricted` is a candidate: it refuses host networking and privilege.
@@ -46,14 +48,7 @@ fn json_adds_a_psp_object_per_result_and_denial_exits_1() {
     // At the privileged level PSS admits both pods: only PSP can make the exit 1.
     let (code, doc) = scan_json(
         f.root(),
-        &[
-            "--no-lint",
-            "--level",
-            "privileged",
-            "--psp",
-            "psp.yaml",
-            "pods.yaml",
-        ],
+        &args("--no-lint --level privileged --psp psp.yaml pods.yaml"),
     );
     assert_eq!(code, 1, "{doc}");
     let r = doc["results"].as_array().expect("results");
@@ -79,10 +74,7 @@ fn json_adds_a_psp_object_per_result_and_denial_exits_1() {
 #[test]
 fn json_without_psp_keeps_the_contract_unchanged() {
     let f = fixture();
-    let (code, doc) = scan_json(
-        f.root(),
-        &["--no-lint", "--level", "privileged", "pods.yaml"],
-    );
+    let (code, doc) = scan_json(f.root(), &args("--no-lint --level privileged pods.yaml"));
     assert_eq!(code, 0, "{doc}");
     for r in doc["results"].as_array().expect("results") {
         assert!(r.get("psp").is_none(), "{r}");
@@ -96,14 +88,7 @@ fn json_all_admitted_exits_0() {
     let f = Fixture::new(&[("psp.yaml", RESTRICTED_ONLY), ("ok.yaml", ok)]);
     let (code, doc) = scan_json(
         f.root(),
-        &[
-            "--no-lint",
-            "--level",
-            "privileged",
-            "--psp",
-            "psp.yaml",
-            "ok.yaml",
-        ],
+        &args("--no-lint --level privileged --psp psp.yaml ok.yaml"),
     );
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["results"][0]["psp"]["policy"], "restricted");
@@ -116,14 +101,7 @@ fn json_reports_unusable_policies_as_errors_with_exit_2() {
     let f = Fixture::new(&[("bad.yaml", bad), ("pods.yaml", PODS)]);
     let (code, doc) = scan_json(
         f.root(),
-        &[
-            "--no-lint",
-            "--level",
-            "privileged",
-            "--psp",
-            "bad.yaml",
-            "pods.yaml",
-        ],
+        &args("--no-lint --level privileged --psp bad.yaml pods.yaml"),
     );
     assert_eq!(code, 2, "{doc}");
     let errors = doc["errors"].as_array().expect("errors");
@@ -197,13 +175,13 @@ fn text_prints_each_decision_and_the_psp_total() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).expect("UTF-8");
-    assert!(
-        text.contains("  PodSecurityPolicy: allowed by \"restricted\"\n"),
-        "{text}"
+    has(&text, "  PodSecurityPolicy: allowed by \"restricted\"\n");
+    has(
+        &text,
+        "  PodSecurityPolicy: DENIED: pods \"hostnet\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used]\n",
     );
-    assert!(text.contains("  PodSecurityPolicy: DENIED: pods \"hostnet\" is forbidden: PodSecurityPolicy: unable to admit pod: [spec.securityContext.hostNetwork: Invalid value: true: Host network is not allowed to be used]\n"), "{text}");
-    assert!(
-        text.contains("2 workloads: 2 allowed, 0 denied; 1 denied by PodSecurityPolicy;"),
-        "{text}"
+    has(
+        &text,
+        "2 workloads: 2 allowed, 0 denied; 1 denied by PodSecurityPolicy;",
     );
 }

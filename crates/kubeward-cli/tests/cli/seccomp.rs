@@ -1,6 +1,8 @@
 //! End-to-end `kubeward seccomp check`.
 
-use crate::common::{Fixture, Run, run};
+use crate::common::{Fixture, run};
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use serde_json::Value;
 
 const STRICT: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO", "defaultErrnoRet": 1,
@@ -12,35 +14,19 @@ const LOOSE: &str = r#"{"defaultAction": "SCMP_ACT_ERRNO",
 #[test]
 fn clean_profile_prints_where_the_kubelet_reads_it() {
     let fx = Fixture::new(&[("strict.json", STRICT)]);
-    let Run {
-        code, stdout: out, ..
-    } = run(fx.root(), &["seccomp", "check", "strict.json"]);
+    let (code, out, _) = run(fx.root(), &["seccomp", "check", "strict.json"]).parts();
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
-    assert!(
-        out.contains("the kubelet reads /var/lib/kubelet/seccomp/strict.json"),
-        "{out}"
+    has(&out, "strict.json: 0 finding(s)");
+    has(
+        &out,
+        "the kubelet reads /var/lib/kubelet/seccomp/strict.json",
     );
-    assert!(
-        out.contains("    type: Localhost\n      localhostProfile: \"strict.json\""),
-        "{out}"
+    has(
+        &out,
+        "    type: Localhost\n      localhostProfile: \"strict.json\"",
     );
-    let Run {
-        code, stdout: out, ..
-    } = run(
-        fx.root(),
-        &[
-            "seccomp",
-            "check",
-            "strict.json",
-            "--kubelet-root-dir",
-            "/data/kubelet",
-            "--localhost-profile",
-            "team/strict.json",
-            "--format",
-            "json",
-        ],
-    );
+    let command = "seccomp check strict.json --kubelet-root-dir /data/kubelet --localhost-profile team/strict.json --format json";
+    let (code, out, _) = run(fx.root(), &args(command)).parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     let p = &v["profiles"][0];
@@ -58,32 +44,18 @@ fn clean_profile_prints_where_the_kubelet_reads_it() {
 #[test]
 fn findings_and_fail_on() {
     let fx = Fixture::new(&[("loose.json", LOOSE), ("strict.json", STRICT)]);
-    let Run {
-        code, stdout: out, ..
-    } = run(
-        fx.root(),
-        &["seccomp", "check", "strict.json", "loose.json"],
-    );
+    let (code, out, _) = run(fx.root(), &args("seccomp check strict.json loose.json")).parts();
     assert_eq!(code, 1);
-    assert!(out.contains("loose.json: syscalls[0].names[1]: high SC002 dangerous system call allowed: ptrace is allowed"), "{out}");
-    assert!(
-        out.contains("loose.json: syscalls[0].names[2]: medium SC004"),
-        "{out}"
+    has(
+        &out,
+        "loose.json: syscalls[0].names[1]: high SC002 dangerous system call allowed: ptrace is allowed",
     );
-    let Run {
-        code, stdout: out, ..
-    } = run(
+    has(&out, "loose.json: syscalls[0].names[2]: medium SC004");
+    let (code, out, _) = run(
         fx.root(),
-        &[
-            "seccomp",
-            "check",
-            "loose.json",
-            "--fail-on",
-            "critical",
-            "--format",
-            "json",
-        ],
-    );
+        &args("seccomp check loose.json --fail-on critical --format json"),
+    )
+    .parts();
     assert_eq!(code, 0);
     let v: Value = serde_json::from_str(&out).unwrap();
     let ids: Vec<&str> = v["profiles"][0]["findings"]
@@ -105,57 +77,30 @@ fn unusable_profiles_exit_2_naming_file_and_line() {
             r#"{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": {"names": []}}"#,
         ),
     ]);
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
+    let (code, out, err) = run(
         fx.root(),
-        &["seccomp", "check", "bad.json", "typed.json", "strict.json"],
-    );
+        &args("seccomp check bad.json typed.json strict.json"),
+    )
+    .parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains("error: bad.json: line 3, column 1: not valid JSON"),
-        "{err}"
+    has(&err, "error: bad.json: line 3, column 1: not valid JSON");
+    has(
+        &err,
+        "error: typed.json: syscalls: expected a list, found an object",
     );
-    assert!(
-        err.contains("error: typed.json: syscalls: expected a list, found an object"),
-        "{err}"
-    );
-    assert!(out.contains("strict.json: 0 finding(s)"), "{out}");
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    has(&out, "strict.json: 0 finding(s)");
+    let (code, _, err) = run(
         fx.root(),
-        &[
-            "seccomp",
-            "check",
-            "strict.json",
-            "bad.json",
-            "--localhost-profile",
-            "x.json",
-        ],
-    );
+        &args("seccomp check strict.json bad.json --localhost-profile x.json"),
+    )
+    .parts();
     assert_eq!(code, 2);
-    assert!(
-        err.contains("--localhost-profile names one profile"),
-        "{err}"
-    );
-    let Run {
-        code, stdout: out, ..
-    } = run(
+    has(&err, "--localhost-profile names one profile");
+    let (code, out, _) = run(
         fx.root(),
-        &[
-            "seccomp",
-            "check",
-            "strict.json",
-            "--localhost-profile",
-            "../x.json",
-        ],
-    );
+        &args("seccomp check strict.json --localhost-profile ../x.json"),
+    )
+    .parts();
     assert_eq!(code, 0);
-    assert!(
-        out.contains("localhostProfile \"../x.json\" must not contain '..'"),
-        "{out}"
-    );
+    has(&out, "localhostProfile \"../x.json\" must not contain '..'");
 }

@@ -3,6 +3,7 @@
 //! alignment or spacing shows as a snapshot diff to review (`cargo insta review`, or
 //! `INSTA_UPDATE=always` and `git diff`); the other tests check what the lines mean.
 
+use kubeward_testkit::cli::args;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
@@ -25,14 +26,7 @@ fn scan_text_with_errors_and_a_denied_pod() {
     ]);
     let r = run(
         f.root(),
-        &[
-            "scan",
-            "--level",
-            "baseline",
-            "pod.yaml",
-            "broken.yaml",
-            "missing.yaml",
-        ],
+        &args("scan --level baseline pod.yaml broken.yaml missing.yaml"),
     );
     insta::assert_snapshot!(r.transcript());
 }

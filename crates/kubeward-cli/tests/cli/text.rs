@@ -2,6 +2,7 @@
 //! or on a terminal.
 
 use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, kubeward, run};
+use kubeward_testkit::cli::args;
 
 const DEPLOYMENT: &str = "\
 apiVersion: apps/v1
@@ -23,7 +24,7 @@ fn pods_print_the_forbidden_error_and_workloads_the_warning() {
     let f = Fixture::new(&[("pod.yaml", PRIVILEGED_POD), ("deploy.yaml", DEPLOYMENT)]);
     let r = run(
         f.root(),
-        &["scan", "--level", "baseline", "pod.yaml", "deploy.yaml"],
+        &args("scan --level baseline pod.yaml deploy.yaml"),
     );
     r.code(1)
         .out_has("pod.yaml:1 Pod apps/bad — DENIED by baseline:latest\n")
@@ -49,12 +50,9 @@ fn no_colour_when_not_a_terminal_unless_asked() {
     let plain = run(f.root(), &["scan", "pod.yaml", "nope.yaml"]);
     assert!(!plain.stdout.contains('\x1b'), "{}", plain.stdout);
     assert!(!plain.stderr.contains('\x1b'), "{}", plain.stderr);
-    let never = run(f.root(), &["scan", "--color", "never", "pod.yaml"]);
+    let never = run(f.root(), &args("scan --color never pod.yaml"));
     assert!(!never.stdout.contains('\x1b'));
-    let always = run(
-        f.root(),
-        &["scan", "--color", "always", "pod.yaml", "nope.yaml"],
-    );
+    let always = run(f.root(), &args("scan --color always pod.yaml nope.yaml"));
     assert!(always.stdout.contains("\x1b["), "{}", always.stdout);
     assert!(always.stderr.contains("\x1b["), "{}", always.stderr);
     // The words are the same with or without colour.
@@ -84,10 +82,7 @@ fn clicolor_force_colours_a_pipe_under_auto_and_no_color_wins_over_it() {
 #[test]
 fn quiet_prints_only_the_summary_and_errors() {
     let f = Fixture::new(&[("pod.yaml", PRIVILEGED_POD), ("good.yaml", RESTRICTED_POD)]);
-    let r = run(
-        f.root(),
-        &["scan", "--quiet", "pod.yaml", "good.yaml", "nope.yaml"],
-    );
+    let r = run(f.root(), &args("scan --quiet pod.yaml good.yaml nope.yaml"));
     r.code(2).err_has("error: nope.yaml");
     assert_eq!(
         r.stdout,

@@ -2,35 +2,26 @@
 //! whose certificate is valid for its Service and trusted through the printed CA bundle.
 
 use base64::Engine;
+use kubeward_testkit::cli::args;
+use kubeward_testkit::has;
 use serde_json::Value;
 
-use crate::common::{Run, run};
+use crate::common::run;
 
 /// Prints the manifests with `extra` flags, scans them at restricted, and returns them
 /// as JSON documents (read back by the manifest loader, as `scan` reads them).
 fn manifests_pass_restricted(extra: &[&str]) -> Vec<Value> {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut args = vec!["webhook", "manifests"];
-    args.extend_from_slice(extra);
-    let Run {
-        code,
-        stdout: yaml,
-        stderr: err,
-    } = run(dir.path(), &args);
+    let mut manifests = vec!["webhook", "manifests"];
+    manifests.extend_from_slice(extra);
+    let (code, yaml, err) = run(dir.path(), &manifests).parts();
     assert_eq!(code, 0, "{err}");
     std::fs::write(dir.path().join("webhook.yaml"), &yaml).expect("write");
-    let Run {
-        code,
-        stdout: out,
-        stderr: err,
-    } = run(
-        dir.path(),
-        &["scan", "--level", "restricted", "webhook.yaml"],
-    );
+    let (code, out, err) = run(dir.path(), &args("scan --level restricted webhook.yaml")).parts();
     assert_eq!(code, 0, "{out}{err}");
-    assert!(
-        out.contains("1 workload: 1 allowed, 0 denied; 0 lints; 0 errors in 1 file"),
-        "{out}"
+    has(
+        &out,
+        "1 workload: 1 allowed, 0 denied; 0 lints; 0 errors in 1 file",
     );
     let file: std::sync::Arc<str> = std::sync::Arc::from("webhook.yaml");
     kubeward_manifest::parse_documents(&file, &yaml, &kubeward_manifest::Limits::default())
@@ -178,7 +169,7 @@ fn cert_manager_and_psp_variants_pass_restricted() {
             .is_none()
     );
 
-    let docs = manifests_pass_restricted(&["--mode", "psp", "--failure-policy", "Ignore"]);
+    let docs = manifests_pass_restricted(&args("--mode psp --failure-policy Ignore"));
     let mutating = &find(&docs, "MutatingWebhookConfiguration")["webhooks"][0];
     assert_eq!(mutating["clientConfig"]["service"]["path"], "/mutate");
     assert_eq!(mutating["failurePolicy"], "Ignore");
@@ -192,22 +183,12 @@ fn cert_manager_and_psp_variants_pass_restricted() {
 #[test]
 fn serve_explains_a_missing_certificate() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let Run {
-        code, stderr: err, ..
-    } = run(
+    let (code, _, err) = run(
         dir.path(),
-        &[
-            "webhook",
-            "serve",
-            "--tls-cert",
-            "nope.crt",
-            "--tls-key",
-            "nope.key",
-            "--namespaces",
-            "ns.yaml",
-        ],
-    );
+        &args("webhook serve --tls-cert nope.crt --tls-key nope.key --namespaces ns.yaml"),
+    )
+    .parts();
     assert_ne!(code, 0);
-    assert!(err.contains("loading the serving certificate"), "{err}");
-    assert!(err.contains("hint:"), "{err}");
+    has(&err, "loading the serving certificate");
+    has(&err, "hint:");
 }

@@ -1,6 +1,7 @@
 //! `kubeward webhook serve` as a process: flags, offline namespaces, TLS on 127.0.0.1,
 //! a decision, and a clean exit on SIGTERM.
 
+use kubeward_testkit::has;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -111,9 +112,9 @@ fn serve_answers_over_tls_and_stops_on_sigterm() {
                    "spec": {"hostPID": true, "containers": [{"name": "c", "image": "i"}]}},
         "dryRun": false}});
     let answer = https(port, &roots, "POST", "/validate", &review.to_string()).expect("answer");
-    assert!(
-        answer.contains("pods \\\"bad\\\" is forbidden: violates PodSecurity \\\"baseline:latest\\\": host namespaces (hostPID=true)"),
-        "{answer}"
+    has(
+        &answer,
+        "pods \\\"bad\\\" is forbidden: violates PodSecurity \\\"baseline:latest\\\": host namespaces (hostPID=true)",
     );
 
     let pid = server.0.id().to_string();

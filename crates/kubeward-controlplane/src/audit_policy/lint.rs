@@ -12,6 +12,12 @@ use kubeward_report::RuleMeta;
 
 use super::{Policy, Severity};
 
+/// Every Kubernetes resource verb, as the API server spells it in a request.
+#[rustfmt::skip]
+const RESOURCE_VERBS: &[&str] = &[
+    "get", "list", "watch", "create", "update", "patch", "delete", "deletecollection",
+];
+
 /// A place in the policy and what is wrong there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Hit {

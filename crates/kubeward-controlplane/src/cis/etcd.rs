@@ -3,10 +3,11 @@
 use kubeward_report::RuleMeta;
 use std::fs;
 
-use super::judge::{Check, Ctx, Judge, Outcome, Rule, Test, Unset, required, rule};
+use super::judge::{self, Check, Ctx, Judge, Outcome, Rule, Test, Unset, required, rule};
 use super::{Severity, Status};
 use crate::flags::Component;
 
+/// Every etcd check is automated.
 const fn check(
     id: &'static str,
     title: &'static str,
@@ -14,16 +15,7 @@ const fn check(
     rules: &'static [Rule],
     remediation: &'static str,
 ) -> Check {
-    Check {
-        meta: RuleMeta {
-            id,
-            title,
-            severity,
-            fix: remediation,
-        },
-        automated: true,
-        judge: Judge::All(rules),
-    }
+    judge::check(id, title, severity, true, rules, remediation)
 }
 
 pub(crate) const CHECKS: &[Check] = &[

@@ -167,34 +167,35 @@ impl Check {
             Judge::All(rules) => all(rules, ctx.lookup),
             Judge::Custom(f) => f(ctx),
         };
-        Finding {
-            id: self.meta.id,
-            title: self.meta.title,
-            component,
-            severity: self.meta.severity,
-            automated: self.automated,
-            status: outcome.status,
-            found: outcome.found,
-            remediation: self.meta.fix,
-            file: Some(match outcome.line {
-                Some(l) => format!("{file}:{l}"),
-                None => file.to_owned(),
-            }),
-        }
+        let file = match outcome.line {
+            Some(l) => format!("{file}:{l}"),
+            None => file.to_owned(),
+        };
+        self.dress(component, outcome.status, outcome.found, Some(file))
     }
 
     /// The finding when the input is absent.
     pub fn skipped(&self, component: &'static str, why: String) -> Finding {
+        self.dress(component, Status::Skip, why, None)
+    }
+
+    fn dress(
+        &self,
+        component: &'static str,
+        status: Status,
+        found: String,
+        file: Option<String>,
+    ) -> Finding {
         Finding {
             id: self.meta.id,
             title: self.meta.title,
             component,
             severity: self.meta.severity,
             automated: self.automated,
-            status: Status::Skip,
-            found: why,
+            status,
+            found,
             remediation: self.meta.fix,
-            file: None,
+            file,
         }
     }
 }

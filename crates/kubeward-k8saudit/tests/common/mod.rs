@@ -110,14 +110,5 @@ pub fn alert_line(rules: &Ruleset, rule: &str, event: &Value) -> String {
 
 /// The upstream rules folder, when present (tests skip with a reason otherwise).
 pub fn upstream(file: &str) -> Option<String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules")
-        .join(file);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(e) => {
-            println!("skipping: {} not readable ({e})", path.display());
-            None
-        }
-    }
+    kubeward_testkit::upstream::read(file)
 }

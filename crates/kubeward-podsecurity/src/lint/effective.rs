@@ -63,6 +63,22 @@ fn kw113(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
     }
 }
 
+/// Reports `field` of `c` when the pod and the container both set it, differently;
+/// `why` words the finding from (pod, own).
+fn when_both_differ<T: PartialEq>(
+    c: &ContainerRef<'_>,
+    field: &str,
+    (pod, own): (Option<T>, Option<T>),
+    out: &mut Findings<'_>,
+    why: impl FnOnce(T, T) -> String,
+) {
+    if let (Some(pod), Some(own)) = (pod, own)
+        && pod != own
+    {
+        out.report(format!("{}.{field}", c.site()), why(pod, own));
+    }
+}
+
 fn scalar<T: PartialEq + std::fmt::Display + Copy>(
     c: &ContainerRef<'_>,
     field: &str,
@@ -70,18 +86,13 @@ fn scalar<T: PartialEq + std::fmt::Display + Copy>(
     own: Option<T>,
     out: &mut Findings<'_>,
 ) {
-    if let (Some(pod), Some(own)) = (pod, own)
-        && pod != own
-    {
-        out.report(
-            format!("{}.{field}", c.site()),
-            format!(
-                "container \"{}\" sets {field}: {own}, so the pod-level {field}: {pod} does \
-                 not apply to it; drop one of them if they are not meant to differ",
-                c.name
-            ),
-        );
-    }
+    when_both_differ(c, field, (pod, own), out, |pod, own| {
+        format!(
+            "container \"{}\" sets {field}: {own}, so the pod-level {field}: {pod} does \
+             not apply to it; drop one of them if they are not meant to differ",
+            c.name
+        )
+    });
 }
 
 fn object<T: PartialEq + Debug>(
@@ -91,20 +102,15 @@ fn object<T: PartialEq + Debug>(
     own: &Option<T>,
     out: &mut Findings<'_>,
 ) {
-    if let (Some(pod), Some(own)) = (pod, own)
-        && pod != own
-    {
-        out.report(
-            format!("{}.{field}", c.site()),
-            format!(
-                "container \"{}\" sets its own {field}, which replaces the pod-level \
-                 {field} as a whole (fields are not merged), so no part of the pod-level \
-                 value applies to it; repeat every field it needs in the container's \
-                 {field}",
-                c.name
-            ),
-        );
-    }
+    when_both_differ(c, field, (pod.as_ref(), own.as_ref()), out, |_, _| {
+        format!(
+            "container \"{}\" sets its own {field}, which replaces the pod-level \
+             {field} as a whole (fields are not merged), so no part of the pod-level \
+             value applies to it; repeat every field it needs in the container's \
+             {field}",
+            c.name
+        )
+    });
 }
 
 pub(super) const KW114: RuleInfo = RuleInfo {

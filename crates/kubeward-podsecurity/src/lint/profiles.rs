@@ -34,6 +34,19 @@ fn sites<'a>(ctx: &LintContext<'a>) -> impl Iterator<Item = Profiles<'a>> + use<
     pod.into_iter().chain(containers)
 }
 
+/// The sites whose profile `pick` chooses (seccomp or AppArmor) has type Localhost, the
+/// only type that reads `localhostProfile`.
+fn localhost_sites<'a, P: 'a>(
+    ctx: &LintContext<'a>,
+    pick: impl Fn(&Profiles<'a>) -> Option<&'a P>,
+    ty: impl Fn(&P) -> &str,
+) -> impl Iterator<Item = (Site, &'a P)> {
+    sites(ctx).filter_map(move |s| {
+        let p = pick(&s).filter(|p| ty(p) == "Localhost")?;
+        Some((s.site, p))
+    })
+}
+
 /// Why a seccomp `localhostProfile` cannot work, if it cannot.
 fn bad_localhost_path(profile: Option<&str>) -> Option<&'static str> {
     match profile {
@@ -62,13 +75,10 @@ pub(super) const KW121: RuleInfo = RuleInfo {
 };
 
 fn kw121(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
-    for s in sites(ctx) {
-        let Some(sp) = s.seccomp.filter(|sp| sp.type_ == "Localhost") else {
-            continue;
-        };
+    for (site, sp) in localhost_sites(ctx, |s| s.seccomp, |p| &p.type_) {
         if let Some(why) = bad_localhost_path(sp.localhost_profile.as_deref()) {
             out.report(
-                format!("{}.seccompProfile.localhostProfile", s.site),
+                format!("{site}.seccompProfile.localhostProfile"),
                 format!(
                     "seccompProfile type Localhost needs localhostProfile, a path relative \
                      to the kubelet's seccomp directory; it {why}; set it (e.g. \
@@ -90,16 +100,13 @@ pub(super) const KW122: RuleInfo = RuleInfo {
 };
 
 fn kw122(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
-    for s in sites(ctx) {
-        let Some(sp) = s.seccomp.filter(|sp| sp.type_ == "Localhost") else {
-            continue;
-        };
+    for (site, sp) in localhost_sites(ctx, |s| s.seccomp, |p| &p.type_) {
         let Some(profile) = sp.localhost_profile.as_deref() else {
             continue;
         };
         if bad_localhost_path(Some(profile)).is_none() {
             out.report(
-                format!("{}.seccompProfile.localhostProfile", s.site),
+                format!("{site}.seccompProfile.localhostProfile"),
                 format!(
                     "the seccomp profile is read on the node from <kubelet root-dir, default \
                      /var/lib/kubelet>/seccomp/{profile}; it must exist on every node the \
@@ -152,13 +159,10 @@ pub(super) const KW124: RuleInfo = RuleInfo {
 };
 
 fn kw124(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
-    for s in sites(ctx) {
-        let Some(ap) = s.apparmor.filter(|ap| ap.type_ == "Localhost") else {
-            continue;
-        };
+    for (site, ap) in localhost_sites(ctx, |s| s.apparmor, |p| &p.type_) {
         if ap.localhost_profile.as_deref().is_none_or(str::is_empty) {
             out.report(
-                format!("{}.appArmorProfile.localhostProfile", s.site),
+                format!("{site}.appArmorProfile.localhostProfile"),
                 "appArmorProfile type Localhost needs localhostProfile, the name of a \
                  profile loaded on the node, and the API server rejects it without one; \
                  set it or use type: RuntimeDefault"

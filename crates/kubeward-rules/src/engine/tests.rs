@@ -28,21 +28,14 @@ fn assert_same(engine: &Engine, files: &[RulesFile<'_>]) -> LoadResult {
 
 #[test]
 fn upstream_files_load_identically_with_the_cache() {
-    let dir =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/upstream-rules");
     let names = [
         "falco_rules.yaml",
         "falco-incubating_rules.yaml",
         "falco-sandbox_rules.yaml",
     ];
-    let texts: Vec<String> = names
-        .iter()
-        .filter_map(|n| std::fs::read_to_string(dir.join(n)).ok())
-        .collect();
-    if texts.len() != names.len() {
-        eprintln!("skipped: {} is absent", dir.display());
+    let Some(texts) = kubeward_testkit::upstream::read_all(&names) else {
         return;
-    }
+    };
     let files: Vec<RulesFile<'_>> = names
         .iter()
         .zip(&texts)

@@ -39,18 +39,29 @@ pub fn write_cert(dir: &Path, stem: &str) -> TestCert {
 }
 
 /// A TLS client that trusts exactly `roots`.
-pub fn connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+fn client_config(roots: &[CertificateDer<'static>]) -> rustls::ClientConfig {
     let mut store = rustls::RootCertStore::empty();
     for r in roots {
         store.add(r.clone()).expect("root");
     }
-    let mut config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
+    rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
         .with_safe_default_protocol_versions()
         .expect("versions")
         .with_root_certificates(store)
-        .with_no_client_auth();
+        .with_no_client_auth()
+}
+
+pub fn connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+    let mut config = client_config(roots);
     // Every request a full handshake: a resumed session would show the cached certificate.
     config.resumption = rustls::client::Resumption::disabled();
+    TlsConnector::from(Arc::new(config))
+}
+
+/// A connector that offers only HTTP/2 by ALPN, as the API server's client does.
+pub fn h2_connector(roots: &[CertificateDer<'static>]) -> TlsConnector {
+    let mut config = client_config(roots);
+    config.alpn_protocols = vec![b"h2".to_vec()];
     TlsConnector::from(Arc::new(config))
 }
 
@@ -96,6 +107,15 @@ pub struct Server {
 }
 
 impl Server {
+    /// The default configuration over a cluster with no namespaces.
+    pub async fn start_default() -> Server {
+        Self::start(
+            AdmissionConfig::default(),
+            NamespaceStore::fixed(Default::default()),
+        )
+        .await
+    }
+
     pub async fn start(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Server {
         Self::start_with(cfg, namespaces, ServeOptions::default()).await
     }
@@ -144,6 +164,14 @@ impl Server {
     pub async fn post(&self, path: &str, review: &Value) -> (u16, Value) {
         let (s, b) = self.post_raw(path, review.to_string().into_bytes()).await;
         (s, serde_json::from_slice(&b).unwrap_or(Value::Null))
+    }
+
+    /// Posts a CREATE review of pod `ns/name` with `spec` to `path` and returns the
+    /// AdmissionReview the server answered.
+    pub async fn review_pod(&self, path: &str, ns: &str, name: &str, spec: Value) -> Value {
+        self.post(path, &ReviewBuilder::pod(ns, name, spec).build())
+            .await
+            .1
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {

@@ -28,6 +28,13 @@ pub fn event(id: u64, user: &str, verb: &str, resource: &str) -> String {
     )
 }
 
+/// Posts `events` as one EventList to the server's audit endpoint, as the API server's
+/// webhook does, and asserts that it was accepted.
+pub async fn deliver(endpoint: &str, events: &[String]) {
+    let (status, body) = post(endpoint, event_list(events), "application/json").await;
+    assert_eq!(status, 200, "{body}");
+}
+
 /// An EventList of the given events.
 pub fn event_list(events: &[String]) -> String {
     format!(
@@ -183,13 +190,7 @@ pub async fn post(url: &str, body: impl Into<Bytes>, content_type: &str) -> (u16
         .header("content-type", content_type)
         .body(Full::new(body.into()))
         .unwrap();
-    let resp = client()
-        .request(req)
-        .await
-        .expect("the request is answered");
-    let status = resp.status().as_u16();
-    let text = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&text).into_owned())
+    send(req).await
 }
 
 pub async fn get(url: &str) -> (u16, String) {
@@ -197,6 +198,11 @@ pub async fn get(url: &str) -> (u16, String) {
         .uri(url)
         .body(Full::new(Bytes::new()))
         .unwrap();
+    send(req).await
+}
+
+/// Sends `req`; returns the status and the answer's text.
+async fn send(req: Request<Full<Bytes>>) -> (u16, String) {
     let resp = client()
         .request(req)
         .await

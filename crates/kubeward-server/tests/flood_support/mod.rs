@@ -5,8 +5,11 @@
 // getrlimit/setrlimit are FFI calls; the crate denies unsafe code everywhere else.
 #![allow(unsafe_code)]
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
+
+use futures_util::StreamExt;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -70,4 +73,27 @@ pub fn sample(text: &str, name: &str) -> u64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or(0)
+}
+
+/// Opens `n` connections with `open` from 20 loopback source addresses, 64 at a time,
+/// and keeps those that open within a few seconds (a server that stopped accepting
+/// leaves the rest pending, and they are given up).
+pub async fn flood<C, E, F>(n: usize, open: impl Fn(IpAddr) -> F) -> Vec<C>
+where
+    F: Future<Output = Result<C, E>>,
+{
+    futures_util::stream::iter(0..n)
+        .map(|i| {
+            let opening = open(loopback(1, 1 + (i % 20) as u8));
+            async move {
+                tokio::time::timeout(Duration::from_secs(3), opening)
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
+        })
+        .buffer_unordered(64)
+        .filter_map(|c| async move { c })
+        .collect()
+        .await
 }

@@ -2,7 +2,6 @@
 //! the probe and `/proc` would produce (`Sim`), and its replay through the engine.
 #![allow(dead_code)]
 
-use std::path::Path;
 use std::sync::Arc;
 
 use kubeward_rules::engine::{AlertOptions, Engine, MatchMode, RulesFile, Ruleset};
@@ -246,16 +245,7 @@ pub fn cstr(s: &str) -> Vec<u8> {
 
 /// An upstream ruleset, or `None` (with the reason printed) when ../shared is absent.
 pub fn upstream(name: &str) -> Option<String> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/upstream-rules")
-        .join(name);
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Some(t),
-        Err(_) => {
-            println!("skipped: {} is absent", p.display());
-            None
-        }
-    }
+    kubeward_testkit::upstream::read(name)
 }
 
 pub fn engine() -> Engine {

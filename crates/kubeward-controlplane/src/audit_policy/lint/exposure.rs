@@ -7,8 +7,8 @@
 
 use kubeward_report::{RuleMeta, Severity};
 
-use super::Hit;
 use super::LintDef;
+use super::{Hit, RESOURCE_VERBS};
 use crate::audit_policy::checker::resource_matches;
 use crate::audit_policy::{Level, Policy, Rule};
 
@@ -100,16 +100,6 @@ struct Sensitive {
 }
 
 const WRITES: &[&str] = &["create", "update", "patch"];
-const ALL_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-];
 
 const CREDENTIALS: &[Sensitive] = &[
     Sensitive {
@@ -118,7 +108,7 @@ const CREDENTIALS: &[Sensitive] = &[
         sub: "",
         what: "Secret data",
         in_request: WRITES,
-        in_response: ALL_VERBS,
+        in_response: RESOURCE_VERBS,
     },
     Sensitive {
         group: "",
@@ -144,7 +134,7 @@ const CONFIGMAPS: &[Sensitive] = &[Sensitive {
     sub: "",
     what: "ConfigMap data",
     in_request: WRITES,
-    in_response: ALL_VERBS,
+    in_response: RESOURCE_VERBS,
 }];
 
 /// AP002: credentials logged.
@@ -183,7 +173,7 @@ fn exposed(policy: &Policy, targets: &[Sensitive], hits: &mut Vec<Hit>) {
     for t in targets {
         // One hit per rule, listing the verbs through which it logs the contents.
         let mut by_rule: Vec<(usize, Level, Vec<&str>, bool)> = Vec::new();
-        for verb in ALL_VERBS {
+        for verb in RESOURCE_VERBS {
             let logs = |level: Level| {
                 (level >= Level::Request && t.in_request.contains(verb))
                     || (level >= Level::RequestResponse && t.in_response.contains(verb))

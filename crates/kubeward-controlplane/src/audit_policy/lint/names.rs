@@ -6,7 +6,7 @@ use kubeward_report::{RuleMeta, Severity};
 use super::LintDef;
 use kubeward_identity::names as id;
 
-use super::Hit;
+use super::{Hit, RESOURCE_VERBS};
 use crate::audit_policy::{Level, Policy, Rule};
 
 /// AP009: literal "*" that never matches.
@@ -41,21 +41,13 @@ pub(super) fn literal_star(policy: &Policy, hits: &mut Vec<Hit>) {
     }
 }
 
-const REQUEST_VERBS: &[&str] = &[
-    "get",
-    "list",
-    "watch",
-    "create",
-    "update",
-    "patch",
-    "delete",
-    "deletecollection",
-    // Non-resource requests carry the lower-case HTTP method.
-    "post",
-    "put",
-    "head",
-    "options",
-];
+/// Non-resource requests carry the lower-case HTTP method.
+const HTTP_VERBS: &[&str] = &["post", "put", "head", "options"];
+
+fn request_verb(v: &str) -> bool {
+    RESOURCE_VERBS.contains(&v) || HTTP_VERBS.contains(&v)
+}
+
 const AUTHORIZATION_VERBS: &[&str] = &[
     "impersonate",
     "bind",
@@ -81,11 +73,11 @@ pub(super) const AP010: LintDef = LintDef {
 pub(super) fn verbs(policy: &Policy, hits: &mut Vec<Hit>) {
     for (i, r) in policy.rules.iter().enumerate() {
         for (j, v) in r.verbs.iter().enumerate() {
-            let why = if v == "*" || REQUEST_VERBS.contains(&v.as_str()) {
+            let why = if v == "*" || request_verb(v) {
                 continue;
             } else if AUTHORIZATION_VERBS.contains(&v.as_str()) {
                 format!("{v:?} is an authorization check, never a request verb")
-            } else if REQUEST_VERBS.contains(&v.to_ascii_lowercase().as_str()) {
+            } else if request_verb(&v.to_ascii_lowercase()) {
                 format!("{v:?}: verbs are lower-case")
             } else if ["exec", "attach", "portforward", "proxy"].contains(&v.as_str()) {
                 format!(

@@ -4,57 +4,27 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned};
-use crate::standards::format::containers_phrase;
+use super::{Check, Flagged, exempting, versions};
 use crate::standards::{Level, Violation};
-use crate::visit::{containers, is_windows};
+use crate::visit::is_windows;
 
 const ID: &str = "allowPrivilegeEscalation";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Restricted,
-    versions: &[
-        Versioned {
-            min: 8,
-            run: v1_8,
-            overrides: &[],
-        },
-        Versioned {
-            min: 25,
-            run: v1_25,
-            overrides: &[],
-        },
-    ],
-};
-
-fn v1_25(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    if is_windows(spec) {
-        return None;
-    }
-    v1_8(meta, spec)
-}
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Restricted,
+    versions![8 => v1_8, 25 => exempting!(is_windows, v1_8)],
+);
 
 fn v1_8(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    let mut names = Vec::new();
-    let mut paths = Vec::new();
-    for c in containers(spec) {
+    Flagged::containers(spec, "securityContext.allowPrivilegeEscalation", |c| {
         // Unset counts as allowed escalation: the field must be false.
-        if c.sc.and_then(|sc| sc.allow_privilege_escalation) != Some(false) {
-            names.push(c.name);
-            paths.push(c.path("securityContext.allowPrivilegeEscalation"));
-        }
-    }
-    if names.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        "allowPrivilegeEscalation != false",
+        c.sc.and_then(|sc| sc.allow_privilege_escalation) != Some(false)
+    })
+    .violation(ID, "allowPrivilegeEscalation != false", |f| {
         format!(
             "{} must set securityContext.allowPrivilegeEscalation=false",
-            containers_phrase(&names)
-        ),
-        paths,
-    ))
+            f.containers_phrase()
+        )
+    })
 }

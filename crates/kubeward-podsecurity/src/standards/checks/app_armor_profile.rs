@@ -8,20 +8,15 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{AppArmorProfile, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, since};
+use super::{Check, Flagged, versions};
 use crate::gofmt::go_quote;
 use crate::standards::format::{containers_phrase, join_quote, pl};
 use crate::standards::{Level, Violation};
-use crate::visit::containers;
 
 const ID: &str = "appArmorProfile";
 const ANNOTATION_PREFIX: &str = "container.apparmor.security.beta.kubernetes.io/";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: since!(0, v1_0),
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0]);
 
 fn bad_type(p: Option<&AppArmorProfile>) -> Option<&str> {
     let t = p?.type_.as_str();
@@ -32,23 +27,22 @@ fn allowed_annotation(v: &str) -> bool {
     v.is_empty() || v == "runtime/default" || v.starts_with("localhost/")
 }
 
-fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
+fn v1_0<'a>(meta: &'a ObjectMeta, spec: &'a PodSpec) -> Option<Violation> {
     let mut types = BTreeSet::new();
-    let mut paths = Vec::new();
-    let pod_sc = spec.security_context.as_ref();
-    let pod_bad = bad_type(pod_sc.and_then(|sc| sc.app_armor_profile.as_ref()));
-    if let Some(t) = pod_bad {
-        types.insert(t);
-        paths.push("spec.securityContext.appArmorProfile.type".to_string());
-    }
-    let mut names = Vec::new();
-    for c in containers(spec) {
-        if let Some(t) = bad_type(c.sc.and_then(|sc| sc.app_armor_profile.as_ref())) {
+    let mut note = |p: Option<&'a AppArmorProfile>| match bad_type(p) {
+        Some(t) => {
             types.insert(t);
-            names.push(c.name);
-            paths.push(c.path("securityContext.appArmorProfile.type"));
+            true
         }
-    }
+        None => false,
+    };
+    let pod_sc = spec.security_context.as_ref();
+    let pod_bad = note(pod_sc.and_then(|sc| sc.app_armor_profile.as_ref()));
+    let Flagged {
+        names, mut paths, ..
+    } = Flagged::pod_and_containers(spec, pod_bad, "securityContext.appArmorProfile.type", |c| {
+        note(c.sc.and_then(|sc| sc.app_armor_profile.as_ref()))
+    });
     // Rendered `key="value"` with Go %q quoting, then sorted as strings.
     let mut annotations: Vec<(String, &str)> = meta
         .annotations
@@ -58,11 +52,11 @@ fn v1_0(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
         .map(|(k, v)| (format!("{k}={}", go_quote(v)), k.as_str()))
         .collect();
     annotations.sort();
-    if pod_bad.is_none() && names.is_empty() && annotations.is_empty() {
+    if !pod_bad && names.is_empty() && annotations.is_empty() {
         return None;
     }
     let mut setter_parts = Vec::new();
-    if pod_bad.is_some() {
+    if pod_bad {
         setter_parts.push("pod".to_string());
     }
     if !names.is_empty() {

@@ -6,10 +6,9 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, since};
-use crate::standards::format::{containers_phrase, join_quote_iter};
+use super::{Check, Flagged, versions};
+use crate::standards::format::join_quote_iter;
 use crate::standards::{Level, Violation};
-use crate::visit::containers;
 
 pub(crate) const ID: &str = "capabilities_baseline";
 
@@ -29,17 +28,11 @@ const ALLOWED: &[&str] = &[
     "SYS_CHROOT",
 ];
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: since!(0, v1_0),
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0]);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    let mut names = Vec::new();
     let mut caps = BTreeSet::new();
-    let mut paths = Vec::new();
-    for c in containers(spec) {
+    let flagged = Flagged::containers(spec, "securityContext.capabilities.add", |c| {
         let adds =
             c.sc.and_then(|sc| sc.capabilities.as_ref())
                 .and_then(|k| k.add.as_deref());
@@ -50,22 +43,13 @@ fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
                 caps.insert(cap.as_str());
             }
         }
-        if bad {
-            names.push(c.name);
-            paths.push(c.path("securityContext.capabilities.add"));
-        }
-    }
-    if names.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        "non-default capabilities",
+        bad
+    });
+    flagged.violation(ID, "non-default capabilities", |f| {
         format!(
             "{} must not include {} in securityContext.capabilities.add",
-            containers_phrase(&names),
+            f.containers_phrase(),
             join_quote_iter(caps)
-        ),
-        paths,
-    ))
+        )
+    })
 }

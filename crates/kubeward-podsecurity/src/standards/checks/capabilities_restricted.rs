@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned, capabilities_baseline};
+use super::{Check, capabilities_baseline, exempting, versions};
 use crate::standards::format::{containers_phrase, join_quote_iter};
 use crate::standards::{Level, Violation};
 use crate::visit::{containers, is_windows};
@@ -14,29 +14,11 @@ use crate::visit::{containers, is_windows};
 const ID: &str = "capabilities_restricted";
 const OVERRIDES: &[&str] = &[capabilities_baseline::ID];
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Restricted,
-    versions: &[
-        Versioned {
-            min: 22,
-            run: v1_22,
-            overrides: OVERRIDES,
-        },
-        Versioned {
-            min: 25,
-            run: v1_25,
-            overrides: OVERRIDES,
-        },
-    ],
-};
-
-fn v1_25(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    if is_windows(spec) {
-        return None;
-    }
-    v1_22(meta, spec)
-}
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Restricted,
+    versions![overrides OVERRIDES; 22 => v1_22, 25 => exempting!(is_windows, v1_22)],
+);
 
 fn v1_22(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     let mut missing_drop = Vec::new();

@@ -3,16 +3,12 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, since};
+use super::{Check, Flagged, versions};
 use crate::standards::{Level, Violation};
 
 const ID: &str = "hostNamespaces";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: since!(0, v1_0),
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0]);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     let fields = [
@@ -20,21 +16,13 @@ fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
         ("hostPID", spec.host_pid),
         ("hostIPC", spec.host_ipc),
     ];
-    let mut parts = Vec::new();
-    let mut paths = Vec::new();
-    for (name, value) in fields {
-        if value == Some(true) {
-            parts.push(format!("{name}=true"));
-            paths.push(format!("spec.{name}"));
-        }
-    }
-    if parts.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
+    let on = fields.into_iter().filter(|(_, value)| *value == Some(true));
+    Flagged::of(on.map(|(name, _)| (name, format!("spec.{name}")))).violation(
         ID,
         "host namespaces",
-        parts.join(", "),
-        paths,
-    ))
+        |f| {
+            let parts: Vec<String> = f.names.iter().map(|n| format!("{n}=true")).collect();
+            parts.join(", ")
+        },
+    )
 }

@@ -5,18 +5,14 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, since};
+use super::{Check, versions};
 use crate::standards::format::{containers_phrase, pl};
 use crate::standards::{Level, Violation};
 use crate::visit::containers;
 
 const ID: &str = "hostPorts";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: since!(0, v1_0),
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0]);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     let mut names = Vec::new();

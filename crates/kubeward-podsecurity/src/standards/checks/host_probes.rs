@@ -7,18 +7,14 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{HTTPGetAction, PodSpec, TCPSocketAction};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, since};
+use super::{Check, versions};
 use crate::standards::format::{join_quote_iter, pl};
 use crate::standards::{Level, Violation};
 use crate::visit::{Ctr, containers};
 
 const ID: &str = "hostProbesAndHostLifecycle";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: since!(34, v1_34),
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![34 => v1_34]);
 
 /// The handlers of one container: field name, httpGet, tcpSocket.
 fn handlers<'a>(

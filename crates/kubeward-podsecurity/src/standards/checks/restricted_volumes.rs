@@ -7,21 +7,17 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{PodSpec, Volume};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned, host_path_volumes};
+use super::{Check, Flagged, host_path_volumes, versions};
 use crate::standards::format::{join_quote, join_quote_iter, pl};
 use crate::standards::{Level, Violation};
 
 const ID: &str = "restrictedVolumes";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Restricted,
-    versions: &[Versioned {
-        min: 0,
-        run: v1_0,
-        overrides: &[host_path_volumes::ID],
-    }],
-};
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Restricted,
+    versions![overrides &[host_path_volumes::ID]; 0 => v1_0],
+);
 
 fn allowed(v: &Volume) -> bool {
     v.config_map.is_some()
@@ -67,40 +63,31 @@ fn source_type(v: &Volume) -> &'static str {
 }
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    let mut names = Vec::new();
     let mut types = BTreeSet::new();
-    let mut paths = Vec::new();
-    for (i, v) in spec.volumes.iter().flatten().enumerate() {
-        if allowed(v) {
-            continue;
-        }
+    let volumes = spec.volumes.iter().flatten().enumerate();
+    let flagged = Flagged::of(volumes.filter(|(_, v)| !allowed(v)).map(|(i, v)| {
         let t = source_type(v);
-        names.push(v.name.as_str());
         types.insert(t);
-        paths.push(if t == "unknown" {
+        let path = if t == "unknown" {
             format!("spec.volumes[{i}]")
         } else {
             format!("spec.volumes[{i}].{t}")
-        });
-    }
-    if names.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        "restricted volume types",
+        };
+        (v.name.as_str(), path)
+    }));
+    flagged.violation(ID, "restricted volume types", |f| {
+        let n = f.names.len();
         format!(
             "{} {} {} {} {}",
-            pl("volume", "volumes", names.len()),
-            join_quote(&names),
-            pl("uses", "use", names.len()),
+            pl("volume", "volumes", n),
+            join_quote(&f.names),
+            pl("uses", "use", n),
             pl(
                 "restricted volume type",
                 "restricted volume types",
                 types.len()
             ),
             join_quote_iter(types)
-        ),
-        paths,
-    ))
+        )
+    })
 }

@@ -5,89 +5,47 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned};
-use crate::standards::format::{containers_phrase, setters};
+use super::Flagged;
+use super::{Check, exempting, versions};
 use crate::standards::{Level, Violation};
-use crate::visit::{containers, in_user_namespace};
+use crate::visit::{Ctr, in_user_namespace};
 
 const ID: &str = "runAsNonRoot";
 const REASON: &str = "runAsNonRoot != true";
 const FIELD: &str = "securityContext.runAsNonRoot";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Restricted,
-    versions: &[
-        Versioned {
-            min: 0,
-            run: v1_0,
-            overrides: &[],
-        },
-        Versioned {
-            min: 35,
-            run: v1_35,
-            overrides: &[],
-        },
-    ],
-};
-
-fn v1_35(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    if in_user_namespace(spec) {
-        return None;
-    }
-    v1_0(meta, spec)
-}
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Restricted,
+    versions![0 => v1_0, 35 => exempting!(in_user_namespace, v1_0)],
+);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     let pod_value = spec
         .security_context
         .as_ref()
         .and_then(|sc| sc.run_as_non_root);
-    let pod_bad = pod_value == Some(false);
-    let mut explicit = Vec::new();
-    let mut explicit_paths = Vec::new();
-    let mut implicit = Vec::new();
-    let mut implicit_paths = Vec::new();
-    for c in containers(spec) {
-        match c.sc.and_then(|sc| sc.run_as_non_root) {
-            Some(false) => {
-                explicit.push(c.name);
-                explicit_paths.push(c.path(FIELD));
-            }
-            Some(true) => {}
-            None if pod_value != Some(true) => {
-                implicit.push(c.name);
-                implicit_paths.push(c.path(FIELD));
-            }
-            None => {}
-        }
-    }
-    if pod_bad || !explicit.is_empty() {
-        let mut paths = Vec::with_capacity(explicit_paths.len() + 1);
-        if pod_bad {
-            paths.push(format!("spec.{FIELD}"));
-        }
-        paths.extend(explicit_paths);
-        return Some(Violation::new(
+    let own = |c: &Ctr<'_>| c.sc.and_then(|sc| sc.run_as_non_root);
+    // An explicit false anywhere hides the containers that merely inherit nothing.
+    Flagged::pod_and_containers(spec, pod_value == Some(false), FIELD, |c| {
+        own(c) == Some(false)
+    })
+    .violation(ID, REASON, |f| {
+        format!(
+            "{} must not set securityContext.runAsNonRoot=false",
+            f.setters()
+        )
+    })
+    .or_else(|| {
+        Flagged::containers(spec, FIELD, |c| own(c).is_none() && pod_value != Some(true)).violation(
             ID,
             REASON,
-            format!(
-                "{} must not set securityContext.runAsNonRoot=false",
-                setters(pod_bad, &explicit)
-            ),
-            paths,
-        ));
-    }
-    if implicit.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        REASON,
-        format!(
-            "pod or {} must set securityContext.runAsNonRoot=true",
-            containers_phrase(&implicit)
-        ),
-        implicit_paths,
-    ))
+            |f| {
+                format!(
+                    "pod or {} must set securityContext.runAsNonRoot=true",
+                    f.containers_phrase()
+                )
+            },
+        )
+    })
 }

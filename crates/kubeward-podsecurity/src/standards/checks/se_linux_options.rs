@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{PodSpec, SELinuxOptions};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned};
+use super::{Check, versions};
 use crate::standards::format::{join_quote_iter, pl, setters};
 use crate::standards::{Level, Violation};
 use crate::visit::containers;
@@ -22,22 +22,7 @@ const TYPES_1_31: &[&str] = &[
     "container_engine_t",
 ];
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: &[
-        Versioned {
-            min: 0,
-            run: v1_0,
-            overrides: &[],
-        },
-        Versioned {
-            min: 31,
-            run: v1_31,
-            overrides: &[],
-        },
-    ],
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0, 31 => v1_31]);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     check(spec, TYPES_1_0)

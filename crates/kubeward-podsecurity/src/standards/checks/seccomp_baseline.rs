@@ -7,9 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned};
+use super::{Check, Flagged, versions};
 use crate::gofmt::go_quote;
-use crate::standards::format::{join_quote_iter, pl, setters};
+use crate::standards::format::{join_quote_iter, pl};
 use crate::standards::{Level, Violation};
 use crate::visit::containers;
 
@@ -17,22 +17,7 @@ pub(crate) const ID: &str = "seccompProfile_baseline";
 const POD_ANNOTATION: &str = "seccomp.security.alpha.kubernetes.io/pod";
 const CONTAINER_PREFIX: &str = "container.seccomp.security.alpha.kubernetes.io/";
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: &[
-        Versioned {
-            min: 0,
-            run: v1_0,
-            overrides: &[],
-        },
-        Versioned {
-            min: 19,
-            run: v1_19,
-            overrides: &[],
-        },
-    ],
-};
+pub(crate) const CHECK: Check = Check::new(ID, Level::Baseline, versions![0 => v1_0, 19 => v1_19]);
 
 fn valid_annotation(v: &str) -> bool {
     v == "runtime/default" || v == "docker/default" || v.starts_with("localhost/")
@@ -88,43 +73,33 @@ fn v1_19(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
 
 /// Pod and containers that set a bad type (shared with the restricted check, which
 /// reports it first); `None` when nobody does.
-pub(crate) fn explicit_bad_types(id: &'static str, spec: &PodSpec) -> Option<Violation> {
+pub(crate) fn explicit_bad_types<'a>(id: &'static str, spec: &'a PodSpec) -> Option<Violation> {
     let mut types = BTreeSet::new();
-    let mut paths = Vec::new();
-    let pod_type = spec
-        .security_context
-        .as_ref()
-        .and_then(|sc| sc.seccomp_profile.as_ref())
-        .map(|p| p.type_.as_str());
-    let pod = pod_type.is_some_and(|t| !valid_type(t));
-    if let Some(t) = pod_type.filter(|_| pod) {
-        types.insert(t);
-        paths.push("spec.securityContext.seccompProfile.type".to_string());
-    }
-    let mut names = Vec::new();
-    for c in containers(spec) {
-        if let Some(t) =
-            c.sc.and_then(|sc| sc.seccomp_profile.as_ref())
-                .map(|p| p.type_.as_str())
-        {
-            if !valid_type(t) {
-                types.insert(t);
-                names.push(c.name);
-                paths.push(c.path("securityContext.seccompProfile.type"));
-            }
+    let mut bad_type = |t: Option<&'a str>| match t {
+        Some(t) if !valid_type(t) => {
+            types.insert(t);
+            true
         }
-    }
-    if paths.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        id,
-        "seccompProfile",
+        _ => false,
+    };
+    let pod = bad_type(
+        spec.security_context
+            .as_ref()
+            .and_then(|sc| sc.seccomp_profile.as_ref())
+            .map(|p| p.type_.as_str()),
+    );
+    let flagged =
+        Flagged::pod_and_containers(spec, pod, "securityContext.seccompProfile.type", |c| {
+            bad_type(
+                c.sc.and_then(|sc| sc.seccomp_profile.as_ref())
+                    .map(|p| p.type_.as_str()),
+            )
+        });
+    flagged.violation(id, "seccompProfile", |f| {
         format!(
             "{} must not set securityContext.seccompProfile.type to {}",
-            setters(pod, &names),
+            f.setters(),
             join_quote_iter(types)
-        ),
-        paths,
-    ))
+        )
+    })
 }

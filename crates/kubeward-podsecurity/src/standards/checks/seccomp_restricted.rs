@@ -6,37 +6,18 @@ use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::seccomp_baseline::{self, explicit_bad_types, valid_type};
-use super::{Check, Versioned};
-use crate::standards::format::containers_phrase;
+use super::{Check, Flagged, exempting, versions};
 use crate::standards::{Level, Violation};
-use crate::visit::{containers, is_windows};
+use crate::visit::is_windows;
 
 const ID: &str = "seccompProfile_restricted";
 const OVERRIDES: &[&str] = &[seccomp_baseline::ID];
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Restricted,
-    versions: &[
-        Versioned {
-            min: 19,
-            run: v1_19,
-            overrides: OVERRIDES,
-        },
-        Versioned {
-            min: 25,
-            run: v1_25,
-            overrides: OVERRIDES,
-        },
-    ],
-};
-
-fn v1_25(meta: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
-    if is_windows(spec) {
-        return None;
-    }
-    v1_19(meta, spec)
-}
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Restricted,
+    versions![overrides OVERRIDES; 19 => v1_19, 25 => exempting!(is_windows, v1_19)],
+);
 
 fn v1_19(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     // Explicit bad values take priority over missing ones.
@@ -52,24 +33,13 @@ fn v1_19(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
         // Every container is covered: any own profile is valid (checked above).
         return None;
     }
-    let mut names = Vec::new();
-    let mut paths = Vec::new();
-    for c in containers(spec) {
-        if c.sc.and_then(|sc| sc.seccomp_profile.as_ref()).is_none() {
-            names.push(c.name);
-            paths.push(c.path("securityContext.seccompProfile.type"));
-        }
-    }
-    if names.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        "seccompProfile",
+    Flagged::containers(spec, "securityContext.seccompProfile.type", |c| {
+        c.sc.and_then(|sc| sc.seccomp_profile.as_ref()).is_none()
+    })
+    .violation(ID, "seccompProfile", |f| {
         format!(
             r#"pod or {} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost""#,
-            containers_phrase(&names)
-        ),
-        paths,
-    ))
+            f.containers_phrase()
+        )
+    })
 }

@@ -4,7 +4,7 @@
 use k8s_openapi::api::core::v1::PodSpec;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{Check, Versioned};
+use super::{Check, Flagged, versions};
 use crate::standards::{Level, Violation};
 
 const ID: &str = "sysctls";
@@ -29,37 +29,11 @@ const V1_37: &[&str] = &[
     "net.ipv4.tcp_notsent_lowat",
 ];
 
-pub(crate) const CHECK: Check = Check {
-    id: ID,
-    level: Level::Baseline,
-    versions: &[
-        Versioned {
-            min: 0,
-            run: v1_0,
-            overrides: &[],
-        },
-        Versioned {
-            min: 27,
-            run: v1_27,
-            overrides: &[],
-        },
-        Versioned {
-            min: 29,
-            run: v1_29,
-            overrides: &[],
-        },
-        Versioned {
-            min: 32,
-            run: v1_32,
-            overrides: &[],
-        },
-        Versioned {
-            min: 37,
-            run: v1_37,
-            overrides: &[],
-        },
-    ],
-};
+pub(crate) const CHECK: Check = Check::new(
+    ID,
+    Level::Baseline,
+    versions![0 => v1_0, 27 => v1_27, 29 => v1_29, 32 => v1_32, 37 => v1_37],
+);
 
 fn v1_0(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
     check(spec, &[V1_0])
@@ -79,22 +53,16 @@ fn v1_37(_: &ObjectMeta, spec: &PodSpec) -> Option<Violation> {
 
 fn check(spec: &PodSpec, allowed: &[&[&str]]) -> Option<Violation> {
     let sysctls = spec.security_context.as_ref()?.sysctls.as_deref()?;
-    let mut names = Vec::new();
-    let mut paths = Vec::new();
-    for (i, s) in sysctls.iter().enumerate() {
-        // Exact comparison, in pod order, duplicates kept: as upstream.
-        if !allowed.iter().any(|set| set.contains(&s.name.as_str())) {
-            names.push(s.name.as_str());
-            paths.push(format!("spec.securityContext.sysctls[{i}].name"));
-        }
-    }
-    if names.is_empty() {
-        return None;
-    }
-    Some(Violation::new(
-        ID,
-        "forbidden sysctls",
-        names.join(", "),
-        paths,
-    ))
+    // Exact comparison, in pod order, duplicates kept: as upstream.
+    let forbidden = sysctls
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !allowed.iter().any(|set| set.contains(&s.name.as_str())));
+    Flagged::of(forbidden.map(|(i, s)| {
+        (
+            s.name.as_str(),
+            format!("spec.securityContext.sysctls[{i}].name"),
+        )
+    }))
+    .violation(ID, "forbidden sysctls", |f| f.names.join(", "))
 }
