@@ -2,6 +2,7 @@
 //! runner and fixture directories, the audit-event builder, test certificates, and small
 //! JSON helpers. A dev-dependency only; nothing here ships in the binary.
 
+pub mod audit;
 pub mod cli;
 pub mod docs;
 pub mod falco;

@@ -60,7 +60,7 @@ fn audit_policy_and_seccomp_stop_quietly() {
 
 #[test]
 fn detect_stops_quietly_when_the_pipe_closes_under_its_alerts() {
-    let event = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/namespaces/prod/secrets/x","user":{"username":"alice","groups":["system:authenticated"]},"objectRef":{"resource":"secrets","namespace":"prod","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2024-06-01T12:00:00.25Z"}"#;
+    let event = kubeward_testkit::audit::event("1", "alice", "get", "secrets", "");
     let events = format!("{event}\n").repeat(2000);
     assert_quiet(&["detect"], &events);
 }

@@ -5,11 +5,7 @@ use kubeward_testkit::cli::args;
 use kubeward_testkit::has;
 use serde_json::Value;
 
-fn event(id: &str, user: &str, verb: &str, resource: &str, extra: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"{id}","stage":"ResponseComplete","verb":"{verb}","requestURI":"/api/v1/namespaces/prod/{resource}/x","user":{{"username":"{user}","groups":["system:authenticated"]}},"objectRef":{{"resource":"{resource}","namespace":"prod","name":"x"}},"responseStatus":{{"code":200}},"stageTimestamp":"2024-06-01T12:00:00.25Z"{extra}}}"#
-    )
-}
+use kubeward_testkit::audit::event;
 
 fn secret_read() -> String {
     event("1", "alice", "get", "secrets", "")

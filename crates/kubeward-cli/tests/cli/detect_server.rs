@@ -1,6 +1,7 @@
 //! End-to-end: `kubeward detect webhook-config` (its policy passes kubeward's own lint)
 //! and `kubeward detect serve` as a process on a loopback port, stopped by SIGTERM.
 
+use kubeward_testkit::audit;
 use kubeward_testkit::cli::args;
 use kubeward_testkit::has;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -172,8 +173,8 @@ fn serve_alerts_then_drains_on_sigterm() {
             break rest.trim_end_matches("/k8s-audit").to_owned();
         }
     };
-    let ev = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/namespaces/prod/secrets/x","user":{"username":"alice","groups":["system:authenticated"]},"objectRef":{"resource":"secrets","namespace":"prod","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2024-06-01T12:00:00.25Z"}"#;
-    let body = format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{ev}]}}"#);
+    let ev = audit::event("1", "alice", "get", "secrets", "");
+    let body = audit::event_list(&[ev]);
     let mut s = TcpStream::connect(&addr).unwrap();
     write!(s, "POST /k8s-audit HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
     let mut resp = String::new();
@@ -236,8 +237,8 @@ fn sighup_reloads_the_rules_files() {
             break rest.trim_end_matches("/k8s-audit").to_owned();
         }
     };
-    let ev = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/namespaces/a/pods/x","user":{"username":"alice"},"objectRef":{"resource":"pods","namespace":"a","name":"x"},"responseStatus":{"code":200},"stageTimestamp":"2024-06-01T12:00:00Z"}"#;
-    let body = format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{ev}]}}"#);
+    let ev = audit::event("1", "alice", "get", "pods", "");
+    let body = audit::event_list(&[ev]);
     assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
     std::fs::write(&rules, rule("after")).unwrap();
     let hup = Command::new("kill")

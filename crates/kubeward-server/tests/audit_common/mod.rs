@@ -3,6 +3,7 @@
 
 #![allow(dead_code)]
 
+use kubeward_testkit::audit;
 use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Condvar, Mutex};
@@ -21,10 +22,14 @@ use kubeward_server::audit::{
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// One audit event as the API server writes it.
+/// One audit event as the API server writes it, at level Metadata.
 pub fn event(id: u64, user: &str, verb: &str, resource: &str) -> String {
-    format!(
-        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","verb":"{verb}","requestURI":"/api/v1/namespaces/prod/{resource}/x","user":{{"username":"{user}","groups":["system:authenticated"]}},"objectRef":{{"resource":"{resource}","namespace":"prod","name":"x"}},"responseStatus":{{"code":200}},"stageTimestamp":"2024-06-01T12:00:00.25Z"}}"#
+    audit::event(
+        &id.to_string(),
+        user,
+        verb,
+        resource,
+        r#","level":"Metadata""#,
     )
 }
 
@@ -35,13 +40,7 @@ pub async fn deliver(endpoint: &str, events: &[String]) {
     assert_eq!(status, 200, "{body}");
 }
 
-/// An EventList of the given events.
-pub fn event_list(events: &[String]) -> String {
-    format!(
-        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{{}},"items":[{}]}}"#,
-        events.join(",")
-    )
-}
+pub use kubeward_testkit::audit::event_list;
 
 /// The default rules' alert for alice reading secret prod/x.
 pub const SECRET_ALERT: &str = "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)";
