@@ -1,7 +1,7 @@
 //! `inspect` on kubeconfigs built around a PKI made at test time: every finding fires on
 //! its case and stays quiet on the near miss.
 
-mod kubeconfig_pki;
+use kubeward_testkit::pki as kubeconfig_pki;
 
 use std::path::Path;
 

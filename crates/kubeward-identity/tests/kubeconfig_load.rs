@@ -1,6 +1,6 @@
 //! Loading, `KUBECONFIG` merging and `extract`, with their error paths.
 
-mod kubeconfig_pki;
+use kubeward_testkit::pki as kubeconfig_pki;
 
 use kubeward_report::Hint as _;
 use std::path::{Path, PathBuf};

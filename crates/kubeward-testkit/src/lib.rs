@@ -8,6 +8,7 @@ pub mod docs;
 pub mod falco;
 pub mod fuzz;
 pub mod json;
+pub mod pki;
 pub mod rng;
 pub mod upstream;
 

@@ -1,8 +1,7 @@
 //! `kubeward kubeconfig` end to end: output, exit codes and error messages, on kubeconfigs
 //! built around a PKI made at test time.
 
-#[path = "../../../kubeward-identity/tests/kubeconfig_pki/mod.rs"]
-mod kubeconfig_pki;
+use kubeward_testkit::pki as kubeconfig_pki;
 
 use kubeconfig_pki::{ClientSpec, admin, b64, ca, client, embedded, write};
 

@@ -1,6 +1,6 @@
 //! A throwaway PKI built at test time: a minikube-like CA, client certificates, and a
-//! kubeconfig writer. Nothing here is a real secret.
-#![allow(dead_code)]
+//! kubeconfig writer, for the kubeconfig tests of the library and of the CLI. Nothing here
+//! is a real secret.
 
 use std::path::{Path, PathBuf};
 
@@ -11,20 +11,27 @@ use rcgen::{
 };
 use time::{Duration, OffsetDateTime};
 
+/// A self-signed CA, able to issue client certificates.
 pub struct Ca {
+    /// The CA certificate, PEM.
     pub pem: String,
     issuer: Issuer<'static, KeyPair>,
 }
 
+/// A client certificate and its private key.
 pub struct Leaf {
+    /// The certificate, PEM.
     pub cert_pem: String,
+    /// The private key, PEM (PKCS#8).
     pub key_pem: String,
 }
 
+/// Now, in Unix seconds (what `kubeconfig::inspect` takes).
 pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+/// A CA named `cn`, valid from yesterday for ten years.
 pub fn ca(cn: &str) -> Ca {
     let key = KeyPair::generate().unwrap();
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -45,15 +52,23 @@ pub fn ca(cn: &str) -> Ca {
 
 /// Options for a client certificate; the defaults make a healthy one.
 pub struct ClientSpec<'a> {
+    /// Subject CN: the user the API server sees.
     pub cn: &'a str,
+    /// Subject O: the group, if any.
     pub org: Option<&'a str>,
+    /// notBefore, in days from today (negative: in the past).
     pub valid_from_days: i64,
+    /// notAfter, in days from today.
     pub valid_to_days: i64,
+    /// Key and signature algorithm.
     pub alg: &'static SignatureAlgorithm,
+    /// Extended key usages (clientAuth by default).
     pub eku: Vec<ExtendedKeyUsagePurpose>,
 }
 
 impl<'a> ClientSpec<'a> {
+    /// A healthy client certificate for `cn` in `org`: ECDSA P-256, clientAuth, valid
+    /// from yesterday for a year.
     pub fn new(cn: &'a str, org: Option<&'a str>) -> Self {
         ClientSpec {
             cn,
@@ -66,6 +81,7 @@ impl<'a> ClientSpec<'a> {
     }
 }
 
+/// A client certificate as `spec` says, issued by `ca`.
 pub fn client(ca: &Ca, spec: ClientSpec) -> Leaf {
     let key = KeyPair::generate_for(spec.alg).unwrap();
     let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
@@ -89,6 +105,7 @@ pub fn client(ca: &Ca, spec: ClientSpec) -> Leaf {
     }
 }
 
+/// kubeadm's admin: `kubernetes-admin` in `kubeadm:cluster-admins`.
 pub fn admin(ca: &Ca) -> Leaf {
     client(
         ca,
@@ -96,6 +113,7 @@ pub fn admin(ca: &Ca) -> Leaf {
     )
 }
 
+/// Standard base64, as kubeconfig `*-data` fields hold PEM text.
 pub fn b64(s: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(s)
 }
