@@ -104,6 +104,9 @@ pub struct AdmissionServer {
     store: Arc<NamespaceStore>,
     config: AdmissionConfig,
     serving: Serving,
+    /// SIGHUP, caught from `bind` on (as `AuditServer` does), so that a signal sent once the
+    /// webhook is up reloads instead of killing the process.
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 impl AdmissionServer {
@@ -128,6 +131,12 @@ impl AdmissionServer {
                 .await
                 .map_err(AdmissionServeError::Cluster)?,
         }
+        let hangup = if serving.reload_on_sighup {
+            let kind = tokio::signal::unix::SignalKind::hangup();
+            Some(tokio::signal::unix::signal(kind).map_err(AdmissionServeError::Signal)?)
+        } else {
+            None
+        };
         let listener = TcpListener::bind(&serving.listen).await.map_err(|source| {
             AdmissionServeError::Bind {
                 addr: serving.listen.clone(),
@@ -140,6 +149,7 @@ impl AdmissionServer {
             store,
             config,
             serving,
+            hangup,
         })
     }
 
@@ -159,26 +169,23 @@ impl AdmissionServer {
             store,
             config,
             serving,
+            hangup,
         } = self;
         let _poll = AbortOnDrop(tokio::spawn(
             Arc::clone(&certs).watch(serving.tls.reload_every),
         ));
-        let _hup = if serving.reload_on_sighup {
-            let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
-                .map_err(AdmissionServeError::Signal)?;
+        let _hup = hangup.map(|mut hup| {
             let (certs, store, source) = (
                 Arc::clone(&certs),
                 Arc::clone(&store),
                 serving.namespaces.clone(),
             );
-            Some(AbortOnDrop(tokio::spawn(async move {
+            AbortOnDrop(tokio::spawn(async move {
                 while hup.recv().await.is_some() {
                     reload(&certs, &store, &source);
                 }
-            })))
-        } else {
-            None
-        };
+            }))
+        });
         let connections = config.connections.clone();
         let opts = ServeOptions {
             metrics: connections.clone(),

@@ -72,6 +72,9 @@ pub struct AuditServer {
     rules: Arc<RulesHandle>,
     stats: Arc<Stats>,
     outputs: OutputsConfig,
+    /// SIGHUP, caught from `bind` on, so that a signal sent once the address is announced
+    /// reloads instead of killing the process.
+    hangup: Option<tokio::signal::unix::Signal>,
 }
 
 #[derive(Clone)]
@@ -96,12 +99,19 @@ impl AuditServer {
                     addr: config.listen,
                     source,
                 })?;
+        let hangup = if config.reload_on_sighup {
+            let kind = tokio::signal::unix::SignalKind::hangup();
+            Some(tokio::signal::unix::signal(kind).map_err(ServeError::Signal)?)
+        } else {
+            None
+        };
         Ok(AuditServer {
             listener,
             config,
             rules,
             stats: Arc::new(Stats::new()),
             outputs,
+            hangup,
         })
     }
 
@@ -131,12 +141,9 @@ impl AuditServer {
             rules,
             stats,
             outputs,
+            hangup,
         } = self;
-        let reloader = if config.reload_on_sighup {
-            Some(sighup_reloader(Arc::clone(&rules), Arc::clone(&stats))?)
-        } else {
-            None
-        };
+        let reloader = hangup.map(|h| sighup_reloader(h, Arc::clone(&rules), Arc::clone(&stats)));
         let (outputs, http_task) = Outputs::open(outputs, config.format, Arc::clone(&stats))?;
         let (tx, rx) = queue::bounded(config.queue_batches, config.queue_bytes, Arc::clone(&stats));
         let shared = Arc::new(Shared {
@@ -218,15 +225,17 @@ impl AuditServer {
 /// Reloads the rules on every SIGHUP until dropped. The reload runs on a blocking thread:
 /// reading and compiling rules takes milliseconds to seconds, and the workers keep the old
 /// rules meanwhile.
-fn sighup_reloader(rules: Arc<RulesHandle>, stats: Arc<Stats>) -> Result<AbortOnDrop, ServeError> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut hup = signal(SignalKind::hangup()).map_err(ServeError::Signal)?;
-    Ok(AbortOnDrop(tokio::spawn(async move {
+fn sighup_reloader(
+    mut hup: tokio::signal::unix::Signal,
+    rules: Arc<RulesHandle>,
+    stats: Arc<Stats>,
+) -> AbortOnDrop {
+    AbortOnDrop(tokio::spawn(async move {
         while hup.recv().await.is_some() {
             let (rules, stats) = (Arc::clone(&rules), Arc::clone(&stats));
             let _ = tokio::task::spawn_blocking(move || reload(&rules, &stats)).await;
         }
-    })))
+    }))
 }
 
 /// Reloads the rules, logging and counting the outcome (the SIGHUP handler's body).
