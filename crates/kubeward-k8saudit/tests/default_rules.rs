@@ -51,26 +51,18 @@ fn loads_cleanly_with_every_rule_enabled() {
 fn privileged_pod() {
     let mut c = container("app", "nginx:1.27");
     c["securityContext"] = json!({"privileged": true});
-    fires(
-        "KW Privileged Pod Created",
-        &pod_create(
-            "alice",
-            "dev",
-            "p",
-            json!({"containers": [container("a", "busybox"), c.clone()]}),
-        ),
-    );
     let mut init = container("init", "alpine");
     init["securityContext"] = json!({"privileged": true});
-    fires(
-        "KW Privileged Pod Created",
-        &pod_create(
-            "alice",
-            "dev",
-            "p",
-            json!({"containers": [container("a", "busybox")], "initContainers": [init]}),
-        ),
-    );
+    // A privileged app container or init container, beside an unprivileged one.
+    for spec in [
+        json!({"containers": [container("a", "busybox"), c.clone()]}),
+        json!({"containers": [container("a", "busybox")], "initContainers": [init]}),
+    ] {
+        fires(
+            "KW Privileged Pod Created",
+            &pod_create("alice", "dev", "p", spec),
+        );
+    }
     // Near misses: privileged: false, and a privileged pod the API server refused.
     let mut off = container("app", "nginx");
     off["securityContext"] = json!({"privileged": false, "allowPrivilegeEscalation": true});

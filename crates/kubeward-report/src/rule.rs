@@ -16,3 +16,21 @@ pub struct RuleMeta {
     /// How to fix a finding, in one sentence.
     pub fix: &'static str,
 }
+
+impl RuleMeta {
+    /// The metadata of a rule, for tables of rules built by `const fn` helpers that take
+    /// these four among other columns.
+    pub const fn new(
+        id: &'static str,
+        title: &'static str,
+        severity: Severity,
+        fix: &'static str,
+    ) -> Self {
+        Self {
+            id,
+            title,
+            severity,
+            fix,
+        }
+    }
+}

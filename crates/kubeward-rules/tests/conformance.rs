@@ -61,12 +61,61 @@ fn assert_error(files: &[&str], code: &str, item_type: &str, name: Option<&str>,
     );
 }
 
+/// [`assert_error`] for `first` and `second` as two files, then as one file of two YAML
+/// documents: Falco must report the same either way.
+#[track_caller]
+fn assert_error_split_or_joined(
+    first: &str,
+    second: &str,
+    code: &str,
+    item_type: &str,
+    name: Option<&str>,
+    msg: &str,
+) {
+    assert_error(&[first, second], code, item_type, name, msg);
+    let joined = format!("{first}---\n{second}");
+    assert_error(&[&joined], code, item_type, name, msg);
+}
+
 #[track_caller]
 fn assert_warning(doc: &Value, code: &str, item_type: &str, name: Option<&str>, msg: &str) {
     assert!(
         !matching(doc, "warnings", code, item_type, name, msg).is_empty(),
         "no warning {code} {item_type} {name:?} {msg:?} in\n{doc:#}"
     );
+}
+
+/// A second file that breaks macro `shelly` of the first: the first file still loads,
+/// the error names the macro, and the macro, now used by nothing, draws the unused-macro
+/// warning; as one file of two YAML documents, the same error.
+#[track_caller]
+fn shelly_broken_by_the_second(first: &str, second: &str, code: &str, msg: &str) {
+    let (ok, doc) = validate(&[first, second]);
+    assert!(!ok);
+    assert_eq!(doc["falco_load_results"][0]["successful"], true, "{doc:#}");
+    assert!(
+        !matching(&doc, "errors", code, "macro", Some("shelly"), msg).is_empty(),
+        "{doc:#}"
+    );
+    assert_warning(
+        &doc,
+        "LOAD_UNUSED_MACRO",
+        "macro",
+        Some("shelly"),
+        "Macro not referred to by any other rule/macro",
+    );
+    let joined = format!("{first}---\n{second}");
+    assert_error(&[&joined], code, "macro", Some("shelly"), msg);
+}
+
+/// The first error of a file that must fail to load, once its code is checked.
+#[track_caller]
+fn first_error(file: &str, code: &str) -> Value {
+    let (ok, doc) = validate(&[file]);
+    assert!(!ok, "expected a load failure:\n{doc:#}");
+    let e = doc["falco_load_results"][0]["errors"][0].clone();
+    assert_eq!(e["code"], code, "{doc:#}");
+    e
 }
 
 fn count(doc: &Value, kind: &str) -> usize {
@@ -133,10 +182,7 @@ fn array_item_that_is_not_a_mapping_is_a_rules_content_item() {
 #[test]
 fn yaml_syntax_errors_keep_their_position() {
     // InvalidYamlParseError: yaml-cpp's words at yaml-cpp's position.
-    let (ok, doc) = validate(&["- rule: a: b\n"]);
-    assert!(!ok);
-    let e = &doc["falco_load_results"][0]["errors"][0];
-    assert_eq!(e["code"], "LOAD_ERR_YAML_PARSE", "{doc:#}");
+    let e = first_error("- rule: a: b\n", "LOAD_ERR_YAML_PARSE");
     assert_eq!(e["context"]["locations"][0]["item_type"], "rules content");
     let m = e["message"].as_str().unwrap_or("");
     assert_eq!(m, "yaml-cpp: error at line 1, column 10: illegal map value");
@@ -147,10 +193,7 @@ fn yaml_syntax_errors_keep_their_position() {
 #[test]
 fn engine_version_newer_than_ours_is_the_collectors_error() {
     // EngineVersionMismatch.
-    let (ok, doc) = validate(&["- required_engine_version: 9999\n"]);
-    assert!(!ok);
-    let e = &doc["falco_load_results"][0]["errors"][0];
-    assert_eq!(e["code"], "LOAD_ERR_VALIDATE", "{doc:#}");
+    let e = first_error("- required_engine_version: 9999\n", "LOAD_ERR_VALIDATE");
     assert_eq!(
         e["context"]["locations"][1]["item_type"],
         "required_engine_version"
@@ -284,48 +327,17 @@ fn appends_that_break_the_condition_fail_in_the_second_file() {
     // InvalidAppendRuleMultipleDocs.
     let base_macro = "- macro: shelly\n  condition: evt.type = execve\n";
     let bad_append = "- macro: shelly\n  condition: bash\n  append: true\n";
-    let (ok, doc) = validate(&[base_macro, bad_append]);
-    assert!(!ok);
-    assert_eq!(doc["falco_load_results"][0]["successful"], true, "{doc:#}");
-    assert!(
-        !matching(
-            &doc,
-            "errors",
-            "LOAD_ERR_COMPILE_CONDITION",
-            "macro",
-            Some("shelly"),
-            "unexpected token after 'execve', expecting 'or', 'and'"
-        )
-        .is_empty(),
-        "{doc:#}"
-    );
-    assert_warning(
-        &doc,
-        "LOAD_UNUSED_MACRO",
-        "macro",
-        Some("shelly"),
-        "Macro not referred to by any other rule/macro",
-    );
-    // Same in one file, two YAML documents.
-    let one = format!("{base_macro}---\n{bad_append}");
-    assert_error(
-        &[&one],
+    shelly_broken_by_the_second(
+        base_macro,
+        bad_append,
         "LOAD_ERR_COMPILE_CONDITION",
-        "macro",
-        Some("shelly"),
         "unexpected token after 'execve', expecting 'or', 'and'",
     );
     let base_rule = rule("shell rule", "evt.type = open");
     let bad_rule = "- rule: shell rule\n  condition: cat\n  append: true\n";
-    assert_error(
-        &[&base_rule, bad_rule],
-        "LOAD_ERR_COMPILE_CONDITION",
-        "rule",
-        Some("shell rule"),
-        "unexpected token after 'open', expecting 'or', 'and'",
-    );
-    assert_error(
-        &[&format!("{base_rule}---\n{bad_rule}")],
+    assert_error_split_or_joined(
+        &base_rule,
+        bad_rule,
         "LOAD_ERR_COMPILE_CONDITION",
         "rule",
         Some("shell rule"),
@@ -338,46 +350,17 @@ fn redefinitions_using_undefined_macros() {
     // InvalidOverwriteMacro(MultipleDocs), InvalidOverwriteRule(MultipleDocs).
     let base = "- macro: shelly\n  condition: evt.type = execve\n";
     let redo = "- macro: shelly\n  condition: nothing_here\n";
-    let (ok, doc) = validate(&[base, redo]);
-    assert!(!ok);
-    assert_eq!(doc["falco_load_results"][0]["successful"], true);
-    assert!(
-        !matching(
-            &doc,
-            "errors",
-            "LOAD_ERR_VALIDATE",
-            "macro",
-            Some("shelly"),
-            "Undefined macro 'nothing_here' used in filter."
-        )
-        .is_empty(),
-        "{doc:#}"
-    );
-    assert_warning(
-        &doc,
-        "LOAD_UNUSED_MACRO",
-        "macro",
-        Some("shelly"),
-        "Macro not referred to by any other rule/macro",
-    );
-    assert_error(
-        &[&format!("{base}---\n{redo}")],
+    shelly_broken_by_the_second(
+        base,
+        redo,
         "LOAD_ERR_VALIDATE",
-        "macro",
-        Some("shelly"),
         "Undefined macro 'nothing_here' used in filter.",
     );
     let r = rule("some rule", "evt.type = open");
     let r2 = rule("some rule", "evt.type = open and not_a_macro");
-    assert_error(
-        &[&r, &r2],
-        "LOAD_ERR_VALIDATE",
-        "rule",
-        Some("some rule"),
-        "Undefined macro 'not_a_macro' used in filter.",
-    );
-    assert_error(
-        &[&format!("{r}---\n{r2}")],
+    assert_error_split_or_joined(
+        &r,
+        &r2,
         "LOAD_ERR_VALIDATE",
         "rule",
         Some("some rule"),

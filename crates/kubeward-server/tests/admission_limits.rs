@@ -17,7 +17,7 @@ use kubeward_server::admission::namespaces::NamespaceStore;
 use kubeward_server::tls::{CloseReason, ConnMetrics, ServeOptions};
 use rustls::pki_types::ServerName;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
@@ -28,17 +28,6 @@ fn store() -> Arc<NamespaceStore> {
     let mut ns = HashMap::new();
     ns.insert("open".to_string(), Default::default());
     NamespaceStore::fixed(ns)
-}
-
-/// Deadlines that never fire during a test, unless the test sets them.
-fn patient() -> ServeOptions {
-    ServeOptions {
-        handshake_timeout: Duration::from_secs(300),
-        first_request_timeout: Duration::from_secs(300),
-        header_read_timeout: Duration::from_secs(300),
-        idle_timeout: Duration::from_secs(300),
-        ..ServeOptions::default()
-    }
 }
 
 fn review() -> Vec<u8> {
@@ -132,31 +121,10 @@ impl Busy {
     async fn finish(mut self) -> (u16, Value) {
         self.tls.write_all(&self.rest).await.expect("write rest");
         self.tls.flush().await.expect("flush");
-        let mut buf = Vec::new();
-        let mut chunk = [0u8; 4096];
-        let answer = tokio::time::timeout(ANSWER, async {
-            loop {
-                let n = self.tls.read(&mut chunk).await.expect("read answer");
-                assert!(n > 0, "connection closed before the answer");
-                buf.extend_from_slice(&chunk[..n]);
-                let text = String::from_utf8_lossy(&buf);
-                if let Some(end) = text.find("\r\n\r\n") {
-                    let len: usize = text[..end]
-                        .lines()
-                        .find_map(|l| l.strip_prefix("content-length: "))
-                        .and_then(|v| v.trim().parse().ok())
-                        .expect("content-length");
-                    if buf.len() >= end + 4 + len {
-                        let status = text[9..12].parse().expect("status");
-                        let body = serde_json::from_slice(&buf[end + 4..end + 4 + len])
-                            .expect("JSON body");
-                        return (status, body);
-                    }
-                }
-            }
-        })
-        .await;
-        answer.expect("the in-flight request is answered")
+        let (status, body) = tokio::time::timeout(ANSWER, read_answer(&mut self.tls))
+            .await
+            .expect("the in-flight request is answered");
+        (status, serde_json::from_slice(&body).expect("JSON body"))
     }
 }
 

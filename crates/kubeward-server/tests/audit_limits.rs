@@ -24,43 +24,14 @@ fn to(sink: &Sink) -> OutputsConfig {
     }
 }
 
-/// Deadlines that never fire during a test, unless the test sets them.
-fn patient() -> ServeOptions {
-    ServeOptions {
-        handshake_timeout: Duration::from_secs(300),
-        first_request_timeout: Duration::from_secs(300),
-        header_read_timeout: Duration::from_secs(300),
-        idle_timeout: Duration::from_secs(300),
-        ..ServeOptions::default()
-    }
-}
-
 /// One HTTP/1.1 request on `tcp` (kept alive); the answer's status.
 async fn exchange(tcp: &mut TcpStream, path: &str) -> u16 {
     let req = format!("GET {path} HTTP/1.1\r\nhost: x\r\n\r\n");
     tcp.write_all(req.as_bytes()).await.expect("write");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 1024];
-    tokio::time::timeout(ANSWER, async {
-        loop {
-            let n = tcp.read(&mut chunk).await.expect("read");
-            assert!(n > 0, "closed before the answer");
-            buf.extend_from_slice(&chunk[..n]);
-            let text = String::from_utf8_lossy(&buf);
-            if let Some(end) = text.find("\r\n\r\n") {
-                let len: usize = text[..end]
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length: "))
-                    .and_then(|v| v.trim().parse().ok())
-                    .unwrap_or(0);
-                if buf.len() >= end + 4 + len {
-                    return text[9..12].parse().expect("status");
-                }
-            }
-        }
-    })
-    .await
-    .expect("answered")
+    let (status, _) = tokio::time::timeout(ANSWER, read_answer(tcp))
+        .await
+        .expect("answered");
+    status
 }
 
 #[tokio::test]

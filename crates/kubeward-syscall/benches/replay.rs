@@ -15,11 +15,14 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "../tests/common/cpu.rs"]
+mod cpu;
 
 use std::hint::black_box;
 use std::time::Duration;
 
 use common::*;
+use cpu::thread_cpu;
 use criterion::measurement::{Measurement, ValueFormatter, WallTime};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use kubeward_rules::engine::{AlertOptions, MatchMode};
@@ -219,17 +222,6 @@ fn records(capture: &[u8]) -> Vec<Vec<u8>> {
 /// The calling thread's CPU time, as criterion's measurement.
 struct CpuTime {
     wall: WallTime,
-}
-
-fn thread_cpu() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through the valid pointer given.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_THREAD_CPUTIME_ID");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
 }
 
 impl Measurement for CpuTime {

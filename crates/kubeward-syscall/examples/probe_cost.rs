@@ -15,22 +15,14 @@ use std::time::Duration;
 
 use kubeward_syscall::capture::{Capture, Config};
 
+#[path = "../tests/common/cpu.rs"]
+mod cpu;
+use cpu::thread_cpu;
+
 const ROUNDS: usize = 9;
 const CALLS: u32 = 100_000;
 /// Captured pairs per round, so one round's records fit the ring buffer.
 const PAIRS: u32 = 20_000;
-
-/// This thread's CPU time so far.
-fn cpu_now() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through the valid pointer given.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "CLOCK_THREAD_CPUTIME_ID");
-    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
-}
 
 fn best(mut round: impl FnMut() -> Duration, per: u32) -> f64 {
     (0..ROUNDS)
@@ -41,12 +33,12 @@ fn best(mut round: impl FnMut() -> Duration, per: u32) -> f64 {
 fn getppid_ns() -> f64 {
     best(
         || {
-            let t = cpu_now();
+            let t = thread_cpu();
             for _ in 0..CALLS {
                 // SAFETY: getppid takes no arguments and cannot fail.
                 black_box(unsafe { libc::syscall(libc::SYS_getppid) });
             }
-            cpu_now().saturating_sub(t)
+            thread_cpu().saturating_sub(t)
         },
         CALLS,
     )
@@ -57,7 +49,7 @@ fn open_close_ns(mut between: impl FnMut()) -> f64 {
     let path = c"/etc/hostname";
     best(
         || {
-            let t = cpu_now();
+            let t = thread_cpu();
             for _ in 0..PAIRS {
                 // SAFETY: a NUL-terminated path; the fd returned is closed at once.
                 unsafe {
@@ -72,7 +64,7 @@ fn open_close_ns(mut between: impl FnMut()) -> f64 {
                     }
                 }
             }
-            let d = cpu_now().saturating_sub(t);
+            let d = thread_cpu().saturating_sub(t);
             between();
             d
         },

@@ -65,12 +65,7 @@ const fn fc(
     remediation: &'static str,
 ) -> FileCheck {
     FileCheck {
-        meta: RuleMeta {
-            id,
-            title,
-            severity,
-            fix: remediation,
-        },
+        meta: RuleMeta::new(id, title, severity, remediation),
         automated,
         target,
         want,

@@ -149,12 +149,7 @@ pub(crate) const fn check(
     remediation: &'static str,
 ) -> Check {
     Check {
-        meta: RuleMeta {
-            id,
-            title,
-            severity,
-            fix: remediation,
-        },
+        meta: RuleMeta::new(id, title, severity, remediation),
         automated,
         judge: Judge::All(rules),
     }

@@ -129,21 +129,16 @@ pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decisio
     {
         return Verdict::allow().into();
     }
-    if let Some(exempt) = exempt_by_request(req, ex) {
-        return exempt.into();
-    }
-    let labels = match lookup {
+    let labels = match namespace_labels(req, ex, lookup, |ns, e| {
+        tracing::warn!(namespace = ns, error = %e, "namespace lookup failed");
+        Verdict::deny(
+            500,
+            "InternalError",
+            format!("failed to lookup namespace \"{ns}\""),
+        )
+    }) {
         Ok(l) => l,
-        Err(e) => {
-            let ns = req.namespace.as_deref().unwrap_or("");
-            tracing::warn!(namespace = ns, error = %e, "namespace lookup failed");
-            return Verdict::deny(
-                500,
-                "InternalError",
-                format!("failed to lookup namespace \"{ns}\""),
-            )
-            .into();
-        }
+        Err(settled) => return settled.into(),
     };
     let (policy, errors) = policy_of(labels);
     let error_note = parse_error_annotation(&errors);
@@ -196,6 +191,22 @@ fn pod_name(req: &Request, meta: &ObjectMeta) -> String {
         .clone()
         .or_else(|| meta.generate_name.clone())
         .unwrap_or_default()
+}
+
+/// The namespace's labels, or the verdict that settles the review without them: the
+/// request's exemption, checked first because an exempt request never needed the lookup,
+/// or what `on_error` makes of a failed lookup (given the namespace and the error), which
+/// differs between the Pod and the workload review.
+fn namespace_labels<'a>(
+    req: &Request,
+    ex: &Exemptions,
+    lookup: Lookup<'a>,
+    on_error: impl FnOnce(&str, String) -> Verdict,
+) -> Result<&'a BTreeMap<String, String>, Verdict> {
+    if let Some(exempt) = exempt_by_request(req, ex) {
+        return Err(exempt);
+    }
+    lookup.map_err(|e| on_error(req.namespace.as_deref().unwrap_or(""), e))
 }
 
 fn exempt_by_request(req: &Request, ex: &Exemptions) -> Option<Verdict> {
@@ -297,17 +308,12 @@ pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> De
     if !creates_or_updates(req) || req.sub_resource.is_some() {
         return Verdict::allow().into();
     }
-    if let Some(exempt) = exempt_by_request(req, ex) {
-        return exempt.into();
-    }
-    let labels = match lookup {
+    // A workload review never denies, so a failed lookup only annotates.
+    let labels = match namespace_labels(req, ex, lookup, |ns, e| {
+        Verdict::allow().annotate(ERROR, format!("failed to lookup namespace \"{ns}\": {e}"))
+    }) {
         Ok(l) => l,
-        Err(e) => {
-            let ns = req.namespace.as_deref().unwrap_or("");
-            return Verdict::allow()
-                .annotate(ERROR, format!("failed to lookup namespace \"{ns}\": {e}"))
-                .into();
-        }
+        Err(settled) => return settled.into(),
     };
     let (policy, errors) = policy_of(labels);
     if policy.warn.is_none() && policy.audit.is_none() {

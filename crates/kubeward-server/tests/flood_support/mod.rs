@@ -10,6 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use kubeward_server::tls::ServeOptions;
 
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::{TcpSocket, TcpStream};
@@ -65,6 +66,42 @@ pub async fn closed_within<S: AsyncRead + Unpin>(io: &mut S, within: Duration) -
             Ok(Ok(0)) | Ok(Err(_)) => return true,
             Ok(Ok(_)) => continue,
         }
+    }
+}
+
+/// Reads one HTTP/1.1 answer from `io`: its status and body (as long as its
+/// content-length, empty without one). Panics when the connection closes first; the
+/// caller bounds the wait.
+pub async fn read_answer<S: AsyncRead + Unpin>(io: &mut S) -> (u16, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = io.read(&mut chunk).await.expect("read answer");
+        assert!(n > 0, "connection closed before the answer");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf);
+        if let Some(end) = text.find("\r\n\r\n") {
+            let len: usize = text[..end]
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length: "))
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + len {
+                let status = text[9..12].parse().expect("status");
+                return (status, buf[end + 4..end + 4 + len].to_vec());
+            }
+        }
+    }
+}
+
+/// Deadlines that never fire during a test, unless the test sets them.
+pub fn patient() -> ServeOptions {
+    ServeOptions {
+        handshake_timeout: Duration::from_secs(300),
+        first_request_timeout: Duration::from_secs(300),
+        header_read_timeout: Duration::from_secs(300),
+        idle_timeout: Duration::from_secs(300),
+        ..ServeOptions::default()
     }
 }
 
