@@ -5,20 +5,45 @@ use std::path::Path;
 
 use kubeward_manifest::{Input, Limits, read_input};
 
+/// An input that could not be read, and how to fix that.
+#[derive(Debug)]
+pub(crate) struct ReadError {
+    message: String,
+    hint: &'static str,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl kubeward_report::Hint for ReadError {
+    fn hint(&self) -> &str {
+        self.hint
+    }
+}
+
+impl From<ReadError> for anyhow::Error {
+    fn from(e: ReadError) -> Self {
+        crate::hint::error(&e)
+    }
+}
+
 /// Reads a file, or standard input for `-`, within `limits`.
-pub(crate) fn read_text(path: &Path, limits: &Limits) -> anyhow::Result<String> {
+pub(crate) fn read_text(path: &Path, limits: &Limits) -> Result<String, ReadError> {
     let input = if path == Path::new("-") {
         Input::Stdin
     } else {
         Input::File(path.to_path_buf())
     };
-    read_input(&input, limits).map_err(|e| {
-        let fix = if e.message.contains("--max-file-size") {
+    read_input(&input, limits).map_err(|e| ReadError {
+        hint: if e.message.contains("--max-file-size") {
             "pass a larger --max-file-size"
         } else {
             "check the path and that it is UTF-8 text"
-        };
-        anyhow::anyhow!(crate::hint::hinted(format_args!("reading {e}"), fix))
+        },
+        message: format!("reading {e}"),
     })
 }
 

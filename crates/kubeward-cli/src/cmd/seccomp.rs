@@ -69,7 +69,8 @@ struct Report {
     findings: Vec<Finding>,
     /// (path the kubelet reads, localhostProfile) or why the name is unusable.
     localhost: Result<(PathBuf, String), String>,
-    error: Option<String>,
+    /// Why the profile could not be checked, and how to fix that.
+    error: Option<(String, String)>,
 }
 
 fn run_check(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
@@ -116,14 +117,17 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
         .map(|p| (p, name))
         .map_err(|e| e.to_string());
     let (findings, error) = match read_text(path, &args.limit.limits()) {
-        Err(e) => (Vec::new(), Some(format!("{e:#}"))),
+        Err(e) => (
+            Vec::new(),
+            Some((e.to_string(), kubeward_report::Hint::hint(&e).to_owned())),
+        ),
         Ok(text) => match check(&text) {
             Ok((_, findings)) => (findings, None),
             Err(e) => (
                 Vec::new(),
-                Some(crate::hint::hinted(
-                    format_args!("{file}: {e}"),
-                    "the runtime cannot load this profile; correct it",
+                Some((
+                    format!("{file}: {e}"),
+                    "the runtime cannot load this profile; correct it".to_owned(),
                 )),
             ),
         },
@@ -137,8 +141,8 @@ fn report(args: &CheckArgs, path: &Path) -> Report {
 }
 
 fn print_text(out: &mut impl Write, err: &mut impl Write, r: &Report) -> io::Result<()> {
-    if let Some(e) = &r.error {
-        return writeln!(err, "error: {e}");
+    if let Some((message, hint)) = &r.error {
+        return writeln!(err, "error: {}", crate::hint::hinted(message, hint));
     }
     for f in &r.findings {
         writeln!(
@@ -180,7 +184,8 @@ fn to_json(r: &Report) -> Value {
     };
     json!({
         "file": r.file,
-        "error": r.error,
+        "error": r.error.as_ref().map(|(message, _)| message),
+        "hint": r.error.as_ref().map(|(_, hint)| hint),
         "findings": r.findings,
         "localhost": localhost,
     })

@@ -104,3 +104,42 @@ fn unusable_profiles_exit_2_naming_file_and_line() {
     assert_eq!(code, 0);
     has(&out, "localhostProfile \"../x.json\" must not contain '..'");
 }
+
+#[test]
+fn an_unusable_profile_carries_its_error_and_fix_apart() {
+    let fx = Fixture::new(&[
+        ("bad.json", "{\n  \"defaultAction\": \n}"),
+        ("strict.json", STRICT),
+    ]);
+    let (code, out, _) = run(
+        fx.root(),
+        &args("seccomp check bad.json missing.json strict.json --format json"),
+    )
+    .parts();
+    assert_eq!(code, 2);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let profiles = doc["profiles"].as_array().unwrap();
+    let bad = &profiles[0];
+    assert_eq!(
+        bad["error"],
+        "bad.json: line 3, column 1: not valid JSON: expected value at line 3 column 1"
+    );
+    assert_eq!(
+        bad["hint"],
+        "the runtime cannot load this profile; correct it"
+    );
+    let missing = &profiles[1];
+    assert!(
+        missing["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("reading missing.json"),
+        "{missing}"
+    );
+    assert_eq!(missing["hint"], "check the path and that it is UTF-8 text");
+    assert!(profiles[2]["error"].is_null() && profiles[2]["hint"].is_null());
+    // Text output puts the fix on its own line.
+    let (_, _, err) = run(fx.root(), &args("seccomp check missing.json")).parts();
+    has(&err, "error: reading missing.json");
+    has(&err, "\n  hint: check the path and that it is UTF-8 text");
+}
