@@ -10,7 +10,6 @@ use owo_colors::OwoColorize;
 use super::escape::{escape_into, escaped};
 use super::{Output, object_name};
 use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name};
-use kubeward_podsecurity::lint::Severity;
 
 pub struct TextOutput {
     out: BufWriter<AutoStream<io::StdoutLock<'static>>>,
@@ -63,11 +62,10 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
         )?;
     }
     for l in &w.lints {
-        let severity = severity_name(l.severity);
-        let severity = match l.severity {
-            Severity::Critical | Severity::High => format!("{}", severity.red()),
-            Severity::Medium | Severity::Low => format!("{}", severity.yellow()),
-            Severity::Info => format!("{}", severity.blue()),
+        let severity = match severity_name(l.severity) {
+            name @ "error" => format!("{}", name.red()),
+            name @ "warning" => format!("{}", name.yellow()),
+            name => format!("{}", name.blue()),
         };
         writeln!(
             out,

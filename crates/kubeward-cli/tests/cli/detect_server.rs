@@ -159,26 +159,10 @@ fn serve_alerts_then_drains_on_sigterm() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited early"
-        );
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("kubeward detect serve: listening on http://")
-        {
-            break rest.trim_end_matches("/k8s-audit").to_owned();
-        }
-    };
+    let addr = announced_address(&mut stderr);
     let ev = audit::event("1", "alice", "get", "secrets", "");
     let body = audit::event_list(&[ev]);
-    let mut s = TcpStream::connect(&addr).unwrap();
-    write!(s, "POST /k8s-audit HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
-    let mut resp = String::new();
-    s.read_to_string(&mut resp).unwrap();
+    let resp = http(&addr, "POST", "/k8s-audit", &body);
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -194,6 +178,24 @@ fn serve_alerts_then_drains_on_sigterm() {
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     has(&rest, "1 events evaluated, 0 failed");
+}
+
+/// The `host:port` that `detect serve` announces on stderr once it listens.
+fn announced_address(stderr: &mut BufReader<std::process::ChildStderr>) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the server exited early"
+        );
+        if let Some(rest) = line
+            .trim()
+            .strip_prefix("kubeward detect serve: listening on http://")
+        {
+            return rest.trim_end_matches("/k8s-audit").to_owned();
+        }
+    }
 }
 
 /// One HTTP/1.1 request on its own connection; the whole response.
@@ -223,20 +225,7 @@ fn sighup_reloads_the_rules_files() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited early"
-        );
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("kubeward detect serve: listening on http://")
-        {
-            break rest.trim_end_matches("/k8s-audit").to_owned();
-        }
-    };
+    let addr = announced_address(&mut stderr);
     let ev = audit::event("1", "alice", "get", "pods", "");
     let body = audit::event_list(&[ev]);
     assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
@@ -285,20 +274,7 @@ fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
         .spawn()
         .unwrap();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    let addr = loop {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the server exited early"
-        );
-        if let Some(rest) = line
-            .trim()
-            .strip_prefix("kubeward detect serve: listening on http://")
-        {
-            break rest.trim_end_matches("/k8s-audit").to_owned();
-        }
-    };
+    let addr = announced_address(&mut stderr);
     // A client that never sends a byte is closed by the first-request deadline.
     let mut silent = TcpStream::connect(&addr).unwrap();
     silent

@@ -131,12 +131,8 @@ impl AdmissionServer {
                 .await
                 .map_err(AdmissionServeError::Cluster)?,
         }
-        let hangup = if serving.reload_on_sighup {
-            let kind = tokio::signal::unix::SignalKind::hangup();
-            Some(tokio::signal::unix::signal(kind).map_err(AdmissionServeError::Signal)?)
-        } else {
-            None
-        };
+        let hangup =
+            crate::task::hangup(serving.reload_on_sighup).map_err(AdmissionServeError::Signal)?;
         let listener = TcpListener::bind(&serving.listen).await.map_err(|source| {
             AdmissionServeError::Bind {
                 addr: serving.listen.clone(),

@@ -99,12 +99,7 @@ impl AuditServer {
                     addr: config.listen,
                     source,
                 })?;
-        let hangup = if config.reload_on_sighup {
-            let kind = tokio::signal::unix::SignalKind::hangup();
-            Some(tokio::signal::unix::signal(kind).map_err(ServeError::Signal)?)
-        } else {
-            None
-        };
+        let hangup = crate::task::hangup(config.reload_on_sighup).map_err(ServeError::Signal)?;
         Ok(AuditServer {
             listener,
             config,
