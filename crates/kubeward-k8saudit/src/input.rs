@@ -104,14 +104,26 @@ pub fn read_to_end(input: &Input, sink: &mut dyn FnMut(Record<'_, '_>)) -> Resul
 
 /// Reads one input to its end through `handler` (see [`crate::reader`]).
 pub fn read_with(input: &Input, handler: &mut dyn Handler) -> Result<(), InputError> {
-    let name = input.name();
-    let io_err = |source| InputError::Io {
-        path: name.clone(),
-        source,
-    };
-    let mut reader: Box<dyn Read> = match input {
+    let reader: Box<dyn Read> = match input {
         Input::Stdin => Box::new(io::stdin().lock()),
-        Input::File(p) => Box::new(File::open(p).map_err(io_err)?),
+        Input::File(p) => Box::new(File::open(p).map_err(|source| InputError::Io {
+            path: input.name(),
+            source,
+        })?),
+    };
+    read_from(&input.name(), reader, handler)
+}
+
+/// Reads an input already opened (named `name` in messages) to its end through
+/// `handler`: for callers that look at an input's first bytes before choosing a reader.
+pub fn read_from(
+    name: &str,
+    mut reader: impl Read,
+    handler: &mut dyn Handler,
+) -> Result<(), InputError> {
+    let io_err = |source| InputError::Io {
+        path: name.to_owned(),
+        source,
     };
     let mut split = Splitter::new();
     let mut buf = vec![0u8; CHUNK];
@@ -125,7 +137,7 @@ pub fn read_with(input: &Input, handler: &mut dyn Handler) -> Result<(), InputEr
         };
         let data = buf.get(..n).unwrap_or(&[]);
         if first && let Some(kind) = compression(data) {
-            return Err(InputError::Binary(name, kind));
+            return Err(InputError::Binary(name.to_owned(), kind));
         }
         first = false;
         split.push(data, handler);

@@ -64,6 +64,17 @@ pub enum CaptureError {
     )]
     /// The process may not load eBPF programs; holds the kernel's error.
     Permission(String),
+    /// The process lacks capabilities the probe needs; holds their names.
+    #[error(
+        "missing {}: run as root, or grant them (`setcap cap_bpf,cap_perfmon+ep kubeward`; in a pod, securityContext.capabilities.add: [BPF, PERFMON])",
+        .0.join(" and ")
+    )]
+    Capabilities(Vec<&'static str>),
+    /// The kernel is older than the probe supports; holds its release.
+    #[error(
+        "kernel {0} is too old: the probe needs Linux 5.15 or later (ring buffer, BTF tracepoints, bpf_task_pt_regs)"
+    )]
+    KernelTooOld(String),
     /// The requested ring buffer size is not a power of two of at least 4096; holds it.
     #[error("ring buffer size {0} is not a power of two of at least 4096 bytes")]
     RingSize(u32),
@@ -78,6 +89,43 @@ pub enum CaptureError {
         /// aya's error.
         message: String,
     },
+}
+
+/// Whether a kernel release (`6.1.0-18-amd64`) is before 5.15.
+pub fn kernel_too_old(release: &str) -> bool {
+    let mut parts = release
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(major), Some(minor)) => (major, minor) < (5, 15),
+        // An unreadable release is left to the kernel to judge.
+        _ => false,
+    }
+}
+
+/// The capabilities the probe needs that `/proc/self/status` (`status`) does not show in
+/// the effective set: CAP_BPF and CAP_PERFMON, both implied by CAP_SYS_ADMIN. An
+/// unreadable set is left to the kernel to judge.
+pub fn missing_capabilities(status: &str) -> Vec<&'static str> {
+    const CAP_SYS_ADMIN: u32 = 21;
+    const CAP_PERFMON: u32 = 38;
+    const CAP_BPF: u32 = 39;
+    let Some(eff) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("CapEff:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+    else {
+        return Vec::new();
+    };
+    let has = |cap: u32| eff & (1 << cap) != 0;
+    if has(CAP_SYS_ADMIN) {
+        return Vec::new();
+    }
+    [(CAP_BPF, "CAP_BPF"), (CAP_PERFMON, "CAP_PERFMON")]
+        .into_iter()
+        .filter(|(cap, _)| !has(*cap))
+        .map(|(_, name)| name)
+        .collect()
 }
 
 fn is_perm(e: &(dyn std::error::Error + 'static)) -> bool {
@@ -187,8 +235,20 @@ fn mount_tracefs() -> bool {
 impl Capture {
     /// Loads the embedded probe, fills the id table and attaches every program.
     pub fn open(cfg: &Config) -> Result<Capture, CaptureError> {
+        if let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            && kernel_too_old(release.trim())
+        {
+            return Err(CaptureError::KernelTooOld(release.trim().to_owned()));
+        }
         if !Path::new("/sys/kernel/btf/vmlinux").exists() {
             return Err(CaptureError::NoBtf);
+        }
+        // Said before the kernel refuses, so the message can name what is missing.
+        if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+            let missing = missing_capabilities(&status);
+            if !missing.is_empty() {
+                return Err(CaptureError::Capabilities(missing));
+            }
         }
         if cfg.ring_bytes < 4096 || !cfg.ring_bytes.is_power_of_two() {
             return Err(CaptureError::RingSize(cfg.ring_bytes));
@@ -357,4 +417,36 @@ fn attach_btf(ebpf: &mut Ebpf, btf: &Btf, prog: &str, tp: &str) -> Result<(), Ca
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{kernel_too_old, missing_capabilities};
+
+    #[test]
+    fn kernel_release_floor_is_5_15() {
+        assert!(kernel_too_old("5.14.21-150400.24-default"));
+        assert!(kernel_too_old("4.19.0-26-amd64"));
+        assert!(!kernel_too_old("5.15.0-91-generic"));
+        assert!(!kernel_too_old("6.1.0-18-amd64"));
+        assert!(!kernel_too_old("10.0"));
+        // Unreadable: the kernel decides.
+        assert!(!kernel_too_old("weird"));
+        assert!(!kernel_too_old(""));
+    }
+
+    #[test]
+    fn capabilities_named_when_missing() {
+        let status = |eff: u64| format!("Name:\tkubeward\nCapEff:\t{eff:016x}\n");
+        assert_eq!(missing_capabilities(&status(0)), ["CAP_BPF", "CAP_PERFMON"]);
+        assert_eq!(missing_capabilities(&status(1 << 39)), ["CAP_PERFMON"]);
+        assert_eq!(missing_capabilities(&status(1 << 38)), ["CAP_BPF"]);
+        assert!(missing_capabilities(&status((1 << 38) | (1 << 39))).is_empty());
+        // CAP_SYS_ADMIN implies both.
+        assert!(missing_capabilities(&status(1 << 21)).is_empty());
+        assert!(missing_capabilities(&status(u64::MAX >> 23)).is_empty());
+        // No readable set: left to the kernel.
+        assert!(missing_capabilities("Name:\tx\n").is_empty());
+        assert!(missing_capabilities("CapEff:\tzz\n").is_empty());
+    }
 }

@@ -1,8 +1,10 @@
-//! `kubeward detect`: Falco-compatible rules over Kubernetes audit events.
+//! `kubeward detect`: Falco-compatible rules over Kubernetes audit events and syscalls.
 //!
 //! Rules load once (the embedded kubeward ruleset unless `-r` is given); events stream
-//! from files, directories, stdin or a followed log through the k8s_audit source; alerts
-//! go to stdout as Falco's text line or JSON object; a summary goes to stderr.
+//! from files, directories, stdin or a followed log through the k8s_audit source, or
+//! from a syscall recording (`.kwcap`, recognised by its first bytes) or the live kernel
+//! (`--live`, [`live`]) through the syscall source; alerts go to stdout as Falco's text
+//! line or JSON object; a summary goes to stderr.
 //!
 //! Exit status: 2 when any input or record was unusable (every one is reported on
 //! stderr and counted in the summary; the readable rest is still evaluated), else 1
@@ -12,11 +14,12 @@
 //! (kubeward-server's `audit`), `detect webhook-config` prints what the API server
 //! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
 
+mod live;
 mod serve;
 mod summary;
 mod webhook_config;
 
-use super::rules_files::{load, read_rules};
+use super::rules_files::{Sources, load, read_rules};
 use crate::format::Format;
 
 use crate::exit::ExitStatus;
@@ -30,6 +33,7 @@ use kubeward_k8saudit::input::{self, FollowOptions, Input};
 use kubeward_k8saudit::reader::{Record, SkipKind};
 use kubeward_rules::Priority;
 use kubeward_rules::engine::{AlertOptions, MatchMode, Ruleset, SourceId};
+use kubeward_rules::source::Event;
 
 use summary::Summary;
 
@@ -66,9 +70,13 @@ pub struct DetectArgs {
     #[arg(long, value_name = "PRIORITY", value_parser = parse_priority)]
     pub fail_on: Option<Priority>,
 
-    /// Audit logs (JSON lines) or EventList documents; directories give their files,
-    /// oldest first; `-` or nothing reads standard input.
-    #[arg(value_name = "EVENTS")]
+    #[command(flatten)]
+    pub live: live::LiveArgs,
+
+    /// Audit logs (JSON lines), EventList documents or syscall recordings (`--live
+    /// --write`); directories give their files, oldest first; `-` or nothing reads
+    /// standard input.
+    #[arg(value_name = "EVENTS", conflicts_with = "live")]
     pub events: Vec<PathBuf>,
 }
 
@@ -127,7 +135,12 @@ impl RuleSelection {
     /// Loads the rules and applies the selection and minimum priority; load reports
     /// and selection warnings go to `err`.
     pub fn build(&self, err: &mut impl Write) -> anyhow::Result<Ruleset> {
-        let mut ruleset = load_ruleset(&self.rules, &self.limit.limits(), err)?;
+        self.build_for(Sources::Audit, err)
+    }
+
+    /// [`RuleSelection::build`] with `sources` delivering events.
+    pub fn build_for(&self, sources: Sources, err: &mut impl Write) -> anyhow::Result<Ruleset> {
+        let mut ruleset = load_ruleset(&self.rules, &self.limit.limits(), sources, err)?;
         select(&mut ruleset, self, err)?;
         if let Some(p) = self.min_priority {
             ruleset.set_min_priority(p);
@@ -164,11 +177,13 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
         None => {}
     }
+    if args.live.live {
+        return live::run(args);
+    }
     let mut stderr = crate::output::escape::stderr();
-    let ruleset = args.selection.build(&mut stderr)?;
-    let Some(source) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
-        bail!("the rules engine does not know the k8s_audit source (internal error)");
-    };
+    let ruleset = args
+        .selection
+        .build_for(Sources::AuditAndSyscall, &mut stderr)?;
     let inputs = if args.events.is_empty() {
         vec![Input::Stdin]
     } else {
@@ -177,28 +192,8 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     if args.follow && !matches!(inputs.as_slice(), [Input::File(_)]) {
         bail!("--follow takes exactly one log file (not a directory or stdin)");
     }
-    let opts = AlertOptions {
-        hostname: hostname(),
-        ..AlertOptions::default()
-    };
-    let mode = args.selection.match_mode();
-    let mut run = Run {
-        ruleset: &ruleset,
-        source,
-        mode,
-        opts,
-        json: args.format == Format::Json,
-        // Alert text quotes audit events: its control characters are shown escaped.
-        out: BufWriter::new(match args.format {
-            Format::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
-            Format::Text | Format::Sarif => Box::new(crate::output::escape::stdout()),
-        }),
-        summary: Summary::default(),
-        hits: Vec::new(),
-        warnings: 0,
-        flush_each: args.follow,
-        write_failed: false,
-    };
+    let mut run = Run::new(&ruleset, args)?;
+    run.flush_each = args.follow;
     for inp in &inputs {
         let name = inp.name();
         let result = match inp {
@@ -210,14 +205,15 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
                 input::follow(path, fopts, &|| false, &mut |r| {
                     run.record(&name, r, &mut stderr)
                 })
+                .map_err(anyhow::Error::from)
             }
-            _ => input::read_to_end(inp, &mut |r| run.record(&name, r, &mut stderr)),
+            _ => run.read(inp, &mut stderr),
         };
         if let Err(e) = result {
             run.summary.inputs_failed += 1;
             let _ = writeln!(
                 stderr,
-                "error: {e} (nothing more is read from it; the other inputs are)"
+                "error: {e:#} (nothing more is read from it; the other inputs are)"
             );
         }
         if run.write_failed {
@@ -235,6 +231,23 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
             "warning: {} more skipped records not shown",
             run.warnings - MAX_WARNINGS
         );
+    }
+    if let Some(replay) = &run.replay {
+        if args.live.stats {
+            live::write_stats(&mut stderr, replay, None)?;
+        }
+    } else {
+        let syscall_rules = ruleset
+            .rules()
+            .filter(|(_, r)| r.enabled && r.source == kubeward_syscall::SOURCE_NAME)
+            .count();
+        if syscall_rules > 0 {
+            writeln!(
+                stderr,
+                "note: {syscall_rules} rules of source syscall saw no events: they run on live \
+                 events (--live) or on a recording of them (--live --write FILE)"
+            )?;
+        }
     }
     run.summary.write(&mut stderr)?;
     Ok(exit_status(&run.summary, args.fail_on))
@@ -254,10 +267,11 @@ fn exit_status(summary: &Summary, fail_on: Option<Priority>) -> ExitStatus {
 pub(crate) fn load_ruleset(
     paths: &[PathBuf],
     limits: &kubeward_manifest::Limits,
+    sources: Sources,
     err: &mut impl Write,
 ) -> anyhow::Result<Ruleset> {
     let files = read_rules(paths, limits)?;
-    let loaded = load(&files);
+    let loaded = load(&files, sources);
     let Some(ruleset) = loaded.ruleset else {
         for r in loaded.reports.iter().filter(|r| !r.successful()) {
             write!(err, "{}", r.to_text())?;
@@ -306,9 +320,11 @@ fn select(ruleset: &mut Ruleset, args: &RuleSelection, err: &mut impl Write) -> 
     Ok(())
 }
 
+/// Rules applied to events of either source, alerts written, everything counted.
 struct Run<'r, W: Write> {
     ruleset: &'r Ruleset,
-    source: SourceId,
+    audit: SourceId,
+    syscall: Option<SourceId>,
     mode: MatchMode,
     opts: AlertOptions,
     json: bool,
@@ -318,9 +334,86 @@ struct Run<'r, W: Write> {
     warnings: u64,
     flush_each: bool,
     write_failed: bool,
+    /// The state of the last recording replayed (for `--stats`).
+    replay: Option<kubeward_syscall::replay::Processor>,
+}
+
+impl<'r> Run<'r, BufWriter<Box<dyn Write>>> {
+    /// A run writing alerts to stdout in `args.format`.
+    fn new(ruleset: &'r Ruleset, args: &DetectArgs) -> anyhow::Result<Self> {
+        let Some(audit) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
+            bail!("the rules engine does not know the k8s_audit source (internal error)");
+        };
+        Ok(Run {
+            ruleset,
+            audit,
+            syscall: ruleset.source_id(kubeward_syscall::SOURCE_NAME),
+            mode: args.selection.match_mode(),
+            opts: AlertOptions {
+                hostname: hostname(),
+                ..AlertOptions::default()
+            },
+            json: args.format == Format::Json,
+            // Alert text quotes events: its control characters are shown escaped.
+            out: BufWriter::new(match args.format {
+                Format::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
+                Format::Text | Format::Sarif => Box::new(crate::output::escape::stdout()),
+            }),
+            summary: Summary::default(),
+            hits: Vec::new(),
+            warnings: 0,
+            flush_each: false,
+            write_failed: false,
+            replay: None,
+        })
+    }
 }
 
 impl<W: Write> Run<'_, W> {
+    /// Reads one input to its end: a syscall recording when it starts with the
+    /// recording magic, else audit events.
+    fn read(&mut self, inp: &Input, err: &mut impl Write) -> anyhow::Result<()> {
+        use std::io::Read as _;
+        let name = inp.name();
+        let mut reader: Box<dyn io::Read> = match inp {
+            Input::Stdin => Box::new(io::stdin().lock()),
+            Input::File(p) => {
+                Box::new(std::fs::File::open(p).with_context(|| format!("{name}: cannot open it"))?)
+            }
+        };
+        // The first bytes decide; they are read once and handed on, so that pipes and
+        // stdin work as well as files.
+        let mut head = Vec::with_capacity(8);
+        (&mut reader)
+            .take(8)
+            .read_to_end(&mut head)
+            .with_context(|| format!("{name}: cannot read it"))?;
+        let reader = io::Cursor::new(head.clone()).chain(reader);
+        if head.as_slice() != kubeward_syscall::record::MAGIC {
+            input::read_from(
+                &name,
+                reader,
+                &mut kubeward_k8saudit::reader::Events(|r: Record<'_, '_>| {
+                    self.record(&name, r, err)
+                }),
+            )?;
+            return Ok(());
+        }
+        let Some(syscall) = self.syscall else {
+            bail!("{name}: a syscall recording, but the syscall source is off (internal error)");
+        };
+        let limits = kubeward_syscall::state::Limits::default();
+        let processor = kubeward_syscall::replay::replay(reader, limits, |ev| {
+            self.summary.events += 1;
+            self.evaluate(syscall, ev);
+        })
+        .with_context(|| format!("{name}: damaged syscall recording"))?;
+        self.summary.kernel_drops += processor.stats.kernel_drops;
+        self.summary.skipped += processor.state.counters.decode_errors;
+        self.replay = Some(processor);
+        Ok(())
+    }
+
     fn record(&mut self, input: &str, r: Record<'_, '_>, err: &mut impl Write) {
         match r {
             Record::Skip(s) => {
@@ -335,39 +428,43 @@ impl<W: Write> Run<'_, W> {
             }
             Record::Event(ev) => {
                 self.summary.events += 1;
-                self.hits.clear();
-                self.ruleset
-                    .evaluate(self.source, ev, self.mode, &mut self.hits);
-                for id in &self.hits {
-                    let Some(alert) = self.ruleset.alert(*id, ev, &self.opts) else {
-                        continue;
-                    };
-                    self.summary.alert(&alert.rule, alert.priority);
-                    if self.write_failed {
-                        continue;
-                    }
-                    let line = if self.json {
-                        alert.to_json()
-                    } else {
-                        alert.text_line()
-                    };
-                    let written = writeln!(self.out, "{line}").and_then(|()| {
-                        if self.flush_each {
-                            self.out.flush()
-                        } else {
-                            Ok(())
-                        }
-                    });
-                    match written {
-                        Ok(()) => {}
-                        // A closed pipe (`| head`) ends the run quietly and successfully,
-                        // as it ends every command; inputs may be endless (`--follow`,
-                        // a pipe), so reading on to count them is not an option.
-                        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
-                        // Any other failure stops the writing; the run still counts.
-                        Err(_) => self.write_failed = true,
-                    }
+                self.evaluate(self.audit, ev);
+            }
+        }
+    }
+
+    /// Applies the rules of `source` to `ev` and writes its alerts.
+    fn evaluate<E: Event + ?Sized>(&mut self, source: SourceId, ev: &E) {
+        self.hits.clear();
+        self.ruleset.evaluate(source, ev, self.mode, &mut self.hits);
+        for id in &self.hits {
+            let Some(alert) = self.ruleset.alert(*id, ev, &self.opts) else {
+                continue;
+            };
+            self.summary.alert(&alert.rule, alert.priority);
+            if self.write_failed {
+                continue;
+            }
+            let line = if self.json {
+                alert.to_json()
+            } else {
+                alert.text_line()
+            };
+            let written = writeln!(self.out, "{line}").and_then(|()| {
+                if self.flush_each {
+                    self.out.flush()
+                } else {
+                    Ok(())
                 }
+            });
+            match written {
+                Ok(()) => {}
+                // A closed pipe (`| head`) ends the run quietly and successfully, as it
+                // ends every command; inputs may be endless (`--follow`, a pipe, the
+                // kernel), so reading on to count them is not an option.
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => std::process::exit(0),
+                // Any other failure stops the writing; the run still counts.
+                Err(_) => self.write_failed = true,
             }
         }
     }

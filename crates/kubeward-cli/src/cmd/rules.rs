@@ -10,7 +10,7 @@ use clap::{Args, Subcommand};
 use kubeward_manifest::Limits;
 
 use super::io::write_json;
-use super::rules_files::{engine, load, read_rules};
+use super::rules_files::{Sources, engine, load, read_rules};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -109,7 +109,7 @@ fn validate(
     out: &mut impl Write,
 ) -> anyhow::Result<ExitStatus> {
     let files = read_rules(paths, limits)?;
-    let loaded = load(&files);
+    let loaded = load(&files, Sources::Audit);
     match format {
         Format::Text | Format::Sarif => {
             for r in &loaded.reports {
@@ -139,7 +139,7 @@ fn list(
     out: &mut impl Write,
 ) -> anyhow::Result<ExitStatus> {
     let files = read_rules(paths, limits)?;
-    let loaded = load(&files);
+    let loaded = load(&files, Sources::Audit);
     let Some(ruleset) = loaded.ruleset else {
         // An invalid file is a finding about the rules, as for `validate`: exit 1.
         let mut err = crate::output::escape::stderr();
@@ -224,7 +224,7 @@ fn describe(
             Ok(ExitStatus::Clean)
         }
         None => {
-            let loaded = load(&files);
+            let loaded = load(&files, Sources::Audit);
             let mut err = crate::output::escape::stderr();
             for r in loaded.reports.iter().filter(|r| !r.successful()) {
                 write!(err, "{}", r.to_text())?;

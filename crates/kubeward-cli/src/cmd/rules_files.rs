@@ -10,8 +10,25 @@ use kubeward_rules::engine::{Engine, LoadResult, RulesFile};
 
 /// An engine that knows the k8s_audit source (and the built-in syscall table).
 pub fn engine() -> Engine {
+    engine_for(Sources::Audit)
+}
+
+/// Which sources deliver events to the rules loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sources {
+    /// Kubernetes audit events only: syscall rules load but stay inactive.
+    Audit,
+    /// Audit events and syscall events (live or recorded).
+    AuditAndSyscall,
+}
+
+/// An engine whose active sources are `sources`.
+pub fn engine_for(sources: Sources) -> Engine {
     let mut engine = Engine::new();
     engine.add_source(kubeward_k8saudit::source_spec());
+    if sources == Sources::AuditAndSyscall {
+        engine.add_source(kubeward_syscall::Fields::new().spec());
+    }
     engine
 }
 
@@ -92,11 +109,11 @@ fn read_one(path: &Path, limits: &Limits) -> anyhow::Result<Loaded> {
     Ok(Loaded { name, text })
 }
 
-/// Loads the files through the engine.
-pub fn load(files: &[Loaded]) -> LoadResult {
+/// Loads the files through an engine whose active sources are `sources`.
+pub fn load(files: &[Loaded], sources: Sources) -> LoadResult {
     let files: Vec<_> = files
         .iter()
         .map(|f| RulesFile::new(f.name.clone(), &f.text))
         .collect();
-    engine().load(&files)
+    engine_for(sources).load(&files)
 }

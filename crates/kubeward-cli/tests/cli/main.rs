@@ -9,6 +9,7 @@ mod control_chars;
 mod controlplane;
 mod defaults;
 mod detect;
+mod detect_live;
 mod detect_server;
 mod duplicate_keys;
 mod exit_codes;

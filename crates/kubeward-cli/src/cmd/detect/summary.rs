@@ -1,5 +1,5 @@
-//! The end-of-run summary of `detect`: events read and skipped, alerts by rule and by
-//! priority, written to stderr.
+//! The end-of-run summary of `detect`: events read, skipped and lost, alerts by rule and
+//! by priority, written to stderr.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -16,6 +16,9 @@ pub struct Summary {
     pub not_events: u64,
     /// Inputs that could not be opened or read to their end.
     pub inputs_failed: u64,
+    /// Syscall events the kernel could not hand over (ring buffer full), live or as
+    /// a recording says.
+    pub kernel_drops: u64,
     /// Rule name → (priority, count), in first-alert order.
     by_rule: Vec<(String, Priority, u64)>,
 }
@@ -48,9 +51,13 @@ impl Summary {
             1 => ", 1 record not an audit event".into(),
             n => format!(", {n} records not audit events"),
         };
+        let lost = match self.kernel_drops {
+            0 => String::new(),
+            n => format!(", {n} lost by the kernel (ring buffer full)"),
+        };
         writeln!(
             err,
-            "kubeward detect: {} events read, {} skipped{unreadable}{not_events}, {} alerts",
+            "kubeward detect: {} events read, {} skipped{unreadable}{not_events}{lost}, {} alerts",
             self.events,
             self.skipped,
             self.alerts()

@@ -1,0 +1,229 @@
+//! End-to-end: `kubeward detect --live` on the real kernel (root and kernel BTF, else
+//! skipped with the reason printed), stopped by SIGINT, recorded with `--write`, and the
+//! recording replayed by `kubeward detect FILE` to the same alerts; and the errors a
+//! user without the privileges or the rules meets (these need no root).
+
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use crate::common::{KUBEWARD, kubeward};
+use kubeward_testkit::cli::Fixture;
+use serde_json::Value;
+
+fn falco_rules() -> Option<PathBuf> {
+    let p = kubeward_testkit::upstream::dir().join("falco_rules.yaml");
+    if p.exists() {
+        Some(p)
+    } else {
+        println!("skipping: {} is absent", p.display());
+        None
+    }
+}
+
+/// Whether this process runs as root (`/proc/self` belongs to the effective user).
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+fn can_capture() -> bool {
+    if !Path::new("/sys/kernel/btf/vmlinux").exists() {
+        println!("skipping: no kernel BTF at /sys/kernel/btf/vmlinux");
+        return false;
+    }
+    if !is_root() {
+        println!("skipping: not root (the probe needs root, or CAP_BPF with CAP_PERFMON)");
+        return false;
+    }
+    true
+}
+
+/// The alerts of a `--format json` run, one object per line.
+fn alerts(stdout: &str) -> Vec<Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect()
+}
+
+#[test]
+fn live_alerts_stop_on_sigint_and_replay_identically() {
+    let Some(rules) = falco_rules() else { return };
+    if !can_capture() {
+        return;
+    }
+    let fx = Fixture::new(&[]);
+    let recording = fx.path("node.kwcap");
+    let link = fx.path("shadow-link");
+    let mut child = Command::new(KUBEWARD.path())
+        .env("FALCO_HOSTNAME", "h1")
+        .args([
+            "detect",
+            "--live",
+            "--format",
+            "json",
+            "--stats",
+            "--duration",
+            "60s",
+        ])
+        .arg("-r")
+        .arg(&rules)
+        .arg("--write")
+        .arg(&recording)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubeward");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = stderr.read_line(&mut line).expect("read stderr");
+        assert!(n > 0, "kubeward exited before capturing");
+        if line.contains("Ctrl-C stops") {
+            break;
+        }
+    }
+    // Triggers of two stable rules, as falcosecurity/event-generator runs them.
+    let status = Command::new("cat")
+        .arg("/etc/shadow")
+        .stdout(Stdio::null())
+        .status()
+        .expect("cat");
+    assert!(status.success());
+    std::os::unix::fs::symlink("/etc/shadow", &link).expect("symlink");
+    // Records are drained every millisecond; give the last ones time to arrive.
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let out = child.wait_with_output().expect("wait");
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert_eq!(out.status.code(), Some(0), "stderr: {rest}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let live = alerts(&stdout);
+    let shadow = live
+        .iter()
+        .find(|a| {
+            a["rule"] == "Read sensitive file untrusted" && a["output_fields"]["proc.name"] == "cat"
+        })
+        .unwrap_or_else(|| panic!("no shadow read alert in {stdout}"));
+    assert_eq!(shadow["priority"], "Warning");
+    assert_eq!(shadow["source"], "syscall");
+    assert_eq!(shadow["output_fields"]["fd.name"], "/etc/shadow");
+    assert!(
+        live.iter()
+            .any(|a| a["rule"] == "Create Symlink Over Sensitive Files"
+                && a["output_fields"]["evt.arg.linkpath"] == link.to_str().unwrap()),
+        "{stdout}"
+    );
+    assert!(rest.contains("stats:\n  kernel: "), "{rest}");
+    assert!(rest.contains(", 0 dropped (ring buffer full)"), "{rest}");
+    assert!(rest.contains("kubeward detect: "), "{rest}");
+
+    // The recording replays without privileges to exactly the same alerts.
+    let replay = kubeward()
+        .args(["detect", "--format", "json", "-r"])
+        .arg(&rules)
+        .arg(&recording)
+        .output()
+        .expect("replay");
+    assert_eq!(replay.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&replay.stdout), stdout);
+}
+
+#[test]
+fn live_without_syscall_rules_is_unusable() {
+    // The embedded ruleset is k8s_audit only: nothing to run, said before any capture.
+    let out = kubeward()
+        .args(["detect", "--live", "--duration", "1s"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("none of the enabled rules is of source syscall")
+            && err.contains("-r falco_rules.yaml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn live_options_need_live() {
+    for extra in [
+        &["--duration", "1s"][..],
+        &["--write", "x.kwcap"],
+        &["--buffer-size", "65536"],
+    ] {
+        let out = kubeward().arg("detect").args(extra).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{extra:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("--live"),
+            "{extra:?}"
+        );
+    }
+    let out = kubeward()
+        .args(["detect", "--live", "--follow", "a.log"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn live_without_capabilities_names_them() {
+    let Some(rules) = falco_rules() else { return };
+    if !is_root() {
+        println!("skipping: dropping to an unprivileged user needs root");
+        return;
+    }
+    let out = Command::new(KUBEWARD.path())
+        .args(["detect", "--live", "--duration", "1s", "-r"])
+        .arg(&rules)
+        .uid(65534)
+        .gid(65534)
+        .output();
+    let out = match out {
+        Ok(o) => o,
+        Err(e) => {
+            println!("skipping: cannot run the binary as nobody ({e})");
+            return;
+        }
+    };
+    let err = String::from_utf8_lossy(&out.stderr);
+    if err.contains("Permission denied") && err.contains("rules file") {
+        println!("skipping: nobody cannot read {}", rules.display());
+        return;
+    }
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("missing CAP_BPF and CAP_PERFMON: run as root"),
+        "{err}"
+    );
+}
+
+#[test]
+fn damaged_recording_is_unusable() {
+    let Some(rules) = falco_rules() else { return };
+    // A file that starts like a recording but is cut short: unusable, said with the file.
+    let fx = Fixture::new(&[]);
+    let path = fx.path("cut.kwcap");
+    std::fs::write(&path, b"KWSYSCAP\x01").expect("write");
+    let out = kubeward()
+        .args(["detect", "-r"])
+        .arg(&rules)
+        .arg(&path)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cut.kwcap: damaged syscall recording"),
+        "{err}"
+    );
+}
