@@ -28,6 +28,10 @@ pub struct Proc {
     pub clk_tck: u64,
     /// CLOCK_BOOTTIME + this = epoch ns.
     pub boot_epoch_ns: u64,
+    /// Where the host's root file system is seen (its `etc/passwd` names host users):
+    /// `/`, or Falco's `HOST_ROOT` when kubeward runs in a container with the host's
+    /// `/etc` mounted below it.
+    pub host_root: PathBuf,
 }
 
 fn read_capped(p: &Path) -> Option<String> {
@@ -107,6 +111,9 @@ impl Proc {
             root: PathBuf::from("/proc"),
             clk_tck: clk_tck(),
             boot_epoch_ns: boot_epoch_ns(),
+            host_root: std::env::var_os("HOST_ROOT")
+                .filter(|r| !r.is_empty())
+                .map_or_else(|| PathBuf::from("/"), PathBuf::from),
         }
     }
 
@@ -316,7 +323,7 @@ impl Proc {
     /// The users of a process's root (`/proc/<pid>/root/etc/...`).
     pub fn users(&self, pid: i64, container: &str) -> Snapshot {
         let root = if container.is_empty() {
-            PathBuf::from("/")
+            self.host_root.clone()
         } else {
             self.root.join(pid.to_string()).join("root")
         };

@@ -15,6 +15,7 @@
 //! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
 
 mod live;
+mod manifests;
 mod serve;
 mod summary;
 mod webhook_config;
@@ -94,6 +95,10 @@ pub enum DetectCommand {
     /// Print the API server's --audit-webhook-config-file (kubeconfig format) pointing
     /// at `detect serve`, and the audit policy kubeward's rules need.
     WebhookConfig(webhook_config::WebhookConfigArgs),
+    /// Print the manifests that run `detect --live` on every node: a Namespace that
+    /// enforces privileged, a ServiceAccount and a DaemonSet with the least privilege the
+    /// probe works with. The rules come from a ConfigMap you create from Falco's files.
+    Manifests(manifests::ManifestsArgs),
 }
 
 /// Which rules run: shared by reading files and by `detect serve`.
@@ -175,6 +180,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     match &args.command {
         Some(DetectCommand::Serve(a)) => return serve::run(a),
         Some(DetectCommand::WebhookConfig(a)) => return webhook_config::run(a),
+        Some(DetectCommand::Manifests(a)) => return manifests::run(a),
         None => {}
     }
     if args.live.live {

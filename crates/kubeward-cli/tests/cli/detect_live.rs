@@ -227,3 +227,71 @@ fn damaged_recording_is_unusable() {
         "{err}"
     );
 }
+
+#[test]
+fn sensor_manifests_hold_least_privilege() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = crate::common::run(
+        dir.path(),
+        &["detect", "manifests", "--namespace", "sensors"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let file: std::sync::Arc<str> = std::sync::Arc::from("sensor.yaml");
+    let docs: Vec<Value> =
+        kubeward_manifest::parse_documents(&file, &run.stdout, &Default::default())
+            .into_iter()
+            .map(|r| r.expect("document parses").node.to_json())
+            .collect();
+    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
+    assert_eq!(kinds, ["Namespace", "ServiceAccount", "DaemonSet"]);
+    assert_eq!(
+        docs[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+        "privileged"
+    );
+    let ds = &docs[2];
+    assert_eq!(ds["metadata"]["namespace"], "sensors");
+    let pod = &ds["spec"]["template"]["spec"];
+    assert_eq!(pod["hostPID"], true);
+    assert_eq!(pod["hostNetwork"], Value::Null);
+    assert_eq!(pod["automountServiceAccountToken"], false);
+    let c = &pod["containers"][0];
+    assert_eq!(
+        c["args"],
+        serde_json::json!([
+            "detect",
+            "--live",
+            "-r",
+            "/etc/kubeward/rules",
+            "--format",
+            "json"
+        ])
+    );
+    let sc = &c["securityContext"];
+    assert_eq!(sc["privileged"], false);
+    assert_eq!(sc["readOnlyRootFilesystem"], true);
+    assert_eq!(sc["allowPrivilegeEscalation"], false);
+    assert_eq!(sc["capabilities"]["drop"], serde_json::json!(["ALL"]));
+    assert_eq!(
+        sc["capabilities"]["add"],
+        serde_json::json!(["BPF", "PERFMON", "SYS_PTRACE", "DAC_READ_SEARCH"])
+    );
+    // Every host path is mounted read-only.
+    let mounts = c["volumeMounts"].as_array().expect("mounts");
+    assert!(mounts.iter().all(|m| m["readOnly"] == true), "{mounts:?}");
+
+    // kubeward's own scan agrees: privileged only (hostPID and the added capabilities
+    // break baseline), nothing else.
+    std::fs::write(dir.path().join("sensor.yaml"), &run.stdout).expect("write");
+    let scan = crate::common::run(
+        dir.path(),
+        &["scan", "--level", "baseline", "--no-lint", "sensor.yaml"],
+    );
+    assert_eq!(scan.code, 1, "{}", scan.stdout);
+    kubeward_testkit::has(&scan.stdout, "hostPID=true");
+    kubeward_testkit::has(&scan.stdout, "BPF");
+    let scan = crate::common::run(
+        dir.path(),
+        &["scan", "--level", "privileged", "--no-lint", "sensor.yaml"],
+    );
+    assert_eq!(scan.code, 0, "{}", scan.stdout);
+}
