@@ -276,8 +276,15 @@ fn fields(
         Some(s) => vec![s.to_owned()],
         None => engine.sources().map(|s| s.name.to_string()).collect(),
     };
+    // Syscall fields kubeward's source cannot extract yet: always `<NA>`, as Falco
+    // renders a field its source does not know.
+    let syscall_fields = kubeward_syscall::Fields::new();
+    let unavailable: std::collections::HashSet<&str> =
+        syscall_fields.unsupported().into_iter().collect();
     let mut json = Vec::new();
     for name in &names {
+        let available =
+            |field: &str| name != kubeward_syscall::SOURCE_NAME || !unavailable.contains(field);
         let Some(fields) = engine.fields(name) else {
             let known: Vec<_> = engine.sources().map(|s| s.name.to_string()).collect();
             anyhow::bail!(
@@ -305,6 +312,9 @@ fn fields(
                         }
                     };
                     writeln!(out, "  {:<52} {ty}{arg}\n      {}", f.name, f.desc)?;
+                    if !available(&f.name) {
+                        writeln!(out, "      (not available yet: always <NA>)")?;
+                    }
                 }
                 writeln!(out)?;
             }
@@ -313,7 +323,7 @@ fn fields(
                     json.push(serde_json::json!({
                         "source": name, "name": f.name, "type": f.ty.falco_name(), "list": f.list,
                         "arg": format!("{:?}", f.arg.kind).to_lowercase(), "argRequired": f.arg.required,
-                        "desc": f.desc,
+                        "desc": f.desc, "available": available(&f.name),
                     }));
                 }
             }

@@ -295,3 +295,36 @@ fn sensor_manifests_hold_least_privilege() {
     );
     assert_eq!(scan.code, 0, "{}", scan.stdout);
 }
+
+#[test]
+fn syscall_fields_say_which_are_not_available() {
+    let out = kubeward()
+        .args(["rules", "fields", "--source", "syscall", "--format", "json"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let fields: Vec<Value> = serde_json::from_slice(&out.stdout).expect("json");
+    let available = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("no field {name}"))["available"]
+            .clone()
+    };
+    assert_eq!(available("proc.name"), true);
+    assert_eq!(available("fd.name"), true);
+    assert_eq!(available("proc.env"), false);
+    assert_eq!(available("k8s.pod.name"), false);
+    let text = kubeward()
+        .args(["rules", "fields", "--source", "syscall"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let env = text.find("\n  proc.env ").expect("proc.env listed");
+    assert!(
+        text[env..]
+            .lines()
+            .take(4)
+            .any(|l| l.contains("(not available yet: always <NA>)"))
+    );
+}
