@@ -193,8 +193,9 @@ pub fn wanted(types: Option<&BTreeSet<String>>) -> Vec<&'static Syscall> {
 
 /// A loaded, attached probe.
 pub struct Capture {
-    // Programs stay attached as long as this lives.
-    _ebpf: Ebpf,
+    // Programs stay attached as long as this lives; its id table is rewritten by
+    // `set_event_types`.
+    ebpf: Ebpf,
     ring: RingBuf<MapData>,
     stats: PerCpuArray<MapData, [u64; abi::stat::COUNT]>,
     /// Whether the entry-time tracepoints are attached.
@@ -270,23 +271,8 @@ impl Capture {
             })?;
 
         let enabled = wanted(cfg.event_types.as_ref());
-        {
-            let map = ebpf
-                .map_mut("kw_specs")
-                .ok_or_else(|| CaptureError::Load("map kw_specs missing".into()))?;
-            let mut specs: Array<&mut MapData, [u8; 8]> =
-                Array::try_from(map).map_err(|e| CaptureError::Load(chain(&e)))?;
-            for s in &enabled {
-                let mut spec = s.spec;
-                spec.flags |= SPEC_ENABLED;
-                if !cfg.enter_capture {
-                    spec.flags &= !SPEC_ENTER;
-                }
-                specs
-                    .set(u32::from(s.nr), spec.to_bytes(), 0)
-                    .map_err(|e| CaptureError::Load(chain(&e)))?;
-            }
-        }
+        let on: Vec<_> = enabled.iter().map(|s| (*s, true)).collect();
+        write_specs(&mut ebpf, &on, cfg.enter_capture)?;
 
         // Process lifecycle first, the syscall dispatcher last: a thread forked while
         // attaching is then known before any of its syscalls arrives.
@@ -344,13 +330,33 @@ impl Capture {
         )
         .map_err(|e| CaptureError::Load(chain(&e)))?;
         Ok(Capture {
-            _ebpf: ebpf,
+            ebpf,
             ring,
             stats,
             enter_capture,
             enter_capture_error,
             enabled,
         })
+    }
+
+    /// Captures from now on exactly the syscalls these event types (and the state)
+    /// need, e.g. after the rules were reloaded; the programs stay attached.
+    pub fn set_event_types(
+        &mut self,
+        types: Option<&BTreeSet<String>>,
+    ) -> Result<(), CaptureError> {
+        let enabled = wanted(types);
+        // What is no longer wanted is switched off, then what is wanted is written.
+        let off = self
+            .enabled
+            .iter()
+            .filter(|s| !enabled.iter().any(|e| e.nr == s.nr))
+            .map(|s| (*s, false));
+        let on = enabled.iter().map(|s| (*s, true));
+        let changes: Vec<_> = off.chain(on).collect();
+        write_specs(&mut self.ebpf, &changes, self.enter_capture)?;
+        self.enabled = enabled;
+        Ok(())
     }
 
     /// Hands every record waiting in the ring buffer to `f`, at most `max`; returns how
@@ -395,6 +401,34 @@ impl Capture {
 /// The default drain period: short enough to keep the ring buffer far from full at a
 /// few hundred thousand events per second, long enough to batch.
 pub const DRAIN_INTERVAL: Duration = Duration::from_millis(1);
+
+/// Writes the capture spec of each syscall into the probe's id table, enabled or not.
+fn write_specs(
+    ebpf: &mut Ebpf,
+    syscalls: &[(&'static Syscall, bool)],
+    enter_capture: bool,
+) -> Result<(), CaptureError> {
+    let map = ebpf
+        .map_mut("kw_specs")
+        .ok_or_else(|| CaptureError::Load("map kw_specs missing".into()))?;
+    let mut specs: Array<&mut MapData, [u8; 8]> =
+        Array::try_from(map).map_err(|e| CaptureError::Load(chain(&e)))?;
+    for (s, on) in syscalls {
+        let mut spec = s.spec;
+        if *on {
+            spec.flags |= SPEC_ENABLED;
+        } else {
+            spec.flags &= !SPEC_ENABLED;
+        }
+        if !enter_capture {
+            spec.flags &= !SPEC_ENTER;
+        }
+        specs
+            .set(u32::from(s.nr), spec.to_bytes(), 0)
+            .map_err(|e| CaptureError::Load(chain(&e)))?;
+    }
+    Ok(())
+}
 
 /// Loads and attaches the BTF tracepoint program `prog` at `tp`.
 fn attach_btf(ebpf: &mut Ebpf, btf: &Btf, prog: &str, tp: &str) -> Result<(), CaptureError> {

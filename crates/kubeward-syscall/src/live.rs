@@ -21,6 +21,8 @@ use crate::state::{Limits, Snapshot};
 /// records are a few hundred bytes; an exec's can reach tens of KiB).
 const MAX_SPARE_BUFFERS: usize = 4096;
 const MAX_SPARE_BYTES: usize = 8192;
+/// Records processed per [`Live::step`] of [`Live::poll`].
+const BATCH: usize = 65_536;
 
 /// A running capture.
 pub struct Live<W: Write> {
@@ -200,7 +202,21 @@ impl<W: Write> Live<W> {
         n
     }
 
-    /// Runs for `d`, draining every `interval`.
+    /// Processes every record the ring buffer holds now, in batches; returns how many.
+    /// Callers poll every [`DRAIN_INTERVAL`](crate::capture::DRAIN_INTERVAL) and once
+    /// more when they stop.
+    pub fn poll(&mut self, mut f: impl FnMut(&SyscallEvent<'_>)) -> usize {
+        let mut total = 0;
+        loop {
+            let n = self.step(BATCH, &mut f);
+            total += n;
+            if n < BATCH {
+                return total;
+            }
+        }
+    }
+
+    /// Runs for `d`, polling every `interval`.
     pub fn run_for(
         &mut self,
         d: Duration,
@@ -209,13 +225,19 @@ impl<W: Write> Live<W> {
     ) {
         let end = Instant::now() + d;
         loop {
-            while self.step(65_536, &mut f) == 65_536 {}
+            self.poll(&mut f);
             if Instant::now() >= end {
                 break;
             }
             std::thread::sleep(interval);
         }
-        while self.step(65_536, &mut f) > 0 {}
+        self.poll(&mut f);
+    }
+
+    /// The capture, to change what it captures
+    /// ([`Capture::set_event_types`]).
+    pub fn capture_mut(&mut self) -> &mut Capture {
+        &mut self.capture
     }
 
     /// Flushes and returns the recording's writer.

@@ -491,6 +491,11 @@ fn clock_ns(clock: libc::clockid_t) -> u64 {
     (ts.tv_sec.max(0) as u64) * 1_000_000_000 + ts.tv_nsec.max(0) as u64
 }
 
+/// The CPU time this process has used, all threads, user and kernel (for `--stats`).
+pub fn process_cpu() -> std::time::Duration {
+    std::time::Duration::from_nanos(clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID))
+}
+
 /// CLOCK_REALTIME - CLOCK_BOOTTIME, ns: what turns the probe's times into epoch times.
 pub fn boot_epoch_ns() -> u64 {
     let real = clock_ns(libc::CLOCK_REALTIME);

@@ -143,15 +143,16 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         "kubeward detect: {rules} syscall rules on {} syscalls; Ctrl-C stops",
         live.capture().enabled.len()
     )?;
-    let end = opts.duration.map(|d| Instant::now() + d);
+    let started = Instant::now();
+    let cpu_at_start = kubeward_syscall::procfs::process_cpu();
+    let end = opts.duration.map(|d| started + d);
     let mut reported = 0;
     let mut last_report = Instant::now();
     loop {
-        while live.step(65_536, |ev| {
+        live.poll(|ev| {
             run.summary.events += 1;
             run.evaluate(syscall, ev);
-        }) == 65_536
-        {}
+        });
         if run.write_failed {
             break;
         }
@@ -173,11 +174,10 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         }
         std::thread::sleep(DRAIN_INTERVAL);
     }
-    while live.step(65_536, |ev| {
+    live.poll(|ev| {
         run.summary.events += 1;
         run.evaluate(syscall, ev);
-    }) > 0
-    {}
+    });
     run.out.flush().context("cannot write the alerts")?;
     if run.write_failed {
         bail!("cannot write the alerts to standard output");
@@ -187,6 +187,15 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     run.summary.skipped += live.processor.state.counters.decode_errors;
     if opts.stats {
         write_stats(&mut stderr, &live.processor, Some(kernel))?;
+        let cpu = kubeward_syscall::procfs::process_cpu().saturating_sub(cpu_at_start);
+        let wall = started.elapsed();
+        writeln!(
+            stderr,
+            "  cpu: {:.2} s over {:.2} s of capture ({:.1} % of one core)",
+            cpu.as_secs_f64(),
+            wall.as_secs_f64(),
+            100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9)
+        )?;
     }
     let mut recording_failed = live.write_error.take();
     if let Some(Err(e)) = live.finish() {
