@@ -392,17 +392,18 @@ impl Ruleset {
         self.evaluate_with(source, ev, mode, out, true);
     }
 
-    /// [`Ruleset::evaluate`] without the rule index and without remembering extracted
-    /// values: every enabled rule of the source is tested on its own. The same matches,
-    /// slower; the reference the index is tested against.
+    /// The matches of [`Ruleset::evaluate`] found without the rule index and without
+    /// remembering extracted values: every enabled rule of the source is tested on its
+    /// own. The same matches, slower; the reference the index is tested against.
     pub fn evaluate_without_index<E: Event + ?Sized>(
         &self,
         source: SourceId,
         ev: &E,
         mode: MatchMode,
-        out: &mut Vec<RuleId>,
-    ) {
-        self.evaluate_with(source, ev, mode, out, false);
+    ) -> Vec<RuleId> {
+        let mut out = Vec::new();
+        self.evaluate_with(source, ev, mode, &mut out, false);
+        out
     }
 
     /// The body of [`Ruleset::evaluate`] (`indexed`) and

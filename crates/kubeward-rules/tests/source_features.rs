@@ -69,9 +69,9 @@ fn rule(name: &str, cond: &str) -> String {
 
 fn fired(rs: &Ruleset, ev: &Proc) -> Vec<String> {
     let source = rs.source_id("syscall").expect("source");
-    let (mut hits, mut by_index) = (Vec::new(), Vec::new());
+    let mut hits = Vec::new();
     rs.evaluate(source, ev, MatchMode::All, &mut hits);
-    rs.evaluate_without_index(source, ev, MatchMode::All, &mut by_index);
+    let by_index = rs.evaluate_without_index(source, ev, MatchMode::All);
     assert_eq!(
         hits, by_index,
         "the rule index agrees with plain evaluation"
