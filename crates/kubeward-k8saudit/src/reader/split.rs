@@ -167,9 +167,9 @@ impl Splitter {
             State::Between | State::Broken => {}
             State::Junk => s.flush_junk(h),
             State::Items(_) => h.skip(s.doc_skip(format!(
-                    "the input ends inside the EventList's items ({} items were read)",
-                    s.index
-                ))),
+                "the input ends inside the EventList's items ({} items were read)",
+                s.index
+            ))),
             _ => h.skip(s.doc_skip("the input ends inside a JSON document".into())),
         }
     }
@@ -363,8 +363,8 @@ impl Scan {
                 _ => String::new(),
             };
             h.skip(self.doc_skip(format!(
-                    "incomplete JSON: the record ends before its closing bracket{read}"
-                )));
+                "incomplete JSON: the record ends before its closing bracket{read}"
+            )));
             self.skip_items = 0;
             self.open(b, at);
             return Step::Go;
@@ -592,9 +592,9 @@ impl Scan {
         };
         if let Err(msg) = checked {
             h.skip(self.doc_skip(format!(
-                    "malformed JSON after the EventList's items ({} items were read): {msg}",
-                    self.index
-                )));
+                "malformed JSON after the EventList's items ({} items were read): {msg}",
+                self.index
+            )));
         }
     }
 

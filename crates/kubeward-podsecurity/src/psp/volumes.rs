@@ -129,7 +129,11 @@ pub fn validate(policy: &PodSecurityPolicySpec, spec: &PodSpec) -> Vec<FieldErro
         let drivers: [(Option<&String>, Vec<&String>, &str, &str); 2] = [
             (
                 v.flex_volume.as_ref().map(|f| &f.driver),
-                policy.allowed_flex_volumes.iter().map(|a| &a.driver).collect(),
+                policy
+                    .allowed_flex_volumes
+                    .iter()
+                    .map(|a| &a.driver)
+                    .collect(),
                 "driver",
                 "Flexvolume driver is not allowed to be used",
             ),

@@ -278,7 +278,10 @@ impl Reader<'_> {
         for ex in new {
             let within = exception_ctx(&ex);
             if let Some(old) = rule.exceptions.iter_mut().find(|e| e.name == ex.name) {
-                for (given, what) in [(ex.fields.is_some(), "fields"), (ex.comps.is_some(), "comps")] {
+                for (given, what) in [
+                    (ex.fields.is_some(), "fields"),
+                    (ex.comps.is_some(), "comps"),
+                ] {
                     if given {
                         let m = format!(
                             "Can not append exception {what} to existing exception, only values"
