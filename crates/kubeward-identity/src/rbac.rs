@@ -55,27 +55,29 @@ pub struct Request<'a> {
     pub namespace: &'a str,
 }
 
+/// Reads `object` (of `kind`) as a `T` and adds it to `to`.
+fn push<T: serde::de::DeserializeOwned>(
+    to: &mut Vec<T>,
+    kind: &str,
+    object: serde_json::Value,
+) -> Result<(), RbacError> {
+    let read = serde_json::from_value(object).map_err(|e| RbacError {
+        kind: kind.to_string(),
+        name: String::new(),
+        message: e.to_string(),
+    })?;
+    to.push(read);
+    Ok(())
+}
+
 impl Rbac {
     /// Adds an object given as JSON with its kind; other kinds are ignored (`Ok(false)`).
     pub fn add(&mut self, kind: &str, object: serde_json::Value) -> Result<bool, RbacError> {
-        let err = |e: serde_json::Error| RbacError {
-            kind: kind.to_string(),
-            name: String::new(),
-            message: e.to_string(),
-        };
         match kind {
-            "Role" => self
-                .roles
-                .push(serde_json::from_value(object).map_err(err)?),
-            "ClusterRole" => self
-                .cluster_roles
-                .push(serde_json::from_value(object).map_err(err)?),
-            "RoleBinding" => self
-                .role_bindings
-                .push(serde_json::from_value(object).map_err(err)?),
-            "ClusterRoleBinding" => self
-                .cluster_role_bindings
-                .push(serde_json::from_value(object).map_err(err)?),
+            "Role" => push(&mut self.roles, kind, object)?,
+            "ClusterRole" => push(&mut self.cluster_roles, kind, object)?,
+            "RoleBinding" => push(&mut self.role_bindings, kind, object)?,
+            "ClusterRoleBinding" => push(&mut self.cluster_role_bindings, kind, object)?,
             _ => return Ok(false),
         }
         Ok(true)

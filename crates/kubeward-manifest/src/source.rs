@@ -433,6 +433,14 @@ mod tests {
         .collect()
     }
 
+    /// The pieces of `text`, every one of which must read.
+    fn ok_pieces(text: &str, limit: u64) -> Vec<Piece> {
+        pieces(text.as_bytes(), limit)
+            .into_iter()
+            .map(Result::unwrap)
+            .collect()
+    }
+
     fn doc(i: usize) -> String {
         format!(
             "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\ndata:\n  k: '{}'\n",
@@ -462,10 +470,7 @@ mod tests {
             text.push_str(&doc(i));
         }
         text.push_str("...\n");
-        let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 30)
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let got = ok_pieces(&text, 1 << 30);
         assert!(got.len() > 2, "{}", got.len());
         let joined: String = got.iter().map(|p| p.text.as_str()).collect();
         assert_eq!(joined, text);
@@ -488,10 +493,7 @@ mod tests {
             text.push_str(&doc(i));
             text.push_str("...\n%YAML 1.1\n---\n");
         }
-        let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 30)
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let got = ok_pieces(&text, 1 << 30);
         assert!(got.len() > 1);
         for p in &got[1..] {
             assert!(
@@ -511,10 +513,7 @@ mod tests {
         // a line short of those the whole file gives.
         let pad = format!("#{}\n", "x".repeat(PIECE_BYTES));
         let text = format!("{pad}a: 1\rb: 2\r\n---\nkind: Pod\n");
-        let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 20)
-            .into_iter()
-            .map(Result::unwrap)
-            .collect();
+        let got = ok_pieces(&text, 1 << 20);
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].first_line, 3);
     }
@@ -530,10 +529,7 @@ mod tests {
             "%TAG !e! tag:e.com,2000:\r\n",
         ] {
             let text = format!("{pad}{directives}--- !e!x {{kind: Pod}}\n---\nkind: Pod\n");
-            let got: Vec<Piece> = pieces(text.as_bytes(), 1 << 20)
-                .into_iter()
-                .map(Result::unwrap)
-                .collect();
+            let got = ok_pieces(&text, 1 << 20);
             assert_eq!(got.len(), 2, "{directives:?}");
             assert!(got[0].text.ends_with("{kind: Pod}\n"), "{directives:?}");
             assert_eq!(got[1].text, "---\nkind: Pod\n");

@@ -33,11 +33,15 @@ fn plain_scalars_follow_yaml_1_1_as_kubernetes_reads_it() {
 
 #[test]
 fn quoted_and_block_scalars_are_always_strings() {
-    assert_eq!(value_of("\"yes\""), Value::Str("yes".into()));
-    assert_eq!(value_of("'0777'"), Value::Str("0777".into()));
-    assert_eq!(value_of("\"\""), Value::Str(String::new()));
-    assert_eq!(value_of("|\n  true\n"), Value::Str("true\n".into()));
-    assert_eq!(value_of(">-\n  12\n"), Value::Str("12".into()));
+    for (yaml, text) in [
+        ("\"yes\"", "yes"),
+        ("'0777'", "0777"),
+        ("\"\"", ""),
+        ("|\n  true\n", "true\n"),
+        (">-\n  12\n", "12"),
+    ] {
+        assert_eq!(value_of(yaml), Value::Str(text.into()), "{yaml}");
+    }
 }
 
 #[test]

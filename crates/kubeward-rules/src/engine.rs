@@ -389,14 +389,42 @@ impl Ruleset {
         mode: MatchMode,
         out: &mut Vec<RuleId>,
     ) {
+        self.evaluate_with(source, ev, mode, out, true);
+    }
+
+    /// The matches of [`Ruleset::evaluate`] found without the rule index and without
+    /// remembering extracted values: every enabled rule of the source is tested on its
+    /// own. The same matches, slower; the reference the index is tested against.
+    pub fn evaluate_without_index<E: Event + ?Sized>(
+        &self,
+        source: SourceId,
+        ev: &E,
+        mode: MatchMode,
+    ) -> Vec<RuleId> {
+        let mut out = Vec::new();
+        self.evaluate_with(source, ev, mode, &mut out, false);
+        out
+    }
+
+    /// The body of [`Ruleset::evaluate`] (`indexed`) and
+    /// [`Ruleset::evaluate_without_index`]: without the index, no extracted value is
+    /// remembered (no memo slots) and every enabled rule is tried in order.
+    fn evaluate_with<E: Event + ?Sized>(
+        &self,
+        source: SourceId,
+        ev: &E,
+        mode: MatchMode,
+        out: &mut Vec<RuleId>,
+        indexed: bool,
+    ) {
         let Some(state) = self.sources.get(source.0) else {
             return;
         };
         let env = Env {
             generic: &state.generic,
         };
-        let mut memo = memo::take(self.slots);
-        match &state.index {
+        let mut memo = memo::take(if indexed { self.slots } else { 0 });
+        match state.index.as_ref().filter(|_| indexed) {
             Some(ix) => {
                 let mut lists: [&[usize]; plan::MAX_KEYS + 1] = [&[]; plan::MAX_KEYS + 1];
                 lists[0] = &ix.rest;
@@ -419,31 +447,6 @@ impl Ruleset {
                         break;
                     }
                 }
-            }
-        }
-        memo::give_back(memo);
-    }
-
-    /// [`Ruleset::evaluate`] without the rule index and without remembering extracted
-    /// values: every enabled rule of the source is tested on its own. The same matches,
-    /// slower; the reference the index is tested against.
-    pub fn evaluate_without_index<E: Event + ?Sized>(
-        &self,
-        source: SourceId,
-        ev: &E,
-        mode: MatchMode,
-        out: &mut Vec<RuleId>,
-    ) {
-        let Some(state) = self.sources.get(source.0) else {
-            return;
-        };
-        let env = Env {
-            generic: &state.generic,
-        };
-        let mut memo = memo::take(0);
-        for &i in &state.rules {
-            if self.try_rule(i, ev, &env, &mut memo, mode, out) {
-                break;
             }
         }
         memo::give_back(memo);

@@ -499,46 +499,22 @@ impl<'a> Parser<'a> {
         let rest = self.rest();
         let mut i = 0;
         if rest.starts_with(b"0x") || rest.starts_with(b"0X") {
-            i = 2;
-            let n = rest[2..]
-                .iter()
-                .take_while(|c| c.is_ascii_hexdigit())
-                .count();
-            if n == 0 {
-                return None;
-            }
-            i += n;
+            i = 2 + count_from(rest, 2, u8::is_ascii_hexdigit).filter(|&n| n > 0)?;
         } else {
             if matches!(rest.first(), Some(b'+' | b'-')) {
                 i += 1;
             }
-            let d = rest
-                .get(i..)?
-                .iter()
-                .take_while(|c| c.is_ascii_digit())
-                .count();
-            if d == 0 {
-                return None;
-            }
-            i += d;
+            i += count_from(rest, i, u8::is_ascii_digit).filter(|&d| d > 0)?;
             if rest.get(i) == Some(&b'.') {
                 i += 1;
-                i += rest
-                    .get(i..)?
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .count();
+                i += count_from(rest, i, u8::is_ascii_digit)?;
             }
             if matches!(rest.get(i), Some(b'e' | b'E'))
                 && matches!(rest.get(i + 1), Some(b'+' | b'-'))
                 && rest.get(i + 2).is_some_and(u8::is_ascii_digit)
             {
                 i += 2;
-                i += rest
-                    .get(i..)?
-                    .iter()
-                    .take_while(|c| c.is_ascii_digit())
-                    .count();
+                i += count_from(rest, i, u8::is_ascii_digit)?;
             }
         }
         let s = self.text.get(self.pos..self.pos + i)?.to_owned();
@@ -673,6 +649,11 @@ fn negate(mut e: Expr, nots: usize) -> Expr {
         e = Expr::Not(Box::new(e));
     }
     e
+}
+
+/// How many bytes of `rest`, from `at` on, satisfy `is` (`None` when `at` is past its end).
+fn count_from(rest: &[u8], at: usize, is: fn(&u8) -> bool) -> Option<usize> {
+    Some(rest.get(at..)?.iter().take_while(|c| is(c)).count())
 }
 
 #[cfg(test)]

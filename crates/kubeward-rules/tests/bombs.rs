@@ -55,13 +55,20 @@ fn fails_naming(text: String, names: &[&str]) {
     }
 }
 
+/// Macros `{name}0` (`ka.verb = get`) to `{name}{top}`, each level's condition made by
+/// `level` from the name of the one below.
+fn macro_chain(name: &str, top: usize, level: impl Fn(&str) -> String) -> String {
+    let mut text = format!("- macro: {name}0\n  condition: ka.verb = get\n");
+    for i in 1..=top {
+        let below = format!("{name}{}", i - 1);
+        text += &format!("- macro: {name}{i}\n  condition: {}\n", level(&below));
+    }
+    text
+}
+
 #[test]
 fn macros_that_double_fail_naming_the_macro() {
-    let mut text = String::from("- macro: m0\n  condition: ka.verb = get\n");
-    for i in 1..=40 {
-        text += &format!("- macro: m{i}\n  condition: (m{p} or m{p})\n", p = i - 1);
-    }
-    text += &rule("R", "m40");
+    let text = macro_chain("m", 40, |p| format!("({p} or {p})")) + &rule("R", "m40");
     fails_naming(text, &["macro 'm40' is too large", "rule 'R'"]);
 }
 
@@ -69,14 +76,7 @@ fn macros_that_double_fail_naming_the_macro() {
 fn macros_that_double_but_fit_load_and_evaluate_as_before() {
     // 3^11 copies of one check: within the budget, so it loads, and it means what the
     // spliced text means (each level is equivalent to the one below).
-    let mut text = String::from("- macro: m0\n  condition: ka.verb = get\n");
-    for i in 1..=11 {
-        text += &format!(
-            "- macro: m{i}\n  condition: (m{p} and not m{p} or m{p})\n",
-            p = i - 1
-        );
-    }
-    text += &rule("R", "m11");
+    let text = macro_chain("m", 11, |p| format!("({p} and not {p} or {p})")) + &rule("R", "m11");
     let mut engine = Engine::new();
     engine.add_source(k8s_spec());
     let rs = engine
@@ -175,11 +175,7 @@ fn deep_nesting_fails_with_the_depth_limit() {
     let nots = format!("{}ka.verb = get", "not ".repeat(100_000));
     fails_naming(rule("Nots", &nots), &["max depth", "rule 'Nots'"]);
     // Macros nested deeper than the compiled depth limit.
-    let mut text = String::from("- macro: d0\n  condition: ka.verb = get\n");
-    for i in 1..=1200 {
-        text += &format!("- macro: d{i}\n  condition: not d{p}\n", p = i - 1);
-    }
-    text += &rule("Deep", "d1200");
+    let text = macro_chain("d", 1200, |p| format!("not {p}")) + &rule("Deep", "d1200");
     fails_naming(text, &["max depth", "rule 'Deep'"]);
 }
 

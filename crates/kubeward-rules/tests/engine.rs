@@ -5,7 +5,7 @@ use kubeward_testkit::has;
 mod common;
 
 use common::{Ev, k8s_spec};
-use kubeward_rules::{AlertOptions, Engine, LoadResult, MatchMode, RulesFile, Ruleset};
+use kubeward_rules::{AlertOptions, Engine, LoadResult, MatchMode, RuleId, RulesFile, Ruleset};
 use serde_json::json;
 
 fn load(files: &[&str]) -> LoadResult {
@@ -54,16 +54,16 @@ fn rule(name: &str, cond: &str) -> String {
     )
 }
 
-fn matches(rs: &Ruleset, ev: serde_json::Value) -> Vec<String> {
-    let ev = Ev::new(ev);
+/// The ids of the k8s_audit rules `ev` matches under `mode`.
+fn hit_ids(rs: &Ruleset, ev: &Ev, mode: MatchMode) -> Vec<RuleId> {
     let mut hits = Vec::new();
-    rs.evaluate(
-        rs.source_id("k8s_audit").unwrap(),
-        &ev,
-        MatchMode::All,
-        &mut hits,
-    );
-    hits.iter()
+    rs.evaluate(rs.source_id("k8s_audit").unwrap(), ev, mode, &mut hits);
+    hits
+}
+
+fn matches(rs: &Ruleset, ev: serde_json::Value) -> Vec<String> {
+    hit_ids(rs, &Ev::new(ev), MatchMode::All)
+        .iter()
         .map(|h| rs.rule(*h).unwrap().name.clone())
         .collect()
 }
@@ -322,13 +322,7 @@ fn alert_text_and_json_are_falco_shaped() {
     let ev = Ev::new(
         json!({"verb": "create", "user": {"username": "alice"}, "requestObject": {"spec": {"containers": [{"image": "nginx"}, {"image": "redis"}]}}}),
     );
-    let mut hits = Vec::new();
-    rs.evaluate(
-        rs.source_id("k8s_audit").unwrap(),
-        &ev,
-        MatchMode::First,
-        &mut hits,
-    );
+    let hits = hit_ids(&rs, &ev, MatchMode::First);
     let opts = AlertOptions {
         hostname: "node-1".into(),
         ..AlertOptions::default()
@@ -362,15 +356,8 @@ fn min_priority_and_first_match() {
     rs.set_min_priority(kubeward_rules::Priority::Notice);
     assert_eq!(matches(&rs, json!({"verb": "get"})), ["A"]);
     let ev = Ev::new(json!({"verb": "get"}));
-    let mut hits = Vec::new();
     rs.set_min_priority(kubeward_rules::Priority::Debug);
-    rs.evaluate(
-        rs.source_id("k8s_audit").unwrap(),
-        &ev,
-        MatchMode::First,
-        &mut hits,
-    );
-    assert_eq!(hits.len(), 1);
+    assert_eq!(hit_ids(&rs, &ev, MatchMode::First).len(), 1);
 }
 
 /// An event at the last instant an `i64` of nanoseconds holds (2262-04-11T23:47:16Z).

@@ -68,20 +68,10 @@ fn rule(name: &str, cond: &str) -> String {
 }
 
 fn fired(rs: &Ruleset, ev: &Proc) -> Vec<String> {
+    let source = rs.source_id("syscall").expect("source");
     let mut hits = Vec::new();
-    rs.evaluate(
-        rs.source_id("syscall").expect("source"),
-        ev,
-        MatchMode::All,
-        &mut hits,
-    );
-    let mut by_index = Vec::new();
-    rs.evaluate_without_index(
-        rs.source_id("syscall").expect("source"),
-        ev,
-        MatchMode::All,
-        &mut by_index,
-    );
+    rs.evaluate(source, ev, MatchMode::All, &mut hits);
+    let by_index = rs.evaluate_without_index(source, ev, MatchMode::All);
     assert_eq!(
         hits, by_index,
         "the rule index agrees with plain evaluation"

@@ -426,24 +426,7 @@ fn parse_net(text: &str, l4: L4, v6: bool, out: &mut HashMap<u64, FdInfo>) {
         };
         let listening = l4 == L4::Tcp && *st == "0A";
         let info = if listening || (l4 == L4::Udp && rip.is_unspecified()) {
-            let mut name = String::new();
-            fds::endpoint(lip, lport, &mut name);
-            let mut i = FdInfo::new(
-                if lip.is_ipv4() {
-                    FdKind::Ipv4Server
-                } else {
-                    FdKind::Ipv6Server
-                },
-                name,
-            );
-            i.role = Role::Server;
-            i.tuple = Some(Tuple {
-                cip: lip,
-                cport: 0,
-                sip: lip,
-                sport: lport,
-            });
-            i
+            FdInfo::server(lip, lport)
         } else {
             // /proc does not say who connected: the local side is taken as the client.
             let t = Tuple {

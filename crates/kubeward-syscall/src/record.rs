@@ -134,16 +134,7 @@ impl<W: Write> Writer<W> {
         let n = u16::try_from(h.local_ips.len().min(usize::from(u16::MAX))).unwrap_or(0);
         body.extend_from_slice(&n.to_le_bytes());
         for ip in h.local_ips.iter().take(usize::from(n)) {
-            match ip {
-                IpAddr::V4(a) => {
-                    body.push(4);
-                    body.extend_from_slice(&a.octets());
-                }
-                IpAddr::V6(a) => {
-                    body.push(6);
-                    body.extend_from_slice(&a.octets());
-                }
-            }
+            put_ip(&mut body, *ip);
         }
         out.write_all(MAGIC)?;
         out.write_all(&VERSION.to_le_bytes())?;

@@ -580,24 +580,8 @@ impl State {
                 if let Some(SockAddr::Inet(ip, port)) = d.addr.and_then(net::parse_sockaddr) {
                     let fd = a.fd;
                     let l4 = self.fds.get(pid, fd).map_or(L4::Unknown, |f| f.l4);
-                    let mut s = String::new();
-                    fds::endpoint(ip, port, &mut s);
-                    let mut info = FdInfo::new(
-                        if ip.is_ipv4() {
-                            FdKind::Ipv4Server
-                        } else {
-                            FdKind::Ipv6Server
-                        },
-                        s,
-                    );
+                    let mut info = FdInfo::server(ip, port);
                     info.l4 = l4;
-                    info.role = Role::Server;
-                    info.tuple = Some(Tuple {
-                        cip: ip,
-                        cport: 0,
-                        sip: ip,
-                        sport: port,
-                    });
                     self.set_fd(pid, fd, info);
                 }
             }
@@ -687,32 +671,29 @@ impl State {
                     }
                 }
             }
-            Effect::SetUid | Effect::SetReUid | Effect::SetResUid => {
+            Effect::SetUid
+            | Effect::SetReUid
+            | Effect::SetResUid
+            | Effect::SetGid
+            | Effect::SetReGid
+            | Effect::SetResGid => {
                 if res != 0 {
                     return;
                 }
-                let euid = match d.syscall.effect {
-                    Effect::SetUid => arg(0),
+                let effect = d.syscall.effect;
+                // setuid/setgid take the new id first; the re/res forms the effective
+                // id second. -1 leaves it unchanged.
+                let id = match effect {
+                    Effect::SetUid | Effect::SetGid => arg(0),
                     _ => arg(1),
                 } as u32;
-                if euid != u32::MAX
+                if id != u32::MAX
                     && let Some(t) = self.threads.get_mut(tid)
                 {
-                    t.uid = euid;
-                }
-            }
-            Effect::SetGid | Effect::SetReGid | Effect::SetResGid => {
-                if res != 0 {
-                    return;
-                }
-                let egid = match d.syscall.effect {
-                    Effect::SetGid => arg(0),
-                    _ => arg(1),
-                } as u32;
-                if egid != u32::MAX
-                    && let Some(t) = self.threads.get_mut(tid)
-                {
-                    t.gid = egid;
+                    match effect {
+                        Effect::SetUid | Effect::SetReUid | Effect::SetResUid => t.uid = id,
+                        _ => t.gid = id,
+                    }
                 }
             }
             Effect::Capset => {
@@ -763,29 +744,25 @@ impl State {
                     Some(SockAddr::Inet(ip, port)) if rip.is_unspecified() => (ip, port),
                     _ => (rip, rport),
                 };
-                let t = Tuple {
-                    cip: lip,
-                    cport: lport,
-                    sip: rip,
-                    sport: rport,
-                };
-                info.kind = ip_kind(rip);
-                info.name = Arc::from(fds::tuple_name(&t));
-                info.tuple = Some(t);
-                info.role = Role::Client;
+                set_client(
+                    &mut info,
+                    Tuple {
+                        cip: lip,
+                        cport: lport,
+                        sip: rip,
+                        sport: rport,
+                    },
+                );
             }
-            (None, Some(SockAddr::Inet(ip, port))) => {
-                let t = Tuple {
+            (None, Some(SockAddr::Inet(ip, port))) => set_client(
+                &mut info,
+                Tuple {
                     cip: unspecified(ip),
                     cport: 0,
                     sip: ip,
                     sport: port,
-                };
-                info.kind = ip_kind(ip);
-                info.name = Arc::from(fds::tuple_name(&t));
-                info.tuple = Some(t);
-                info.role = Role::Client;
-            }
+                },
+            ),
             (None, Some(SockAddr::Unix(path))) => {
                 info.kind = FdKind::Unix;
                 info.name = Arc::from(path);
@@ -840,6 +817,14 @@ impl State {
         self.scratch = buf;
         name
     }
+}
+
+/// Makes `info` the client end of the connection `t`.
+fn set_client(info: &mut FdInfo, t: Tuple) {
+    info.kind = ip_kind(t.sip);
+    info.name = Arc::from(fds::tuple_name(&t));
+    info.tuple = Some(t);
+    info.role = Role::Client;
 }
 
 fn ip_kind(ip: IpAddr) -> FdKind {

@@ -71,6 +71,11 @@ fn btf_structs(btf: &[u8]) -> HashMap<String, BtfStruct> {
     out
 }
 
+/// The names that could be read, of sections or symbols.
+fn readable<'a>(names: impl Iterator<Item = object::Result<&'a str>>) -> Vec<String> {
+    names.filter_map(|n| n.ok().map(str::to_owned)).collect()
+}
+
 fn object() -> object::File<'static> {
     object::File::parse(abi::PROBE_OBJECT).expect("the probe object is ELF")
 }
@@ -167,10 +172,7 @@ fn a_changed_layout_is_caught() {
 #[test]
 fn programs_maps_and_globals_are_where_the_loader_looks() {
     let obj = object();
-    let sections: Vec<String> = obj
-        .sections()
-        .filter_map(|s| s.name().ok().map(str::to_owned))
-        .collect();
+    let sections = readable(obj.sections().map(|s| s.name()));
     for want in [
         "tp_btf/sys_exit",
         "tp_btf/sched_process_exec",
@@ -193,10 +195,7 @@ fn programs_maps_and_globals_are_where_the_loader_looks() {
         !sections.iter().any(|s| s.starts_with(".debug")),
         "DWARF is stripped"
     );
-    let symbols: Vec<String> = obj
-        .symbols()
-        .filter_map(|s| s.name().ok().map(str::to_owned))
-        .collect();
+    let symbols = readable(obj.symbols().map(|s| s.name()));
     for want in [
         "kw_sys_exit",
         "kw_exec",

@@ -68,22 +68,32 @@ fn stable_rules() -> Option<(Ruleset, SourceId)> {
     Some((rules, src))
 }
 
-#[test]
-fn stable_rules_fire_on_real_triggers() {
-    let Some((rules, src)) = stable_rules() else {
-        return;
-    };
+/// A capture of the event types of Falco's stable rules (entry tracepoints on or off,
+/// recording to `recording`), with the rules; `None` (saying why) when it cannot run.
+fn start_stable(
+    enter_capture: bool,
+    recording: Option<Vec<u8>>,
+) -> Option<(Ruleset, SourceId, Live<Vec<u8>>)> {
+    let (rules, src) = stable_rules()?;
     let cfg = Config {
         event_types: rules.event_types(src),
+        enter_capture,
         ..Config::default()
     };
-    let mut live: Live<Vec<u8>> = match Live::start(&cfg, Limits::default(), Some(Vec::new())) {
-        Ok(l) => l,
+    match Live::start(&cfg, Limits::default(), recording) {
+        Ok(live) => Some((rules, src, live)),
         Err(CaptureError::Permission(e)) => {
             println!("skipped: {e}");
-            return;
+            None
         }
         Err(e) => panic!("the probe must load on this machine: {e}"),
+    }
+}
+
+#[test]
+fn stable_rules_fire_on_real_triggers() {
+    let Some((rules, src, mut live)) = start_stable(true, Some(Vec::new())) else {
+        return;
     };
 
     let dir = tempfile::tempdir().expect("tempdir");
@@ -312,21 +322,8 @@ fn stable_rules_fire_on_real_triggers() {
 /// fires on the same trigger.
 #[test]
 fn paths_read_at_exit_without_entry_capture() {
-    let Some((rules, src)) = stable_rules() else {
+    let Some((rules, src, mut live)) = start_stable(false, None) else {
         return;
-    };
-    let cfg = Config {
-        event_types: rules.event_types(src),
-        enter_capture: false,
-        ..Config::default()
-    };
-    let mut live: Live<Vec<u8>> = match Live::start(&cfg, Limits::default(), None) {
-        Ok(l) => l,
-        Err(CaptureError::Permission(e)) => {
-            println!("skipped: {e}");
-            return;
-        }
-        Err(e) => panic!("the probe must load on this machine: {e}"),
     };
     assert!(!live.capture().enter_capture);
     run("cat", &["/etc/shadow"]);

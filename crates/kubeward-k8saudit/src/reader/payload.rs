@@ -10,6 +10,18 @@ use super::{Record, Skip, SkipKind};
 use crate::event::{AuditEvent, EventError, MAX_EVENT_SIZE};
 use crate::json::{Json, JsonSeed, Key, Stacks};
 
+/// Calls `$with` with a deserializer over `$text` and the other arguments. One UTF-8
+/// check of the whole text is much cheaper than serde_json's check of every string;
+/// invalid text takes the slice reader, for its exact error.
+macro_rules! by_utf8 {
+    ($with:ident($text:expr, $($arg:expr),*)) => {
+        match std::str::from_utf8($text) {
+            Ok(s) => $with(serde_json::Deserializer::from_str(s), $($arg),*),
+            Err(_) => $with(serde_json::Deserializer::from_slice($text), $($arg),*),
+        }
+    };
+}
+
 /// Parses one record (a whole JSON value) and reports its events and skips. Returns
 /// the JSON error when the record as a whole is unreadable.
 pub fn parse_record(
@@ -17,22 +29,7 @@ pub fn parse_record(
     line: u64,
     sink: &mut dyn FnMut(Record<'_, '_>),
 ) -> Result<(), serde_json::Error> {
-    // One UTF-8 check of the whole record is much cheaper than serde_json's check of
-    // every string; invalid text takes the slice reader, for its exact error.
-    match std::str::from_utf8(text) {
-        Ok(s) => parse_with(
-            serde_json::Deserializer::from_str(s),
-            text.len(),
-            line,
-            sink,
-        ),
-        Err(_) => parse_with(
-            serde_json::Deserializer::from_slice(text),
-            text.len(),
-            line,
-            sink,
-        ),
-    }
+    by_utf8!(parse_with(text, text.len(), line, sink))
 }
 
 fn parse_with<'de, R: serde_json::de::Read<'de>>(
@@ -91,20 +88,7 @@ pub fn parse_item(
     index: usize,
     sink: &mut dyn FnMut(Record<'_, '_>),
 ) -> Result<(), serde_json::Error> {
-    match std::str::from_utf8(text) {
-        Ok(s) => item_with(
-            serde_json::Deserializer::from_str(s),
-            text.len(),
-            index,
-            sink,
-        ),
-        Err(_) => item_with(
-            serde_json::Deserializer::from_slice(text),
-            text.len(),
-            index,
-            sink,
-        ),
-    }
+    by_utf8!(item_with(text, text.len(), index, sink))
 }
 
 fn item_with<'de, R: serde_json::de::Read<'de>>(

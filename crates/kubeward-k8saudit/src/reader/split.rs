@@ -166,23 +166,11 @@ impl Splitter {
         match s.state {
             State::Between | State::Broken => {}
             State::Junk => s.flush_junk(h),
-            State::Items(_) => h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: s.doc.line,
-                column: None,
-                item: None,
-                reason: format!(
-                    "the input ends inside the EventList's items ({} items were read)",
-                    s.index
-                ),
-            }),
-            _ => h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: s.doc.line,
-                column: None,
-                item: None,
-                reason: "the input ends inside a JSON document".into(),
-            }),
+            State::Items(_) => h.skip(s.doc_skip(format!(
+                "the input ends inside the EventList's items ({} items were read)",
+                s.index
+            ))),
+            _ => h.skip(s.doc_skip("the input ends inside a JSON document".into())),
         }
     }
 
@@ -257,6 +245,26 @@ impl Splitter {
 }
 
 impl Scan {
+    /// An unreadable-input skip reported at the line of the document being read.
+    fn doc_skip(&self, reason: String) -> Skip {
+        Skip {
+            kind: SkipKind::Unreadable,
+            line: self.doc.line,
+            column: None,
+            item: None,
+            reason,
+        }
+    }
+
+    /// The reason `what` (the value being read) was skipped for outgrowing the limit.
+    fn too_long(&self, what: &str) -> String {
+        format!(
+            "{what} of {} bytes skipped: longer than the {} MiB limit for one audit record",
+            self.size,
+            MAX_RECORD_BYTES >> 20
+        )
+    }
+
     fn new() -> Scan {
         Scan {
             state: State::Between,
@@ -354,15 +362,9 @@ impl Scan {
                 State::Items(_) | State::Tail => format!(" ({} items were read)", self.index),
                 _ => String::new(),
             };
-            h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: self.doc.line,
-                column: None,
-                item: None,
-                reason: format!(
-                    "incomplete JSON: the record ends before its closing bracket{read}"
-                ),
-            });
+            h.skip(self.doc_skip(format!(
+                "incomplete JSON: the record ends before its closing bracket{read}"
+            )));
             self.skip_items = 0;
             self.open(b, at);
             return Step::Go;
@@ -547,11 +549,7 @@ impl Scan {
             return;
         }
         let reason = if self.over {
-            Some(format!(
-                "item of {} bytes skipped: longer than the {} MiB limit for one audit record",
-                self.size,
-                MAX_RECORD_BYTES >> 20
-            ))
+            Some(self.too_long("item"))
         } else {
             h.item(&self.buf, self.piece, index)
                 .err()
@@ -593,16 +591,10 @@ impl Scan {
             })
         };
         if let Err(msg) = checked {
-            h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: self.doc.line,
-                column: None,
-                item: None,
-                reason: format!(
-                    "malformed JSON after the EventList's items ({} items were read): {msg}",
-                    self.index
-                ),
-            });
+            h.skip(self.doc_skip(format!(
+                "malformed JSON after the EventList's items ({} items were read): {msg}",
+                self.index
+            )));
         }
     }
 
@@ -610,36 +602,19 @@ impl Scan {
         self.state = State::Between;
         self.skip_items = 0;
         if self.over {
-            h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: self.doc.line,
-                column: None,
-                item: None,
-                reason: format!(
-                    "JSON document of {} bytes skipped: longer than the {} MiB limit for one audit record (only the items of an EventList whose kind comes first are streamed)",
-                    self.size,
-                    MAX_RECORD_BYTES >> 20
-                ),
-            });
+            h.skip(self.doc_skip(format!(
+                "{} (only the items of an EventList whose kind comes first are streamed)",
+                self.too_long("JSON document")
+            )));
         } else if let Err(e) = h.value(&self.buf, self.doc) {
-            h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: self.doc.line,
-                column: None,
-                item: None,
-                reason: json_reason(&e.error, self.doc, &self.buf),
-            });
+            h.skip(self.doc_skip(json_reason(&e.error, self.doc, &self.buf)));
         }
     }
 
     fn flush_junk(&mut self, h: &mut dyn Handler) {
         self.state = State::Between;
         let reason = if self.over {
-            Some(format!(
-                "line of {} bytes skipped: longer than the {} MiB limit for one audit record",
-                self.size,
-                MAX_RECORD_BYTES >> 20
-            ))
+            Some(self.too_long("line"))
         } else {
             let text = self.buf.trim_ascii_end();
             h.value(text, self.doc)
@@ -647,13 +622,7 @@ impl Scan {
                 .map(|e| json_reason(&e.error, self.doc, text))
         };
         if let Some(reason) = reason {
-            h.skip(Skip {
-                kind: SkipKind::Unreadable,
-                line: self.doc.line,
-                column: None,
-                item: None,
-                reason,
-            });
+            h.skip(self.doc_skip(reason));
         }
     }
 
@@ -667,13 +636,7 @@ impl Scan {
             ),
             _ => format!("malformed JSON: {what}"),
         };
-        h.skip(Skip {
-            kind: SkipKind::Unreadable,
-            line: self.doc.line,
-            column: None,
-            item: None,
-            reason,
-        });
+        h.skip(self.doc_skip(reason));
         self.skip_items = 0;
         self.in_string = false;
         self.start_piece();

@@ -105,9 +105,9 @@ fn evaluate(ruleset: &Ruleset, events: &[u8]) {
     let mut sink = |r: Record<'_, '_>| {
         let Record::Event(ev) = r else { return };
         for mode in [MatchMode::All, MatchMode::First] {
-            let (mut indexed, mut plain) = (Vec::new(), Vec::new());
+            let mut indexed = Vec::new();
             ruleset.evaluate(source, ev, mode, &mut indexed);
-            ruleset.evaluate_without_index(source, ev, mode, &mut plain);
+            let plain = ruleset.evaluate_without_index(source, ev, mode);
             assert_eq!(indexed, plain, "the rule index changed the matches");
             for id in indexed {
                 for opts in &options {

@@ -6,8 +6,19 @@
 //! `CAP_SYS_ADMIN`; it does not look at other spellings of SYS_ADMIN, which pass
 //! validation while still handing the container the capability.
 
-use super::{Findings, LintContext, RuleInfo, Severity, caps};
+use super::{ContainerRef, Findings, LintContext, RuleInfo, Severity, caps};
+use k8s_openapi::api::core::v1::SecurityContext;
 use kubeward_report::RuleMeta;
+
+/// The containers that set `allowPrivilegeEscalation: false`, with their securityContext.
+fn claiming_no_escalation<'a>(
+    ctx: &LintContext<'a>,
+) -> impl Iterator<Item = (ContainerRef<'a>, &'a SecurityContext)> + use<'a> {
+    ctx.containers().filter_map(|c| {
+        let sc = c.security_context?;
+        (sc.allow_privilege_escalation == Some(false)).then_some((c, sc))
+    })
+}
 
 pub(super) const KW111: RuleInfo = RuleInfo {
     meta: RuleMeta {
@@ -20,13 +31,7 @@ pub(super) const KW111: RuleInfo = RuleInfo {
 };
 
 fn kw111(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
-    for c in ctx.containers() {
-        let Some(sc) = c.security_context else {
-            continue;
-        };
-        if sc.allow_privilege_escalation != Some(false) {
-            continue;
-        }
+    for (c, sc) in claiming_no_escalation(ctx) {
         if sc.privileged == Some(true) {
             out.report(
                 format!("{}.privileged", c.site()),
@@ -67,13 +72,7 @@ pub(super) const KW112: RuleInfo = RuleInfo {
 };
 
 fn kw112(ctx: &LintContext<'_>, out: &mut Findings<'_>) {
-    for c in ctx.containers() {
-        let Some(sc) = c.security_context else {
-            continue;
-        };
-        if sc.allow_privilege_escalation != Some(false) {
-            continue;
-        }
+    for (c, sc) in claiming_no_escalation(ctx) {
         for (i, cap) in caps::added(Some(sc)).iter().enumerate() {
             // The exact CAP_SYS_ADMIN spelling is KW111's: the API server rejects it.
             if cap != "CAP_SYS_ADMIN" && caps::is(cap, "SYS_ADMIN") {

@@ -143,22 +143,21 @@ pub fn error_list(errors: &[FieldError]) -> String {
 
 /// Go's `%#v` of an `[]int64` (nil and empty differ).
 pub fn go_int64s(v: Option<&[i64]>) -> String {
-    match v {
-        None => "[]int64(nil)".to_string(),
-        Some(v) => {
-            let parts: Vec<String> = v.iter().map(ToString::to_string).collect();
-            format!("[]int64{{{}}}", parts.join(", "))
-        }
-    }
+    go_slice("int64", v, ToString::to_string)
 }
 
 /// Go's `%#v` of an internal `[]core.Capability`.
 pub fn go_capabilities(v: Option<&[String]>) -> String {
+    go_slice("core.Capability", v, |s| go_quote(s))
+}
+
+/// Go's `%#v` of a `[]elem` whose items `item` formats (nil and empty differ).
+fn go_slice<T>(elem: &str, v: Option<&[T]>, item: impl Fn(&T) -> String) -> String {
     match v {
-        None => "[]core.Capability(nil)".to_string(),
+        None => format!("[]{elem}(nil)"),
         Some(v) => {
-            let parts: Vec<String> = v.iter().map(|s| go_quote(s)).collect();
-            format!("[]core.Capability{{{}}}", parts.join(", "))
+            let parts: Vec<String> = v.iter().map(item).collect();
+            format!("[]{elem}{{{}}}", parts.join(", "))
         }
     }
 }

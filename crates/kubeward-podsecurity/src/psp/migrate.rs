@@ -402,47 +402,51 @@ fn notes(p: &Policy) -> Vec<Note> {
             _ => {}
         }
     }
-    if s.se_linux.rule == "MustRunAs" {
-        add("spec.seLinux", "PSA does not inject seLinuxOptions nor require a fixed context: set them in the manifests".into());
-    }
-    if s.read_only_root_filesystem {
-        add(
+    for (set, field, note) in [
+        (
+            s.se_linux.rule == "MustRunAs",
+            "spec.seLinux",
+            "PSA does not inject seLinuxOptions nor require a fixed context: set them in the manifests",
+        ),
+        (
+            s.read_only_root_filesystem,
             "spec.readOnlyRootFilesystem",
-            "no PSS equivalent: set readOnlyRootFilesystem: true in every container".into(),
-        );
-    }
-    if s.default_allow_privilege_escalation.is_some() || !s.allows_privilege_escalation() {
-        add(
+            "no PSS equivalent: set readOnlyRootFilesystem: true in every container",
+        ),
+        (
+            s.default_allow_privilege_escalation.is_some() || !s.allows_privilege_escalation(),
             "spec.defaultAllowPrivilegeEscalation",
-            "PSA does not default allowPrivilegeEscalation: set it in every container".into(),
-        );
-    }
-    if !s.allowed_host_paths.is_empty() {
-        add(
+            "PSA does not default allowPrivilegeEscalation: set it in every container",
+        ),
+        (
+            !s.allowed_host_paths.is_empty(),
             "spec.allowedHostPaths",
-            "no PSS equivalent: PSA allows any hostPath (privileged) or none".into(),
-        );
-    }
-    if !s.forbidden_sysctls.is_empty() {
-        add(
+            "no PSS equivalent: PSA allows any hostPath (privileged) or none",
+        ),
+        (
+            !s.forbidden_sysctls.is_empty(),
             "spec.forbiddenSysctls",
-            "no PSS equivalent: PSA allows exactly its safe list at baseline".into(),
-        );
-    }
-    if !s.allowed_flex_volumes.is_empty() {
-        add(
+            "no PSS equivalent: PSA allows exactly its safe list at baseline",
+        ),
+        (
+            !s.allowed_flex_volumes.is_empty(),
             "spec.allowedFlexVolumes",
-            "no PSS equivalent: driver restrictions are lost".into(),
-        );
-    }
-    if !s.allowed_csi_drivers.is_empty() {
-        add(
+            "no PSS equivalent: driver restrictions are lost",
+        ),
+        (
+            !s.allowed_csi_drivers.is_empty(),
             "spec.allowedCSIDrivers",
-            "no PSS equivalent: driver restrictions are lost".into(),
-        );
-    }
-    if s.runtime_class.is_some() {
-        add("spec.runtimeClass", "no PSS equivalent: set runtimeClassName in the manifests; map runtime-class allowances to PSA runtimeClasses exemptions".into());
+            "no PSS equivalent: driver restrictions are lost",
+        ),
+        (
+            s.runtime_class.is_some(),
+            "spec.runtimeClass",
+            "no PSS equivalent: set runtimeClassName in the manifests; map runtime-class allowances to PSA runtimeClasses exemptions",
+        ),
+    ] {
+        if set {
+            add(field, note.into());
+        }
     }
     for key in [SECCOMP_DEFAULT, APPARMOR_DEFAULT] {
         if let Some(d) = p.annotations.get(key) {

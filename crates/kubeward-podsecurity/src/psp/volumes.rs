@@ -126,23 +126,34 @@ pub fn validate(policy: &PodSecurityPolicySpec, spec: &PodSpec) -> Vec<FieldErro
                 }
             }
         }
-        if let Some(flex) = &v.flex_volume {
-            let list = &policy.allowed_flex_volumes;
-            if !list.is_empty() && !list.iter().any(|a| a.driver == flex.driver) {
+        let drivers: [(Option<&String>, Vec<&String>, &str, &str); 2] = [
+            (
+                v.flex_volume.as_ref().map(|f| &f.driver),
+                policy
+                    .allowed_flex_volumes
+                    .iter()
+                    .map(|a| &a.driver)
+                    .collect(),
+                "driver",
+                "Flexvolume driver is not allowed to be used",
+            ),
+            (
+                v.csi.as_ref().map(|c| &c.driver),
+                policy.allowed_csi_drivers.iter().map(|a| &a.name).collect(),
+                "csi.driver",
+                "Inline CSI driver is not allowed to be used",
+            ),
+        ];
+        for (driver, allowed, field, detail) in drivers {
+            // An empty allowlist allows any driver.
+            if let Some(driver) = driver
+                && !allowed.is_empty()
+                && !allowed.contains(&driver)
+            {
                 errs.push(FieldError::invalid(
-                    format!("{path}.driver"),
-                    go_quote(&flex.driver),
-                    "Flexvolume driver is not allowed to be used",
-                ));
-            }
-        }
-        if let Some(csi) = &v.csi {
-            let list = &policy.allowed_csi_drivers;
-            if !list.is_empty() && !list.iter().any(|a| a.name == csi.driver) {
-                errs.push(FieldError::invalid(
-                    format!("{path}.csi.driver"),
-                    go_quote(&csi.driver),
-                    "Inline CSI driver is not allowed to be used",
+                    format!("{path}.{field}"),
+                    go_quote(driver),
+                    detail,
                 ));
             }
         }

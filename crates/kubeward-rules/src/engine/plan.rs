@@ -322,13 +322,17 @@ mod tests {
             .expect("rules load")
     }
 
-    /// The rules under value `v` of key `k`.
-    fn bucket(rs: &crate::engine::Ruleset, k: usize, v: &str) -> Vec<usize> {
-        let ix = rs
-            .sources
+    /// The (first) source's rule index.
+    fn rule_index(rs: &crate::engine::Ruleset) -> &super::RuleIndex {
+        rs.sources
             .iter()
             .find_map(|s| s.index.as_ref())
-            .expect("an index");
+            .expect("an index")
+    }
+
+    /// The rules under value `v` of key `k`.
+    fn bucket(rs: &crate::engine::Ruleset, k: usize, v: &str) -> Vec<usize> {
+        let ix = rule_index(rs);
         ix.keys[k]
             .buckets
             .get(v.as_bytes())
@@ -347,11 +351,7 @@ mod tests {
             "toy.verb in (a, b) and toy.verb in (b, c)",
             "not toy.verb != get",
         ]);
-        let ix = rs
-            .sources
-            .iter()
-            .find_map(|s| s.index.as_ref())
-            .expect("an index");
+        let ix = rule_index(&rs);
         // `not` and a branch without the field leave a rule unconstrained.
         assert_eq!(ix.rest, [2, 3, 6]);
         assert_eq!(bucket(&rs, 0, "get"), [0, 4]);
@@ -369,11 +369,7 @@ mod tests {
             "toy.user = s and toy.verb = c",
             "toy.user = s",
         ]);
-        let ix = rs
-            .sources
-            .iter()
-            .find_map(|s| s.index.as_ref())
-            .expect("an index");
+        let ix = rule_index(&rs);
         assert_eq!(ix.keys.len(), 1);
         assert_eq!(ix.rest, [3]);
         assert_eq!(bucket(&rs, 0, "c"), [1, 2]);

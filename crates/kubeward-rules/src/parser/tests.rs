@@ -79,26 +79,19 @@ fn precedence_not_and_or() {
 
 #[test]
 fn operators_and_values() {
-    assert_eq!(
-        p("ka.verb=get"),
-        check("ka.verb", Op::Eq, Rhs::Value("get".into()))
-    );
-    assert_eq!(
-        p("ka.verb == \"get x\""),
-        check("ka.verb", Op::Eq, Rhs::Value("get x".into()))
-    );
-    assert_eq!(
-        p("fd.num=-1"),
-        check("fd.num", Op::Eq, Rhs::Value("-1".into()))
-    );
-    assert_eq!(
-        p("a.b >= 10"),
-        check("a.b", Op::Ge, Rhs::Value("10".into()))
-    );
-    assert_eq!(
-        p("a.b < 0x1F"),
-        check("a.b", Op::Lt, Rhs::Value("0x1F".into()))
-    );
+    for (text, field, op, value) in [
+        ("ka.verb=get", "ka.verb", Op::Eq, "get"),
+        ("ka.verb == \"get x\"", "ka.verb", Op::Eq, "get x"),
+        ("fd.num=-1", "fd.num", Op::Eq, "-1"),
+        ("a.b >= 10", "a.b", Op::Ge, "10"),
+        ("a.b < 0x1F", "a.b", Op::Lt, "0x1F"),
+    ] {
+        assert_eq!(
+            p(text),
+            check(field, op, Rhs::Value(value.into())),
+            "{text}"
+        );
+    }
     assert_eq!(p("a.b exists"), check("a.b", Op::Exists, Rhs::None));
     assert_eq!(
         p("a.b in (x, \"y z\", 'w')"),

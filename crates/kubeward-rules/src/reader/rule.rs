@@ -278,21 +278,16 @@ impl Reader<'_> {
         for ex in new {
             let within = exception_ctx(&ex);
             if let Some(old) = rule.exceptions.iter_mut().find(|e| e.name == ex.name) {
-                if ex.fields.is_some() {
-                    return fail(
-                        ex.pos,
-                        VALIDATE,
-                        "Can not append exception fields to existing exception, only values",
-                    )
-                    .map_err(|f| f.within(within));
-                }
-                if ex.comps.is_some() {
-                    return fail(
-                        ex.pos,
-                        VALIDATE,
-                        "Can not append exception comps to existing exception, only values",
-                    )
-                    .map_err(|f| f.within(within));
+                for (given, what) in [
+                    (ex.fields.is_some(), "fields"),
+                    (ex.comps.is_some(), "comps"),
+                ] {
+                    if given {
+                        let m = format!(
+                            "Can not append exception {what} to existing exception, only values"
+                        );
+                        return fail(ex.pos, VALIDATE, m).map_err(|f| f.within(within));
+                    }
                 }
                 old.values.extend(ex.values);
             } else {

@@ -63,49 +63,35 @@ impl FdKind {
 
     /// `fd.typechar` as text.
     pub fn typechar_str(self) -> &'static str {
-        match self {
-            FdKind::File => "f",
-            FdKind::Directory => "d",
-            FdKind::Ipv4 | FdKind::Ipv4Server => "4",
-            FdKind::Ipv6 | FdKind::Ipv6Server => "6",
-            FdKind::Unix => "u",
-            FdKind::Fifo => "p",
-            FdKind::Event => "e",
-            FdKind::Signalfd => "s",
-            FdKind::Eventpoll => "l",
-            FdKind::Inotify => "i",
-            FdKind::Timerfd => "t",
-            FdKind::Netlink => "n",
-            FdKind::Bpf => "b",
-            FdKind::Userfaultfd => "u",
-            FdKind::IoUring => "r",
-            FdKind::Memfd => "m",
-            FdKind::Pidfd => "P",
-            FdKind::Unknown => "o",
-        }
+        self.names().0
     }
 
     /// `fd.type`: the type's name (`<NA>` for `Unknown`).
     pub fn typestring(self) -> &'static str {
+        self.names().1
+    }
+
+    /// The kind's `fd.typechar` and `fd.type`.
+    fn names(self) -> (&'static str, &'static str) {
         match self {
-            FdKind::File => "file",
-            FdKind::Directory => "directory",
-            FdKind::Ipv4 | FdKind::Ipv4Server => "ipv4",
-            FdKind::Ipv6 | FdKind::Ipv6Server => "ipv6",
-            FdKind::Unix => "unix",
-            FdKind::Fifo => "pipe",
-            FdKind::Event => "event",
-            FdKind::Signalfd => "signalfd",
-            FdKind::Eventpoll => "eventpoll",
-            FdKind::Inotify => "inotify",
-            FdKind::Timerfd => "timerfd",
-            FdKind::Netlink => "netlink",
-            FdKind::Bpf => "bpf",
-            FdKind::Userfaultfd => "userfaultfd",
-            FdKind::IoUring => "io_uring",
-            FdKind::Memfd => "memfd",
-            FdKind::Pidfd => "pidfd",
-            FdKind::Unknown => "<NA>",
+            FdKind::File => ("f", "file"),
+            FdKind::Directory => ("d", "directory"),
+            FdKind::Ipv4 | FdKind::Ipv4Server => ("4", "ipv4"),
+            FdKind::Ipv6 | FdKind::Ipv6Server => ("6", "ipv6"),
+            FdKind::Unix => ("u", "unix"),
+            FdKind::Fifo => ("p", "pipe"),
+            FdKind::Event => ("e", "event"),
+            FdKind::Signalfd => ("s", "signalfd"),
+            FdKind::Eventpoll => ("l", "eventpoll"),
+            FdKind::Inotify => ("i", "inotify"),
+            FdKind::Timerfd => ("t", "timerfd"),
+            FdKind::Netlink => ("n", "netlink"),
+            FdKind::Bpf => ("b", "bpf"),
+            FdKind::Userfaultfd => ("u", "userfaultfd"),
+            FdKind::IoUring => ("r", "io_uring"),
+            FdKind::Memfd => ("m", "memfd"),
+            FdKind::Pidfd => ("P", "pidfd"),
+            FdKind::Unknown => ("o", "<NA>"),
         }
     }
 
@@ -203,6 +189,29 @@ impl FdInfo {
             tuple: None,
             connected: false,
         }
+    }
+
+    /// A socket listening (or bound) on `ip:port`: named after that endpoint, with a
+    /// tuple whose client and server address are both `ip` (client port 0).
+    pub fn server(ip: IpAddr, port: u16) -> FdInfo {
+        let mut name = String::new();
+        endpoint(ip, port, &mut name);
+        let mut info = FdInfo::new(
+            if ip.is_ipv4() {
+                FdKind::Ipv4Server
+            } else {
+                FdKind::Ipv6Server
+            },
+            name,
+        );
+        info.role = Role::Server;
+        info.tuple = Some(Tuple {
+            cip: ip,
+            cport: 0,
+            sip: ip,
+            sport: port,
+        });
+        info
     }
 
     /// Whether the fd is a regular file.
