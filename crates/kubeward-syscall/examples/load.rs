@@ -4,14 +4,45 @@
 //!
 //! `cargo run --release -p kubeward-syscall --example load -- RATE SECONDS [THREADS]`
 //!
+//! With `procs N` instead, it forks N short-lived processes, one after the other, each
+//! exiting at once: what churns the thread table (memory must stay flat).
+//!
 //! Run `kubeward detect --live --stats` beside it (scripts/live_load.sh does both) to
 //! see kernel drops and the consumer's CPU at that rate.
 
 use std::ffi::CString;
 use std::time::{Duration, Instant};
 
+/// Forks `n` children that exit at once, waiting for each.
+fn procs(n: u64) {
+    let start = Instant::now();
+    for _ in 0..n {
+        // SAFETY: the child only calls _exit; the parent reaps it.
+        unsafe {
+            match libc::fork() {
+                0 => libc::_exit(0),
+                pid if pid > 0 => {
+                    libc::waitpid(pid, std::ptr::null_mut(), 0);
+                }
+                _ => panic!("fork failed"),
+            }
+        }
+    }
+    let wall = start.elapsed().as_secs_f64();
+    println!(
+        "load: {n} processes in {wall:.1} s = {:.0} processes/s",
+        n as f64 / wall
+    );
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("procs") {
+        let n = args
+            .get(2)
+            .map_or(1_000_000, |a| a.parse().expect("a whole number"));
+        return procs(n);
+    }
     let num = |i: usize, default: u64| {
         args.get(i)
             .map(|a| a.parse::<u64>().expect("a whole number"))

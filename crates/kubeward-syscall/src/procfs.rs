@@ -479,6 +479,19 @@ pub fn process_cpu() -> std::time::Duration {
     std::time::Duration::from_nanos(clock_ns(libc::CLOCK_PROCESS_CPUTIME_ID))
 }
 
+/// This process's resident memory now and at its peak, in bytes (`VmRSS`, `VmHWM`).
+pub fn own_rss() -> Option<(u64, u64)> {
+    let status = read_capped(Path::new("/proc/self/status"))?;
+    let kib = |key: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|k| k * 1024)
+    };
+    Some((kib("VmRSS:")?, kib("VmHWM:")?))
+}
+
 /// CLOCK_REALTIME - CLOCK_BOOTTIME, ns: what turns the probe's times into epoch times.
 pub fn boot_epoch_ns() -> u64 {
     let real = clock_ns(libc::CLOCK_REALTIME);

@@ -196,6 +196,14 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
             wall.as_secs_f64(),
             100.0 * cpu.as_secs_f64() / wall.as_secs_f64().max(1e-9)
         )?;
+        if let Some((rss, peak)) = kubeward_syscall::procfs::own_rss() {
+            writeln!(
+                stderr,
+                "  memory: {:.1} MiB resident, {:.1} MiB at the peak",
+                rss as f64 / 1048576.0,
+                peak as f64 / 1048576.0
+            )?;
+        }
     }
     let mut recording_failed = live.write_error.take();
     if let Some(Err(e)) = live.finish() {
