@@ -130,25 +130,12 @@ impl AdmissionMetrics {
             violations: Family::default(),
             latency: Family::new_with_constructor(metrics::latency_histogram),
         };
-        registry.register(
-            "requests",
-            "HTTP requests by endpoint and status code",
-            m.requests.clone(),
-        );
-        registry.register(
-            "decisions",
-            "Admission decisions by namespace, resource, outcome and dry run",
-            m.decisions.clone(),
-        );
-        registry.register(
-            "check_failures",
-            "Failed Pod Security checks by check, namespace and mode",
-            m.violations.clone(),
-        );
-        registry.register(
-            "request_duration_seconds",
-            "Time to answer an admission request",
-            m.latency.clone(),
+        metrics::register!(
+            registry,
+            "requests" => "HTTP requests by endpoint and status code", m.requests;
+            "decisions" => "Admission decisions by namespace, resource, outcome and dry run", m.decisions;
+            "check_failures" => "Failed Pod Security checks by check, namespace and mode", m.violations;
+            "request_duration_seconds" => "Time to answer an admission request", m.latency;
         );
         m
     }
