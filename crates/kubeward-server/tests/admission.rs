@@ -92,21 +92,16 @@ async fn privileged_pod_is_denied_with_upstreams_message() {
 #[tokio::test]
 async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "strict", "good", restricted_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], true);
+    let resp = s.validate_pod("strict", "good", restricted_spec()).await;
+    assert_eq!(resp["allowed"], true);
     assert_eq!(
-        body["response"]["auditAnnotations"]["enforce-policy"],
+        resp["auditAnnotations"]["enforce-policy"],
         "restricted:v1.30"
     );
-    assert!(body["response"].get("warnings").is_none());
+    assert!(resp.get("warnings").is_none());
 
     // Baseline-compliant, not restricted: allowed, warned and audited at restricted.
-    let body = s
-        .review_pod("/validate", "mixed", "plain", plain_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("mixed", "plain", plain_spec()).await;
     assert_eq!(resp["allowed"], true);
     let warning = resp["warnings"][0].as_str().unwrap_or_default();
     assert!(
@@ -121,10 +116,7 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
 #[tokio::test]
 async fn enforce_denial_suppresses_warnings_but_not_audit() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "mixed", "bad", privileged_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("mixed", "bad", privileged_spec()).await;
     assert_eq!(resp["allowed"], false);
     assert!(resp.get("warnings").is_none());
     assert!(
@@ -267,21 +259,16 @@ async fn subresources_exec_passes_ephemeral_containers_are_evaluated() {
         .build();
     let (_, body) = s.post("/validate", &req).await;
     assert_eq!(body["response"]["allowed"], false);
-    assert!(
-        body["response"]["status"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("container \"debug\" must not set securityContext.privileged=true")
+    has(
+        message(&body["response"]),
+        "container \"debug\" must not set securityContext.privileged=true",
     );
 }
 
 #[tokio::test]
 async fn bad_labels_fail_closed_with_an_error_annotation() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "typo", "plain", plain_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("typo", "plain", plain_spec()).await;
     assert_eq!(resp["allowed"], false, "bad enforce level is restricted");
     assert_eq!(
         resp["auditAnnotations"]["error"],
@@ -484,16 +471,11 @@ spec:
     let (_, body) = s.post("/mutate", &req).await;
     assert!(body["response"].get("patch").is_none());
 
-    let body = s
-        .review_pod("/validate", "open", "bad", privileged_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], false);
+    let resp = s.validate_pod("open", "bad", privileged_spec()).await;
+    assert_eq!(resp["allowed"], false);
     assert!(
-        body["response"]["status"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("pods \"bad\" is forbidden: PodSecurityPolicy: unable to"),
-        "{body}"
+        message(&resp).starts_with("pods \"bad\" is forbidden: PodSecurityPolicy: unable to"),
+        "{resp}"
     );
 }
 
@@ -670,8 +652,6 @@ spec:
         );
     }
     // With the object, the same permissive policy admits the pod.
-    let body = s
-        .review_pod("/validate", "open", "p", privileged_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], true, "{body}");
+    let resp = s.validate_pod("open", "p", privileged_spec()).await;
+    assert_eq!(resp["allowed"], true, "{resp}");
 }

@@ -174,6 +174,11 @@ impl Server {
             .1
     }
 
+    /// The `response` of a review of the Pod `ns/name` on `/validate`.
+    pub async fn validate_pod(&self, ns: &str, name: &str, spec: Value) -> Value {
+        self.review_pod("/validate", ns, name, spec).await["response"].take()
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let (s, b, _) = request(&self.connector, self.addr, "GET", path, vec![]).await;
         (s, String::from_utf8_lossy(&b).into_owned())
@@ -300,4 +305,9 @@ pub fn decode_patch(resp: &Value) -> Vec<Value> {
         .decode(text)
         .expect("base64 patch");
     serde_json::from_slice(&bytes).expect("patch JSON")
+}
+
+/// A review response's status message ("" when there is none).
+pub fn message(resp: &Value) -> &str {
+    resp["status"]["message"].as_str().unwrap_or_default()
 }
