@@ -71,20 +71,57 @@ impl Stats {
             connections: ConnMetrics::default(),
         };
         let r = &mut registry;
-        metrics::register!(
-            r,
-            "batches" => "Webhook requests to /k8s-audit by result", s.batches;
-            "batches_failed" => "Accepted batches unreadable as a whole, by reason", s.batches_failed;
-            "dropped_bytes" => "Bytes of batches refused with 429 because the queue was full", s.dropped_bytes;
-            "events_received" => "Events read from accepted batches", s.events_received;
-            "events_evaluated" => "Events evaluated against the rules", s.events_evaluated;
-            "events_failed" => "Batch items that are not acceptable audit events", s.events_failed;
-            "alerts" => "Alerts raised, by priority", s.alerts;
-            "alerts_failed" => "Alerts an output could not write, by output", s.alerts_failed;
-            "http_output_retries" => "Failed HTTP output attempts that were retried", s.http_output_retries;
-            "rule_reloads" => "Rule reloads by result", s.reloads;
-            "queue_batches" => "Batches waiting for evaluation", s.queue_batches;
-            "queue_bytes" => "Bytes of batches waiting for evaluation", s.queue_bytes;
+        r.register(
+            "batches",
+            "Webhook requests to /k8s-audit by result",
+            s.batches.clone(),
+        );
+        r.register(
+            "batches_failed",
+            "Accepted batches unreadable as a whole, by reason",
+            s.batches_failed.clone(),
+        );
+        r.register(
+            "dropped_bytes",
+            "Bytes of batches refused with 429 because the queue was full",
+            s.dropped_bytes.clone(),
+        );
+        r.register(
+            "events_received",
+            "Events read from accepted batches",
+            s.events_received.clone(),
+        );
+        r.register(
+            "events_evaluated",
+            "Events evaluated against the rules",
+            s.events_evaluated.clone(),
+        );
+        r.register(
+            "events_failed",
+            "Batch items that are not acceptable audit events",
+            s.events_failed.clone(),
+        );
+        r.register("alerts", "Alerts raised, by priority", s.alerts.clone());
+        r.register(
+            "alerts_failed",
+            "Alerts an output could not write, by output",
+            s.alerts_failed.clone(),
+        );
+        r.register(
+            "http_output_retries",
+            "Failed HTTP output attempts that were retried",
+            s.http_output_retries.clone(),
+        );
+        r.register("rule_reloads", "Rule reloads by result", s.reloads.clone());
+        r.register(
+            "queue_batches",
+            "Batches waiting for evaluation",
+            s.queue_batches.clone(),
+        );
+        r.register(
+            "queue_bytes",
+            "Bytes of batches waiting for evaluation",
+            s.queue_bytes.clone(),
         );
         s.connections.register(r);
         Stats { registry, ..s }
