@@ -202,20 +202,14 @@ spec:
       ports:
         - containerPort: 8080
 ";
+    // The same pod spec as a template, in flow style.
     let deployment = "\
 apiVersion: apps/v1
 kind: Deployment
-metadata:
-  name: net
+metadata: {name: net}
 spec:
   template:
-    spec:
-      hostNetwork: true
-      containers:
-        - name: app
-          image: app:1
-          ports:
-            - containerPort: 8080
+    spec: {hostNetwork: true, containers: [{name: app, image: 'app:1', ports: [{containerPort: 8080}]}]}
 ";
     let f = Fixture::new(&[("pod.yaml", pod), ("deploy.yaml", deployment)]);
     let (_, doc) = scan_json(f.root(), &args("--level baseline pod.yaml deploy.yaml"));
