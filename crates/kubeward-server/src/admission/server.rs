@@ -11,7 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use kubeward_podsecurity::psp::Policy;
 
 use kube::core::admission::Operation;
@@ -160,8 +160,8 @@ pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
         metrics,
     });
     Router::new()
-        .route("/validate", post(validate))
-        .route("/mutate", post(mutate))
+        .route("/validate", review_route("validate"))
+        .route("/mutate", review_route("mutate"))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -222,20 +222,16 @@ fn parse_timeout(text: &str) -> Option<Duration> {
     }
 }
 
-async fn validate(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(state, Params::from_query(query), body, "validate").await
-}
-
-async fn mutate(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(state, Params::from_query(query), body, "mutate").await
+/// The `POST` route of a review endpoint (`validate`, `mutate`): the review body and the
+/// query the API server adds, handed to [`handle`].
+fn review_route(endpoint: &'static str) -> MethodRouter<Arc<AppState>> {
+    post(
+        move |State(state): State<Arc<AppState>>,
+              RawQuery(query): RawQuery,
+              body: Result<Bytes, BytesRejection>| async move {
+            handle(state, Params::from_query(query), body, endpoint).await
+        },
+    )
 }
 
 async fn handle(
