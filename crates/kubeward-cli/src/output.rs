@@ -6,7 +6,9 @@ pub mod json;
 pub mod sarif;
 pub mod text;
 
-use std::io;
+use std::io::{self, Write};
+
+use serde::Serialize;
 
 use crate::args::ScanArgs;
 use crate::format::Format;
@@ -22,6 +24,23 @@ pub trait Output {
 /// Most errors the machine-readable formats list; errors come after the streamed results
 /// there, so they are held until the end and must be bounded. The summary counts them all.
 pub const MAX_LISTED_ERRORS: usize = 10_000;
+
+/// Ends a streamed JSON document whose results array is still open: closes the array,
+/// writes the members `"first":…,"second":…` and then `close` (the brackets still open),
+/// and flushes.
+pub fn end_document<A: Serialize + ?Sized, B: Serialize + ?Sized>(
+    out: &mut impl Write,
+    first: (&str, &A),
+    second: (&str, &B),
+    close: &str,
+) -> io::Result<()> {
+    write!(out, "\n],\"{}\":", first.0)?;
+    serde_json::to_writer(&mut *out, first.1)?;
+    write!(out, ",\"{}\":", second.0)?;
+    serde_json::to_writer(&mut *out, second.1)?;
+    writeln!(out, "{close}")?;
+    out.flush()
+}
 
 pub fn open(args: &ScanArgs) -> io::Result<Box<dyn Output>> {
     let stdout = || io::BufWriter::new(io::stdout().lock());

@@ -26,6 +26,7 @@ use kubeward_manifest::Limits;
 use crate::flags::{Component, Manifests};
 pub use kubelet::{KubeletConfig, load_kubelet_config};
 
+use kubeward_report::RuleMeta;
 pub use kubeward_report::Severity;
 
 /// The verdict of one check.
@@ -158,31 +159,15 @@ pub fn run(inputs: &Inputs<'_>) -> Vec<Finding> {
     out
 }
 
-/// Every check's id, title, component, severity and remediation, for documentation and
-/// for tests that keep the tables consistent.
-pub fn catalogue() -> Vec<(&'static str, &'static str, &'static str, Severity)> {
-    let mut out = Vec::new();
-    out.extend(
-        files::CONTROL_PLANE
-            .iter()
-            .map(|c| (c.meta.id, c.meta.title, "files", c.meta.severity)),
-    );
+/// Every check's metadata (id, title, severity, remediation as its fix) and component, in
+/// benchmark order, for documentation and for tests that keep the tables consistent.
+pub fn catalogue() -> Vec<(RuleMeta, &'static str)> {
+    let mut out: Vec<(RuleMeta, &'static str)> = Vec::new();
+    out.extend(files::CONTROL_PLANE.iter().map(|c| (c.meta, "files")));
     for &(component, table) in POD_CHECKS {
-        out.extend(
-            table
-                .iter()
-                .map(|c| (c.meta.id, c.meta.title, component.name(), c.meta.severity)),
-        );
+        out.extend(table.iter().map(|c| (c.meta, component.name())));
     }
-    out.extend(
-        files::WORKER
-            .iter()
-            .map(|c| (c.meta.id, c.meta.title, "files", c.meta.severity)),
-    );
-    out.extend(
-        kubelet::CHECKS
-            .iter()
-            .map(|c| (c.meta.id, c.meta.title, "kubelet", c.meta.severity)),
-    );
+    out.extend(files::WORKER.iter().map(|c| (c.meta, "files")));
+    out.extend(kubelet::CHECKS.iter().map(|c| (c.meta, "kubelet")));
     out
 }

@@ -103,31 +103,12 @@ pub fn build(manifests: &Manifests) -> Result<Etcdctl, EtcdctlError> {
 fn from_apiserver(api: &StaticPod) -> Etcdctl {
     let f = &api.flags;
     let endpoints = f.list("etcd-servers").unwrap_or_default();
-    let mut notes = Vec::new();
-    let mut mappings = vec![Mapping {
-        etcdctl: "--endpoints",
-        env: "ETCDCTL_ENDPOINTS",
-        from: Some("--etcd-servers".to_owned()),
-        value: Some(endpoints.join(",")),
-    }];
-    for (etcdctl, env, flag) in [
-        ("--cacert", "ETCDCTL_CACERT", "etcd-cafile"),
-        ("--cert", "ETCDCTL_CERT", "etcd-certfile"),
-        ("--key", "ETCDCTL_KEY", "etcd-keyfile"),
-    ] {
-        let value = f.value(flag).filter(|v| !v.is_empty()).map(str::to_owned);
-        if value.is_none() {
-            notes.push(format!(
-                "kube-apiserver has no --{flag}, so etcdctl gets no {etcdctl}"
-            ));
-        }
-        mappings.push(Mapping {
-            etcdctl,
-            env,
-            from: Some(format!("--{flag}")),
-            value,
-        });
-    }
+    let (mappings, mut notes) = connection(
+        api,
+        &endpoints,
+        "--etcd-servers",
+        ["etcd-cafile", "etcd-certfile", "etcd-keyfile"],
+    );
     if endpoints.iter().any(|e| e.starts_with("http://")) {
         notes.push(
             "an endpoint uses plain http://: etcd traffic, Secrets included, is not encrypted"
@@ -162,6 +143,28 @@ fn from_etcd(etcd: &StaticPod) -> Option<Etcdctl> {
     } else {
         return None;
     };
+    let (mappings, mut notes) = connection(
+        etcd,
+        &endpoints,
+        from,
+        ["trusted-ca-file", "cert-file", "key-file"],
+    );
+    notes.push(
+        "--cert-file is etcd's serving certificate; it works as a client certificate only with the clientAuth usage (kubeadm's has it). kubeadm's etcd/healthcheck-client.{crt,key} is the cleaner client pair"
+            .to_owned(),
+    );
+    Some(finish(Source::Etcd, etcd, mappings, notes))
+}
+
+/// etcdctl's endpoints (`endpoints`, read from `from`) and its `--cacert`, `--cert` and
+/// `--key`, from the flags of `pod` that `files` names in that order; a note for each of
+/// those flags the pod does not set.
+fn connection(
+    pod: &StaticPod,
+    endpoints: &[String],
+    from: &str,
+    files: [&'static str; 3],
+) -> (Vec<Mapping>, Vec<String>) {
     let mut notes = Vec::new();
     let mut mappings = vec![Mapping {
         etcdctl: "--endpoints",
@@ -169,15 +172,21 @@ fn from_etcd(etcd: &StaticPod) -> Option<Etcdctl> {
         from: Some(from.to_owned()),
         value: Some(endpoints.join(",")),
     }];
-    for (etcdctl, env, flag) in [
-        ("--cacert", "ETCDCTL_CACERT", "trusted-ca-file"),
-        ("--cert", "ETCDCTL_CERT", "cert-file"),
-        ("--key", "ETCDCTL_KEY", "key-file"),
-    ] {
-        let value = f.value(flag).filter(|v| !v.is_empty()).map(str::to_owned);
+    let options = [
+        ("--cacert", "ETCDCTL_CACERT"),
+        ("--cert", "ETCDCTL_CERT"),
+        ("--key", "ETCDCTL_KEY"),
+    ];
+    for ((etcdctl, env), flag) in options.into_iter().zip(files) {
+        let value = pod
+            .flags
+            .value(flag)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
         if value.is_none() {
             notes.push(format!(
-                "etcd has no --{flag}, so etcdctl gets no {etcdctl}"
+                "{} has no --{flag}, so etcdctl gets no {etcdctl}",
+                pod.component.name()
             ));
         }
         mappings.push(Mapping {
@@ -187,11 +196,7 @@ fn from_etcd(etcd: &StaticPod) -> Option<Etcdctl> {
             value,
         });
     }
-    notes.push(
-        "--cert-file is etcd's serving certificate; it works as a client certificate only with the clientAuth usage (kubeadm's has it). kubeadm's etcd/healthcheck-client.{crt,key} is the cleaner client pair"
-            .to_owned(),
-    );
-    Some(finish(Source::Etcd, etcd, mappings, notes))
+    (mappings, notes)
 }
 
 fn finish(source: Source, pod: &StaticPod, mappings: Vec<Mapping>, notes: Vec<String>) -> Etcdctl {

@@ -94,11 +94,8 @@ fn main() {
 
 async fn run(total: usize, connections: usize, max_time: Duration) {
     let dir = tempfile::tempdir().expect("tempdir");
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
-    let (cert, key) = (dir.path().join("tls.crt"), dir.path().join("tls.key"));
-    std::fs::write(&cert, ck.cert.pem()).expect("write");
-    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("write");
-    let certs = CertReloader::load(&cert, &key).expect("load");
+    let cert = kubeward_testkit::pki::server_cert(dir.path(), "tls");
+    let certs = CertReloader::load(&cert.cert, &cert.key).expect("load");
     let ns: BTreeMap<String, String> = [
         ("pod-security.kubernetes.io/enforce", "baseline"),
         ("pod-security.kubernetes.io/warn", "restricted"),
@@ -123,7 +120,7 @@ async fn run(total: usize, connections: usize, max_time: Duration) {
     ));
 
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(ck.cert.der().clone()).expect("root");
+    roots.add(cert.der.clone()).expect("root");
     let config = rustls::ClientConfig::builder_with_provider(kubeward_server::tls::provider())
         .with_safe_default_protocol_versions()
         .expect("versions")

@@ -106,25 +106,12 @@ impl ConnMetrics {
     /// Registers `connections_accepted_total`, `connections_closed_total{reason}`,
     /// `connections_open` and `requests_in_flight` (under the registry's prefix).
     pub fn register(&self, registry: &mut MetricsRegistry) {
-        registry.register(
-            "connections_accepted",
-            "TCP connections accepted",
-            self.accepted.clone(),
-        );
-        registry.register(
-            "connections_closed",
-            "Connections the server closed or refused because of a deadline or a connection limit, by reason",
-            self.closed.clone(),
-        );
-        registry.register(
-            "connections_open",
-            "Connections open now",
-            self.open.clone(),
-        );
-        registry.register(
-            "requests_in_flight",
-            "Requests being answered now (their connections are busy, never shed)",
-            self.in_flight.clone(),
+        crate::metrics::register!(
+            registry,
+            "connections_accepted" => "TCP connections accepted", self.accepted;
+            "connections_closed" => "Connections the server closed or refused because of a deadline or a connection limit, by reason", self.closed;
+            "connections_open" => "Connections open now", self.open;
+            "requests_in_flight" => "Requests being answered now (their connections are busy, never shed)", self.in_flight;
         );
     }
 

@@ -63,6 +63,16 @@ pub fn encode(registry: &Registry) -> String {
     out
 }
 
+/// Registers metrics in a registry, one `"name" => "help", metric;` line each (the
+/// registry keeps a clone, which shares the metric's values):
+/// `register!(registry, "events" => "Audit events by outcome", self.events;)`.
+macro_rules! register {
+    ($registry:expr, $($name:literal => $help:literal, $metric:expr;)+) => {
+        $($registry.register($name, $help, $metric.clone());)+
+    };
+}
+pub(crate) use register;
+
 /// An axum `GET` route answering with [`encode`] of `registry`.
 pub fn route<S: Clone + Send + Sync + 'static>(registry: Arc<Registry>) -> MethodRouter<S> {
     get(move || {

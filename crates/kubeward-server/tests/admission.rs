@@ -92,21 +92,16 @@ async fn privileged_pod_is_denied_with_upstreams_message() {
 #[tokio::test]
 async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "strict", "good", restricted_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], true);
+    let resp = s.validate_pod("strict", "good", restricted_spec()).await;
+    assert_eq!(resp["allowed"], true);
     assert_eq!(
-        body["response"]["auditAnnotations"]["enforce-policy"],
+        resp["auditAnnotations"]["enforce-policy"],
         "restricted:v1.30"
     );
-    assert!(body["response"].get("warnings").is_none());
+    assert!(resp.get("warnings").is_none());
 
     // Baseline-compliant, not restricted: allowed, warned and audited at restricted.
-    let body = s
-        .review_pod("/validate", "mixed", "plain", plain_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("mixed", "plain", plain_spec()).await;
     assert_eq!(resp["allowed"], true);
     let warning = resp["warnings"][0].as_str().unwrap_or_default();
     assert!(
@@ -121,10 +116,7 @@ async fn restricted_pod_is_allowed_and_warn_audit_follow_their_labels() {
 #[tokio::test]
 async fn enforce_denial_suppresses_warnings_but_not_audit() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "mixed", "bad", privileged_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("mixed", "bad", privileged_spec()).await;
     assert_eq!(resp["allowed"], false);
     assert!(resp.get("warnings").is_none());
     assert!(
@@ -216,32 +208,21 @@ async fn dry_run_gets_the_real_answer() {
 #[tokio::test]
 async fn exemptions_by_user_namespace_and_runtime_class() {
     let s = server().await;
-    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
-        .user("system:admin")
-        .build();
-    let (_, body) = s.post("/validate", &req).await;
-    assert_eq!(body["response"]["allowed"], true);
-    assert_eq!(body["response"]["auditAnnotations"]["exempt"], "user");
-
-    let req = ReviewBuilder::pod("system", "bad", privileged_spec()).build();
-    let (_, body) = s.post("/validate", &req).await;
-    assert_eq!(body["response"]["auditAnnotations"]["exempt"], "namespace");
-
-    let mut spec = privileged_spec();
-    spec["runtimeClassName"] = json!("kata");
-    let body = s.review_pod("/validate", "base", "bad", spec).await;
-    assert_eq!(body["response"]["allowed"], true);
-    assert_eq!(
-        body["response"]["auditAnnotations"]["exempt"],
-        "runtimeClass"
-    );
-
-    // The exemption is exact: another user is still denied.
-    let req = ReviewBuilder::pod("base", "bad", privileged_spec())
-        .user("system:admin2")
-        .build();
-    let (_, body) = s.post("/validate", &req).await;
-    assert_eq!(body["response"]["allowed"], false);
+    let mut kata = privileged_spec();
+    kata["runtimeClassName"] = json!("kata");
+    for (ns, user, spec, exempt) in [
+        ("base", "system:admin", privileged_spec(), json!("user")),
+        ("system", "alice", privileged_spec(), json!("namespace")),
+        ("base", "alice", kata, json!("runtimeClass")),
+        // The exemption is exact: another user is still denied.
+        ("base", "system:admin2", privileged_spec(), Value::Null),
+    ] {
+        let req = ReviewBuilder::pod(ns, "bad", spec).user(user).build();
+        let (_, body) = s.post("/validate", &req).await;
+        let resp = &body["response"];
+        assert_eq!(resp["allowed"], !exempt.is_null(), "{ns} {user}: {resp}");
+        assert_eq!(resp["auditAnnotations"]["exempt"], exempt, "{ns} {user}");
+    }
 }
 
 #[tokio::test]
@@ -267,21 +248,16 @@ async fn subresources_exec_passes_ephemeral_containers_are_evaluated() {
         .build();
     let (_, body) = s.post("/validate", &req).await;
     assert_eq!(body["response"]["allowed"], false);
-    assert!(
-        body["response"]["status"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("container \"debug\" must not set securityContext.privileged=true")
+    has(
+        message(&body["response"]),
+        "container \"debug\" must not set securityContext.privileged=true",
     );
 }
 
 #[tokio::test]
 async fn bad_labels_fail_closed_with_an_error_annotation() {
     let s = server().await;
-    let body = s
-        .review_pod("/validate", "typo", "plain", plain_spec())
-        .await;
-    let resp = &body["response"];
+    let resp = s.validate_pod("typo", "plain", plain_spec()).await;
     assert_eq!(resp["allowed"], false, "bad enforce level is restricted");
     assert_eq!(
         resp["auditAnnotations"]["error"],
@@ -484,16 +460,11 @@ spec:
     let (_, body) = s.post("/mutate", &req).await;
     assert!(body["response"].get("patch").is_none());
 
-    let body = s
-        .review_pod("/validate", "open", "bad", privileged_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], false);
+    let resp = s.validate_pod("open", "bad", privileged_spec()).await;
+    assert_eq!(resp["allowed"], false);
     assert!(
-        body["response"]["status"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .starts_with("pods \"bad\" is forbidden: PodSecurityPolicy: unable to"),
-        "{body}"
+        message(&resp).starts_with("pods \"bad\" is forbidden: PodSecurityPolicy: unable to"),
+        "{resp}"
     );
 }
 
@@ -515,10 +486,7 @@ fn denial(body: &Value) -> (bool, i64, String) {
     (
         r["allowed"].as_bool().unwrap_or(true),
         r["status"]["code"].as_i64().unwrap_or(0),
-        r["status"]["message"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned(),
+        message(r).to_owned(),
     )
 }
 
@@ -611,23 +579,20 @@ async fn workload_and_namespace_reviews_without_an_object_fail_closed() {
     );
 
     let ns = json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "n"}});
-    let create = without_object(
-        ReviewBuilder::new("", "namespaces", "Namespace", "", "n", ns.clone()).build(),
-        true,
-    );
-    let (_, body) = fail.post("/validate", &create).await;
-    assert_eq!(
-        denial(&body),
-        (false, 400, "failed to decode namespace".into())
-    );
-    let update = ReviewBuilder::new("", "namespaces", "Namespace", "", "n", ns)
-        .update(Value::Null)
-        .build();
-    let (_, body) = fail.post("/validate", &update).await;
-    assert_eq!(
-        denial(&body),
-        (false, 400, "failed to decode old namespace".into())
-    );
+    let namespace = || ReviewBuilder::new("", "namespaces", "Namespace", "", "n", ns.clone());
+    for (review, message) in [
+        (
+            without_object(namespace().build(), true),
+            "failed to decode namespace",
+        ),
+        (
+            namespace().update(Value::Null).build(),
+            "failed to decode old namespace",
+        ),
+    ] {
+        let (_, body) = fail.post("/validate", &review).await;
+        assert_eq!(denial(&body), (false, 400, message.into()), "{body}");
+    }
 }
 
 #[tokio::test]
@@ -636,42 +601,22 @@ async fn psp_reviews_without_an_object_are_forbidden_as_the_plugin_does() {
 apiVersion: policy/v1beta1
 kind: PodSecurityPolicy
 metadata: {name: anything}
-spec:
-  privileged: true
-  runAsUser: {rule: RunAsAny}
-  seLinux: {rule: RunAsAny}
-  supplementalGroups: {rule: RunAsAny}
-  fsGroup: {rule: RunAsAny}
-  volumes: ['*']
+spec: {privileged: true, runAsUser: {rule: RunAsAny}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}, volumes: ['*']}
 "#;
     let s = psp_server(policy).await;
+    // Object null on a named pod, object left out on an unnamed one.
     for path in ["/mutate", "/validate"] {
-        let named = without_object(ReviewBuilder::pod("open", "p", plain_spec()).build(), false);
-        let (_, body) = s.post(path, &named).await;
-        assert_eq!(
-            denial(&body),
-            (
-                false,
-                403,
-                "pods \"p\" is forbidden: unexpected type <nil>".into()
-            ),
-            "{path}: {body}"
-        );
-        let unnamed = without_object(ReviewBuilder::pod("open", "", plain_spec()).build(), true);
-        let (_, body) = s.post(path, &unnamed).await;
-        assert_eq!(
-            denial(&body),
-            (
-                false,
-                403,
-                "pods \"Unknown\" is forbidden: unexpected type <nil>".into()
-            ),
-            "{path}: {body}"
-        );
+        for (name, absent, shown) in [("p", false, "p"), ("", true, "Unknown")] {
+            let review = without_object(
+                ReviewBuilder::pod("open", name, plain_spec()).build(),
+                absent,
+            );
+            let (_, body) = s.post(path, &review).await;
+            let message = format!("pods \"{shown}\" is forbidden: unexpected type <nil>");
+            assert_eq!(denial(&body), (false, 403, message), "{path}: {body}");
+        }
     }
     // With the object, the same permissive policy admits the pod.
-    let body = s
-        .review_pod("/validate", "open", "p", privileged_spec())
-        .await;
-    assert_eq!(body["response"]["allowed"], true, "{body}");
+    let resp = s.validate_pod("open", "p", privileged_spec()).await;
+    assert_eq!(resp["allowed"], true, "{resp}");
 }

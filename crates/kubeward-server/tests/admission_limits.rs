@@ -6,12 +6,15 @@ mod admission_support;
 mod flood_support;
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use admission_support::*;
 use flood_support::*;
+use http_body_util::Empty;
+use hyper::body::Bytes;
 use kubeward_server::admission::AdmissionConfig;
 use kubeward_server::admission::namespaces::NamespaceStore;
 use kubeward_server::tls::{CloseReason, ConnMetrics, ServeOptions};
@@ -84,6 +87,32 @@ async fn wait_in_flight(counters: &ConnMetrics, n: i64) {
 }
 
 /// A server whose connection counters the test can read.
+/// Two requests on one connection, 900 ms apart (past the header and first-request
+/// deadlines), each answered 200 within [`ANSWER`]; their HTTP versions. `what` names
+/// the requests in a failure.
+async fn two_requests_apart<F>(
+    mut send: impl FnMut(hyper::Request<Empty<Bytes>>) -> F,
+    request: impl Fn() -> hyper::Request<Empty<Bytes>>,
+    what: &str,
+) -> Vec<hyper::Version>
+where
+    F: Future<Output = hyper::Result<hyper::Response<hyper::body::Incoming>>>,
+{
+    let mut versions = Vec::new();
+    for round in 0..2 {
+        if round > 0 {
+            tokio::time::sleep(Duration::from_millis(900)).await;
+        }
+        let resp = tokio::time::timeout(ANSWER, send(request()))
+            .await
+            .expect("answered")
+            .unwrap_or_else(|e| panic!("{what} {round} failed: {e}"));
+        assert_eq!(resp.status(), 200);
+        versions.push(resp.version());
+    }
+    versions
+}
+
 async fn start(opts: ServeOptions) -> (Server, ConnMetrics) {
     let counters = ConnMetrics::default();
     let cfg = AdmissionConfig {
@@ -162,21 +191,18 @@ async fn idle_connections_are_closed_by_the_first_request_deadline_and_the_idle_
         .await
         .expect("http handshake");
     let conn = tokio::spawn(conn);
-    for round in 0..2 {
-        let req = hyper::Request::get("/healthz")
+    let get_healthz = || {
+        hyper::Request::get("/healthz")
             .header("host", "localhost")
-            .body(http_body_util::Empty::<hyper::body::Bytes>::new())
-            .expect("request");
-        let resp = tokio::time::timeout(ANSWER, send.send_request(req))
-            .await
-            .expect("answered")
-            .unwrap_or_else(|e| panic!("keep-alive request {round} failed: {e}"));
-        assert_eq!(resp.status(), 200);
-        drop(resp);
-        if round == 0 {
-            tokio::time::sleep(Duration::from_millis(900)).await;
-        }
-    }
+            .body(Empty::new())
+            .expect("request")
+    };
+    two_requests_apart(
+        |req| send.send_request(req),
+        get_healthz,
+        "keep-alive request",
+    )
+    .await;
     // ... and is closed by the idle timeout once it stays quiet.
     let ended = tokio::time::timeout(ANSWER, conn).await;
     assert!(
@@ -317,8 +343,6 @@ async fn a_flood_of_idle_tls_connections_does_not_lock_out_real_clients() {
 
 #[tokio::test]
 async fn an_idle_http2_connection_with_pings_is_kept_until_the_idle_timeout() {
-    use http_body_util::Empty;
-    use hyper::body::Bytes;
     let opts = ServeOptions {
         first_request_timeout: Duration::from_millis(300),
         header_read_timeout: Duration::from_millis(300),
@@ -341,20 +365,19 @@ async fn an_idle_http2_connection_with_pings_is_kept_until_the_idle_timeout() {
             .await
             .expect("h2 handshake");
     let conn = tokio::spawn(conn);
-    for round in 0..2 {
-        let req = hyper::Request::get(format!("https://localhost:{}/healthz", s.addr.port()))
-            .body(Empty::<Bytes>::new())
-            .expect("request");
-        let resp = tokio::time::timeout(ANSWER, send.send_request(req))
-            .await
-            .expect("answered")
-            .unwrap_or_else(|e| panic!("request {round} on the idle connection failed: {e}"));
-        assert_eq!(resp.status(), 200);
-        assert_eq!(resp.version(), hyper::Version::HTTP_2);
-        if round == 0 {
-            tokio::time::sleep(Duration::from_millis(900)).await;
-        }
-    }
+    let url = format!("https://localhost:{}/healthz", s.addr.port());
+    let healthz = || {
+        hyper::Request::get(&url)
+            .body(Empty::new())
+            .expect("request")
+    };
+    let versions = two_requests_apart(
+        |req| send.send_request(req),
+        healthz,
+        "request on the idle connection",
+    )
+    .await;
+    assert_eq!(versions, [hyper::Version::HTTP_2; 2]);
     assert_eq!(counters.closed(CloseReason::HeaderTimeout), 0);
     // With no stream for the idle timeout, the server says GOAWAY and the connection ends.
     let ended = tokio::time::timeout(ANSWER, conn).await;

@@ -24,7 +24,7 @@ fn namespace_file(dir: &Path, enforce: &str) -> std::path::PathBuf {
     path
 }
 
-fn serving(cert: &TestCert, namespaces: NamespaceSource) -> Serving {
+fn serving(cert: &ServerCert, namespaces: NamespaceSource) -> Serving {
     Serving {
         listen: "127.0.0.1:0".into(),
         tls: TlsFiles {
@@ -49,7 +49,7 @@ async fn bind_error(serving: Serving) -> AdmissionServeError {
 #[tokio::test]
 async fn a_missing_certificate_or_namespace_file_stops_the_start_with_a_fix() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let cert = write_cert(dir.path(), "tls");
+    let cert = server_cert(dir.path(), "tls");
     let file = NamespaceSource::File {
         path: namespace_file(dir.path(), "baseline"),
         limits: Limits::default(),
@@ -78,7 +78,7 @@ async fn a_missing_certificate_or_namespace_file_stops_the_start_with_a_fix() {
 #[tokio::test]
 async fn sighup_reloads_the_certificate_and_the_namespace_file() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = write_cert(dir.path(), "tls");
+    let first = server_cert(dir.path(), "tls");
     let path = namespace_file(dir.path(), "baseline");
     let source = NamespaceSource::File {
         path: path.clone(),
@@ -110,7 +110,7 @@ async fn sighup_reloads_the_certificate_and_the_namespace_file() {
     assert_eq!(post(trusts_first.clone(), pod.clone()).await.0, Some(false));
 
     // Rotate the pair in place and relax the namespace; nothing changes until SIGHUP.
-    let second = write_cert(dir.path(), "tls");
+    let second = server_cert(dir.path(), "tls");
     namespace_file(dir.path(), "privileged");
     assert_eq!(post(trusts_first, pod.clone()).await.0, Some(false));
 

@@ -26,7 +26,7 @@ async fn replaced_certificate_files_are_served_to_the_next_handshake() {
 
     // Replace the pair as a Secret volume update does: new files renamed into place.
     let staged = tempfile::tempdir_in(s.dir.path()).expect("staging dir");
-    let next = write_cert(staged.path(), "next");
+    let next = server_cert(staged.path(), "next");
     std::fs::rename(&next.key, &s.cert.key).expect("swap key");
     std::fs::rename(&next.cert, &s.cert.cert).expect("swap cert");
 
@@ -45,7 +45,7 @@ async fn replaced_certificate_files_are_served_to_the_next_handshake() {
 #[tokio::test]
 async fn a_broken_pair_is_refused_and_the_old_one_kept() {
     let s = Server::start_default().await;
-    let other = write_cert(s.dir.path(), "other");
+    let other = server_cert(s.dir.path(), "other");
     // A key that does not belong to the certificate (a half-finished rotation).
     std::fs::copy(&other.key, &s.cert.key).expect("overwrite key");
     assert!(s.certs.reload_if_changed().is_err());
@@ -59,7 +59,7 @@ async fn a_broken_pair_is_refused_and_the_old_one_kept() {
 #[tokio::test]
 async fn untrusting_clients_fail_the_handshake_and_the_server_keeps_serving() {
     let s = Server::start_default().await;
-    let stranger = write_cert(s.dir.path(), "stranger");
+    let stranger = server_cert(s.dir.path(), "stranger");
     let wrong = connector(std::slice::from_ref(&stranger.der));
     let tcp = tokio::net::TcpStream::connect(s.addr)
         .await

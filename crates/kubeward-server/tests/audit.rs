@@ -3,18 +3,12 @@
 
 mod audit_common;
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use audit_common::*;
 use kubeward_server::audit::server::reload;
 use kubeward_server::audit::{OutputsConfig, RulesHandle, Stats};
-
-fn to(sink: &Sink) -> OutputsConfig {
-    OutputsConfig {
-        writer: Some(Box::new(sink.clone())),
-        ..OutputsConfig::default()
-    }
-}
 
 #[tokio::test]
 async fn small_batch_alerts_on_the_writer_and_the_file_and_counts() {
@@ -34,15 +28,14 @@ async fn small_batch_alerts_on_the_writer_and_the_file_and_counts() {
     eventually("the alert", || sink.lines().len() == 1).await;
     assert_eq!(sink.lines(), [SECRET_ALERT]);
     let (_, m) = get(&srv.url("/metrics")).await;
-    assert_eq!(metric(&m, "kubeward_audit_events_received_total"), Some(2));
-    assert_eq!(metric(&m, "kubeward_audit_events_evaluated_total"), Some(2));
-    assert_eq!(
-        metric(&m, "kubeward_audit_alerts_total{priority=\"Warning\"}"),
-        Some(1)
-    );
-    assert_eq!(
-        metric(&m, "kubeward_audit_batches_total{result=\"accepted\"}"),
-        Some(1)
+    assert_metrics(
+        &m,
+        &[
+            ("kubeward_audit_events_received_total", 2),
+            ("kubeward_audit_events_evaluated_total", 2),
+            ("kubeward_audit_alerts_total{priority=\"Warning\"}", 1),
+            ("kubeward_audit_batches_total{result=\"accepted\"}", 1),
+        ],
     );
     let report = srv.stop().await;
     assert_eq!(report.events_evaluated, 2);
@@ -56,9 +49,8 @@ async fn small_batch_alerts_on_the_writer_and_the_file_and_counts() {
 #[tokio::test]
 async fn json_format_is_falcos_object() {
     let sink = Sink::default();
-    let mut cfg = config();
-    cfg.format = kubeward_server::audit::AlertFormat::Json;
-    let srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let cfg = config_with(|c| c.format = kubeward_server::audit::AlertFormat::Json);
+    let srv = start_default(cfg, &sink).await;
     deliver(
         &srv.url("/k8s-audit"),
         &[event(1, "alice", "get", "secrets")],
@@ -73,7 +65,7 @@ async fn json_format_is_falcos_object() {
 #[tokio::test]
 async fn large_batch_is_evaluated_whole() {
     let sink = Sink::default();
-    let srv = start(config(), RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let srv = start_default(config(), &sink).await;
     // 2,000 events, about 700 KB: the size of a busy API server's batch.
     let events: Vec<String> = (0..2000)
         .map(|i| {
@@ -101,7 +93,7 @@ async fn large_batch_is_evaluated_whole() {
 #[tokio::test]
 async fn malformed_and_wrong_kind_batches_are_counted_not_evaluated() {
     let sink = Sink::default();
-    let srv = start(config(), RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let srv = start_default(config(), &sink).await;
     let url = srv.url("/k8s-audit");
     assert_eq!(
         post(
@@ -158,9 +150,7 @@ async fn malformed_and_wrong_kind_batches_are_counted_not_evaluated() {
 #[tokio::test]
 async fn oversized_body_gets_413_and_the_server_keeps_serving() {
     let sink = Sink::default();
-    let mut cfg = config();
-    cfg.max_body_bytes = 4096;
-    let srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let srv = start_default(config_with(|c| c.max_body_bytes = 4096), &sink).await;
     let url = srv.url("/k8s-audit");
     let big = event_list(
         &(0..20)
@@ -181,10 +171,8 @@ async fn oversized_body_gets_413_and_the_server_keeps_serving() {
 #[tokio::test]
 async fn full_queue_answers_429_counts_the_drop_and_loses_nothing_accepted() {
     let sink = Sink::gated();
-    let mut cfg = config();
-    cfg.workers = 1;
-    cfg.queue_batches = 1;
-    let srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let cfg = config_with(|c| (c.workers, c.queue_batches) = (1, 1));
+    let srv = start_default(cfg, &sink).await;
     let url = srv.url("/k8s-audit");
     let batch = || event_list(&[event(1, "alice", "get", "secrets")]);
     // The worker takes the first batch and stalls writing its alert.
@@ -200,15 +188,14 @@ async fn full_queue_answers_429_counts_the_drop_and_loses_nothing_accepted() {
     let (status, text) = post(&url, third, "application/json").await;
     assert_eq!(status, 429, "{text}");
     let (_, m) = get(&srv.url("/metrics")).await;
-    assert_eq!(
-        metric(&m, "kubeward_audit_batches_total{result=\"queue_full\"}"),
-        Some(1)
+    assert_metrics(
+        &m,
+        &[
+            ("kubeward_audit_batches_total{result=\"queue_full\"}", 1),
+            ("kubeward_audit_dropped_bytes_total", third_len),
+            ("kubeward_audit_queue_batches", 1),
+        ],
     );
-    assert_eq!(
-        metric(&m, "kubeward_audit_dropped_bytes_total"),
-        Some(third_len)
-    );
-    assert_eq!(metric(&m, "kubeward_audit_queue_batches"), Some(1));
     sink.open_gate();
     eventually("both accepted batches", || sink.lines().len() == 2).await;
     let report = srv.stop().await;
@@ -218,9 +205,7 @@ async fn full_queue_answers_429_counts_the_drop_and_loses_nothing_accepted() {
 #[tokio::test]
 async fn shutdown_drains_the_queue_and_flushes() {
     let sink = Sink::gated();
-    let mut cfg = config();
-    cfg.workers = 1;
-    let mut srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let mut srv = start_default(config_with(|c| c.workers = 1), &sink).await;
     let url = srv.url("/k8s-audit");
     for i in 0..5 {
         let b = event_list(&[event(i, "alice", "get", "secrets")]);
@@ -239,68 +224,59 @@ async fn shutdown_drains_the_queue_and_flushes() {
 const RULE_A: &str = "- rule: Rule A\n  desc: d\n  condition: ka.verb=get\n  output: A user=%ka.user.name\n  priority: WARNING\n  source: k8s_audit\n";
 const RULE_B: &str = "- rule: Rule B\n  desc: d\n  condition: ka.verb=get\n  output: B user=%ka.user.name\n  priority: ERROR\n  source: k8s_audit\n";
 
-#[tokio::test]
-async fn reload_swaps_rules_and_a_bad_reload_keeps_the_old_ones() {
+/// A server writing to `sink` whose rules load from `text`, written as `rules.yaml` in a
+/// fresh directory, now and at every reload; the directory (kept while it lives) and the
+/// file's path come with it.
+async fn start_reloadable(text: &str, sink: &Sink) -> (tempfile::TempDir, PathBuf, Running) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rules.yaml");
-    std::fs::write(&path, RULE_A).unwrap();
+    std::fs::write(&path, text).unwrap();
     let p = path.clone();
     let loader = move || rules_from(&std::fs::read_to_string(&p).map_err(|e| e.to_string())?);
     let rules = RulesHandle::reloadable(Box::new(loader)).unwrap();
-    let sink = Sink::default();
-    let srv = start(config(), rules, to(&sink)).await;
-    let url = srv.url("/k8s-audit");
-    let batch = || event_list(&[event(1, "alice", "get", "pods")]);
+    let srv = start(config(), rules, to(sink)).await;
+    (dir, path, srv)
+}
 
-    assert_eq!(post(&url, batch(), "application/json").await.0, 200);
-    eventually("rule A's alert", || sink.lines().len() == 1).await;
-    assert!(
-        sink.lines()[0].ends_with("Warning A user=alice"),
-        "{:?}",
-        sink.lines()
-    );
+/// Posts one event to `url` and waits for the `n`th alert, which must end with `ending`.
+async fn post_for_alert(url: &str, sink: &Sink, n: usize, ending: &str) {
+    let batch = event_list(&[event(1, "alice", "get", "pods")]);
+    assert_eq!(post(url, batch, "application/json").await.0, 200);
+    eventually("the alert", || sink.lines().len() == n).await;
+    let lines = sink.lines();
+    assert!(lines[n - 1].ends_with(ending), "{lines:?}");
+}
+
+#[tokio::test]
+async fn reload_swaps_rules_and_a_bad_reload_keeps_the_old_ones() {
+    let sink = Sink::default();
+    let (_dir, path, srv) = start_reloadable(RULE_A, &sink).await;
+    let url = srv.url("/k8s-audit");
+    post_for_alert(&url, &sink, 1, "Warning A user=alice").await;
 
     std::fs::write(&path, RULE_B).unwrap();
     assert_eq!(reload(&srv.rules, &srv.stats), Ok(1));
-    assert_eq!(post(&url, batch(), "application/json").await.0, 200);
-    eventually("rule B's alert", || sink.lines().len() == 2).await;
-    assert!(
-        sink.lines()[1].ends_with("Error B user=alice"),
-        "{:?}",
-        sink.lines()
-    );
+    post_for_alert(&url, &sink, 2, "Error B user=alice").await;
 
     std::fs::write(&path, "- rule: broken\n  condition: (\n").unwrap();
     assert!(reload(&srv.rules, &srv.stats).is_err());
-    assert_eq!(post(&url, batch(), "application/json").await.0, 200);
-    eventually("rule B still", || sink.lines().len() == 3).await;
-    assert!(sink.lines()[2].ends_with("Error B user=alice"));
+    // Rule B still.
+    post_for_alert(&url, &sink, 3, "Error B user=alice").await;
     let (_, m) = get(&srv.url("/metrics")).await;
-    assert_eq!(
-        metric(&m, "kubeward_audit_rule_reloads_total{result=\"ok\"}"),
-        Some(1)
-    );
-    assert_eq!(
-        metric(&m, "kubeward_audit_rule_reloads_total{result=\"error\"}"),
-        Some(1)
+    assert_metrics(
+        &m,
+        &[
+            ("kubeward_audit_rule_reloads_total{result=\"ok\"}", 1),
+            ("kubeward_audit_rule_reloads_total{result=\"error\"}", 1),
+        ],
     );
     srv.stop().await;
 }
 
 #[tokio::test]
 async fn reload_while_posting_drops_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rules.yaml");
-    std::fs::write(&path, RULE_A).unwrap();
-    let p = path.clone();
-    let loader = move || rules_from(&std::fs::read_to_string(&p).map_err(|e| e.to_string())?);
     let sink = Sink::default();
-    let srv = start(
-        config(),
-        RulesHandle::reloadable(Box::new(loader)).unwrap(),
-        to(&sink),
-    )
-    .await;
+    let (_dir, _, srv) = start_reloadable(RULE_A, &sink).await;
     let url = srv.url("/k8s-audit");
     let rules = srv.rules.clone();
     let stats = srv.stats.clone();

@@ -9,20 +9,13 @@ use std::time::Duration;
 
 use audit_common::*;
 use flood_support::*;
-use kubeward_server::audit::{OutputsConfig, RulesHandle, Stats};
+use kubeward_server::audit::{RulesHandle, Stats};
 use kubeward_server::tls::{CloseReason, ServeOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 /// Long enough for anything that is not a hang.
 const ANSWER: Duration = Duration::from_secs(15);
-
-fn to(sink: &Sink) -> OutputsConfig {
-    OutputsConfig {
-        writer: Some(Box::new(sink.clone())),
-        ..OutputsConfig::default()
-    }
-}
 
 /// One HTTP/1.1 request on `tcp` (kept alive); the answer's status.
 async fn exchange(tcp: &mut TcpStream, path: &str) -> u16 {
@@ -105,7 +98,7 @@ async fn a_flood_of_silent_connections_does_not_stop_audit_batches() {
     // Default cap (1,024) and per-source limit (256); deadlines out of the way, so that
     // shedding alone must keep the backend answering.
     cfg.serve_options = patient();
-    let srv = start(cfg, RulesHandle::fixed(default_rules()), to(&sink)).await;
+    let srv = start_default(cfg, &sink).await;
     let addr = srv.addr;
     // 2,000 silent TCP connections from 20 addresses.
     let flood: Vec<TcpStream> = flood(2_000, |source| connect_from(source, addr)).await;

@@ -98,24 +98,16 @@ impl Run {
     }
 
     /// Asserts that standard output contains `needle`.
+    #[track_caller]
     pub fn out_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stdout.contains(needle),
-            "stdout lacks {needle:?}:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
+        stream_has(("stdout", &self.stdout), ("stderr", &self.stderr), needle);
         self
     }
 
     /// Asserts that standard error contains `needle`.
+    #[track_caller]
     pub fn err_has(&self, needle: &str) -> &Self {
-        assert!(
-            self.stderr.contains(needle),
-            "stderr lacks {needle:?}:\n{}\nstdout:\n{}",
-            self.stderr,
-            self.stdout
-        );
+        stream_has(("stderr", &self.stderr), ("stdout", &self.stdout), needle);
         self
     }
 
@@ -128,6 +120,20 @@ impl Run {
         );
         self
     }
+}
+
+/// Asserts that the stream `looked` (name, text) contains `needle`; a failure shows it and
+/// the `other` stream.
+#[track_caller]
+fn stream_has(looked: (&str, &str), other: (&str, &str), needle: &str) {
+    assert!(
+        looked.1.contains(needle),
+        "{} lacks {needle:?}:\n{}\n{}:\n{}",
+        looked.0,
+        looked.1,
+        other.0,
+        other.1
+    );
 }
 
 impl From<Output> for Run {

@@ -1,6 +1,7 @@
 //! A throwaway PKI built at test time: a minikube-like CA, client certificates, and a
-//! kubeconfig writer, for the kubeconfig tests of the library and of the CLI. Nothing here
-//! is a real secret.
+//! kubeconfig writer, for the kubeconfig tests of the library and of the CLI; and
+//! self-signed server certificates for the TLS servers' tests. Nothing here is a real
+//! secret.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose, SanType, SignatureAlgorithm,
 };
+use rustls_pki_types::CertificateDer;
 use time::{Duration, OffsetDateTime};
 
 /// A self-signed CA, able to issue client certificates.
@@ -145,6 +147,33 @@ users:
         b64(&leaf.cert_pem),
         b64(&leaf.key_pem)
     )
+}
+
+/// A self-signed server certificate for `localhost` and 127.0.0.1, written to files.
+pub struct ServerCert {
+    /// The certificate file, PEM.
+    pub cert: PathBuf,
+    /// The private key file, PEM.
+    pub key: PathBuf,
+    /// The certificate, DER: the one root a test client trusts.
+    pub der: CertificateDer<'static>,
+}
+
+/// A fresh self-signed server certificate and key, written to `dir/STEM.crt` and
+/// `dir/STEM.key`.
+pub fn server_cert(dir: &Path, stem: &str) -> ServerCert {
+    let ck =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
+            .expect("rcgen");
+    let cert = dir.join(format!("{stem}.crt"));
+    let key = dir.join(format!("{stem}.key"));
+    std::fs::write(&cert, ck.cert.pem()).expect("write cert");
+    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("write key");
+    ServerCert {
+        cert,
+        key,
+        der: ck.cert.der().clone(),
+    }
 }
 
 /// Writes `text` to `dir/name` with `mode` and returns the path.

@@ -7,10 +7,9 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
-use kubeward_manifest::Limits;
 
 use super::io::write_json;
-use super::rules_files::{Sources, engine, load, read_rules};
+use super::rules_files::{Loaded, Sources, engine, load, read_rules};
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
@@ -67,26 +66,31 @@ pub fn run(args: &RulesArgs) -> anyhow::Result<ExitStatus> {
             rules,
             format,
             limit,
-        } => with_stdout(*format, |mut out| {
-            validate(rules, *format, &limit.limits(), &mut out)
-        }),
+        } => {
+            let files = read_rules(rules, &limit.limits())?;
+            with_stdout(*format, |mut out| validate(&files, *format, &mut out))
+        }
         RulesCommand::List {
             rules,
             describe: true,
             limit,
             ..
-        } => with_stdout(Format::Json, |mut out| {
-            describe(rules, &limit.limits(), &mut out)
-        }),
+        } => {
+            let files = read_rules(rules, &limit.limits())?;
+            with_stdout(Format::Json, |mut out| describe(&files, &mut out))
+        }
         RulesCommand::List {
             rules,
             rule,
             format,
             limit,
             ..
-        } => with_stdout(*format, |mut out| {
-            list(rules, rule.as_deref(), *format, &limit.limits(), &mut out)
-        }),
+        } => {
+            let files = read_rules(rules, &limit.limits())?;
+            with_stdout(*format, |mut out| {
+                list(&files, rule.as_deref(), *format, &mut out)
+            })
+        }
         RulesCommand::Fields { source, format } => with_stdout(*format, |mut out| {
             fields(source.as_deref(), *format, &mut out)
         }),
@@ -102,14 +106,8 @@ fn with_stdout<T>(format: Format, f: impl FnOnce(&mut dyn Write) -> T) -> T {
     }
 }
 
-fn validate(
-    paths: &[PathBuf],
-    format: Format,
-    limits: &Limits,
-    out: &mut impl Write,
-) -> anyhow::Result<ExitStatus> {
-    let files = read_rules(paths, limits)?;
-    let loaded = load(&files, Sources::Audit);
+fn validate(files: &[Loaded], format: Format, out: &mut impl Write) -> anyhow::Result<ExitStatus> {
+    let loaded = load(files, Sources::Audit);
     match format {
         Format::Text | Format::Sarif => {
             for r in &loaded.reports {
@@ -132,14 +130,12 @@ fn validate(
 }
 
 fn list(
-    paths: &[PathBuf],
+    files: &[Loaded],
     only: Option<&str>,
     format: Format,
-    limits: &Limits,
     out: &mut impl Write,
 ) -> anyhow::Result<ExitStatus> {
-    let files = read_rules(paths, limits)?;
-    let loaded = load(&files, Sources::Audit);
+    let loaded = load(files, Sources::Audit);
     let Some(ruleset) = loaded.ruleset else {
         // An invalid file is a finding about the rules, as for `validate`: exit 1.
         let mut err = crate::output::escape::stderr();
@@ -208,12 +204,7 @@ fn list(
 }
 
 /// `rules list -L`: Falco's `-L` JSON document; an invalid file exits 1 as in `list`.
-fn describe(
-    paths: &[PathBuf],
-    limits: &Limits,
-    out: &mut impl Write,
-) -> anyhow::Result<ExitStatus> {
-    let files = read_rules(paths, limits)?;
+fn describe(files: &[Loaded], out: &mut impl Write) -> anyhow::Result<ExitStatus> {
     let rf: Vec<_> = files
         .iter()
         .map(|f| kubeward_rules::RulesFile::new(f.name.clone(), &f.text))
@@ -224,7 +215,7 @@ fn describe(
             Ok(ExitStatus::Clean)
         }
         None => {
-            let loaded = load(&files, Sources::Audit);
+            let loaded = load(files, Sources::Audit);
             let mut err = crate::output::escape::stderr();
             for r in loaded.reports.iter().filter(|r| !r.successful()) {
                 write!(err, "{}", r.to_text())?;

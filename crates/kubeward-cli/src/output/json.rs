@@ -8,7 +8,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{MAX_LISTED_ERRORS, Output};
+use super::{MAX_LISTED_ERRORS, Output, end_document};
 use crate::scan::model::{
     Event, Finding, LintFinding, ModeResult, PspError, PspVerdict, ScanError, Summary,
     WorkloadReport, severity_name,
@@ -244,12 +244,12 @@ impl<W: Write> Output for JsonOutput<W> {
             psp_denied: s.psp.then_some(s.psp_denied),
         };
         let errors: Vec<ErrorRecord> = self.errors.iter().map(Into::into).collect();
-        write!(self.out, "\n],\"errors\":")?;
-        serde_json::to_writer(&mut self.out, &errors)?;
-        write!(self.out, ",\"summary\":")?;
-        serde_json::to_writer(&mut self.out, &summary)?;
-        writeln!(self.out, "}}")?;
-        self.out.flush()
+        end_document(
+            &mut self.out,
+            ("errors", &errors),
+            ("summary", &summary),
+            "}",
+        )
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
-use super::{MAX_LISTED_ERRORS, Output, object_name};
+use super::{MAX_LISTED_ERRORS, Output, end_document, object_name};
 use crate::scan::model::{Event, ScanError, Summary};
 use kubeward_manifest::Pos;
 use kubeward_podsecurity::lint::Severity;
@@ -286,12 +286,12 @@ impl<W: Write> Output for SarifOutput<W> {
             "executionSuccessful": s.errors == 0,
             "toolExecutionNotifications": std::mem::take(&mut self.notifications),
         });
-        write!(self.out, "\n],\"tool\":")?;
-        serde_json::to_writer(&mut self.out, &tool)?;
-        write!(self.out, ",\"invocations\":[")?;
-        serde_json::to_writer(&mut self.out, &invocation)?;
-        writeln!(self.out, "]}}]}}")?;
-        self.out.flush()
+        end_document(
+            &mut self.out,
+            ("tool", &tool),
+            ("invocations", &[invocation]),
+            "}]}",
+        )
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -1,6 +1,7 @@
 //! `kubeward controlplane check` and `etcdctl` end to end: exit codes, `--fail-on`, the
 //! JSON report, text output and error messages.
 
+use kubeward_testkit::cli::Run;
 use kubeward_testkit::has;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -81,6 +82,15 @@ fn finding<'a>(doc: &'a Value, id: &str) -> &'a Value {
         .iter()
         .find(|f| f["id"] == id)
         .unwrap_or_else(|| panic!("no {id}"))
+}
+
+/// `kubeward controlplane CMD --manifests DIR`.
+fn with_manifests(cmd: &str, dir: &Path) -> Run {
+    Run::of(
+        kubeward()
+            .args(["controlplane", cmd, "--manifests"])
+            .arg(dir),
+    )
 }
 
 #[test]
@@ -201,17 +211,10 @@ fn unusable_kubelet_config_or_directory_exits_2() {
     );
     assert_eq!(finding(&doc, "4.2.1")["status"], "skip");
 
-    let out = kubeward()
-        .args(["controlplane", "check", "--manifests"])
-        .arg(f.path("missing"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("missing: no such directory") && stderr.contains("--manifests"),
-        "{stderr}"
-    );
+    with_manifests("check", &f.path("missing"))
+        .code(2)
+        .err_has("missing: no such directory")
+        .err_has("--manifests");
 }
 
 #[test]
@@ -273,15 +276,8 @@ fn etcdctl_prints_the_command_and_mapping() {
 #[test]
 fn etcdctl_without_endpoints_exits_2() {
     let f = node(&["--v=2"]);
-    let out = kubeward()
-        .args(["controlplane", "etcdctl", "--manifests"])
-        .arg(f.path("etc/kubernetes/manifests"))
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("no etcd endpoints") && stderr.contains("no --etcd-servers"),
-        "{stderr}"
-    );
+    with_manifests("etcdctl", &f.path("etc/kubernetes/manifests"))
+        .code(2)
+        .err_has("no etcd endpoints")
+        .err_has("no --etcd-servers");
 }

@@ -30,10 +30,7 @@ spec:
   template:
     spec:
       securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
-      containers:
-      - name: app
-        image: registry.example/app:1
-        securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}
+      containers: [{name: app, image: registry.example/app:1, securityContext: {allowPrivilegeEscalation: false, capabilities: {drop: [ALL]}}}]
       volumes:
       - name: scratch
 ";
@@ -101,12 +98,7 @@ kind: PodSecurityPolicy
 metadata:
   name: with-empty-dir
   annotations: {seccomp.security.alpha.kubernetes.io/allowedProfileNames: runtime/default}
-spec:
-  seLinux: {rule: RunAsAny}
-  runAsUser: {rule: RunAsAny}
-  supplementalGroups: {rule: RunAsAny}
-  fsGroup: {rule: RunAsAny}
-  volumes: [configMap, emptyDir]
+spec: {seLinux: {rule: RunAsAny}, runAsUser: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}, volumes: [configMap, emptyDir]}
 ";
 
 /// `kubeward psp admit --format json` of the workloads above under `policies`: the exit

@@ -4,9 +4,10 @@
 use kubeward_testkit::audit;
 use kubeward_testkit::cli::args;
 use kubeward_testkit::has;
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStderr, Command, Stdio};
 
 use crate::common::{KUBEWARD, run};
 
@@ -84,55 +85,21 @@ fn recommended_policy_passes_the_audit_policy_lint() {
     assert_eq!(code, 0, "lint findings: {out}{err}");
     // The levels the default rules need: exec at Metadata (ResponseStarted kept), pod
     // creation with bodies, RBAC writes with the request body.
-    for (args, level) in [
+    for (words, level) in [
         (
-            vec![
-                "--verb",
-                "create",
-                "--resource",
-                "pods/exec",
-                "--namespace",
-                "prod",
-            ],
+            "--verb create --resource pods/exec --namespace prod",
             "Metadata",
         ),
         (
-            vec![
-                "--verb",
-                "create",
-                "--resource",
-                "pods",
-                "--namespace",
-                "prod",
-            ],
+            "--verb create --resource pods --namespace prod",
             "RequestResponse",
         ),
+        ("--verb get --resource secrets --namespace prod", "Metadata"),
         (
-            vec![
-                "--verb",
-                "get",
-                "--resource",
-                "secrets",
-                "--namespace",
-                "prod",
-            ],
-            "Metadata",
-        ),
-        (
-            vec![
-                "--verb",
-                "create",
-                "--api-group",
-                "rbac.authorization.k8s.io",
-                "--resource",
-                "clusterrolebindings",
-            ],
+            "--verb create --api-group rbac.authorization.k8s.io --resource clusterrolebindings",
             "Request",
         ),
-        (
-            vec!["--verb", "patch", "--resource", "namespaces"],
-            "Request",
-        ),
+        ("--verb patch --resource namespaces", "Request"),
     ] {
         let mut a = vec![
             "audit-policy",
@@ -141,7 +108,7 @@ fn recommended_policy_passes_the_audit_policy_lint() {
             "--user",
             "alice",
         ];
-        a.extend(args.iter().copied());
+        a.extend(args(words));
         let (code, out, err) = run(".", &a).parts();
         assert_eq!(code, 0, "{a:?}: {err}");
         assert!(out.contains(level), "{a:?}: {out}");
@@ -150,38 +117,70 @@ fn recommended_policy_passes_the_audit_policy_lint() {
 
 #[test]
 fn serve_alerts_then_drains_on_sigterm() {
-    let bin = KUBEWARD.path();
-    let mut child = Command::new(bin)
-        .args(["detect", "serve", "--listen", "127.0.0.1:0"])
-        .env("FALCO_HOSTNAME", "h1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = announced_address(&mut stderr);
+    let server = Serve::start(&[]);
     let ev = audit::event("1", "alice", "get", "secrets", "");
     let body = audit::event_list(&[ev]);
-    let resp = http(&addr, "POST", "/k8s-audit", &body);
+    let resp = http(&server.addr, "POST", "/k8s-audit", &body);
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
+    let (out, rest) = server.stop();
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        out,
         "12:00:00.250000000: Warning Secret read by non-system user (user=alice verb=get secret=prod/x)\n"
     );
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
     has(&rest, "1 events evaluated, 0 failed");
 }
 
+/// A `kubeward detect serve` process on a loopback port, with the address it announced.
+struct Serve {
+    child: Child,
+    stderr: BufReader<ChildStderr>,
+    addr: String,
+}
+
+impl Serve {
+    /// Starts `kubeward detect serve --listen 127.0.0.1:0 EXTRA` with both streams piped,
+    /// and waits for its address.
+    fn start(extra: &[&OsStr]) -> Serve {
+        let mut child = Command::new(KUBEWARD.path())
+            .args(["detect", "serve", "--listen", "127.0.0.1:0"])
+            .args(extra)
+            .env("FALCO_HOSTNAME", "h1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let addr = announced_address(&mut stderr);
+        Serve {
+            child,
+            stderr,
+            addr,
+        }
+    }
+
+    /// Sends `signal` (`-HUP`, `-TERM`) to the server.
+    fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([signal, &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Stops the server with SIGTERM, asserts that it exits 0, and returns its standard
+    /// output and the rest of its standard error.
+    fn stop(mut self) -> (String, String) {
+        self.signal("-TERM");
+        let out = self.child.wait_with_output().unwrap();
+        assert!(out.status.success());
+        let mut rest = String::new();
+        self.stderr.read_to_string(&mut rest).unwrap();
+        (String::from_utf8(out.stdout).unwrap(), rest)
+    }
+}
+
 /// The `host:port` that `detect serve` announces on stderr once it listens.
-fn announced_address(stderr: &mut BufReader<std::process::ChildStderr>) -> String {
+fn announced_address(stderr: &mut BufReader<ChildStderr>) -> String {
     let mut line = String::new();
     loop {
         line.clear();
@@ -217,38 +216,20 @@ fn sighup_reloads_the_rules_files() {
         )
     };
     std::fs::write(&rules, rule("before")).unwrap();
-    let mut child = Command::new(KUBEWARD.path())
-        .args(["detect", "serve", "--listen", "127.0.0.1:0", "-r"])
-        .arg(&rules)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = announced_address(&mut stderr);
+    let server = Serve::start(&["-r".as_ref(), rules.as_os_str()]);
+    let addr = server.addr.clone();
     let ev = audit::event("1", "alice", "get", "pods", "");
     let body = audit::event_list(&[ev]);
     assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
     std::fs::write(&rules, rule("after")).unwrap();
-    let hup = Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(hup.success());
+    server.signal("-HUP");
     let reloaded = (0..200).any(|_| {
         std::thread::sleep(std::time::Duration::from_millis(25));
         http(&addr, "GET", "/metrics", "").contains("rule_reloads_total{result=\"ok\"} 1")
     });
     assert!(reloaded, "{}", http(&addr, "GET", "/metrics", ""));
     assert!(http(&addr, "POST", "/k8s-audit", &body).starts_with("HTTP/1.1 200"));
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let alerts = String::from_utf8(out.stdout).unwrap();
+    let (alerts, _) = server.stop();
     let words: Vec<&str> = alerts
         .lines()
         .filter_map(|l| l.split(": Warning ").nth(1))
@@ -265,33 +246,17 @@ fn detect_options_before_a_subcommand_are_refused() {
 
 #[test]
 fn serve_closes_a_silent_connection_and_counts_it_in_the_summary() {
-    let bin = KUBEWARD.path();
-    let mut child = Command::new(bin)
-        .args(["detect", "serve", "--listen", "127.0.0.1:0"])
-        .args(["--first-request-timeout-seconds", "1", "--no-stdout"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let addr = announced_address(&mut stderr);
+    let server =
+        Serve::start(&["--first-request-timeout-seconds", "1", "--no-stdout"].map(OsStr::new));
     // A client that never sends a byte is closed by the first-request deadline.
-    let mut silent = TcpStream::connect(&addr).unwrap();
+    let mut silent = TcpStream::connect(&server.addr).unwrap();
     silent
         .set_read_timeout(Some(std::time::Duration::from_secs(30)))
         .unwrap();
     let mut buf = [0u8; 16];
     let n = silent.read(&mut buf).unwrap_or(0);
     assert_eq!(n, 0, "the silent connection was closed without an answer");
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (_, rest) = server.stop();
     has(
         &rest,
         "kubeward detect serve: 1 connections accepted; closed or refused by the server: 1 first_request_timeout",

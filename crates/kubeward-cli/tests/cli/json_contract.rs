@@ -2,7 +2,7 @@
 
 use crate::common::{Fixture, PRIVILEGED_POD, RESTRICTED_POD, result, results, scan_json};
 use kubeward_testkit::cli::args;
-use serde_json::json;
+use serde_json::{Value, json};
 
 const CRONJOB: &str = "\
 apiVersion: batch/v1
@@ -31,10 +31,17 @@ spec:
                   drop: [ALL]
 ";
 
+/// `kubeward scan --format json ARGS NAME` over a fixture holding `text` as `name`.
+fn scan_one(name: &str, text: &str, args: &[&str]) -> (i32, Value) {
+    let f = Fixture::new(&[(name, text)]);
+    let mut all = args.to_vec();
+    all.push(name);
+    scan_json(f.root(), &all)
+}
+
 #[test]
 fn every_field_of_a_result_has_its_documented_type() {
-    let f = Fixture::new(&[("bad.yaml", PRIVILEGED_POD)]);
-    let (code, doc) = scan_json(f.root(), &["bad.yaml"]);
+    let (code, doc) = scan_one("bad.yaml", PRIVILEGED_POD, &[]);
     assert_eq!(code, 1);
     let r = result(&doc, "bad");
     let keys: Vec<&str> = r
@@ -94,8 +101,7 @@ fn a_workload_without_namespace_or_name_reports_null() {
     let pod = PRIVILEGED_POD
         .replace("  namespace: apps\n", "")
         .replace("  name: bad\n", "  labels: {app: x}\n");
-    let f = Fixture::new(&[("p.yaml", &pod)]);
-    let (_, doc) = scan_json(f.root(), &["p.yaml"]);
+    let (_, doc) = scan_one("p.yaml", &pod, &[]);
     let r = &results(&doc)[0];
     assert!(r["namespace"].is_null(), "{r:#}");
     assert!(r["name"].is_null(), "{r:#}");
@@ -147,16 +153,14 @@ metadata:
 
 #[test]
 fn no_lint_reports_no_lints() {
-    let f = Fixture::new(&[("b.yaml", PRIVILEGED_POD)]);
-    let (_, doc) = scan_json(f.root(), &["--no-lint", "b.yaml"]);
+    let (_, doc) = scan_one("b.yaml", PRIVILEGED_POD, &["--no-lint"]);
     assert_eq!(result(&doc, "bad")["lints"], json!([]));
     assert_eq!(doc["summary"]["lints"], 0);
 }
 
 #[test]
 fn cronjob_findings_carry_full_paths_and_their_lines() {
-    let f = Fixture::new(&[("cron.yaml", CRONJOB)]);
-    let (code, doc) = scan_json(f.root(), &["cron.yaml"]);
+    let (code, doc) = scan_one("cron.yaml", CRONJOB, &[]);
     assert_eq!(code, 1);
     let r = result(&doc, "backup");
     assert_eq!(r["kind"], "CronJob");
@@ -202,20 +206,14 @@ spec:
       ports:
         - containerPort: 8080
 ";
+    // The same pod spec as a template, in flow style.
     let deployment = "\
 apiVersion: apps/v1
 kind: Deployment
-metadata:
-  name: net
+metadata: {name: net}
 spec:
   template:
-    spec:
-      hostNetwork: true
-      containers:
-        - name: app
-          image: app:1
-          ports:
-            - containerPort: 8080
+    spec: {hostNetwork: true, containers: [{name: app, image: 'app:1', ports: [{containerPort: 8080}]}]}
 ";
     let f = Fixture::new(&[("pod.yaml", pod), ("deploy.yaml", deployment)]);
     let (_, doc) = scan_json(f.root(), &args("--level baseline pod.yaml deploy.yaml"));
@@ -228,8 +226,7 @@ spec:
 
 #[test]
 fn the_output_is_one_json_document_even_with_nothing_to_report() {
-    let f = Fixture::new(&[("empty.yaml", "# nothing here\n")]);
-    let (code, doc) = scan_json(f.root(), &["empty.yaml"]);
+    let (code, doc) = scan_one("empty.yaml", "# nothing here\n", &[]);
     assert_eq!(code, 0);
     assert_eq!(doc["results"], json!([]));
     assert_eq!(doc["summary"]["files"], 1);

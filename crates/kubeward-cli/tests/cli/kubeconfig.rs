@@ -119,13 +119,9 @@ fn unusable_input_exits_2_naming_file_field_and_fix() {
         "the rest is still shown"
     );
 
-    let r = Run::of(kubeward().args(["kubeconfig", "inspect", "/nonexistent/kubeconfig"]));
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("/nonexistent/kubeconfig: cannot read"),
-        "{}",
-        r.stderr
-    );
+    Run::of(kubeward().args(["kubeconfig", "inspect", "/nonexistent/kubeconfig"]))
+        .code(2)
+        .err_has("/nonexistent/kubeconfig: cannot read");
 }
 
 #[test]
@@ -142,17 +138,13 @@ fn kubeconfig_env_chain_is_the_default() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("skipped"), "{}", r.stdout);
     assert!(r.stdout.contains("* admin@minikube"));
-    let r = Run::of(
+    Run::of(
         kubeward()
             .env("KUBECONFIG", missing.as_os_str())
             .args(["kubeconfig", "inspect"]),
-    );
-    assert_eq!(r.code, 2);
-    assert!(
-        r.stderr.contains("no kubeconfig file found"),
-        "{}",
-        r.stderr
-    );
+    )
+    .code(2)
+    .err_has("no kubeconfig file found");
 }
 
 #[test]

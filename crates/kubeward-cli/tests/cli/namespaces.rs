@@ -30,13 +30,8 @@ fn scan(files: &[(&str, &str)], args: &[&str]) -> (i32, Value) {
 
 #[test]
 fn enforce_label_sets_the_level() {
-    let (code, doc) = scan(
-        &[
-            ("ns.yaml", &namespace("team", &[("enforce", "baseline")])),
-            ("pod.yaml", &pod("team")),
-        ],
-        &[],
-    );
+    let ns = namespace("team", &[("enforce", "baseline")]);
+    let (code, doc) = scan(&[("ns.yaml", &ns), ("pod.yaml", &pod("team"))], &[]);
     assert_eq!(code, 0, "{doc:#}");
     let r = result(&doc, "app");
     assert_eq!(r["policy"], "baseline:latest");
@@ -47,13 +42,8 @@ fn enforce_label_sets_the_level() {
 
 #[test]
 fn workloads_in_other_namespaces_get_the_defaults() {
-    let (code, doc) = scan(
-        &[
-            ("ns.yaml", &namespace("team", &[("enforce", "baseline")])),
-            ("pod.yaml", &pod("other")),
-        ],
-        &[],
-    );
+    let ns = namespace("team", &[("enforce", "baseline")]);
+    let (code, doc) = scan(&[("ns.yaml", &ns), ("pod.yaml", &pod("other"))], &[]);
     assert_eq!(code, 1);
     assert_eq!(result(&doc, "app")["policy"], "restricted:latest");
 }

@@ -1,6 +1,7 @@
 //! `kubeward psp admit`, `psp migrate` and `scan --psp` end to end.
 
 use crate::common::{Fixture, kubeward};
+use kubeward_testkit::cli::Run;
 use kubeward_testkit::has;
 use serde_json::Value;
 
@@ -77,12 +78,12 @@ fn admit_with_rbac(flags: &[&str]) -> std::process::Output {
 }
 
 /// `kubeward WORDS FILES`, each file named by its path in `f`.
-fn on_files(f: &Fixture, words: &[&str], files: &[&str]) -> std::process::Output {
-    kubeward()
-        .args(words)
-        .args(files.iter().map(|name| f.path(name)))
-        .output()
-        .unwrap()
+fn on_files(f: &Fixture, words: &str, files: &[&str]) -> Run {
+    Run::of(
+        kubeward()
+            .args(words.split_whitespace())
+            .args(files.iter().map(|name| f.path(name))),
+    )
 }
 
 #[test]
@@ -127,17 +128,10 @@ fn admit_json_contract_with_rbac() {
     );
     // Without RBAC every policy is a candidate and b-privileged admits unchanged.
     let f = Fixture::new(&[("psp.yaml", POLICIES), ("pods.yaml", PODS)]);
-    let out = on_files(
-        &f,
-        &["psp", "admit", "--policy"],
-        &["psp.yaml", "pods.yaml"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
-    has(
-        &text,
-        "Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\"",
-    );
+    let run = on_files(&f, "psp admit --policy", &["psp.yaml", "pods.yaml"]);
+    run.code(1)
+        .out_has("Deployment dev/web: allowed by PodSecurityPolicy \"b-privileged\"");
+    let text = &run.stdout;
     assert!(
         text.ends_with("2 workloads: 1 allowed, 1 denied\n"),
         "{text}"
@@ -165,53 +159,33 @@ fn unusable_policies_exit_2_with_file_and_line() {
         ),
         ("pods.yaml", PODS),
     ]);
-    let out = on_files(
-        &f,
-        &["psp", "admit", "--policy"],
-        &["bad.yaml", "pods.yaml"],
-    );
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8(out.stderr).unwrap();
-    has(
-        &err,
-        "bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\"",
-    );
-    has(&err, "hint:");
-    let out = on_files(&f, &["psp", "migrate", "--policy"], &["none.yaml"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8(out.stderr)
-            .unwrap()
-            .contains("no usable PodSecurityPolicy")
-    );
+    on_files(&f, "psp admit --policy", &["bad.yaml", "pods.yaml"])
+        .code(2)
+        .err_has("bad.yaml:5:13: PodSecurityPolicy \"x\": spec.seLinux.rule: Unsupported value: \"Maybe\": supported values: \"MustRunAs\", \"RunAsAny\"")
+        .err_has("hint:");
+    on_files(&f, "psp migrate --policy", &["none.yaml"])
+        .code(2)
+        .err_has("no usable PodSecurityPolicy");
 }
 
 #[test]
 fn migrate_json_and_scan_psp() {
     let f = Fixture::new(&[("psp.yaml", POLICIES), ("pods.yaml", PODS)]);
-    let out = on_files(
-        &f,
-        &["psp", "migrate", "--format", "json", "--policy"],
-        &["psp.yaml"],
-    );
-    assert_eq!(out.status.code(), Some(0));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = on_files(&f, "psp migrate --format json --policy", &["psp.yaml"]);
+    run.code(0);
+    let v = run.json();
     assert_eq!(v["policies"][0]["policy"], "a-restricted");
     assert_eq!(v["policies"][1]["level"], "privileged");
     assert_eq!(
         v["policies"][1]["labels"]["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
-    let out = on_files(
+    on_files(
         &f,
-        &["scan", "--no-lint", "--level", "privileged", "--psp"],
+        "scan --no-lint --level privileged --psp",
         &["psp.yaml", "pods.yaml"],
-    );
-    assert_eq!(out.status.code(), Some(1));
-    let text = String::from_utf8(out.stdout).unwrap();
-    has(&text, "  PodSecurityPolicy: allowed by \"b-privileged\"\n");
-    has(
-        &text,
-        "  PodSecurityPolicy: DENIED: pods \"root\" is forbidden",
-    );
+    )
+    .code(1)
+    .out_has("  PodSecurityPolicy: allowed by \"b-privileged\"\n")
+    .out_has("  PodSecurityPolicy: DENIED: pods \"root\" is forbidden");
 }

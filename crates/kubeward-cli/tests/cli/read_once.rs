@@ -30,6 +30,18 @@ fn json(out: &std::process::Output) -> Value {
     })
 }
 
+/// `kubeward scan --format json TARGET` in `dir`, stopped at [`HANG`]: the exit code and
+/// the document.
+fn scan_json_in(dir: &Path, target: &str) -> (Option<i32>, Value) {
+    let out = kubeward()
+        .current_dir(dir)
+        .args(["scan", "--format", "json", target])
+        .timeout(HANG)
+        .output()
+        .expect("run");
+    (out.status.code(), json(&out))
+}
+
 #[test]
 fn dev_stdin_and_dev_fd_given_as_paths_read_the_pipe_once() {
     for path in ["/dev/stdin", "/dev/fd/0"] {
@@ -67,15 +79,9 @@ fn a_named_pipe_given_as_a_path_is_read_as_a_stream() {
         // Opening a FIFO for writing waits for its reader: kubeward.
         std::thread::spawn(move || std::fs::write(fifo, namespace_then_pod()))
     };
-    let out = kubeward()
-        .current_dir(f.root())
-        .args(["scan", "--format", "json", "pods.yaml"])
-        .timeout(HANG)
-        .output()
-        .expect("run");
+    let (code, doc) = scan_json_in(f.root(), "pods.yaml");
     writer.join().expect("writer").expect("write the FIFO");
-    let doc = json(&out);
-    assert_eq!(out.status.code(), Some(1), "{doc:#}");
+    assert_eq!(code, Some(1), "{doc:#}");
     assert_eq!(result(&doc, "bad")["policy"], "baseline:latest");
 }
 
@@ -93,14 +99,8 @@ fn a_directory_walk_follows_symlinked_directories_and_reports_what_it_skips() {
     // Not manifests by name: passed over without a word, as a README is.
     symlink(f.path("missing"), scan.join("notes")).expect("other link");
 
-    let out = kubeward()
-        .current_dir(f.root())
-        .args(["scan", "--format", "json", "scan"])
-        .timeout(HANG)
-        .output()
-        .expect("run");
-    let doc = json(&out);
-    assert_eq!(out.status.code(), Some(2), "{doc:#}");
+    let (code, doc) = scan_json_in(f.root(), "scan");
+    assert_eq!(code, Some(2), "{doc:#}");
     let names: Vec<_> = results(&doc).iter().map(|r| r["name"].clone()).collect();
     assert_eq!(names, [json!("good"), json!("bad")], "{doc:#}");
     assert_eq!(result(&doc, "bad")["file"], "scan/linked/priv.yaml");

@@ -2,6 +2,7 @@
 //! a decision, and a clean exit on SIGTERM.
 
 use kubeward_testkit::has;
+use kubeward_testkit::pki::server_cert;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -53,16 +54,14 @@ fn https(
 #[test]
 fn serve_answers_over_tls_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("cert");
-    std::fs::write(dir.path().join("tls.crt"), ck.cert.pem()).expect("write");
-    std::fs::write(dir.path().join("tls.key"), ck.signing_key.serialize_pem()).expect("write");
+    let cert = server_cert(dir.path(), "tls");
     std::fs::write(
         dir.path().join("ns.yaml"),
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: prod\n  labels:\n    pod-security.kubernetes.io/enforce: baseline\n",
     )
     .expect("write");
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(ck.cert.der().clone()).expect("root");
+    roots.add(cert.der).expect("root");
     // A free loopback port (released just before the server binds it).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())

@@ -338,22 +338,14 @@ fn structure(p: &Profile, out: &mut Vec<Hit>) {
             "SCMP_ACT_NOTIFY cannot be the default action",
         ));
     }
-    for (i, a) in p.architectures.iter().enumerate() {
+    // The listed architectures, then archMap's (architecture and subArchitectures).
+    let listed = p.architectures.iter().enumerate();
+    let arches = listed
+        .map(|(i, a)| (format!("architectures[{i}]"), a))
+        .chain(p.arch_map.iter().map(|(path, a)| (path.clone(), a)));
+    for (path, a) in arches {
         if !ARCHES.contains(&a.as_str()) {
-            out.push(hit(
-                &SC006,
-                format!("architectures[{i}]"),
-                format!("unknown architecture {a:?}"),
-            ));
-        }
-    }
-    for (path, a) in &p.arch_map {
-        if !ARCHES.contains(&a.as_str()) {
-            out.push(hit(
-                &SC006,
-                path.clone(),
-                format!("unknown architecture {a:?}"),
-            ));
+            out.push(hit(&SC006, path, format!("unknown architecture {a:?}")));
         }
     }
     for (i, f) in p.flags.iter().enumerate() {

@@ -159,22 +159,17 @@ impl AdmissionServer {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<String, AdmissionServeError> {
-        let AdmissionServer {
-            listener,
-            certs,
-            store,
-            config,
-            serving,
-            hangup,
-        } = self;
+        // Taken apart field by field: the certificate and the store are shared with the
+        // background tasks, the rest moves into the router and the serve loop.
+        let certs = self.certs;
         let _poll = AbortOnDrop(tokio::spawn(
-            Arc::clone(&certs).watch(serving.tls.reload_every),
+            Arc::clone(&certs).watch(self.serving.tls.reload_every),
         ));
-        let _hup = hangup.map(|mut hup| {
+        let _hup = self.hangup.map(|mut hup| {
             let (certs, store, source) = (
                 Arc::clone(&certs),
-                Arc::clone(&store),
-                serving.namespaces.clone(),
+                Arc::clone(&self.store),
+                self.serving.namespaces.clone(),
             );
             AbortOnDrop(tokio::spawn(async move {
                 while hup.recv().await.is_some() {
@@ -182,14 +177,13 @@ impl AdmissionServer {
                 }
             }))
         });
-        let connections = config.connections.clone();
+        let connections = self.config.connections.clone();
         let opts = ServeOptions {
             metrics: connections.clone(),
-            ..serving.serve_options
+            ..self.serving.serve_options
         };
-        let acceptor = certs.acceptor();
-        let app = router(config, store);
-        tls::serve(listener, Some(acceptor), app, opts, shutdown)
+        let app = router(self.config, self.store);
+        tls::serve(self.listener, Some(certs.acceptor()), app, opts, shutdown)
             .await
             .map_err(AdmissionServeError::Serve)?;
         Ok(connections.summary())

@@ -11,7 +11,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use kubeward_podsecurity::psp::Policy;
 
 use kube::core::admission::Operation;
@@ -130,25 +130,12 @@ impl AdmissionMetrics {
             violations: Family::default(),
             latency: Family::new_with_constructor(metrics::latency_histogram),
         };
-        registry.register(
-            "requests",
-            "HTTP requests by endpoint and status code",
-            m.requests.clone(),
-        );
-        registry.register(
-            "decisions",
-            "Admission decisions by namespace, resource, outcome and dry run",
-            m.decisions.clone(),
-        );
-        registry.register(
-            "check_failures",
-            "Failed Pod Security checks by check, namespace and mode",
-            m.violations.clone(),
-        );
-        registry.register(
-            "request_duration_seconds",
-            "Time to answer an admission request",
-            m.latency.clone(),
+        metrics::register!(
+            registry,
+            "requests" => "HTTP requests by endpoint and status code", m.requests;
+            "decisions" => "Admission decisions by namespace, resource, outcome and dry run", m.decisions;
+            "check_failures" => "Failed Pod Security checks by check, namespace and mode", m.violations;
+            "request_duration_seconds" => "Time to answer an admission request", m.latency;
         );
         m
     }
@@ -173,8 +160,8 @@ pub fn router(cfg: AdmissionConfig, namespaces: Arc<NamespaceStore>) -> Router {
         metrics,
     });
     Router::new()
-        .route("/validate", post(validate))
-        .route("/mutate", post(mutate))
+        .route("/validate", review_route("validate"))
+        .route("/mutate", review_route("mutate"))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -235,20 +222,16 @@ fn parse_timeout(text: &str) -> Option<Duration> {
     }
 }
 
-async fn validate(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(state, Params::from_query(query), body, "validate").await
-}
-
-async fn mutate(
-    State(state): State<Arc<AppState>>,
-    RawQuery(query): RawQuery,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    handle(state, Params::from_query(query), body, "mutate").await
+/// The `POST` route of a review endpoint (`validate`, `mutate`): the review body and the
+/// query the API server adds, handed to [`handle`].
+fn review_route(endpoint: &'static str) -> MethodRouter<Arc<AppState>> {
+    post(
+        move |State(state): State<Arc<AppState>>,
+              RawQuery(query): RawQuery,
+              body: Result<Bytes, BytesRejection>| async move {
+            handle(state, Params::from_query(query), body, endpoint).await
+        },
+    )
 }
 
 async fn handle(

@@ -1,8 +1,7 @@
-//! Test support for the admission tests: a server on 127.0.0.1 with an rcgen certificate,
+//! Test support for the admission tests: a server on 127.0.0.1 with a test certificate,
 //! a rustls + hyper client, and AdmissionReview builders.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine;
@@ -16,27 +15,7 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 
-/// A self-signed certificate for `localhost` and 127.0.0.1, written to `dir`.
-pub struct TestCert {
-    pub cert: PathBuf,
-    pub key: PathBuf,
-    pub der: CertificateDer<'static>,
-}
-
-pub fn write_cert(dir: &Path, stem: &str) -> TestCert {
-    let ck =
-        rcgen::generate_simple_self_signed(vec!["localhost".to_string(), "127.0.0.1".to_string()])
-            .expect("rcgen");
-    let cert = dir.join(format!("{stem}.crt"));
-    let key = dir.join(format!("{stem}.key"));
-    std::fs::write(&cert, ck.cert.pem()).expect("write cert");
-    std::fs::write(&key, ck.signing_key.serialize_pem()).expect("write key");
-    TestCert {
-        cert,
-        key,
-        der: ck.cert.der().clone(),
-    }
-}
+pub use kubeward_testkit::pki::{ServerCert, server_cert};
 
 /// A TLS client that trusts exactly `roots`.
 fn client_config(roots: &[CertificateDer<'static>]) -> rustls::ClientConfig {
@@ -102,7 +81,7 @@ pub struct Server {
     pub connector: TlsConnector,
     pub certs: Arc<CertReloader>,
     pub dir: tempfile::TempDir,
-    pub cert: TestCert,
+    pub cert: ServerCert,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -131,7 +110,7 @@ impl Server {
             ..opts
         };
         let dir = tempfile::tempdir().expect("tempdir");
-        let cert = write_cert(dir.path(), "tls");
+        let cert = server_cert(dir.path(), "tls");
         let certs = CertReloader::load(&cert.cert, &cert.key).expect("load cert");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
@@ -172,6 +151,11 @@ impl Server {
         self.post(path, &ReviewBuilder::pod(ns, name, spec).build())
             .await
             .1
+    }
+
+    /// The `response` of a review of the Pod `ns/name` on `/validate`.
+    pub async fn validate_pod(&self, ns: &str, name: &str, spec: Value) -> Value {
+        self.review_pod("/validate", ns, name, spec).await["response"].take()
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -300,4 +284,9 @@ pub fn decode_patch(resp: &Value) -> Vec<Value> {
         .decode(text)
         .expect("base64 patch");
     serde_json::from_slice(&bytes).expect("patch JSON")
+}
+
+/// A review response's status message ("" when there is none).
+pub fn message(resp: &Value) -> &str {
+    resp["status"]["message"].as_str().unwrap_or_default()
 }

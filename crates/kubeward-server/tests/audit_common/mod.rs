@@ -153,6 +153,26 @@ pub fn config() -> ServeConfig {
     c
 }
 
+/// [`config`] as `change` leaves it.
+pub fn config_with(change: impl FnOnce(&mut ServeConfig)) -> ServeConfig {
+    let mut c = config();
+    change(&mut c);
+    c
+}
+
+/// Outputs that write alerts to `sink` only.
+pub fn to(sink: &Sink) -> OutputsConfig {
+    OutputsConfig {
+        writer: Some(Box::new(sink.clone())),
+        ..OutputsConfig::default()
+    }
+}
+
+/// [`start`] with the default rules, writing alerts to `sink`.
+pub async fn start_default(config: ServeConfig, sink: &Sink) -> Running {
+    start(config, RulesHandle::fixed(default_rules()), to(sink)).await
+}
+
 pub async fn start(config: ServeConfig, rules: RulesHandle, outputs: OutputsConfig) -> Running {
     let server = AuditServer::bind(config, Arc::new(rules), outputs)
         .await
@@ -220,6 +240,14 @@ pub async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     panic!("timed out waiting for {what}");
+}
+
+/// Asserts the value of each `(sample, value)` in the `/metrics` text `text`.
+#[track_caller]
+pub fn assert_metrics(text: &str, expected: &[(&str, u64)]) {
+    for &(sample, value) in expected {
+        assert_eq!(metric(text, sample), Some(value), "{sample}");
+    }
 }
 
 /// The value of a sample in `/metrics` text.
