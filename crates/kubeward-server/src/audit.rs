@@ -11,6 +11,7 @@
 //! - [`outputs`] and [`http_sink`]: stdout (or any writer), a file, an HTTP endpoint.
 //! - [`rules`]: the current ruleset, swapped atomically on reload (SIGHUP).
 //! - [`stats`]: the counters behind `/metrics`.
+//! - [`syscalls`]: the live syscall source beside the webhook (`--syscalls`).
 //! - [`webhook_config`]: the API server's webhook kubeconfig and the recommended policy.
 
 pub mod config;
@@ -20,6 +21,8 @@ pub mod queue;
 pub mod rules;
 pub mod server;
 pub mod stats;
+#[cfg(target_os = "linux")]
+pub mod syscalls;
 pub mod webhook_config;
 pub mod worker;
 

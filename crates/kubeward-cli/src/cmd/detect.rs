@@ -137,13 +137,8 @@ pub struct RuleSelection {
 }
 
 impl RuleSelection {
-    /// Loads the rules and applies the selection and minimum priority; load reports
-    /// and selection warnings go to `err`.
-    pub fn build(&self, err: &mut impl Write) -> anyhow::Result<Ruleset> {
-        self.build_for(Sources::Audit, err)
-    }
-
-    /// [`RuleSelection::build`] with `sources` delivering events.
+    /// Loads the rules for `sources` and applies the selection and minimum priority;
+    /// load reports and selection warnings go to `err`.
     pub fn build_for(&self, sources: Sources, err: &mut impl Write) -> anyhow::Result<Ruleset> {
         let mut ruleset = load_ruleset(&self.rules, &self.limit.limits(), sources, err)?;
         select(&mut ruleset, self, err)?;
@@ -243,10 +238,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
             live::write_stats(&mut stderr, replay, None)?;
         }
     } else {
-        let syscall_rules = ruleset
-            .rules()
-            .filter(|(_, r)| r.enabled && r.source == kubeward_syscall::SOURCE_NAME)
-            .count();
+        let syscall_rules = enabled_syscall_rules(&ruleset);
         if syscall_rules > 0 {
             writeln!(
                 stderr,
@@ -257,6 +249,14 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     }
     run.summary.write(&mut stderr)?;
     Ok(exit_status(&run.summary, args.fail_on))
+}
+
+/// How many enabled rules are of source syscall.
+fn enabled_syscall_rules(ruleset: &Ruleset) -> usize {
+    ruleset
+        .rules()
+        .filter(|(_, r)| r.enabled && r.source == kubeward_syscall::SOURCE_NAME)
+        .count()
 }
 
 /// 2 for unusable input, before 1 for alerts at or above `fail_on`.

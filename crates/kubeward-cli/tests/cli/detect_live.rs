@@ -13,7 +13,7 @@ use crate::common::{KUBEWARD, kubeward};
 use kubeward_testkit::cli::Fixture;
 use serde_json::Value;
 
-fn falco_rules() -> Option<PathBuf> {
+pub(crate) fn falco_rules() -> Option<PathBuf> {
     let p = kubeward_testkit::upstream::dir().join("falco_rules.yaml");
     if p.exists() {
         Some(p)
@@ -29,7 +29,7 @@ fn is_root() -> bool {
     std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
 }
 
-fn can_capture() -> bool {
+pub(crate) fn can_capture() -> bool {
     if !Path::new("/sys/kernel/btf/vmlinux").exists() {
         println!("skipping: no kernel BTF at /sys/kernel/btf/vmlinux");
         return false;

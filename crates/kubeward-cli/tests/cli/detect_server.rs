@@ -288,3 +288,75 @@ fn both_servers_take_the_same_connection_limit_flags() {
     let (code, _, err) = run(".", &args("detect serve --max-connections 0")).parts();
     assert_eq!(code, 2, "a cap of 0 is refused: {err}");
 }
+
+/// `detect serve --syscalls`: syscall alerts go to the same outputs, `/metrics` carries
+/// the source's counters, and a reload that needs another syscall retargets the probe.
+#[test]
+fn serve_syscalls_shares_outputs_and_metrics_and_follows_reloads() {
+    if !crate::detect_live::can_capture() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules.yaml");
+    let rule = |name: &str, types: &str, what: &str| {
+        format!(
+            "- rule: {name}\n  desc: d\n  condition: evt.type in ({types}) and {what} contains kw-marker\n  output: \"{name} by %proc.name\"\n  priority: WARNING\n"
+        )
+    };
+    let open_rule = rule("Open marker", "open, openat", "fd.name");
+    std::fs::write(&rules, &open_rule).unwrap();
+    let server = Serve::start(&[
+        "--syscalls".as_ref(),
+        "--format".as_ref(),
+        "json".as_ref(),
+        "-r".as_ref(),
+        rules.as_os_str(),
+    ]);
+    let addr = server.addr.clone();
+    let touch = |name: &str| std::fs::write(dir.path().join(name), "x").unwrap();
+    let mkdir = |name: &str| std::fs::create_dir(dir.path().join(name)).unwrap();
+    touch("kw-marker-1");
+    // mkdir is neither in the rules nor kept for the state: not captured yet.
+    mkdir("kw-marker-dir-before");
+    let both = format!(
+        "{open_rule}{}",
+        rule("Mkdir marker", "mkdir, mkdirat", "evt.arg.path")
+    );
+    std::fs::write(&rules, both).unwrap();
+    server.signal("-HUP");
+    let reloaded = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(25));
+        http(&addr, "GET", "/metrics", "").contains("rule_reloads_total{result=\"ok\"} 1")
+    });
+    assert!(reloaded);
+    // The source swaps rules and rewrites the probe's table within a drain period.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    mkdir("kw-marker-dir-after");
+    touch("kw-marker-2");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let metrics = http(&addr, "GET", "/metrics", "");
+    has(
+        &metrics,
+        "kubeward_syscall_kernel_events_total{kind=\"dropped\"} 0",
+    );
+    let evaluated: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kubeward_syscall_events_evaluated_total "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("kubeward_syscall_events_evaluated_total");
+    assert!(evaluated > 0);
+    let (alerts, err) = server.stop();
+    has(&err, "syscall events evaluated");
+    // The directory made before the reload is not reported: mkdir was not captured.
+    let rules: Vec<String> = alerts
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|a| a["source"] == "syscall")
+        .map(|a| a["rule"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        rules,
+        ["Open marker", "Mkdir marker", "Open marker"],
+        "{alerts}"
+    );
+}

@@ -89,6 +89,10 @@ pub struct ServeConfig {
     pub shutdown_timeout: Duration,
     /// Reload the rules on SIGHUP (a process, not a test): off by default.
     pub reload_on_sighup: bool,
+    /// Also run the live syscall source (root, or CAP_BPF and CAP_PERFMON): off by
+    /// default.
+    #[cfg(target_os = "linux")]
+    pub syscalls: Option<super::syscalls::SyscallConfig>,
 }
 
 impl ServeConfig {
@@ -110,6 +114,8 @@ impl ServeConfig {
             alert_options: AlertOptions::default(),
             shutdown_timeout: Duration::from_secs(30),
             reload_on_sighup: false,
+            #[cfg(target_os = "linux")]
+            syscalls: None,
         }
     }
 }

@@ -52,6 +52,10 @@ pub enum ServeError {
     /// The SIGHUP handler could not be installed.
     #[error("cannot handle SIGHUP: {0}")]
     Signal(std::io::Error),
+    /// The live syscall source could not start.
+    #[cfg(target_os = "linux")]
+    #[error("--syscalls: {0}")]
+    Syscalls(#[from] kubeward_syscall::capture::CaptureError),
 }
 
 /// What a run did, for the final log line.
@@ -75,6 +79,9 @@ pub struct AuditServer {
     /// SIGHUP, caught from `bind` on, so that a signal sent once the address is announced
     /// reloads instead of killing the process.
     hangup: Option<tokio::signal::unix::Signal>,
+    /// The live syscall source, attached in `bind`, pumped from `run`.
+    #[cfg(target_os = "linux")]
+    syscalls: Option<super::syscalls::SyscallSource>,
 }
 
 #[derive(Clone)]
@@ -100,13 +107,30 @@ impl AuditServer {
                     source,
                 })?;
         let hangup = crate::task::hangup(config.reload_on_sighup).map_err(ServeError::Signal)?;
+        #[cfg(target_os = "linux")]
+        let syscalls = match &config.syscalls {
+            Some(cfg) => Some(super::syscalls::SyscallSource::start(
+                cfg,
+                &rules.current(),
+            )?),
+            None => None,
+        };
+        #[cfg(target_os = "linux")]
+        let stats = match syscalls {
+            Some(_) => Stats::with_syscalls(),
+            None => Stats::new(),
+        };
+        #[cfg(not(target_os = "linux"))]
+        let stats = Stats::new();
         Ok(AuditServer {
             listener,
             config,
             rules,
-            stats: Arc::new(Stats::new()),
+            stats: Arc::new(stats),
             outputs,
             hangup,
+            #[cfg(target_os = "linux")]
+            syscalls,
         })
     }
 
@@ -137,6 +161,8 @@ impl AuditServer {
             stats,
             outputs,
             hangup,
+            #[cfg(target_os = "linux")]
+            syscalls,
         } = self;
         let reloader = hangup.map(|h| sighup_reloader(h, Arc::clone(&rules), Arc::clone(&stats)));
         let (outputs, http_task) = Outputs::open(outputs, config.format, Arc::clone(&stats))?;
@@ -149,6 +175,15 @@ impl AuditServer {
             alert_options: config.alert_options.clone(),
         });
         let workers = worker::spawn(config.workers, &rx, &shared).map_err(ServeError::Workers)?;
+        // The syscall source writes to the same outputs; it stops with the listener.
+        let pump_stop = Arc::new(AtomicBool::new(false));
+        #[cfg(target_os = "linux")]
+        let pump = syscalls
+            .map(|s| s.spawn(Arc::clone(&shared), Arc::clone(&pump_stop)))
+            .transpose()
+            .map_err(ServeError::Workers)?;
+        #[cfg(not(target_os = "linux"))]
+        let pump: Option<std::thread::JoinHandle<()>> = None;
         drop(rx);
         let mut watcher = None;
 
@@ -187,10 +222,12 @@ impl AuditServer {
         drop(reloader);
         served?;
 
-        // Workers drain what is queued, then stop.
+        // Workers drain what is queued and the syscall source what the kernel holds,
+        // then stop.
+        pump_stop.store(true, Ordering::SeqCst);
         let deadline = Instant::now() + config.shutdown_timeout;
         let joined = tokio::task::spawn_blocking(move || {
-            for w in workers {
+            for w in workers.into_iter().chain(pump) {
                 let _ = w.join();
             }
         });

@@ -42,6 +42,8 @@ pub struct Stats {
     pub queue_bytes: Gauge,
     /// Connections accepted, open, and closed by the server's deadlines and limits.
     pub connections: ConnMetrics,
+    /// The live syscall source's metrics (`kubeward_syscall_*`), when it runs.
+    pub syscalls: Option<super::syscalls::SyscallStats>,
 }
 
 impl Default for Stats {
@@ -53,7 +55,17 @@ impl Default for Stats {
 impl Stats {
     /// Zeroed metrics, registered under the `kubeward_audit` prefix.
     pub fn new() -> Stats {
-        let mut registry = Registry::with_prefix("kubeward_audit");
+        Stats::build(false)
+    }
+
+    /// [`Stats::new`] plus the live syscall source's metrics, prefixed `kubeward_syscall`.
+    pub fn with_syscalls() -> Stats {
+        Stats::build(true)
+    }
+
+    fn build(syscalls: bool) -> Stats {
+        let mut root = Registry::default();
+        let registry = root.sub_registry_with_prefix("kubeward_audit");
         let s = Stats {
             registry: Registry::default(),
             batches: Family::default(),
@@ -69,8 +81,9 @@ impl Stats {
             queue_batches: Gauge::default(),
             queue_bytes: Gauge::default(),
             connections: ConnMetrics::default(),
+            syscalls: syscalls.then(super::syscalls::SyscallStats::default),
         };
-        let r = &mut registry;
+        let r = registry;
         r.register(
             "batches",
             "Webhook requests to /k8s-audit by result",
@@ -124,7 +137,13 @@ impl Stats {
             s.queue_bytes.clone(),
         );
         s.connections.register(r);
-        Stats { registry, ..s }
+        if let Some(sys) = &s.syscalls {
+            sys.register(root.sub_registry_with_prefix("kubeward_syscall"));
+        }
+        Stats {
+            registry: root,
+            ..s
+        }
     }
 
     /// The metrics in OpenMetrics text format.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 use clap::Args;
+use kubeward_rules::engine::Ruleset;
 use kubeward_syscall::capture::{Config, DRAIN_INTERVAL, KernelStats};
 use kubeward_syscall::live::Live;
 use kubeward_syscall::replay::Processor;
@@ -98,6 +99,18 @@ fn stop_on_signal() -> anyhow::Result<Arc<AtomicBool>> {
     Ok(stop)
 }
 
+/// The number of enabled syscall rules; an error naming `option` when there is none.
+pub fn require_syscall_rules(ruleset: &Ruleset, option: &str) -> anyhow::Result<usize> {
+    let rules = super::enabled_syscall_rules(ruleset);
+    if rules == 0 {
+        bail!(
+            "{option}: none of the enabled rules is of source syscall; load Falco's syscall \
+             rules (-r falco_rules.yaml, from github.com/falcosecurity/rules) or check -t/-T/-D"
+        );
+    }
+    Ok(rules)
+}
+
 pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     let opts = &args.live;
     let mut stderr = crate::output::escape::stderr();
@@ -109,16 +122,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     let Some(syscall) = run.syscall else {
         bail!("the rules engine does not know the syscall source (internal error)");
     };
-    let rules = ruleset
-        .rules()
-        .filter(|(_, r)| r.enabled && r.source == kubeward_syscall::SOURCE_NAME)
-        .count();
-    if rules == 0 {
-        bail!(
-            "--live: none of the enabled rules is of source syscall; load Falco's syscall rules \
-             (-r falco_rules.yaml, from github.com/falcosecurity/rules) or check -t/-T/-D"
-        );
-    }
+    let rules = require_syscall_rules(&ruleset, "--live")?;
     let cfg = Config {
         event_types: ruleset.event_types(syscall),
         ring_bytes: opts.buffer_size,

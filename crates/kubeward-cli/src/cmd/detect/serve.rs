@@ -17,9 +17,10 @@ use kubeward_server::audit::{
     ServeConfig, TlsFiles,
 };
 
-use super::{RuleSelection, hostname};
+use super::{RuleSelection, Sources, hostname};
 use crate::cmd::serving::{ConnectionArgs, init_logging, shutdown_signal};
 use crate::format::Format;
+use kubeward_server::audit::syscalls::SyscallConfig;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -74,15 +75,34 @@ pub struct ServeArgs {
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,
 
+    /// Also run the loaded syscall rules on live kernel events (eBPF, as `detect --live`;
+    /// needs root, or CAP_BPF and CAP_PERFMON, and kernel BTF), with the same outputs and
+    /// /metrics (`kubeward_syscall_*`).
+    #[arg(long)]
+    pub syscalls: bool,
+
+    /// With --syscalls: the kernel ring buffer's size in bytes (a power of two).
+    #[arg(long, value_name = "BYTES", requires = "syscalls",
+          default_value_t = kubeward_syscall::capture::Config::default().ring_bytes)]
+    pub buffer_size: u32,
+
     #[command(flatten)]
     pub connections: ConnectionArgs,
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let selection = args.selection.clone();
+    let sources = if args.syscalls {
+        Sources::AuditAndSyscall
+    } else {
+        Sources::Audit
+    };
     let rules = {
         let mut stderr = crate::output::escape::stderr();
-        let first = selection.build(&mut stderr)?;
+        let first = selection.build_for(sources, &mut stderr)?;
+        if args.syscalls {
+            super::live::require_syscall_rules(&first, "--syscalls")?;
+        }
         let mut first = Some(first);
         // The first call hands over the ruleset loaded above (with its messages on
         // stderr); later calls, on SIGHUP, read the files again.
@@ -90,7 +110,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             Some(r) => Ok(r),
             None => {
                 let mut msgs = Vec::new();
-                selection.build(&mut msgs).map_err(|e| {
+                selection.build_for(sources, &mut msgs).map_err(|e| {
                     let msgs = String::from_utf8_lossy(&msgs);
                     format!("{}{e:#}", msgs)
                 })
@@ -115,6 +135,15 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     };
     config.serve_options = args.connections.serve_options();
     config.reload_on_sighup = true;
+    if args.syscalls {
+        config.syscalls = Some(SyscallConfig {
+            capture: kubeward_syscall::capture::Config {
+                ring_bytes: args.buffer_size,
+                ..Default::default()
+            },
+            ..Default::default()
+        });
+    }
     config.max_body_bytes = args.max_body_bytes;
     config.queue_batches = args.queue_batches;
     config.queue_bytes = args.queue_bytes;
@@ -148,18 +177,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let syscalls = args.syscalls;
     runtime.block_on(async move {
         let server = AuditServer::bind(config, Arc::new(rules), outputs)
             .await
             .context("--listen: is the port in use, or privileged?")?;
+        if syscalls {
+            eprintln!("kubeward detect serve: capturing syscalls");
+        }
         eprintln!(
             "kubeward detect serve: listening on {scheme}://{}{AUDIT_PATH}",
             server.local_addr()
         );
         let counters = server.stats();
         let report = server.run(shutdown_signal()).await?;
+        let syscall_events = counters
+            .syscalls
+            .as_ref()
+            .map(|s| format!(", {} syscall events evaluated", s.events_evaluated.get()))
+            .unwrap_or_default();
         eprintln!(
-            "kubeward detect serve: stopped; {} events evaluated, {} failed{}",
+            "kubeward detect serve: stopped; {} events evaluated, {} failed{syscall_events}{}",
             report.events_evaluated,
             report.events_failed,
             if report.timed_out {
