@@ -12,7 +12,8 @@
 //!   without panics on any input.
 //! - [`record`]: kubeward's capture format, so a live capture replays elsewhere.
 //! - [`state`]: the thread table and fd tables libsinsp keeps, bounded; [`procfs`]
-//!   bootstraps them; [`users`] and [`container`] name users and containers.
+//!   bootstraps them; [`users`] and [`container`] name users and containers; [`meta`]
+//!   holds what the cluster says about the node's containers and pods.
 //! - [`fields`] and [`extract`]: Falco's syscall fields on that state, plugged into the
 //!   engine as source `syscall` ([`Fields::spec`]); [`replay::Processor`] drives it all.
 //!
@@ -44,6 +45,7 @@ pub mod fields;
 pub mod flags;
 #[cfg(target_os = "linux")]
 pub mod live;
+pub mod meta;
 pub mod net;
 pub mod paths;
 pub mod procfs;
