@@ -1071,7 +1071,7 @@ impl Event for SyscallEvent<'_> {
                     }));
                 }
             }
-            ContainerFullId | ContainerName => {
+            ContainerFullId => {
                 if t.is_some_and(|t| t.container_id.is_empty()) {
                     out.push(s("host"));
                 }
@@ -1081,20 +1081,22 @@ impl Event for SyscallEvent<'_> {
                     out.push(s("host"));
                 }
             }
-            ContainerImage
+            ContainerName
+            | ContainerImage
             | ContainerImageId
             | ContainerImageRepository
             | ContainerImageTag
-            | ContainerImageDigest => {
-                if t.is_some_and(|t| t.container_id.is_empty()) {
-                    out.push(s(""));
-                }
-            }
-            ContainerPrivileged | ContainerHostPid | ContainerHostNetwork | ContainerHostIpc => {
-                if t.is_some_and(|t| t.container_id.is_empty()) {
-                    out.push(bool_v(false));
-                }
-            }
+            | ContainerImageDigest
+            | ContainerPrivileged
+            | ContainerHostPid
+            | ContainerHostNetwork
+            | ContainerHostIpc
+            | K8sNsName
+            | K8sPodName
+            | K8sPodUid
+            | K8sPodIp
+            | K8sPodLabels
+            | K8sPodLabel => self.container_meta(self.fields.get(fr.id), arg, out),
             ContainerStartTs => {
                 if let Some(t) = t
                     && t.pidns_init_start != 0
@@ -1113,6 +1115,65 @@ impl Event for SyscallEvent<'_> {
             }
             // ---- fd ----
             f => self.extract_fd(f, arg, out),
+        }
+    }
+}
+
+impl<'a> SyscallEvent<'a> {
+    /// `container.*` metadata and `k8s.*` fields: on the host, what the container plugin
+    /// says of the host (`host`, empty, false; `k8s.*` missing); in a container, what
+    /// the node's pod watch said of it, missing when nothing did.
+    fn container_meta(&self, field: Field, arg: &FieldArg, out: &mut Vec<Value<'a>>) {
+        use Field::*;
+        let Some(t) = self.thread() else { return };
+        if t.container_id.is_empty() {
+            match field {
+                ContainerName => out.push(s("host")),
+                ContainerImage
+                | ContainerImageId
+                | ContainerImageRepository
+                | ContainerImageTag
+                | ContainerImageDigest => out.push(s("")),
+                ContainerPrivileged | ContainerHostPid | ContainerHostNetwork
+                | ContainerHostIpc => out.push(bool_v(false)),
+                _ => {}
+            }
+            return;
+        }
+        let Some(m) = self.state.container(&t.container_id) else {
+            return;
+        };
+        match field {
+            ContainerName => out.push(s(&m.name)),
+            ContainerImage => out.push(s(&m.image)),
+            ContainerImageId => out.push(s(&m.image_id)),
+            ContainerImageRepository => out.push(s(m.image_repository())),
+            ContainerImageTag => out.push(s(m.image_tag())),
+            ContainerImageDigest => out.push(s(m.image_digest())),
+            ContainerPrivileged => out.push(bool_v(m.privileged)),
+            ContainerHostPid => out.push(bool_v(m.host_pid)),
+            ContainerHostNetwork => out.push(bool_v(m.host_network)),
+            ContainerHostIpc => out.push(bool_v(m.host_ipc)),
+            K8sNsName => out.push(s(&m.pod_namespace)),
+            K8sPodName => out.push(s(&m.pod_name)),
+            K8sPodUid => out.push(s(&m.pod_uid)),
+            K8sPodIp => out.push(s(&m.pod_ip)),
+            K8sPodLabels => {
+                let joined: Vec<String> = m
+                    .pod_labels
+                    .iter()
+                    .map(|(k, v)| format!("{k}:{v}"))
+                    .collect();
+                out.push(owned(joined.join(", ")));
+            }
+            K8sPodLabel => {
+                if let FieldArg::Key(k) = arg
+                    && let Some(v) = m.pod_label(k)
+                {
+                    out.push(s(v));
+                }
+            }
+            _ => {}
         }
     }
 }

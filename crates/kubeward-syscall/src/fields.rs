@@ -295,34 +295,46 @@ pub enum Field {
     // container.* (from the cgroup path; runtime metadata not available)
     /// `container.id`: the container id from the process's cgroup path, or `host` outside any container.
     ContainerId,
-    /// `container.full_id`: the container's full id: `host` outside a container, missing inside one (needs runtime metadata).
+    /// `container.full_id`: the container's full id: `host` outside a container, from the node's pod watch inside one (missing without it).
     ContainerFullId,
-    /// `container.name`: the container's name: `host` outside a container, missing inside one (needs runtime metadata).
+    /// `container.name`: the container's name: `host` outside a container, from the node's pod watch inside one (missing without it).
     ContainerName,
-    /// `container.image`: the container's image: empty outside a container, missing inside one (needs runtime metadata).
+    /// `container.image`: the container's image: empty outside a container, from the node's pod watch inside one (missing without it).
     ContainerImage,
-    /// `container.image.id`: the container's image id: empty outside a container, missing inside one.
+    /// `container.image.id`: the container's image id: empty outside a container; from the node's pod watch inside one (missing without it).
     ContainerImageId,
-    /// `container.image.repository`: the container image's repository: empty outside a container, missing inside one.
+    /// `container.image.repository`: the container image's repository: empty outside a container; from the node's pod watch inside one (missing without it).
     ContainerImageRepository,
-    /// `container.image.tag`: the container image's tag: empty outside a container, missing inside one.
+    /// `container.image.tag`: the container image's tag: empty outside a container; from the node's pod watch inside one (missing without it).
     ContainerImageTag,
-    /// `container.image.digest`: the container image's digest: empty outside a container, missing inside one.
+    /// `container.image.digest`: the container image's digest: empty outside a container; from the node's pod watch inside one (missing without it).
     ContainerImageDigest,
-    /// `container.type`: the container runtime: `host` outside a container, missing inside one (needs runtime metadata).
+    /// `container.type`: the container runtime: `host` outside a container, from the node's pod watch inside one (missing without it).
     ContainerType,
-    /// `container.privileged`: whether the container is privileged: false outside a container, missing inside one.
+    /// `container.privileged`: whether the container is privileged: false outside a container; from the node's pod watch inside one (missing without it).
     ContainerPrivileged,
     /// `container.start_ts`: when the process's pid namespace init started (the container's start), nanoseconds since the Unix epoch.
     ContainerStartTs,
     /// `container.duration`: nanoseconds since the process's pid namespace init started.
     ContainerDuration,
-    /// `container.host_pid`: whether the container shares the host's pid namespace: false outside a container, missing inside one.
+    /// `container.host_pid`: whether the container shares the host's pid namespace: false outside a container; from the node's pod watch inside one (missing without it).
     ContainerHostPid,
-    /// `container.host_network`: whether the container shares the host's network namespace: false outside a container, missing inside one.
+    /// `container.host_network`: whether the container shares the host's network namespace: false outside a container; from the node's pod watch inside one (missing without it).
     ContainerHostNetwork,
-    /// `container.host_ipc`: whether the container shares the host's IPC namespace: false outside a container, missing inside one.
+    /// `container.host_ipc`: whether the container shares the host's IPC namespace: false outside a container; from the node's pod watch inside one (missing without it).
     ContainerHostIpc,
+    /// `k8s.ns.name`: the pod's namespace (from the node's pod watch).
+    K8sNsName,
+    /// `k8s.pod.name`: the pod's name.
+    K8sPodName,
+    /// `k8s.pod.uid` and `k8s.pod.id`: the pod's uid.
+    K8sPodUid,
+    /// `k8s.pod.ip`: the pod's IP.
+    K8sPodIp,
+    /// `k8s.pod.labels`: the pod's labels, `key:value` joined by `, `.
+    K8sPodLabels,
+    /// `k8s.pod.label[KEY]`: one pod label.
+    K8sPodLabel,
 }
 
 fn field_of(name: &str) -> Field {
@@ -474,6 +486,12 @@ fn field_of(name: &str) -> Field {
         "container.host_pid" => ContainerHostPid,
         "container.host_network" => ContainerHostNetwork,
         "container.host_ipc" => ContainerHostIpc,
+        "k8s.ns.name" => K8sNsName,
+        "k8s.pod.name" => K8sPodName,
+        "k8s.pod.uid" | "k8s.pod.id" => K8sPodUid,
+        "k8s.pod.ip" => K8sPodIp,
+        "k8s.pod.labels" => K8sPodLabels,
+        "k8s.pod.label" => K8sPodLabel,
         _ => Unsupported,
     }
 }

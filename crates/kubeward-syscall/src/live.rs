@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use crate::capture::{Capture, CaptureError, Config, KernelStats};
 use crate::decode::{self, Body};
 use crate::extract::SyscallEvent;
+use crate::meta::ContainerStore;
 use crate::procfs::{self, Proc, SocketCache};
 use crate::record::{Header, Writer};
 use crate::replay::Processor;
@@ -38,6 +39,8 @@ pub struct Live<W: Write> {
     batch: Vec<Vec<u8>>,
     /// Write errors of the recording (the capture goes on without it).
     pub write_error: Option<std::io::Error>,
+    /// Cluster metadata of the node's containers, and the generation last copied.
+    containers: Option<(ContainerStore, u64)>,
 }
 
 impl<W: Write> Live<W> {
@@ -69,6 +72,7 @@ impl<W: Write> Live<W> {
             batch: Vec::new(),
             spare: Vec::new(),
             write_error,
+            containers: None,
         };
         let snaps = live
             .proc
@@ -90,6 +94,32 @@ impl<W: Write> Live<W> {
             live.snapshot(s);
         }
         Ok(live)
+    }
+
+    /// Takes container and pod metadata from `store` (filled by a pod watch) from now
+    /// on; what it holds is copied into the state, and recorded, as it changes.
+    pub fn set_containers(&mut self, store: ContainerStore) {
+        self.containers = Some((store, u64::MAX));
+    }
+
+    /// Copies what changed in the container store into the state.
+    fn sync_containers(&mut self) {
+        let Some((store, seen)) = &mut self.containers else {
+            return;
+        };
+        let generation = store.generation();
+        if generation == *seen {
+            return;
+        }
+        *seen = generation;
+        let changed: Vec<_> = store
+            .all()
+            .into_iter()
+            .filter(|m| self.processor.state.container(&m.id) != Some(m.as_ref()))
+            .collect();
+        for m in changed {
+            self.snapshot(Snapshot::Container(m));
+        }
     }
 
     /// The loaded probe.
@@ -164,6 +194,7 @@ impl<W: Write> Live<W> {
     pub fn step(&mut self, max: usize, mut f: impl FnMut(&SyscallEvent<'_>)) -> usize {
         // Sockets read from /proc during the previous batch may have changed since.
         self.sockets.clear();
+        self.sync_containers();
         let mut batch = std::mem::take(&mut self.batch);
         let mut spare = std::mem::take(&mut self.spare);
         let n = self.capture.drain(max, |raw| {

@@ -10,13 +10,15 @@
 //!           2 thread: a thread read from /proc      3 fd: an fd read from /proc
 //!           4 users:  a root's passwd/group entries 5 missing: a thread /proc no longer had
 //!           6 drops:  kernel-side losses since the previous drops record (u64)
+//!           7 container: what the cluster says about a container (version 2)
 //! ```
 //!
 //! Payloads other than kernel records use a small field encoding: integers little
 //! endian, strings and lists as a u32 count then the items. Version 1 decodes kernel
 //! records with the syscall specs of this build (`syscalls.rs`); a change to a spec or
-//! to `bpf/event.h` must bump [`VERSION`]. Readers reject other versions, oversized
-//! records and truncated files with an error naming the byte offset.
+//! to `bpf/event.h` must bump [`VERSION`]. Version 2 added container records; this
+//! build reads versions 1 and 2. Readers reject other versions, oversized records and
+//! truncated files with an error naming the byte offset.
 
 use std::io::{self, BufRead, Read, Write};
 use std::net::IpAddr;
@@ -29,8 +31,9 @@ use crate::users::{User, UserDb};
 
 /// The first 8 bytes of every capture file.
 pub const MAGIC: &[u8; 8] = b"KWSYSCAP";
-/// The capture format version this build writes and reads.
-pub const VERSION: u16 = 1;
+/// The capture format version this build writes (it also reads version 1, which has
+/// no container records).
+pub const VERSION: u16 = 2;
 /// Largest record a reader accepts.
 pub const MAX_RECORD: usize = 1 << 20;
 
@@ -46,6 +49,8 @@ pub const KIND_USERS: u8 = 4;
 pub const KIND_MISSING: u8 = 5;
 /// Record kind: kernel-side losses since the previous drops record (a u64).
 pub const KIND_DROPS: u8 = 6;
+/// Record kind: what the cluster says about a container.
+pub const KIND_CONTAINER: u8 = 7;
 
 /// Why a capture cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -54,7 +59,7 @@ pub enum RecordError {
     #[error("not a kubeward syscall capture (bad magic)")]
     Magic,
     /// The file is of another format version (holds it).
-    #[error("capture format version {0}; this build reads version {VERSION}")]
+    #[error("capture format version {0}; this build reads versions 1 to {VERSION}")]
     Version(u16),
     /// The file ends inside the header or a record.
     #[error("truncated {what} at byte {offset}")]
@@ -231,7 +236,7 @@ impl<R: Read> Reader<R> {
             return Err(RecordError::Magic);
         }
         let version = u16::from_le_bytes([fixed[8], fixed[9]]);
-        if version != VERSION {
+        if !(1..=VERSION).contains(&version) {
             return Err(RecordError::Version(version));
         }
         let hl = usize::from(u16::from_le_bytes([fixed[10], fixed[11]]));
@@ -299,7 +304,7 @@ impl<R: Read> Reader<R> {
                     offset: at,
                 })?)
             }
-            KIND_THREAD | KIND_FD | KIND_USERS | KIND_MISSING => Item::Snapshot(
+            KIND_THREAD | KIND_FD | KIND_USERS | KIND_MISSING | KIND_CONTAINER => Item::Snapshot(
                 decode_snapshot(kind, payload).ok_or(RecordError::Malformed {
                     what: "snapshot",
                     offset: at,
@@ -490,6 +495,33 @@ fn encode_snapshot(s: &Snapshot, out: &mut Vec<u8>) -> u8 {
             out.extend_from_slice(&tid.to_le_bytes());
             KIND_MISSING
         }
+        Snapshot::Container(m) => {
+            let strs = [
+                &m.id,
+                &m.name,
+                &m.image,
+                &m.image_id,
+                &m.pod_name,
+                &m.pod_namespace,
+                &m.pod_uid,
+                &m.pod_ip,
+            ];
+            for s in strs {
+                put_str(out, s);
+            }
+            out.push(
+                u8::from(m.privileged)
+                    | u8::from(m.host_pid) << 1
+                    | u8::from(m.host_network) << 2
+                    | u8::from(m.host_ipc) << 3,
+            );
+            out.extend_from_slice(&(m.pod_labels.len() as u32).to_le_bytes());
+            for (k, v) in &m.pod_labels {
+                put_str(out, k);
+                put_str(out, v);
+            }
+            KIND_CONTAINER
+        }
     }
 }
 
@@ -593,6 +625,39 @@ fn decode_snapshot(kind: u8, b: &[u8]) -> Option<Snapshot> {
             }
         }
         KIND_MISSING => Snapshot::Missing { tid: d.i64()? },
+        KIND_CONTAINER => {
+            let mut strs = (0..8)
+                .map(|_| d.str().map(|s| s.to_string()))
+                .collect::<Option<Vec<String>>>()?
+                .into_iter();
+            let mut next = || strs.next().unwrap_or_default();
+            let (id, name, image, image_id) = (next(), next(), next(), next());
+            let (pod_name, pod_namespace, pod_uid, pod_ip) = (next(), next(), next(), next());
+            let flags = d.u8()?;
+            let n = d.u32()? as usize;
+            // Each label takes at least its two 4-byte lengths.
+            if n > b.len() / 8 {
+                return None;
+            }
+            let pod_labels = (0..n)
+                .map(|_| Some((d.str()?.to_string(), d.str()?.to_string())))
+                .collect::<Option<Vec<_>>>()?;
+            Snapshot::Container(Arc::new(crate::meta::ContainerMeta {
+                id,
+                name,
+                image,
+                image_id,
+                privileged: flags & 1 != 0,
+                host_pid: flags & 2 != 0,
+                host_network: flags & 4 != 0,
+                host_ipc: flags & 8 != 0,
+                pod_name,
+                pod_namespace,
+                pod_uid,
+                pod_ip,
+                pod_labels,
+            }))
+        }
         _ => return None,
     };
     d.done().then_some(s)

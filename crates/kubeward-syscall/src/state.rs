@@ -67,6 +67,8 @@ pub enum Snapshot {
         /// Its users and groups.
         db: Arc<UserDb>,
     },
+    /// What the cluster says about a container (see [`crate::meta`]).
+    Container(Arc<crate::meta::ContainerMeta>),
     /// A thread `/proc` no longer had (it exited before it could be read).
     Missing {
         /// The thread id.
@@ -129,6 +131,8 @@ pub struct State {
     /// The fd tables, one per process.
     pub fds: FdTables,
     users: HashMap<Arc<str>, Arc<UserDb>>,
+    /// Cluster metadata by short container id.
+    containers: HashMap<Arc<str>, Arc<crate::meta::ContainerMeta>>,
     /// Children per process, so an exit reparents only when it has some.
     children: HashMap<i64, u32>,
     /// CLOCK_BOOTTIME + this = epoch ns.
@@ -160,6 +164,7 @@ impl State {
             threads: ThreadTable::new(limits.max_threads),
             fds: FdTables::new(limits.max_fds),
             users: HashMap::default(),
+            containers: HashMap::default(),
             children: HashMap::default(),
             boot_epoch_ns,
             local_ips: Vec::new(),
@@ -221,8 +226,23 @@ impl State {
                 }
                 self.users.insert(container, db);
             }
+            Snapshot::Container(meta) => {
+                // Container ids are never reused; a full table starts again (the
+                // watcher's current view comes back with the next change).
+                if self.containers.len() >= crate::meta::MAX_CONTAINERS
+                    && !self.containers.contains_key(meta.id.as_str())
+                {
+                    self.containers.clear();
+                }
+                self.containers.insert(Arc::from(meta.id.as_str()), meta);
+            }
             Snapshot::Missing { .. } => self.counters.missing_threads += 1,
         }
+    }
+
+    /// What the cluster says about container `id` (short id), if anything.
+    pub fn container(&self, id: &str) -> Option<&crate::meta::ContainerMeta> {
+        self.containers.get(id).map(|m| m.as_ref())
     }
 
     /// Applies one probe record; `None` for records that are state only.

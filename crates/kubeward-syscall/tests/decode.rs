@@ -167,10 +167,32 @@ fn capture_with_everything() -> Vec<u8> {
     })
     .expect("users");
     w.snapshot(&Snapshot::Missing { tid: 99 }).expect("missing");
+    w.snapshot(&Snapshot::Container(Arc::new(container_meta())))
+        .expect("container");
     w.kernel(&build::syscall(hdr(257), &[&build::cstr("/etc/shadow")]))
         .expect("kernel");
     w.drops(7).expect("drops");
     w.into_inner()
+}
+
+fn container_meta() -> kubeward_syscall::meta::ContainerMeta {
+    kubeward_syscall::meta::ContainerMeta {
+        id: "0123456789ab".into(),
+        name: "web".into(),
+        image: "nginx:1.25".into(),
+        image_id: "docker.io/library/nginx@sha256:ab".into(),
+        privileged: true,
+        host_network: true,
+        pod_name: "web-1".into(),
+        pod_namespace: "shop".into(),
+        pod_uid: "u-1".into(),
+        pod_ip: "10.1.2.3".into(),
+        pod_labels: vec![
+            ("app".into(), "web".into()),
+            ("tier".into(), "front".into()),
+        ],
+        ..Default::default()
+    }
 }
 
 #[test]
@@ -206,6 +228,10 @@ fn captures_round_trip() {
                 assert_eq!(tid, 99);
                 "missing"
             }
+            Item::Snapshot(Snapshot::Container(m)) => {
+                assert_eq!(*m, container_meta());
+                "container"
+            }
             Item::Drops(n) => {
                 assert_eq!(n, 7);
                 "drops"
@@ -214,7 +240,15 @@ fn captures_round_trip() {
     }
     assert_eq!(
         kinds,
-        ["thread", "fd", "users", "missing", "kernel", "drops"]
+        [
+            "thread",
+            "fd",
+            "users",
+            "missing",
+            "container",
+            "kernel",
+            "drops"
+        ]
     );
     let p = replay::replay(&bytes[..], Limits::default(), |_| {}).expect("replay");
     assert_eq!(p.stats.kernel_drops, 7);
@@ -229,9 +263,13 @@ fn damaged_captures_are_errors() {
         Reader::new(&b"NOTACAPT\x01\x00\x00\x00"[..]),
         Err(RecordError::Magic)
     ));
-    let mut v2 = bytes.clone();
-    v2[8] = 2;
-    assert!(matches!(Reader::new(&v2[..]), Err(RecordError::Version(2))));
+    let mut v3 = bytes.clone();
+    v3[8] = 3;
+    assert!(matches!(Reader::new(&v3[..]), Err(RecordError::Version(3))));
+    // Version 1 (no container records) is still read.
+    let mut v1 = bytes.clone();
+    v1[8] = 1;
+    assert!(Reader::new(&v1[..]).is_ok());
     // Cut inside the last record.
     let cut = &bytes[..bytes.len() - 3];
     let err = replay::replay(cut, Limits::default(), |_| {}).err();
