@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn privileged() {
@@ -848,22 +848,16 @@ fn capabilities_baseline() {
         .split_whitespace()
         .collect();
     assert_eq!(allowed.len(), 13);
-    let ok = with(
-        plain(),
-        &[(
-            "/spec/containers/0/securityContext/capabilities/add",
-            json!(allowed),
-        )],
-    );
+    let add = |caps: Value| {
+        with(
+            plain(),
+            &[("/spec/containers/0/securityContext/capabilities/add", caps)],
+        )
+    };
+    let ok = add(json!(allowed));
     passes("baseline", "v1.0", &ok);
     passes("baseline", "latest", &ok);
-    let one = with(
-        plain(),
-        &[(
-            "/spec/containers/0/securityContext/capabilities/add",
-            json!(["NET_RAW"]),
-        )],
-    );
+    let one = add(json!(["NET_RAW"]));
     expect(
         "baseline",
         "v1.0",
@@ -878,18 +872,17 @@ fn capabilities_baseline() {
         )],
     );
     // Exact strings: CAP_ prefixes and lowercase fail; caps sorted and deduplicated.
-    let many = with(
-        plain(),
-        &[
-            (
-                "/spec/initContainers/0/securityContext/capabilities/add",
-                json!(["CAP_CHOWN"]),
-            ),
-            (
-                "/spec/containers/0/securityContext/capabilities/add",
-                json!(["SYS_TIME", "chown", "NET_ADMIN", "SYS_TIME", "KILL"]),
-            ),
-        ],
+    let mut many = add(json!([
+        "SYS_TIME",
+        "chown",
+        "NET_ADMIN",
+        "SYS_TIME",
+        "KILL"
+    ]));
+    set(
+        &mut many,
+        "/spec/initContainers/0/securityContext/capabilities/add",
+        json!(["CAP_CHOWN"]),
     );
     expect(
         "baseline",

@@ -83,28 +83,25 @@ fn allow_privilege_escalation() {
             ],
         )],
     );
-    let t = with(
-        base(37),
-        &[(
-            "/spec/containers/0/securityContext/allowPrivilegeEscalation",
-            json!(true),
-        )],
-    );
     let want: Want = (
         "allowPrivilegeEscalation",
         "allowPrivilegeEscalation != false",
         Some(r#"container "container1" must set securityContext.allowPrivilegeEscalation=false"#),
         &["spec.containers[0].securityContext.allowPrivilegeEscalation"],
     );
+    let escalating = |p: Value| {
+        with(
+            p,
+            &[(
+                "/spec/containers/0/securityContext/allowPrivilegeEscalation",
+                json!(true),
+            )],
+        )
+    };
+    let t = escalating(base(37));
     expect("restricted", "latest", &t, &[want]);
     // Windows pods are exempt from v1.25.
-    let w = with(
-        windows(24),
-        &[(
-            "/spec/containers/0/securityContext/allowPrivilegeEscalation",
-            json!(true),
-        )],
-    );
+    let w = escalating(windows(24));
     expect("restricted", "v1.24", &w, &[want]);
     passes("restricted", "v1.25", &w);
     // Linux pods are not.
