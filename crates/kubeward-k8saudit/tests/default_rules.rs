@@ -184,6 +184,7 @@ fn secrets_read_by_people() {
 
 #[test]
 fn cluster_admin_binding() {
+    let binding = json!({"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "mallory"}]});
     let mut ev = request(
         "alice",
         "create",
@@ -191,7 +192,7 @@ fn cluster_admin_binding() {
         None,
         "give-me-all",
     );
-    ev["requestObject"] = json!({"roleRef": {"kind": "ClusterRole", "name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "mallory"}]});
+    ev["requestObject"] = binding;
     fires("KW Binding To Cluster-Admin", &ev);
     ev["requestObject"]["roleRef"]["name"] = json!("view");
     quiet("KW Binding To Cluster-Admin", &ev);

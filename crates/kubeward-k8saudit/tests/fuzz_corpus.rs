@@ -4,12 +4,7 @@
 
 mod fuzz_entry;
 
-#[test]
-fn rules_load_corpus_and_regressions_replay() {
-    kubeward_testkit::fuzz::replay("rules_load", fuzz_entry::rules_load);
-}
-
-#[test]
-fn audit_reader_corpus_and_regressions_replay() {
-    kubeward_testkit::fuzz::replay("audit_reader", fuzz_entry::audit_reader);
+kubeward_testkit::replay_tests! {
+    rules_load_corpus_and_regressions_replay: "rules_load" => fuzz_entry::rules_load,
+    audit_reader_corpus_and_regressions_replay: "audit_reader" => fuzz_entry::audit_reader,
 }

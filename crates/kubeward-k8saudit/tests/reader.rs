@@ -11,6 +11,34 @@ struct Seen {
     skips: Vec<String>,
 }
 
+impl Seen {
+    /// Asserts that skip `i` contains `needle`, showing every skip when it does not.
+    #[track_caller]
+    fn skip_has(&self, i: usize, needle: &str) {
+        self.skip_is(i, |s| s.contains(needle), format!("contain {needle:?}"));
+    }
+
+    /// Asserts that skip `i` starts with `prefix`, showing every skip when it does not.
+    #[track_caller]
+    fn skip_starts(&self, i: usize, prefix: &str) {
+        self.skip_is(
+            i,
+            |s| s.starts_with(prefix),
+            format!("start with {prefix:?}"),
+        );
+    }
+
+    #[track_caller]
+    fn skip_is(&self, i: usize, ok: impl Fn(&str) -> bool, what: String) {
+        let skip = self.skips.get(i).map(String::as_str);
+        assert!(
+            skip.is_some_and(ok),
+            "skip {i} does not {what}: {:?}",
+            self.skips
+        );
+    }
+}
+
 fn sink(seen: &mut Seen) -> impl FnMut(Record<'_, '_>) + '_ {
     move |r| match r {
         Record::Event(ev) => seen.ids.push(
@@ -28,6 +56,27 @@ fn read(text: &str) -> Seen {
     let mut f = Framer::new();
     f.push(text.as_bytes(), &mut sink(&mut seen));
     f.finish(&mut sink(&mut seen));
+    seen
+}
+
+/// Reads `text`, asserting the ids of the events read and how many records were
+/// skipped.
+#[track_caller]
+fn read_counted(text: &str, ids: &[&str], skips: usize) -> Seen {
+    let seen = read(text);
+    assert_eq!(seen.ids, ids, "{seen:#?}");
+    assert_eq!(seen.skips.len(), skips, "{:#?}", seen.skips);
+    seen
+}
+
+/// Follows `path`, polling every 20 ms, until it has been idle for `idle_ms`.
+fn follow_until_idle(path: &std::path::Path, idle_ms: u64) -> Seen {
+    let mut seen = Seen::default();
+    let opts = FollowOptions {
+        poll: std::time::Duration::from_millis(20),
+        idle_timeout: Some(std::time::Duration::from_millis(idle_ms)),
+    };
+    input::follow(path, opts, &|| false, &mut sink(&mut seen)).unwrap();
     seen
 }
 
@@ -65,24 +114,16 @@ fn v1beta1_events_are_read_with_the_same_paths() {
 
 #[test]
 fn event_list_one_line_and_pretty() {
-    let list = format!(
-        r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{},{}]}}"#,
-        ev("a"),
-        ev("b")
-    );
+    let (a, b) = (ev("a"), ev("b"));
+    let list =
+        format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{a},{b}]}}"#);
     assert_eq!(read(&list).ids, ["a", "b"]);
     // items before kind: buffered, same result
-    let list = format!(
-        r#"{{"items":[{},{}],"kind":"EventList"}}"#,
-        ev("a"),
-        ev("b")
-    );
+    let list = format!(r#"{{"items":[{a},{b}],"kind":"EventList"}}"#);
     assert_eq!(read(&list).ids, ["a", "b"]);
+    let (p1, p2, after) = (ev("p1"), ev("p2"), ev("after"));
     let pretty = format!(
-        "{{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {},\n    {}\n  ]\n}}\n{}\n",
-        ev("p1"),
-        ev("p2"),
-        ev("after")
+        "{{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {p1},\n    {p2}\n  ]\n}}\n{after}\n"
     );
     let seen = read(&pretty);
     assert_eq!(seen.ids, ["p1", "p2", "after"]);
@@ -101,7 +142,7 @@ fn event_list_items_are_checked_one_by_one() {
     assert_eq!(seen.skips, ["line 1, item 1: can't read stageTimestamp"]);
     let seen = read(r#"{"kind":"EventList","items":{"a":1}}"#);
     assert_eq!(seen.skips.len(), 1);
-    assert!(seen.skips[0].contains("not recognized"), "{:?}", seen.skips);
+    seen.skip_has(0, "not recognized");
 }
 
 #[test]
@@ -109,39 +150,23 @@ fn arrays_are_all_or_nothing() {
     let ok = format!("[{},[{}]]", ev("a"), ev("b"));
     assert_eq!(read(&ok).ids, ["a", "b"]);
     let bad = format!(r#"[{},{{"kind":"Pod"}}]"#, ev("a"));
-    let seen = read(&bad);
-    assert!(seen.ids.is_empty());
-    assert_eq!(seen.skips.len(), 1);
+    read_counted(&bad, &[], 1);
 }
 
 #[test]
 fn bad_records_warn_once_each_and_reading_goes_on() {
+    let (a, b) = (ev("a"), ev("b"));
     let text = format!(
-        "not json\n{}\n{{\"kind\":\"Pod\"}}\n[1]\n42\n{{\"kind\":\"Event\",\"stageTimestamp\":\"yesterday\"}}\n{{\"kind\":\"Event\",\"stageTimestamp\":7}}\n{{\"a\":1}} x\n{}\n",
-        ev("a"),
-        ev("b")
+        "not json\n{a}\n{{\"kind\":\"Pod\"}}\n[1]\n42\n{{\"kind\":\"Event\",\"stageTimestamp\":\"yesterday\"}}\n{{\"kind\":\"Event\",\"stageTimestamp\":7}}\n{{\"a\":1}} x\n{b}\n"
     );
-    let seen = read(&text);
-    assert_eq!(seen.ids, ["a", "b"]);
-    assert_eq!(seen.skips.len(), 8, "{:#?}", seen.skips);
-    assert!(
-        seen.skips[0].starts_with("line 1: malformed JSON"),
-        "{}",
-        seen.skips[0]
-    );
-    assert!(seen.skips[1].contains("line 3") && seen.skips[1].contains("not recognized"));
-    assert!(
-        seen.skips[4].contains("\"yesterday\" is not an RFC 3339 time"),
-        "{}",
-        seen.skips[4]
-    );
+    let seen = read_counted(&text, &["a", "b"], 8);
+    seen.skip_starts(0, "line 1: malformed JSON");
+    seen.skip_has(1, "line 3");
+    seen.skip_has(1, "not recognized");
+    seen.skip_has(4, "\"yesterday\" is not an RFC 3339 time");
     // Two values on one line are two records: an object that is no event, then junk
     // whose error points at its column.
-    assert!(
-        seen.skips[6].starts_with("line 8: data not recognized"),
-        "{}",
-        seen.skips[6]
-    );
+    seen.skip_starts(6, "line 8: data not recognized");
     assert_eq!(
         seen.skips[7],
         "line 8: malformed JSON: expected value at line 8 column 9"
@@ -151,14 +176,9 @@ fn bad_records_warn_once_each_and_reading_goes_on() {
 #[test]
 fn truncated_lines_do_not_swallow_the_next_events() {
     // Cut inside a string, and cut between members.
-    let text = format!(
-        "{{\"kind\":\"Event\",\"auditID\":\"x\n{}\n{{\"kind\":\"Event\",\n{}\n",
-        ev("a"),
-        ev("b")
-    );
-    let seen = read(&text);
-    assert_eq!(seen.ids, ["a", "b"]);
-    assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
+    let (a, b) = (ev("a"), ev("b"));
+    let text = format!("{{\"kind\":\"Event\",\"auditID\":\"x\n{a}\n{{\"kind\":\"Event\",\n{b}\n");
+    read_counted(&text, &["a", "b"], 2);
     let seen = read("{\n  \"kind\": \"Event\",\n");
     assert_eq!(
         seen.skips,
@@ -173,14 +193,8 @@ fn overlong_line_is_rejected_without_being_held() {
         "x".repeat(50 << 20),
         ev("after")
     );
-    let seen = read(&big);
-    assert_eq!(seen.ids, ["after"]);
-    assert_eq!(seen.skips.len(), 1);
-    assert!(
-        seen.skips[0].contains("longer than the 16 MiB limit"),
-        "{}",
-        seen.skips[0]
-    );
+    let seen = read_counted(&big, &["after"], 1);
+    seen.skip_has(0, "longer than the 16 MiB limit");
     const { assert!(MAX_RECORD_BYTES < 50 << 20) };
 }
 
@@ -192,11 +206,7 @@ fn oversized_events_are_dropped_like_max_event_size() {
     );
     let seen = read(&line);
     assert!(seen.ids.is_empty());
-    assert!(
-        seen.skips[0].contains("event larger than maxEventSize"),
-        "{:?}",
-        seen.skips
-    );
+    seen.skip_has(0, "event larger than maxEventSize");
 }
 
 #[test]
@@ -209,11 +219,7 @@ fn deep_nesting_is_an_error_not_a_crash() {
     );
     let seen = read(&deep);
     assert_eq!(seen.ids, ["a"]);
-    assert!(
-        seen.skips[0].contains("recursion limit"),
-        "{:?}",
-        seen.skips
-    );
+    seen.skip_has(0, "recursion limit");
 }
 
 #[test]
@@ -324,12 +330,7 @@ fn follow_survives_rotation_and_truncation() {
         // Truncated in place, then rewritten shorter.
         std::fs::write(&writer_path, format!("{}\n", ev("t"))).unwrap();
     });
-    let mut seen = Seen::default();
-    let opts = FollowOptions {
-        poll: std::time::Duration::from_millis(20),
-        idle_timeout: Some(std::time::Duration::from_millis(900)),
-    };
-    input::follow(&path, opts, &|| false, &mut sink(&mut seen)).unwrap();
+    let seen = follow_until_idle(&path, 900);
     writer.join().unwrap();
     assert_eq!(
         seen.ids,
@@ -347,14 +348,8 @@ fn multi_line_document_errors() {
         "{{\n  \"kind\": \"Event\",\n  \"auditID\": \"x\n}}\n{}\n",
         ev("a")
     );
-    let seen = read(&text);
-    assert_eq!(seen.ids, ["a"]);
-    assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
-    assert!(
-        seen.skips[0].contains("a string runs past the end of line 3"),
-        "{:?}",
-        seen.skips
-    );
+    let seen = read_counted(&text, &["a"], 2);
+    seen.skip_has(0, "a string runs past the end of line 3");
     // A pretty EventList over the record limit is streamed item by item.
     let mut big = String::from("{\n  \"kind\": \"EventList\",\n  \"items\": [\n");
     let item = format!("    {},\n", ev("i"));
@@ -380,12 +375,7 @@ fn follow_waits_for_the_file_to_appear() {
         std::thread::sleep(std::time::Duration::from_millis(150));
         std::fs::write(&writer_path, format!("{}\n", ev("born"))).unwrap();
     });
-    let mut seen = Seen::default();
-    let opts = FollowOptions {
-        poll: std::time::Duration::from_millis(20),
-        idle_timeout: Some(std::time::Duration::from_millis(600)),
-    };
-    input::follow(&path, opts, &|| false, &mut sink(&mut seen)).unwrap();
+    let seen = follow_until_idle(&path, 600);
     writer.join().unwrap();
     assert_eq!(seen.ids, ["born"]);
     // The stop callback ends following at once.
@@ -423,12 +413,8 @@ fn a_bad_item_costs_only_itself() {
         let seen = read(&one_line);
         assert_eq!(seen.ids, ["a", "b", "c"], "{b:.40}: {:?}", seen.skips);
         assert_eq!(seen.skips.len(), 1, "{:?}", seen.skips);
-        assert!(
-            seen.skips[0].starts_with("line 1, column ")
-                && seen.skips[0].contains(", item 1: malformed JSON"),
-            "{:?}",
-            seen.skips
-        );
+        seen.skip_starts(0, "line 1, column ");
+        seen.skip_has(0, ", item 1: malformed JSON");
         // Pretty-printed, and too long for one line: the scanner alone.
         let pad = format!(
             r#"{{"kind":"Event","pad":"{}"}}"#,
@@ -443,16 +429,8 @@ fn a_bad_item_costs_only_itself() {
         let seen = read(&pretty);
         assert_eq!(seen.ids, ["a", "b", "c"], "{:?}", seen.skips);
         assert_eq!(seen.skips.len(), 2, "{:?}", seen.skips);
-        assert!(
-            seen.skips[0].starts_with("line 5, column 3, item 1: malformed JSON"),
-            "{:?}",
-            seen.skips
-        );
-        assert!(
-            seen.skips[1].starts_with("line 6, column 3, item 2: item of "),
-            "{:?}",
-            seen.skips
-        );
+        seen.skip_starts(0, "line 5, column 3, item 1: malformed JSON");
+        seen.skip_starts(1, "line 6, column 3, item 2: item of ");
     }
 }
 
@@ -472,14 +450,8 @@ fn a_broken_list_is_reported_with_what_was_read() {
     // Truncated mid-item, then the next JSON line: the line is not swallowed.
     let full = list(&[ev("a"), ev("b"), ev("c")]);
     let cut = &full[..full.find("\"auditID\":\"c").unwrap() + 5];
-    let seen = read(&format!("{cut}\n{}\n", ev("next")));
-    assert_eq!(seen.ids, ["a", "b", "next"]);
-    assert_eq!(seen.skips.len(), 1, "{:?}", seen.skips);
-    assert!(
-        seen.skips[0].starts_with("line 1: malformed JSON: a string runs past the end of line 1; the rest of the EventList is skipped (2 items were read)"),
-        "{:?}",
-        seen.skips
-    );
+    let seen = read_counted(&format!("{cut}\n{}\n", ev("next")), &["a", "b", "next"], 1);
+    seen.skip_starts(0, "line 1: malformed JSON: a string runs past the end of line 1; the rest of the EventList is skipped (2 items were read)");
     // Cut between items.
     let cut = &full[..full.find(&ev("c")).unwrap()];
     let seen = read(&format!("{cut}\n{}\n", ev("next")));
@@ -496,11 +468,7 @@ fn a_broken_list_is_reported_with_what_was_read() {
         ev("c")
     ));
     assert_eq!(seen.ids, ["a", "c"]);
-    assert!(
-        seen.skips[0].contains("expected `,` or `]` after item 0, found `x`"),
-        "{:?}",
-        seen.skips
-    );
+    seen.skip_has(0, "expected `,` or `]` after item 0, found `x`");
     let seen = read(&format!(
         "{{\"kind\":\"EventList\",\"items\":[\n  {},\n",
         ev("a")
@@ -516,10 +484,9 @@ fn a_broken_list_is_reported_with_what_was_read() {
         ev("a")
     ));
     assert_eq!(seen.ids, ["a"]);
-    assert!(
-        seen.skips[0].contains("malformed JSON after the EventList's items (1 items were read)"),
-        "{:?}",
-        seen.skips
+    seen.skip_has(
+        0,
+        "malformed JSON after the EventList's items (1 items were read)",
     );
 }
 
@@ -547,12 +514,7 @@ fn a_list_too_long_to_hold_is_streamed_only_when_kind_comes_first() {
         "{{\"items\":[{items}],\"kind\":\"EventList\"}}\n{}\n",
         ev("after")
     );
-    let seen = read(&kind_last);
-    assert_eq!(seen.ids, ["after"]);
-    assert_eq!(seen.skips.len(), 1);
-    assert!(
-        seen.skips[0].contains("JSON document of ") && seen.skips[0].contains("kind comes first"),
-        "{:?}",
-        seen.skips
-    );
+    let seen = read_counted(&kind_last, &["after"], 1);
+    seen.skip_has(0, "JSON document of ");
+    seen.skip_has(0, "kind comes first");
 }

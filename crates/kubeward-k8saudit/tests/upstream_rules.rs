@@ -8,18 +8,36 @@ mod common;
 use common::*;
 use serde_json::json;
 
-fn upstream_rules() -> Option<kubeward_rules::engine::Ruleset> {
-    let text = upstream("k8s_audit_rules.yaml")?;
-    Some(load(&[("k8s_audit_rules.yaml", &text)]))
+/// A system user, so that the per-user rules stay out of the way.
+const DEPLOYER: &str = "system:serviceaccount:ci:deployer";
+
+/// Falco's k8s_audit_rules.yaml, loaded; it derefs to the ruleset.
+struct Upstream(kubeward_rules::engine::Ruleset);
+
+impl std::ops::Deref for Upstream {
+    type Target = kubeward_rules::engine::Ruleset;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
 }
 
-/// Asserts that exactly `expected` fire (all-match mode).
-fn expect(rules: &kubeward_rules::engine::Ruleset, event: &serde_json::Value, expected: &[&str]) {
-    let mut got = fired(rules, event);
-    got.sort();
-    let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
-    want.sort();
-    assert_eq!(got, want, "event: {event}");
+impl Upstream {
+    /// Asserts that exactly `expected` fire on `event` (all-match mode).
+    #[track_caller]
+    fn expect(&self, event: &serde_json::Value, expected: &[&str]) {
+        let mut got = fired(&self.0, event);
+        got.sort();
+        let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
+        want.sort();
+        assert_eq!(got, want, "event: {event}");
+    }
+}
+
+/// The upstream rules, or `None` (the test skips) when the folder is absent.
+fn audit_rules() -> Option<Upstream> {
+    let text = upstream("k8s_audit_rules.yaml")?;
+    Some(Upstream(load(&[("k8s_audit_rules.yaml", &text)])))
 }
 
 #[test]
@@ -44,24 +62,18 @@ fn loads_with_all_rules_and_no_errors() {
 
 #[test]
 fn privileged_sensitive_and_host_pods() {
-    let Some(rules) = upstream_rules() else {
-        return;
-    };
-    // A system user, so that the per-user rules stay out of the way.
-    let user = "system:serviceaccount:ci:deployer";
+    let Some(rules) = audit_rules() else { return };
     let mut c = container("app", "docker.io/library/nginx:1.27");
     c["securityContext"] = json!({"privileged": true});
-    expect(
-        &rules,
-        &pod_create(user, "dev", "p", json!({"containers": [c]})),
+    rules.expect(
+        &pod_create(DEPLOYER, "dev", "p", json!({"containers": [c]})),
         &["Create Privileged Pod"],
     );
     let mut eph = container("dbg", "busybox");
     eph["securityContext"] = json!({"privileged": true});
-    expect(
-        &rules,
+    rules.expect(
         &pod_create(
-            user,
+            DEPLOYER,
             "dev",
             "p",
             json!({"containers": [container("a", "nginx")], "ephemeralContainers": [eph]}),
@@ -69,15 +81,13 @@ fn privileged_sensitive_and_host_pods() {
         &["Create Privileged Pod"],
     );
     let spec = json!({"containers": [container("a", "nginx")], "volumes": [{"name": "s", "hostPath": {"path": "/var/run/docker.sock"}}]});
-    expect(
-        &rules,
-        &pod_create(user, "dev", "p", spec),
+    rules.expect(
+        &pod_create(DEPLOYER, "dev", "p", spec),
         &["Create Sensitive Mount Pod"],
     );
     let spec = json!({"hostNetwork": true, "hostPID": true, "hostIPC": true, "containers": [container("a", "nginx")]});
-    expect(
-        &rules,
-        &pod_create(user, "dev", "p", spec),
+    rules.expect(
+        &pod_create(DEPLOYER, "dev", "p", spec),
         &[
             "Create HostNetwork Pod",
             "Create HostPid Pod",
@@ -86,22 +96,20 @@ fn privileged_sensitive_and_host_pods() {
     );
     // Exempt images: the upstream host-network list carries GKE's kube-proxy.
     let spec = json!({"hostNetwork": true, "containers": [container("a", "gke.gcr.io/kube-proxy:v1.30.2-gke.1")]});
-    expect(&rules, &pod_create(user, "dev", "p", spec), &[]);
+    rules.expect(&pod_create(DEPLOYER, "dev", "p", spec), &[]);
     // Kube namespace pods.
-    expect(
-        &rules,
+    rules.expect(
         &pod_create(
-            user,
+            DEPLOYER,
             "kube-system",
             "p",
             json!({"containers": [container("a", "evil/miner")]}),
         ),
         &["Pod Created in Kube Namespace"],
     );
-    expect(
-        &rules,
+    rules.expect(
         &pod_create(
-            user,
+            DEPLOYER,
             "dev",
             "p",
             json!({"containers": [container("a", "nginx")]}),
@@ -112,9 +120,7 @@ fn privileged_sensitive_and_host_pods() {
 
 #[test]
 fn people_and_identities() {
-    let Some(rules) = upstream_rules() else {
-        return;
-    };
+    let Some(rules) = audit_rules() else { return };
     let mut anon = request(
         "system:anonymous",
         "get",
@@ -123,18 +129,16 @@ fn people_and_identities() {
         "x",
     );
     anon["requestURI"] = json!("/api/v1/namespaces/kube-system/configmaps/x");
-    expect(&rules, &anon, &["Anonymous Request Allowed"]);
+    rules.expect(&anon, &["Anonymous Request Allowed"]);
     let mut health = anon.clone();
     health["requestURI"] = json!("/healthz?verbose");
-    expect(&rules, &health, &[]);
+    rules.expect(&health, &[]);
     // A non-system user outside the allowed list trips "Disallowed K8s User" on anything.
-    expect(
-        &rules,
+    rules.expect(
         &request("alice", "get", "pods", Some("dev"), "p"),
         &["Disallowed K8s User"],
     );
-    expect(
-        &rules,
+    rules.expect(
         &request("alice", "get", "secrets", Some("dev"), "db"),
         &["Disallowed K8s User", "K8s Secret Get Successfully"],
     );
@@ -146,27 +150,20 @@ fn people_and_identities() {
         "db",
     );
     denied["responseStatus"] = json!({"code": 403});
-    expect(&rules, &denied, &["K8s Secret Get Unsuccessfully Tried"]);
+    rules.expect(&denied, &["K8s Secret Get Unsuccessfully Tried"]);
     // "admin" is allowed by allowed_k8s_users; Full K8s Administrative Access is off by
     // default (allowed_full_admin_users is always true).
-    expect(
-        &rules,
-        &request("admin", "get", "pods", Some("dev"), "p"),
-        &[],
-    );
+    rules.expect(&request("admin", "get", "pods", Some("dev"), "p"), &[]);
 }
 
 #[test]
 fn exec_attach_port_forward_and_ephemeral() {
-    let Some(rules) = upstream_rules() else {
-        return;
-    };
-    let user = "system:serviceaccount:ci:deployer";
-    let mut ev = request(user, "create", "pods", Some("dev"), "web");
+    let Some(rules) = audit_rules() else { return };
+    let mut ev = request(DEPLOYER, "create", "pods", Some("dev"), "web");
     ev["objectRef"]["subresource"] = json!("exec");
     ev["stage"] = json!("ResponseStarted");
     ev["requestURI"] = json!("/api/v1/namespaces/dev/pods/web/exec?command=bash&container=app");
-    expect(&rules, &ev, &["Attach/Exec Pod"]);
+    rules.expect(&ev, &["Attach/Exec Pod"]);
     let line = alert_line(&rules, "Attach/Exec Pod", &ev);
     assert!(
         line.ends_with("Notice Attach/Exec to pod (user=system:serviceaccount:ci:deployer pod=web resource=pods ns=dev action=exec command=bash)"),
@@ -175,12 +172,12 @@ fn exec_attach_port_forward_and_ephemeral() {
     // port-forward has no stage check upstream: every stage fires.
     let mut pf = ev.clone();
     pf["objectRef"]["subresource"] = json!("portforward");
-    expect(&rules, &pf, &["port-forward"]);
-    let mut eph = request(user, "patch", "pods", Some("dev"), "web");
+    rules.expect(&pf, &["port-forward"]);
+    let mut eph = request(DEPLOYER, "patch", "pods", Some("dev"), "web");
     eph["objectRef"]["subresource"] = json!("ephemeralcontainers");
     eph["requestObject"] =
         json!({"ephemeralContainers": [{"name": "debugger", "image": "busybox"}]});
-    expect(&rules, &eph, &["EphemeralContainers Created"]);
+    rules.expect(&eph, &["EphemeralContainers Created"]);
     let line = alert_line(&rules, "EphemeralContainers Created", &eph);
     has(
         &line,
@@ -190,14 +187,10 @@ fn exec_attach_port_forward_and_ephemeral() {
 
 #[test]
 fn rbac_rules() {
-    let Some(rules) = upstream_rules() else {
-        return;
-    };
-    let user = "system:serviceaccount:ci:deployer";
-    let mut crb = request(user, "create", "clusterrolebindings", None, "b");
+    let Some(rules) = audit_rules() else { return };
+    let mut crb = request(DEPLOYER, "create", "clusterrolebindings", None, "b");
     crb["requestObject"] = json!({"roleRef": {"name": "cluster-admin"}, "subjects": [{"kind": "User", "name": "eve"}]});
-    expect(
-        &rules,
+    rules.expect(
         &crb,
         &[
             "Attach to cluster-admin Role",
@@ -206,10 +199,9 @@ fn rbac_rules() {
     );
     let line = alert_line(&rules, "Attach to cluster-admin Role", &crb);
     assert!(line.ends_with(r#"(user=system:serviceaccount:ci:deployer subject=({\"kind\":\"User\",\"name\":\"eve\"}))"#), "{line}");
-    let mut role = request(user, "create", "clusterroles", None, "r");
+    let mut role = request(DEPLOYER, "create", "clusterroles", None, "r");
     role["requestObject"] = json!({"rules": [{"resources": ["pods/exec"], "verbs": ["*"]}]});
-    expect(
-        &rules,
+    rules.expect(
         &role,
         &[
             "ClusterRole With Wildcard Created",
@@ -218,8 +210,7 @@ fn rbac_rules() {
         ],
     );
     role["requestObject"] = json!({"rules": [{"resources": ["pods"], "verbs": ["create"]}]});
-    expect(
-        &rules,
+    rules.expect(
         &role,
         &[
             "ClusterRole With Write Privileges Created",
@@ -227,14 +218,13 @@ fn rbac_rules() {
         ],
     );
     let sys = request(
-        user,
+        DEPLOYER,
         "delete",
         "clusterroles",
         None,
         "system:aggregate-to-edit",
     );
-    expect(
-        &rules,
+    rules.expect(
         &sys,
         &[
             "System ClusterRole Modified/Deleted",
@@ -245,35 +235,22 @@ fn rbac_rules() {
 
 #[test]
 fn activity_configmaps_services_namespaces_nodes_ingresses() {
-    let Some(rules) = upstream_rules() else {
-        return;
-    };
-    let user = "system:serviceaccount:ci:deployer";
-    let mut cm = request(user, "update", "configmaps", Some("dev"), "cfg");
+    let Some(rules) = audit_rules() else { return };
+    let mut cm = request(DEPLOYER, "update", "configmaps", Some("dev"), "cfg");
     cm["requestObject"] = json!({"data": {"db": "password=hunter2"}});
-    expect(
-        &rules,
-        &cm,
-        &["Create/Modify Configmap With Private Credentials"],
-    );
+    rules.expect(&cm, &["Create/Modify Configmap With Private Credentials"]);
     cm["requestObject"] = json!({"data": {"db": "host=db"}});
-    expect(&rules, &cm, &[]);
-    let mut svc = request(user, "create", "services", Some("dev"), "s");
+    rules.expect(&cm, &[]);
+    let mut svc = request(DEPLOYER, "create", "services", Some("dev"), "s");
     svc["requestObject"] = json!({"spec": {"type": "NodePort", "ports": [{"port": 80}]}});
-    expect(
-        &rules,
-        &svc,
-        &["Create NodePort Service", "K8s Service Created"],
-    );
-    expect(
-        &rules,
-        &request(user, "create", "namespaces", None, "crypto"),
+    rules.expect(&svc, &["Create NodePort Service", "K8s Service Created"]);
+    rules.expect(
+        &request(DEPLOYER, "create", "namespaces", None, "crypto"),
         &["Create Disallowed Namespace", "K8s Namespace Created"],
     );
-    expect(
-        &rules,
+    rules.expect(
         &request(
-            user,
+            DEPLOYER,
             "create",
             "serviceaccounts",
             Some("kube-system"),
@@ -284,25 +261,20 @@ fn activity_configmaps_services_namespaces_nodes_ingresses() {
             "K8s Serviceaccount Created",
         ],
     );
-    let mut ing = request(user, "create", "ingresses", Some("dev"), "i");
+    let mut ing = request(DEPLOYER, "create", "ingresses", Some("dev"), "i");
     ing["requestObject"] = json!({"spec": {"rules": []}});
-    expect(
-        &rules,
-        &ing,
-        &["Ingress Object without TLS Certificate Created"],
-    );
+    rules.expect(&ing, &["Ingress Object without TLS Certificate Created"]);
     ing["requestObject"]["spec"]["tls"] = json!([{"secretName": "t"}]);
-    expect(&rules, &ing, &[]);
+    rules.expect(&ing, &[]);
     // The node rules are disabled by allow_all_k8s_nodes (always true).
-    expect(
-        &rules,
+    rules.expect(
         &request("system:node:n1", "create", "nodes", None, "n1"),
         &[],
     );
     // Events from other stages do not count as kevt.
-    let mut started = request(user, "create", "namespaces", None, "crypto");
+    let mut started = request(DEPLOYER, "create", "namespaces", None, "crypto");
     started["stage"] = json!("RequestReceived");
-    expect(&rules, &started, &[]);
+    rules.expect(&started, &[]);
 }
 
 #[test]

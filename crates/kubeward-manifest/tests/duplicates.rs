@@ -24,6 +24,14 @@ fn duplicates(text: &str) -> Vec<(String, u32, u32)> {
         .collect()
 }
 
+/// Asserts that `text` has exactly the duplicates `want`, as (path, first line, second
+/// line), in order.
+#[track_caller]
+fn assert_duplicates(text: &str, want: &[(&str, u32, u32)]) {
+    let want: Vec<_> = want.iter().map(|&(p, a, b)| (p.to_owned(), a, b)).collect();
+    assert_eq!(duplicates(text), want, "duplicates of {text:?}");
+}
+
 const PRIVILEGED_THEN_NOT: &str = "\
 apiVersion: v1
 kind: Pod
@@ -74,46 +82,37 @@ fn a_repeated_field_is_an_error_naming_both_lines_and_the_resource_still_loads()
 fn a_second_spec_is_reported_at_the_top_level() {
     let text = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - \
                 name: a\n    image: i\nspec:\n  containers: []\n";
-    assert_eq!(duplicates(text), [("spec".to_owned(), 5, 9)]);
+    assert_duplicates(text, &[("spec", 5, 9)]);
 }
 
 #[test]
 fn every_later_repeat_is_reported_against_the_first() {
     let text = "a: 1\nb: 1\na: 2\na: 3\n";
-    assert_eq!(
-        duplicates(text),
-        [("a".to_owned(), 1, 3), ("a".to_owned(), 1, 4)]
-    );
+    assert_duplicates(text, &[("a", 1, 3), ("a", 1, 4)]);
     // Long mappings are checked by hashing: the same answer.
     let mut long: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
     long.push_str("k7: again\n");
-    assert_eq!(duplicates(&long), [("k7".to_owned(), 8, 101)]);
+    assert_duplicates(&long, &[("k7", 8, 101)]);
 }
 
 #[test]
 fn keys_compare_as_kubernetes_reads_them() {
     // `yes` and `true` are the same YAML 1.1 boolean key; quoted or not, "a" is "a".
-    assert_eq!(
-        duplicates("yes: 1\ntrue: 2\n'a': 1\n\"a\": 2\n"),
-        [("true".to_owned(), 1, 2), ("a".to_owned(), 3, 4)]
+    assert_duplicates(
+        "yes: 1\ntrue: 2\n'a': 1\n\"a\": 2\n",
+        &[("true", 1, 2), ("a", 3, 4)],
     );
     // One-line flow mappings too.
-    assert_eq!(
-        duplicates("limits: {cpu: 1, cpu: 2}\n"),
-        [("limits.cpu".to_owned(), 1, 1)]
-    );
+    assert_duplicates("limits: {cpu: 1, cpu: 2}\n", &[("limits.cpu", 1, 1)]);
 }
 
 #[test]
 fn paths_bracket_keys_with_dots_and_count_list_items() {
     let text =
         "metadata:\n  annotations:\n    a.b/c: x\n    a.b/c: y\nitems:\n- x: 1\n- w: 1\n  w: 2\n";
-    assert_eq!(
-        duplicates(text),
-        [
-            ("metadata.annotations[a.b/c]".to_owned(), 3, 4),
-            ("items[1].w".to_owned(), 7, 8)
-        ]
+    assert_duplicates(
+        text,
+        &[("metadata.annotations[a.b/c]", 3, 4), ("items[1].w", 7, 8)],
     );
 }
 
@@ -122,7 +121,7 @@ fn json_objects_with_a_repeated_member_are_reported() {
     let text = r#"{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"},
  "spec": {"hostNetwork": true,
           "hostNetwork": false, "containers": []}}"#;
-    assert_eq!(duplicates(text), [("spec.hostNetwork".to_owned(), 2, 3)]);
+    assert_duplicates(text, &[("spec.hostNetwork", 2, 3)]);
 }
 
 #[test]
@@ -131,7 +130,7 @@ fn a_list_header_set_twice_is_reported_and_its_items_still_load() {
     let text = "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: \
                 {name: a}}\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: b}}\n";
     let got = strict(text);
-    assert_eq!(duplicates(text), [("items".to_owned(), 3, 5)]);
+    assert_duplicates(text, &[("items", 3, 5)]);
     let names: Vec<_> = got
         .iter()
         .filter_map(|r| r.as_ref().ok())
@@ -146,10 +145,7 @@ fn merge_keys_that_set_a_key_again_are_reported_as_strict_go_yaml_does() {
     // keys that two merged mappings share; the lenient reader keeps the explicit key,
     // then the earlier merged mapping.
     let text = "base: &b {x: 1, w: 1}\nother: &o {w: 2, z: 2}\nm:\n  <<: [*b, *o]\n  x: 3\n";
-    assert_eq!(
-        duplicates(text),
-        [("m.w".to_owned(), 2, 1), ("m.x".to_owned(), 1, 5)]
-    );
+    assert_duplicates(text, &[("m.w", 2, 1), ("m.x", 1, 5)]);
     let lenient = parse(text);
     assert!(
         lenient.iter().all(|r| r.is_err()),
@@ -157,10 +153,7 @@ fn merge_keys_that_set_a_key_again_are_reported_as_strict_go_yaml_does() {
     );
     assert!(lenient[0].as_ref().unwrap_err().duplicate.is_none());
     // An alias of a mapping with a duplicate is reported once, where it is written.
-    assert_eq!(
-        duplicates("a: &a {k: 1, k: 2}\nb: *a\nc: *a\n"),
-        [("a.k".to_owned(), 1, 1)]
-    );
+    assert_duplicates("a: &a {k: 1, k: 2}\nb: *a\nc: *a\n", &[("a.k", 1, 1)]);
 }
 
 #[test]

@@ -25,7 +25,7 @@ fn check(text: &str) {
 
 /// Fragments that reach the interesting paths far more often than random text does.
 fn yamlish() -> impl Strategy<Value = String> {
-    let piece = prop::sample::select(vec![
+    let pieces = vec![
         "apiVersion: v1\n",
         "kind: Pod\n",
         "kind: List\n",
@@ -63,7 +63,8 @@ fn yamlish() -> impl Strategy<Value = String> {
         "é",
         "privileged: on\n",
         "- name: x\n",
-    ]);
+    ];
+    let piece = prop::sample::select(pieces);
     prop::collection::vec(piece, 0..40).prop_map(|v| v.concat())
 }
 

@@ -4,12 +4,7 @@
 
 mod fuzz_entry;
 
-#[test]
-fn manifest_corpus_and_regressions_replay() {
-    kubeward_testkit::fuzz::replay("manifest", fuzz_entry::manifest);
-}
-
-#[test]
-fn manifest_fast_corpus_and_regressions_replay() {
-    kubeward_testkit::fuzz::replay("manifest_fast", fuzz_entry::manifest_fast);
+kubeward_testkit::replay_tests! {
+    manifest_corpus_and_regressions_replay: "manifest" => fuzz_entry::manifest,
+    manifest_fast_corpus_and_regressions_replay: "manifest_fast" => fuzz_entry::manifest_fast,
 }

@@ -32,38 +32,43 @@ fn workload(api_version: &str, kind: &str) -> String {
 
 #[test]
 fn every_workload_kind_yields_its_typed_template_at_its_prefix() {
-    let cases = [
-        ("v1", "Pod", ""),
-        ("v1", "PodTemplate", "template"),
-        ("v1", "ReplicationController", "spec.template"),
-        ("apps/v1", "ReplicaSet", "spec.template"),
-        ("apps/v1", "Deployment", "spec.template"),
-        ("apps/v1", "StatefulSet", "spec.template"),
-        ("apps/v1", "DaemonSet", "spec.template"),
-        ("batch/v1", "Job", "spec.template"),
-        ("batch/v1", "CronJob", "spec.jobTemplate.spec.template"),
+    // (apiVersion, kinds, where their pod template sits)
+    let cases: [(&str, &[&str], &str); 6] = [
+        ("v1", &["Pod"], ""),
+        ("v1", &["PodTemplate"], "template"),
+        ("v1", &["ReplicationController"], "spec.template"),
+        (
+            "apps/v1",
+            &["ReplicaSet", "Deployment", "StatefulSet", "DaemonSet"],
+            "spec.template",
+        ),
+        ("batch/v1", &["Job"], "spec.template"),
+        ("batch/v1", &["CronJob"], "spec.jobTemplate.spec.template"),
     ];
-    assert_eq!(cases.len(), WORKLOADS.len());
-    for (api, kind, prefix) in cases {
-        let r = one(&workload(api, kind));
-        let t = pod_template(&r).unwrap().unwrap();
-        assert_eq!(t.prefix, prefix, "{kind}");
-        let expected_node = if prefix.is_empty() {
-            &r.node
-        } else {
-            r.node.at(prefix).unwrap()
-        };
-        assert!(std::ptr::eq(t.node, expected_node), "{kind}");
-        let c = &t.spec.containers[0];
-        assert_eq!(c.image.as_deref(), Some("nginx"), "{kind}");
-        let sc = c.security_context.as_ref().unwrap();
-        assert_eq!(
-            (sc.privileged, sc.run_as_user),
-            (Some(true), Some(16)),
-            "{kind}"
-        );
-        let app = t.metadata.labels.as_ref().and_then(|l| l.get("app"));
-        assert_eq!(app.map(String::as_str), Some("web"), "{kind}");
+    let kinds = cases.iter().map(|(_, kinds, _)| kinds.len()).sum::<usize>();
+    assert_eq!(kinds, WORKLOADS.len());
+    for (api, kinds, prefix) in cases {
+        for &kind in kinds {
+            let r = one(&workload(api, kind));
+            let t = pod_template(&r).unwrap().unwrap();
+            assert_eq!(t.prefix, prefix, "{kind}");
+            let expected_node = if prefix.is_empty() {
+                &r.node
+            } else {
+                r.node.at(prefix).unwrap()
+            };
+            assert!(std::ptr::eq(t.node, expected_node), "{kind}");
+            let c = &t.spec.containers[0];
+            assert_eq!(c.image.as_deref(), Some("nginx"), "{kind}");
+            let sc = c.security_context.as_ref().unwrap();
+            assert_eq!(
+                (sc.privileged, sc.run_as_user),
+                (Some(true), Some(16)),
+                "{kind}"
+            );
+            let app = t.metadata.labels.as_ref().and_then(|l| l.get("app"));
+            assert_eq!(app.map(String::as_str), Some("web"), "{kind}");
+        }
     }
 }
 

@@ -53,13 +53,19 @@ fn run(pols: &[Policy], p: &Pod, op: Operation, authz: &dyn Authorizer) -> Decis
     admit(pols, &req, authz)
 }
 
-fn decide(extra: &str, pod_yaml: &str) -> Decision {
+/// Admits `pod_yaml` for creation under the policies of `policy_text`, as a caller
+/// every policy allows.
+fn create(policy_text: &str, pod_yaml: &str) -> Decision {
     run(
-        &policies(&policy("p", extra)),
+        &policies(policy_text),
         &pod(pod_yaml),
         Operation::Create,
         &AllowAll,
     )
+}
+
+fn decide(extra: &str, pod_yaml: &str) -> Decision {
+    create(&policy("p", extra), pod_yaml)
 }
 
 fn errors(d: &Decision) -> Vec<String> {
@@ -159,68 +165,37 @@ fn run_as_user_rules() {
         "runAsUser: {rule: RunAsAny}",
         "runAsUser: {rule: MustRunAs, ranges: [{min: 100, max: 200}, {min: 500, max: 600}]}",
     );
-    let d = run(&policies(&p), &pod(BARE), Operation::Create, &AllowAll);
+    let d = create(&p, BARE);
     assert!(d.allowed && d.mutated);
     assert_eq!(container_sc(&d)["runAsUser"], 100);
-    let d = run(
-        &policies(&p),
-        &pod(&with_container_sc("{runAsUser: 300}")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p, &with_container_sc("{runAsUser: 300}"));
     assert_eq!(
         errors(&d),
         [
             "spec.containers[0].securityContext.runAsUser: Invalid value: 300: must be in the ranges: [{100 200} {500 600}]"
         ]
     );
-    assert!(
-        run(
-            &policies(&p),
-            &pod(&with_container_sc("{runAsUser: 550}")),
-            Operation::Create,
-            &AllowAll
-        )
-        .allowed
-    );
+    assert!(create(&p, &with_container_sc("{runAsUser: 550}")).allowed);
     // MustRunAsNonRoot: defaults runAsNonRoot; rejects false and uid 0.
     let p = policy("p", "").replace(
         "runAsUser: {rule: RunAsAny}",
         "runAsUser: {rule: MustRunAsNonRoot}",
     );
-    let d = run(&policies(&p), &pod(BARE), Operation::Create, &AllowAll);
+    let d = create(&p, BARE);
     assert_eq!(container_sc(&d)["runAsNonRoot"], true);
-    let d = run(
-        &policies(&p),
-        &pod(&with_container_sc("{runAsNonRoot: false}")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p, &with_container_sc("{runAsNonRoot: false}"));
     assert_eq!(
         errors(&d),
         ["spec.containers[0].securityContext.runAsNonRoot: Invalid value: false: must be true"]
     );
-    let d = run(
-        &policies(&p),
-        &pod(&with_container_sc("{runAsUser: 0}")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p, &with_container_sc("{runAsUser: 0}"));
     assert_eq!(
         errors(&d),
         [
             "spec.containers[0].securityContext.runAsUser: Invalid value: 0: running with the root UID is forbidden"
         ]
     );
-    assert!(
-        run(
-            &policies(&p),
-            &pod(&with_container_sc("{runAsUser: 1000}")),
-            Operation::Create,
-            &AllowAll
-        )
-        .allowed
-    );
+    assert!(create(&p, &with_container_sc("{runAsUser: 1000}")).allowed);
 }
 
 #[test]
@@ -231,39 +206,21 @@ fn group_rules() {
     let p = |rule: &str| {
         policy("p", "").replace("fsGroup: {rule: RunAsAny}", &format!("fsGroup: {rule}"))
     };
-    let d = run(
-        &policies(&p(must)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p(must), BARE);
     assert_eq!(
         d.pod.spec.security_context.as_ref().unwrap().fs_group,
         Some(10)
     );
-    let d = run(
-        &policies(&p(must)),
-        &pod(&with_spec("  securityContext: {fsGroup: 5}")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p(must), &with_spec("  securityContext: {fsGroup: 5}"));
     assert_eq!(
         errors(&d),
         [
             "spec.securityContext.fsGroup: Invalid value: []int64{5}: group 5 must be in the ranges: [{10 20}]"
         ]
     );
-    let d = run(&policies(&p(may)), &pod(BARE), Operation::Create, &AllowAll);
+    let d = create(&p(may), BARE);
     assert!(d.allowed && !d.mutated);
-    assert!(
-        !run(
-            &policies(&p(may)),
-            &pod(&with_spec("  securityContext: {fsGroup: 5}")),
-            Operation::Create,
-            &AllowAll
-        )
-        .allowed
-    );
+    assert!(!create(&p(may), &with_spec("  securityContext: {fsGroup: 5}")).allowed);
     // supplementalGroups: an explicit empty list is not defaulted, and fails MustRunAs.
     let p = |rule: &str| {
         policy("p", "").replace(
@@ -271,12 +228,7 @@ fn group_rules() {
             &format!("supplementalGroups: {rule}"),
         )
     };
-    let d = run(
-        &policies(&p(must)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p(must), BARE);
     assert_eq!(
         d.pod
             .spec
@@ -286,11 +238,9 @@ fn group_rules() {
             .supplemental_groups,
         Some(vec![10])
     );
-    let d = run(
-        &policies(&p(must)),
-        &pod(&with_spec("  securityContext: {supplementalGroups: []}")),
-        Operation::Create,
-        &AllowAll,
+    let d = create(
+        &p(must),
+        &with_spec("  securityContext: {supplementalGroups: []}"),
     );
     assert_eq!(
         errors(&d),
@@ -299,44 +249,24 @@ fn group_rules() {
         ]
     );
     assert!(
-        run(
-            &policies(&p(may)),
-            &pod(&with_spec("  securityContext: {supplementalGroups: [15]}")),
-            Operation::Create,
-            &AllowAll
+        create(
+            &p(may),
+            &with_spec("  securityContext: {supplementalGroups: [15]}")
         )
         .allowed
     );
     // runAsGroup: the error names the securityContext itself, as upstream did.
     let p = |rule: &str| policy("p", &format!("  runAsGroup: {rule}"));
-    let d = run(
-        &policies(&p(must)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p(must), BARE);
     assert_eq!(container_sc(&d)["runAsGroup"], 10);
-    let d = run(
-        &policies(&p(must)),
-        &pod(&with_container_sc("{runAsGroup: 0}")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p(must), &with_container_sc("{runAsGroup: 0}"));
     assert_eq!(
         errors(&d),
         [
             "spec.containers[0].securityContext: Invalid value: []int64{0}: group 0 must be in the ranges: [{10 20}]"
         ]
     );
-    assert!(
-        run(
-            &policies(&p(may)),
-            &pod(&with_container_sc("{runAsGroup: 12}")),
-            Operation::Create,
-            &AllowAll
-        )
-        .allowed
-    );
+    assert!(create(&p(may), &with_container_sc("{runAsGroup: 12}")).allowed);
 }
 
 #[test]
@@ -345,7 +275,7 @@ fn selinux_rule() {
         "seLinux: {rule: RunAsAny}",
         "seLinux: {rule: MustRunAs, seLinuxOptions: {level: 's0:c1,c2', type: container_t}}",
     );
-    let d = run(&policies(&p), &pod(BARE), Operation::Create, &AllowAll);
+    let d = create(&p, BARE);
     assert!(d.allowed && d.mutated);
     assert_eq!(
         d.pod
@@ -361,23 +291,15 @@ fn selinux_rule() {
         Some("container_t")
     );
     assert!(
-        run(
-            &policies(&p),
-            &pod(&with_container_sc(
-                "{seLinuxOptions: {level: 's0:c2,c1', type: container_t}}"
-            )),
-            Operation::Create,
-            &AllowAll
+        create(
+            &p,
+            &with_container_sc("{seLinuxOptions: {level: 's0:c2,c1', type: container_t}}")
         )
         .allowed
     );
-    let d = run(
-        &policies(&p),
-        &pod(&with_container_sc(
-            "{seLinuxOptions: {level: 's0:c1,c2', type: spc_t}}",
-        )),
-        Operation::Create,
-        &AllowAll,
+    let d = create(
+        &p,
+        &with_container_sc("{seLinuxOptions: {level: 's0:c1,c2', type: spc_t}}"),
     );
     assert_eq!(
         errors(&d),
@@ -516,12 +438,7 @@ fn host_paths() {
     let d = decide("", &vol("/x", "")).allowed;
     assert!(d);
     let p = policy("p", "").replace("volumes: ['*']", "volumes: [secret]");
-    let d = run(
-        &policies(&p),
-        &pod(&vol("/x", "")),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&p, &vol("/x", ""));
     assert_eq!(
         errors(&d),
         [
@@ -618,22 +535,15 @@ fn seccomp_and_apparmor_annotations() {
         )
     };
     let sp = "seccomp.security.alpha.kubernetes.io/allowedProfileNames: 'runtime/default', seccomp.security.alpha.kubernetes.io/defaultProfileName: 'runtime/default'";
-    let d = run(
-        &policies(&ann(sp)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&ann(sp), BARE);
     assert!(d.mutated);
     assert_eq!(
         d.pod.metadata.annotations.as_ref().unwrap()["seccomp.security.alpha.kubernetes.io/pod"],
         "runtime/default"
     );
-    let d = run(
-        &policies(&ann(sp)),
-        &pod(&with_container_sc("{seccompProfile: {type: Unconfined}}")),
-        Operation::Create,
-        &AllowAll,
+    let d = create(
+        &ann(sp),
+        &with_container_sc("{seccompProfile: {type: Unconfined}}"),
     );
     assert_eq!(
         errors(&d),
@@ -643,15 +553,9 @@ fn seccomp_and_apparmor_annotations() {
     );
     // docker/default and runtime/default imply each other.
     assert!(
-        run(
-            &policies(&ann(
-                "seccomp.security.alpha.kubernetes.io/allowedProfileNames: 'docker/default'"
-            )),
-            &pod(&with_spec(
-                "  securityContext: {seccompProfile: {type: RuntimeDefault}}"
-            )),
-            Operation::Create,
-            &AllowAll
+        create(
+            &ann("seccomp.security.alpha.kubernetes.io/allowedProfileNames: 'docker/default'"),
+            &with_spec("  securityContext: {seccompProfile: {type: RuntimeDefault}}")
         )
         .allowed
     );
@@ -667,23 +571,13 @@ fn seccomp_and_apparmor_annotations() {
         ]
     );
     let aa = "apparmor.security.beta.kubernetes.io/allowedProfileNames: 'runtime/default', apparmor.security.beta.kubernetes.io/defaultProfileName: 'runtime/default'";
-    let d = run(
-        &policies(&ann(aa)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&ann(aa), BARE);
     assert_eq!(
         d.pod.metadata.annotations.as_ref().unwrap()["container.apparmor.security.beta.kubernetes.io/c"],
         "runtime/default"
     );
     let only = "apparmor.security.beta.kubernetes.io/allowedProfileNames: 'runtime/default'";
-    let d = run(
-        &policies(&ann(only)),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&ann(only), BARE);
     assert_eq!(
         errors(&d),
         [
@@ -721,12 +615,7 @@ fn ordering_non_mutating_first_then_by_name() {
     // Two mutating ones: the first by name.
     let m1 = policy("m2", "  readOnlyRootFilesystem: true");
     let m2 = policy("m1", "  allowPrivilegeEscalation: false");
-    let d = run(
-        &policies(&format!("{m1}---\n{m2}")),
-        &pod(BARE),
-        Operation::Create,
-        &AllowAll,
-    );
+    let d = create(&format!("{m1}---\n{m2}"), BARE);
     assert_eq!(d.policy.as_deref(), Some("m1"));
     // Update: no mutation allowed; the only candidate mutates, so the pod is refused.
     let d = run(&policies(&m1), &pod(BARE), Operation::Update, &AllowAll);

@@ -77,38 +77,42 @@ fn assert_level(spec: &[(&str, &str)], annotations: &[(&str, Option<&str>)], wan
     assert_eq!(got, want, "{spec:?} {annotations:?}\n{m:#?}");
 }
 
+/// [`assert_level`] for a policy with one spec `field` set to `value`.
+#[track_caller]
+fn assert_field(field: &str, value: &str, want: Level) {
+    assert_level(&[(field, value)], &[], want);
+}
+
+/// [`assert_level`] for a policy whose profile allow-list `key` is `value` (`None`:
+/// removed).
+#[track_caller]
+fn assert_profiles(key: &str, value: Option<&str>, want: Level) {
+    assert_level(&[], &[(key, value)], want);
+}
+
 #[test]
 fn base_policy_is_restricted() {
     assert_level(&[], &[], Restricted);
 }
 
+/// The privileged and host-namespace rows: each a switch, privileged when on.
 #[test]
-fn privileged_row() {
-    assert_level(&[("privileged", "true")], &[], Privileged);
-    assert_level(&[("privileged", "false")], &[], Restricted);
-}
-
-#[test]
-fn host_namespaces_row() {
-    for field in ["hostNetwork", "hostPID", "hostIPC"] {
-        assert_level(&[(field, "true")], &[], Privileged);
-        assert_level(&[(field, "false")], &[], Restricted);
+fn privileged_and_host_namespaces_rows() {
+    for field in ["privileged", "hostNetwork", "hostPID", "hostIPC"] {
+        assert_field(field, "true", Privileged);
+        assert_field(field, "false", Restricted);
     }
 }
 
 #[test]
 fn host_ports_row() {
-    assert_level(
-        &[("hostPorts", "[{min: 8080, max: 8080}]")],
-        &[],
-        Privileged,
-    );
-    assert_level(&[("hostPorts", "[]")], &[], Restricted);
+    assert_field("hostPorts", "[{min: 8080, max: 8080}]", Privileged);
+    assert_field("hostPorts", "[]", Restricted);
 }
 
 #[test]
 fn volumes_and_host_paths_row() {
-    assert_level(&[("volumes", "['*']")], &[], Privileged);
+    assert_field("volumes", "['*']", Privileged);
     assert_level(
         &[
             ("volumes", "[configMap, hostPath]"),
@@ -120,13 +124,12 @@ fn volumes_and_host_paths_row() {
         &[],
         Privileged,
     );
-    assert_level(&[("volumes", "[configMap, nfs]")], &[], Baseline);
-    assert_level(
-        &[(
-            "volumes",
-            "[configMap, csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected, secret]",
-        )],
-        &[],
+    assert_field("volumes", "[configMap, nfs]", Baseline);
+    let restricted_types =
+        "csi, downwardAPI, emptyDir, ephemeral, persistentVolumeClaim, projected";
+    assert_field(
+        "volumes",
+        &format!("[configMap, {restricted_types}, secret]"),
         Restricted,
     );
 }
@@ -134,9 +137,9 @@ fn volumes_and_host_paths_row() {
 #[test]
 fn added_capabilities_row() {
     for field in ["allowedCapabilities", "defaultAddCapabilities"] {
-        assert_level(&[(field, "[SYS_ADMIN]")], &[], Privileged);
-        assert_level(&[(field, "[CHOWN]")], &[], Baseline);
-        assert_level(&[(field, "[NET_BIND_SERVICE]")], &[], Restricted);
+        assert_field(field, "[SYS_ADMIN]", Privileged);
+        assert_field(field, "[CHOWN]", Baseline);
+        assert_field(field, "[NET_BIND_SERVICE]", Restricted);
     }
     assert_level(
         &[
@@ -150,144 +153,89 @@ fn added_capabilities_row() {
 
 #[test]
 fn required_drop_capabilities_row() {
-    assert_level(&[("requiredDropCapabilities", "[]")], &[], Baseline);
-    assert_level(&[("requiredDropCapabilities", "[NET_RAW]")], &[], Baseline);
-    assert_level(&[("requiredDropCapabilities", "[ALL]")], &[], Restricted);
+    // Dropping less than ALL leaves the defaults baseline allows.
+    for dropped in ["[]", "[NET_RAW]"] {
+        assert_field("requiredDropCapabilities", dropped, Baseline);
+    }
+    assert_field("requiredDropCapabilities", "[ALL]", Restricted);
 }
 
 #[test]
 fn allow_privilege_escalation_row() {
-    assert_level(&[("allowPrivilegeEscalation", "true")], &[], Baseline);
+    assert_field("allowPrivilegeEscalation", "true", Baseline);
     let (omitted, _) = {
         // Omitted defaults to true: drop the base line by overriding with null.
         level_of(&[("allowPrivilegeEscalation", "null")], &[])
     };
     assert_eq!(omitted, Baseline);
-    assert_level(&[("allowPrivilegeEscalation", "false")], &[], Restricted);
+    assert_field("allowPrivilegeEscalation", "false", Restricted);
 }
 
 #[test]
 fn run_as_user_row() {
-    assert_level(&[("runAsUser", "{rule: RunAsAny}")], &[], Baseline);
-    assert_level(
-        &[(
-            "runAsUser",
-            "{rule: MustRunAs, ranges: [{min: 0, max: 100}]}",
-        )],
-        &[],
-        Baseline,
-    );
-    assert_level(
-        &[(
-            "runAsUser",
+    for (rule, want) in [
+        ("{rule: RunAsAny}", Baseline),
+        ("{rule: MustRunAs, ranges: [{min: 0, max: 100}]}", Baseline),
+        (
             "{rule: MustRunAs, ranges: [{min: 1000, max: 2000}]}",
-        )],
-        &[],
-        Restricted,
-    );
-    assert_level(
-        &[("runAsUser", "{rule: MustRunAsNonRoot}")],
-        &[],
-        Restricted,
-    );
+            Restricted,
+        ),
+        ("{rule: MustRunAsNonRoot}", Restricted),
+    ] {
+        assert_field("runAsUser", rule, want);
+    }
 }
 
 #[test]
 fn selinux_row() {
-    assert_level(&[("seLinux", "{rule: RunAsAny}")], &[], Privileged);
-    assert_level(
-        &[(
-            "seLinux",
-            "{rule: MustRunAs, seLinuxOptions: {user: system_u, type: container_t}}",
-        )],
-        &[],
-        Privileged,
-    );
-    assert_level(
-        &[(
-            "seLinux",
-            "{rule: MustRunAs, seLinuxOptions: {role: sysadm_r}}",
-        )],
-        &[],
-        Privileged,
-    );
-    assert_level(
-        &[(
-            "seLinux",
-            "{rule: MustRunAs, seLinuxOptions: {type: spc_t}}",
-        )],
-        &[],
-        Privileged,
-    );
-    assert_level(
-        &[(
-            "seLinux",
-            "{rule: MustRunAs, seLinuxOptions: {level: 's0:c1,c2'}}",
-        )],
-        &[],
-        Restricted,
-    );
+    assert_field("seLinux", "{rule: RunAsAny}", Privileged);
+    // MustRunAs with each of these seLinuxOptions.
+    for (options, want) in [
+        ("{user: system_u, type: container_t}", Privileged),
+        ("{role: sysadm_r}", Privileged),
+        ("{type: spc_t}", Privileged),
+        ("{level: 's0:c1,c2'}", Restricted),
+    ] {
+        let rule = format!("{{rule: MustRunAs, seLinuxOptions: {options}}}");
+        assert_field("seLinux", &rule, want);
+    }
 }
 
 #[test]
 fn proc_mount_row() {
-    assert_level(
-        &[("allowedProcMountTypes", "[Default, Unmasked]")],
-        &[],
-        Privileged,
-    );
-    assert_level(&[("allowedProcMountTypes", "[Default]")], &[], Restricted);
-    assert_level(&[("allowedProcMountTypes", "[]")], &[], Restricted);
+    assert_field("allowedProcMountTypes", "[Default, Unmasked]", Privileged);
+    assert_field("allowedProcMountTypes", "[Default]", Restricted);
+    assert_field("allowedProcMountTypes", "[]", Restricted);
 }
 
 #[test]
 fn unsafe_sysctls_row() {
-    assert_level(&[("allowedUnsafeSysctls", "['net.*']")], &[], Privileged);
-    assert_level(&[("allowedUnsafeSysctls", "['*']")], &[], Privileged);
-    assert_level(
-        &[("allowedUnsafeSysctls", "[kernel.msgmax]")],
-        &[],
-        Privileged,
-    );
-    assert_level(&[("allowedUnsafeSysctls", "[]")], &[], Restricted);
+    // Any unsafe sysctl allowed, by pattern or by name, is privileged.
+    for allowed in ["['net.*']", "['*']", "[kernel.msgmax]"] {
+        assert_field("allowedUnsafeSysctls", allowed, Privileged);
+    }
+    assert_field("allowedUnsafeSysctls", "[]", Restricted);
 }
 
 #[test]
 fn seccomp_row() {
-    assert_level(&[], &[(SECCOMP, Some("*"))], Privileged);
-    assert_level(
-        &[],
-        &[(SECCOMP, Some("runtime/default,unconfined"))],
-        Privileged,
-    );
+    assert_profiles(SECCOMP, Some("*"), Privileged);
+    assert_profiles(SECCOMP, Some("runtime/default,unconfined"), Privileged);
     // Absent: nothing may be set, so pods run unconfined-by-default yet set nothing
     // baseline forbids; restricted requires a profile.
-    assert_level(&[], &[(SECCOMP, None)], Baseline);
+    assert_profiles(SECCOMP, None, Baseline);
     // An empty entry (`runtime/default,`) would let pods leave the profile unset, but the
     // API server refuses such a policy (psp_validation.rs), so no row case exists.
-    assert_level(
-        &[],
-        &[(
-            SECCOMP,
-            Some("docker/default,localhost/profiles/audit.json"),
-        )],
-        Restricted,
-    );
+    let audit = "docker/default,localhost/profiles/audit.json";
+    assert_profiles(SECCOMP, Some(audit), Restricted);
 }
 
 #[test]
 fn apparmor_row() {
-    assert_level(&[], &[(APPARMOR, None)], Privileged);
-    assert_level(
-        &[],
-        &[(APPARMOR, Some("runtime/default,unconfined"))],
-        Privileged,
-    );
-    assert_level(
-        &[],
-        &[(APPARMOR, Some("runtime/default,localhost/k8s-nginx"))],
-        Restricted,
-    );
+    assert_profiles(APPARMOR, None, Privileged);
+    assert_profiles(APPARMOR, Some("runtime/default,unconfined"), Privileged);
+    let nginx = "runtime/default,localhost/k8s-nginx";
+    assert_profiles(APPARMOR, Some(nginx), Restricted);
 }
 
 /// Settings PSA has no counterpart for: the level stays restricted, and each is listed

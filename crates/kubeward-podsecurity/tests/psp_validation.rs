@@ -35,6 +35,19 @@ fn errors(annotations: &str, spec: &str) -> Vec<String> {
         .collect()
 }
 
+/// The errors of a policy whose one annotation sets `key` to `value`, each checked to
+/// begin `metadata.annotations[key]: Invalid value: ` and returned without that prefix.
+fn annotation_errors(key: &str, value: &str) -> Vec<String> {
+    let prefix = format!("metadata.annotations[{key}]: Invalid value: ");
+    errors(&format!("{key}: '{value}'"), "")
+        .into_iter()
+        .map(|e| match e.strip_prefix(&prefix) {
+            Some(rest) => rest.to_owned(),
+            None => panic!("{e:?} does not begin {prefix:?}"),
+        })
+        .collect()
+}
+
 const REGEX: &str = r"([a-z0-9]([-_a-z0-9]*[a-z0-9])?\.)*([a-z0-9][-_a-z0-9]*)?[a-z0-9*]";
 
 #[test]
@@ -146,64 +159,38 @@ fn runtime_class() {
 fn seccomp_annotations() {
     let key = "seccomp.security.alpha.kubernetes.io/allowedProfileNames";
     assert_eq!(
-        errors(
-            &format!("{key}: 'runtime/default,,bogus,localhost//abs.json,localhost/../x.json'"),
-            ""
+        annotation_errors(
+            key,
+            "runtime/default,,bogus,localhost//abs.json,localhost/../x.json"
         ),
         [
-            format!(
-                "metadata.annotations[{key}]: Invalid value: \"\": must be a valid seccomp profile"
-            ),
-            format!(
-                "metadata.annotations[{key}]: Invalid value: \"bogus\": must be a valid seccomp profile"
-            ),
-            format!(
-                "metadata.annotations[{key}]: Invalid value: \"/abs.json\": must be a relative path"
-            ),
-            format!(
-                "metadata.annotations[{key}]: Invalid value: \"../x.json\": must not contain '..'"
-            ),
+            "\"\": must be a valid seccomp profile",
+            "\"bogus\": must be a valid seccomp profile",
+            "\"/abs.json\": must be a relative path",
+            "\"../x.json\": must not contain '..'",
         ]
     );
-    assert!(
-        errors(
-            &format!("{key}: '*,docker/default,unconfined,localhost/a/b.json'"),
-            ""
-        )
-        .is_empty()
-    );
+    assert!(annotation_errors(key, "*,docker/default,unconfined,localhost/a/b.json").is_empty());
     let default = "seccomp.security.alpha.kubernetes.io/defaultProfileName";
     assert_eq!(
-        errors(&format!("{default}: 'runtime/bogus'"), ""),
-        [format!(
-            "metadata.annotations[{default}]: Invalid value: \"runtime/bogus\": must be a valid seccomp profile"
-        )]
+        annotation_errors(default, "runtime/bogus"),
+        ["\"runtime/bogus\": must be a valid seccomp profile"]
     );
 }
 
 #[test]
 fn apparmor_annotations() {
     let key = "apparmor.security.beta.kubernetes.io/allowedProfileNames";
+    assert!(annotation_errors(key, "runtime/default,unconfined,localhost/x").is_empty());
     // Upstream shows the whole list as the value and the bad entry in the detail.
     assert_eq!(
-        errors(&format!("{key}: 'runtime/default,docker-default'"), ""),
-        [format!(
-            "metadata.annotations[{key}]: Invalid value: \"runtime/default,docker-default\": invalid AppArmor profile name: \"docker-default\""
-        )]
-    );
-    assert!(
-        errors(
-            &format!("{key}: 'runtime/default,unconfined,localhost/x'"),
-            ""
-        )
-        .is_empty()
+        annotation_errors(key, "runtime/default,docker-default"),
+        ["\"runtime/default,docker-default\": invalid AppArmor profile name: \"docker-default\""]
     );
     let default = "apparmor.security.beta.kubernetes.io/defaultProfileName";
     assert_eq!(
-        errors(&format!("{default}: 'nginx'"), ""),
-        [format!(
-            "metadata.annotations[{default}]: Invalid value: \"nginx\": invalid AppArmor profile name: \"nginx\""
-        )]
+        annotation_errors(default, "nginx"),
+        ["\"nginx\": invalid AppArmor profile name: \"nginx\""]
     );
 }
 

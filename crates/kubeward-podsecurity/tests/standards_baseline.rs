@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[test]
 fn privileged() {
@@ -842,36 +842,22 @@ fn app_armor_profile_fields_and_annotations_together() {
 
 #[test]
 fn capabilities_baseline() {
-    let ok = with(
-        plain(),
-        &[(
-            "/spec/containers/0/securityContext/capabilities/add",
-            json!([
-                "AUDIT_WRITE",
-                "CHOWN",
-                "DAC_OVERRIDE",
-                "FOWNER",
-                "FSETID",
-                "KILL",
-                "MKNOD",
-                "NET_BIND_SERVICE",
-                "SETFCAP",
-                "SETGID",
-                "SETPCAP",
-                "SETUID",
-                "SYS_CHROOT"
-            ]),
-        )],
-    );
+    // Every capability the baseline allows, added at once.
+    let allowed: Vec<&str> = "AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL MKNOD \
+                              NET_BIND_SERVICE SETFCAP SETGID SETPCAP SETUID SYS_CHROOT"
+        .split_whitespace()
+        .collect();
+    assert_eq!(allowed.len(), 13);
+    let add = |caps: Value| {
+        with(
+            plain(),
+            &[("/spec/containers/0/securityContext/capabilities/add", caps)],
+        )
+    };
+    let ok = add(json!(allowed));
     passes("baseline", "v1.0", &ok);
     passes("baseline", "latest", &ok);
-    let one = with(
-        plain(),
-        &[(
-            "/spec/containers/0/securityContext/capabilities/add",
-            json!(["NET_RAW"]),
-        )],
-    );
+    let one = add(json!(["NET_RAW"]));
     expect(
         "baseline",
         "v1.0",
@@ -886,18 +872,17 @@ fn capabilities_baseline() {
         )],
     );
     // Exact strings: CAP_ prefixes and lowercase fail; caps sorted and deduplicated.
-    let many = with(
-        plain(),
-        &[
-            (
-                "/spec/initContainers/0/securityContext/capabilities/add",
-                json!(["CAP_CHOWN"]),
-            ),
-            (
-                "/spec/containers/0/securityContext/capabilities/add",
-                json!(["SYS_TIME", "chown", "NET_ADMIN", "SYS_TIME", "KILL"]),
-            ),
-        ],
+    let mut many = add(json!([
+        "SYS_TIME",
+        "chown",
+        "NET_ADMIN",
+        "SYS_TIME",
+        "KILL"
+    ]));
+    set(
+        &mut many,
+        "/spec/initContainers/0/securityContext/capabilities/add",
+        json!(["CAP_CHOWN"]),
     );
     expect(
         "baseline",

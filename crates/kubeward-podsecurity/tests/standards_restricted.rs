@@ -83,28 +83,25 @@ fn allow_privilege_escalation() {
             ],
         )],
     );
-    let t = with(
-        base(37),
-        &[(
-            "/spec/containers/0/securityContext/allowPrivilegeEscalation",
-            json!(true),
-        )],
-    );
     let want: Want = (
         "allowPrivilegeEscalation",
         "allowPrivilegeEscalation != false",
         Some(r#"container "container1" must set securityContext.allowPrivilegeEscalation=false"#),
         &["spec.containers[0].securityContext.allowPrivilegeEscalation"],
     );
+    let escalating = |p: Value| {
+        with(
+            p,
+            &[(
+                "/spec/containers/0/securityContext/allowPrivilegeEscalation",
+                json!(true),
+            )],
+        )
+    };
+    let t = escalating(base(37));
     expect("restricted", "latest", &t, &[want]);
     // Windows pods are exempt from v1.25.
-    let w = with(
-        windows(24),
-        &[(
-            "/spec/containers/0/securityContext/allowPrivilegeEscalation",
-            json!(true),
-        )],
-    );
+    let w = escalating(windows(24));
     expect("restricted", "v1.24", &w, &[want]);
     passes("restricted", "v1.25", &w);
     // Linux pods are not.
@@ -221,22 +218,22 @@ fn capabilities_restricted_overrides_baseline_from_v1_22() {
 
 #[test]
 fn restricted_volumes() {
-    let ok = with(
-        base(0),
-        &[(
-            "/spec/volumes",
-            json!([
-                { "name": "a", "configMap": { "name": "c" } },
-                { "name": "b", "csi": { "driver": "d" } },
-                { "name": "c", "downwardAPI": {} },
-                { "name": "d", "emptyDir": {} },
-                { "name": "e", "ephemeral": {} },
-                { "name": "f", "image": { "reference": "r" } },
-                { "name": "g", "persistentVolumeClaim": { "claimName": "p" } },
-                { "name": "h", "projected": {} },
-                { "name": "i", "secret": {} }
-            ]),
-        )],
+    // One volume of each type restricted allows.
+    let mut ok = base(0);
+    set(
+        &mut ok,
+        "/spec/volumes",
+        json!([
+            { "name": "a", "configMap": { "name": "c" } },
+            { "name": "b", "csi": { "driver": "d" } },
+            { "name": "c", "downwardAPI": {} },
+            { "name": "d", "emptyDir": {} },
+            { "name": "e", "ephemeral": {} },
+            { "name": "f", "image": { "reference": "r" } },
+            { "name": "g", "persistentVolumeClaim": { "claimName": "p" } },
+            { "name": "h", "projected": {} },
+            { "name": "i", "secret": {} }
+        ]),
     );
     passes("restricted", "v1.0", &ok);
     let volumes = ok["spec"]["volumes"].clone();
@@ -480,30 +477,8 @@ fn seccomp_profile_restricted() {
         ],
     );
     passes("restricted", "latest", &own);
-    // Explicit bad values are reported first, without the missing containers.
-    let mut bad = base(37);
-    unset(&mut bad, "/spec/securityContext/seccompProfile");
-    let bad = with(
-        bad,
-        &[(
-            "/spec/containers/0/securityContext/seccompProfile/type",
-            json!("Unconfined"),
-        )],
-    );
-    expect(
-        "restricted",
-        "latest",
-        &bad,
-        &[(
-            "seccompProfile_restricted",
-            "seccompProfile",
-            Some(
-                r#"container "container1" must not set securityContext.seccompProfile.type to "Unconfined""#,
-            ),
-            &["spec.containers[0].securityContext.seccompProfile.type"],
-        )],
-    );
-    // A valid pod level does not excuse a bad container level.
+    // A valid pod level does not excuse a bad container level; without the pod level,
+    // explicit bad values are reported first, without the missing containers.
     let over = with(
         base(37),
         &[(
@@ -511,19 +486,27 @@ fn seccomp_profile_restricted() {
             json!("Unconfined"),
         )],
     );
-    expect(
-        "restricted",
-        "latest",
-        &over,
-        &[(
-            "seccompProfile_restricted",
-            "seccompProfile",
-            Some(
-                r#"container "container1" must not set securityContext.seccompProfile.type to "Unconfined""#,
-            ),
-            &["spec.containers[0].securityContext.seccompProfile.type"],
-        )],
-    );
+    let mut bad = over.clone();
+    unset(&mut bad, "/spec/securityContext/seccompProfile");
+    for (case, p) in [
+        ("bad container, valid pod", over),
+        ("bad container, no pod", bad),
+    ] {
+        println!("case: {case}"); // shown when the expect below fails
+        expect(
+            "restricted",
+            "latest",
+            &p,
+            &[(
+                "seccompProfile_restricted",
+                "seccompProfile",
+                Some(
+                    r#"container "container1" must not set securityContext.seccompProfile.type to "Unconfined""#,
+                ),
+                &["spec.containers[0].securityContext.seccompProfile.type"],
+            )],
+        );
+    }
     // Windows pods are exempt from v1.25.
     let mut win = windows(24);
     unset(&mut win, "/spec/securityContext/seccompProfile");

@@ -169,26 +169,25 @@ fn a_changed_layout_is_caught() {
     assert!(!hdr.members.contains_key("no_such_member"));
 }
 
+/// Each probe program: the section the loader attaches it by, and its symbol.
+const PROGRAMS: [(&str, &str); 9] = [
+    ("tp_btf/sys_exit", "kw_sys_exit"),
+    ("tp_btf/sched_process_exec", "kw_exec"),
+    ("tp_btf/sched_process_fork", "kw_fork"),
+    ("tp_btf/sched_process_exit", "kw_exit"),
+    ("tracepoint/syscalls/sys_enter_open", "kw_enter_open"),
+    ("tracepoint/syscalls/sys_enter_openat", "kw_enter_openat"),
+    ("tracepoint/syscalls/sys_enter_openat2", "kw_enter_openat2"),
+    ("tracepoint/syscalls/sys_enter_creat", "kw_enter_creat"),
+    ("tracepoint/syscalls/sys_enter_connect", "kw_enter_connect"),
+];
+
 #[test]
 fn programs_maps_and_globals_are_where_the_loader_looks() {
     let obj = object();
     let sections = readable(obj.sections().map(|s| s.name()));
-    for want in [
-        "tp_btf/sys_exit",
-        "tp_btf/sched_process_exec",
-        "tp_btf/sched_process_fork",
-        "tp_btf/sched_process_exit",
-        "tracepoint/syscalls/sys_enter_open",
-        "tracepoint/syscalls/sys_enter_openat",
-        "tracepoint/syscalls/sys_enter_openat2",
-        "tracepoint/syscalls/sys_enter_creat",
-        "tracepoint/syscalls/sys_enter_connect",
-        ".maps",
-        ".rodata",
-        ".BTF",
-        ".BTF.ext",
-        "license",
-    ] {
+    let other_sections = [".maps", ".rodata", ".BTF", ".BTF.ext", "license"];
+    for want in PROGRAMS.iter().map(|p| p.0).chain(other_sections) {
         assert!(sections.iter().any(|s| s == want), "section {want}");
     }
     assert!(
@@ -196,22 +195,14 @@ fn programs_maps_and_globals_are_where_the_loader_looks() {
         "DWARF is stripped"
     );
     let symbols = readable(obj.symbols().map(|s| s.name()));
-    for want in [
-        "kw_sys_exit",
-        "kw_exec",
-        "kw_fork",
-        "kw_exit",
-        "kw_enter_open",
-        "kw_enter_openat",
-        "kw_enter_openat2",
-        "kw_enter_creat",
-        "kw_enter_connect",
+    let maps_and_globals = [
         "kw_events",
         "kw_specs",
         "kw_stats",
         "kw_ignore_tgid",
         "kw_rb_flags",
-    ] {
+    ];
+    for want in PROGRAMS.iter().map(|p| p.1).chain(maps_and_globals) {
         assert!(symbols.iter().any(|s| s == want), "symbol {want}");
     }
 }

@@ -78,3 +78,18 @@ pub fn replay(target: &str, entry: fn(&[u8])) -> usize {
     println!("replayed {count} inputs of fuzz target {target}");
     count
 }
+
+/// Declares one `#[test]` per fuzz target, each replaying that target's corpus and
+/// regressions through its entry function with [`fuzz::replay`](crate::fuzz::replay):
+/// `replay_tests! { test_name: "target" => entry_fn, ... }`.
+#[macro_export]
+macro_rules! replay_tests {
+    ($($test:ident: $target:literal => $entry:path),+ $(,)?) => {
+        $(
+            #[test]
+            fn $test() {
+                $crate::fuzz::replay($target, $entry);
+            }
+        )+
+    };
+}
