@@ -763,3 +763,100 @@ fn benign_activity_raises_nothing() {
     ));
     check(sim, vec![]);
 }
+
+/// What the node's pod watch says of the test container.
+fn pod_metadata(privileged: bool) -> kubeward_syscall::state::Snapshot {
+    kubeward_syscall::state::Snapshot::Container(std::sync::Arc::new(
+        kubeward_syscall::meta::ContainerMeta {
+            id: CID[..12].into(),
+            name: "tools".into(),
+            image: "registry.local:5000/ops/tools:2.1".into(),
+            image_id: "registry.local:5000/ops/tools@sha256:0f".into(),
+            privileged,
+            pod_name: "tools-7d9".into(),
+            pod_namespace: "ops".into(),
+            pod_uid: "0c1d".into(),
+            pod_ip: "10.244.1.7".into(),
+            pod_labels: vec![
+                ("app".into(), "tools".into()),
+                ("team".into(), "sre".into()),
+            ],
+            ..Default::default()
+        },
+    ))
+}
+
+#[test]
+fn debugfs_in_a_container_the_pod_watch_calls_privileged() {
+    for privileged in [true, false] {
+        let mut sim = Sim::new();
+        let sh = container(&mut sim);
+        sim.existing(&sh);
+        sim.snapshot(pod_metadata(privileged));
+        let mut dbg = p(
+            2200,
+            2100,
+            "debugfs",
+            "/usr/sbin/debugfs",
+            &["debugfs", "/dev/sda1"],
+        );
+        dbg.cgroup = sh.cgroup.clone();
+        dbg.tty = TTY;
+        sim.spawn(&dbg);
+        let expected = if privileged {
+            one(
+                "Debugfs Launched in Privileged Container",
+                "Warning",
+                "Debugfs launched started in a privileged container | evt_type=execve user=root user_uid=0 user_loginuid=-1 process=debugfs proc_exepath=/usr/sbin/debugfs parent=bash command=debugfs /dev/sda1 terminal=34816 exe_flags=0",
+            )
+        } else {
+            vec![]
+        };
+        check(sim, expected);
+    }
+}
+
+#[test]
+fn container_and_pod_fields_come_from_the_pod_watch() {
+    let rules = load(&[(
+        "meta.yaml",
+        "- rule: Meta\n  desc: d\n  condition: evt.type = execve and proc.name = id\n  output: \"c=%container.id n=%container.name i=%container.image r=%container.image.repository t=%container.image.tag d=%container.image.digest p=%container.privileged ns=%k8s.ns.name pod=%k8s.pod.name uid=%k8s.pod.uid ip=%k8s.pod.ip labels=(%k8s.pod.labels) app=%k8s.pod.label[app] none=%k8s.pod.label[nope]\"\n  priority: NOTICE\n",
+    )]);
+    let run = |with_metadata: bool, in_container: bool| {
+        let mut sim = Sim::new();
+        let sh = container(&mut sim);
+        sim.existing(&sh);
+        if with_metadata {
+            sim.snapshot(pod_metadata(true));
+        }
+        let mut id = p(2300, 2100, "id", "/usr/bin/id", &["id"]);
+        if in_container {
+            id.cgroup = sh.cgroup.clone();
+        }
+        sim.spawn(&id);
+        fire(&rules, &sim.bytes())
+            .into_iter()
+            .map(|f| f.message)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        run(true, true),
+        [
+            "c=3ad7b26ded6d n=tools i=registry.local:5000/ops/tools:2.1 r=registry.local:5000/ops/tools t=2.1 d=sha256:0f p=true ns=ops pod=tools-7d9 uid=0c1d ip=10.244.1.7 labels=(app:tools, team:sre) app=tools none=<NA>"
+        ]
+    );
+    // Without a cluster the container's metadata is not available, as in Falco.
+    assert_eq!(
+        run(false, true),
+        [
+            "c=3ad7b26ded6d n=<NA> i=<NA> r=<NA> t=<NA> d=<NA> p=<NA> ns=<NA> pod=<NA> uid=<NA> ip=<NA> labels=(<NA>) app=<NA> none=<NA>"
+        ]
+    );
+    // On the host: the container plugin's host values, no pod.
+    assert_eq!(
+        run(true, false),
+        [
+            "c=host n=host i= r= t= d= p=false ns=<NA> pod=<NA> uid=<NA> ip=<NA> labels=(<NA>) app=<NA> none=<NA>"
+        ]
+    );
+}
