@@ -1,6 +1,7 @@
 //! What deploys the live syscall source on every node (`kubeward detect manifests`): a
-//! Namespace, a ServiceAccount and a DaemonSet running `kubeward detect --live`, with the
-//! least privilege the probe works with. docs/syscall.md justifies each grant.
+//! Namespace, a ServiceAccount allowed to read pods, and a DaemonSet running `kubeward
+//! detect --live`, with the least privilege the probe works with. docs/syscall.md
+//! justifies each grant.
 //!
 //! The pod cannot meet the baseline Pod Security Standard (it needs the host's PID
 //! namespace and capabilities beyond baseline), so it gets a namespace of its own that
@@ -35,10 +36,18 @@ pub fn manifests(opts: &SensorOptions) -> Vec<Value> {
             "name": ns,
             "labels": {"pod-security.kubernetes.io/enforce": "privileged",
                        "pod-security.kubernetes.io/enforce-version": "latest"}}}),
-        // No API access yet: the token is not mounted.
         json!({"apiVersion": "v1", "kind": "ServiceAccount",
-            "metadata": {"name": NAME, "namespace": ns, "labels": labels()},
-            "automountServiceAccountToken": false}),
+            "metadata": {"name": NAME, "namespace": ns, "labels": labels()}}),
+        // Reading pods is all the API access the sensor needs: each node watches its own
+        // (a field selector on spec.nodeName) for container.* and k8s.* fields. RBAC
+        // cannot narrow a grant by field, so the role covers every pod.
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": NAME, "labels": labels()},
+            "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}]}),
+        json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": NAME, "labels": labels()},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
+            "subjects": [{"kind": "ServiceAccount", "name": NAME, "namespace": ns}]}),
         daemonset(opts),
     ]
 }
@@ -54,7 +63,6 @@ fn daemonset(opts: &SensorOptions) -> Value {
             "metadata": {"labels": labels()},
             "spec": {
                 "serviceAccountName": NAME,
-                "automountServiceAccountToken": false,
                 // Every process of the node, and /proc/<pid> for each of them.
                 "hostPID": true,
                 // Every node, control plane and tainted ones included.
@@ -67,6 +75,9 @@ fn daemonset(opts: &SensorOptions) -> Value {
                     "env": [
                         // Falco's alert hostname: the node, not the pod.
                         {"name": "FALCO_HOSTNAME",
+                         "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                        // Whose pods to watch for container and pod metadata.
+                        {"name": "NODE_NAME",
                          "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
                         {"name": "HOST_ROOT", "value": HOST_ROOT}
                     ],

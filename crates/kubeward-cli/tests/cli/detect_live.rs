@@ -243,17 +243,32 @@ fn sensor_manifests_hold_least_privilege() {
             .map(|r| r.expect("document parses").node.to_json())
             .collect();
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
-    assert_eq!(kinds, ["Namespace", "ServiceAccount", "DaemonSet"]);
+    assert_eq!(
+        kinds,
+        [
+            "Namespace",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "DaemonSet"
+        ]
+    );
+    // Reading pods, nothing else.
+    assert_eq!(
+        docs[2]["rules"],
+        serde_json::json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list", "watch"]}])
+    );
+    assert_eq!(docs[3]["subjects"][0]["namespace"], "sensors");
     assert_eq!(
         docs[0]["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
         "privileged"
     );
-    let ds = &docs[2];
+    let ds = &docs[4];
     assert_eq!(ds["metadata"]["namespace"], "sensors");
     let pod = &ds["spec"]["template"]["spec"];
     assert_eq!(pod["hostPID"], true);
     assert_eq!(pod["hostNetwork"], Value::Null);
-    assert_eq!(pod["automountServiceAccountToken"], false);
+    assert_eq!(pod["serviceAccountName"], "kubeward-sensor");
     let c = &pod["containers"][0];
     assert_eq!(
         c["args"],
@@ -265,6 +280,15 @@ fn sensor_manifests_hold_least_privilege() {
             "--format",
             "json"
         ])
+    );
+    assert!(
+        c["env"]
+            .as_array()
+            .expect("env")
+            .iter()
+            .any(|e| e["name"] == "NODE_NAME"
+                && e["valueFrom"]["fieldRef"]["fieldPath"] == "spec.nodeName"),
+        "{c}"
     );
     let sc = &c["securityContext"];
     assert_eq!(sc["privileged"], false);
