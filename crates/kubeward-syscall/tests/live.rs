@@ -9,6 +9,7 @@
 mod common;
 
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -100,6 +101,34 @@ fn stable_rules_fire_on_real_triggers() {
     let d = dir.path();
     let python = have("python3");
 
+    // Records are taken as they come, while triggers run.
+    let mut fired: Vec<(Fired, String)> = Vec::new();
+    let mut collect = |ev: &kubeward_syscall::SyscallEvent<'_>| {
+        let mut hits = Vec::new();
+        rules.evaluate(src, ev, MatchMode::All, &mut hits);
+        for id in hits {
+            if let Some(a) = rules.alert(id, ev, &AlertOptions::default()) {
+                let name = ev.thread().map(|t| t.comm.to_string()).unwrap_or_default();
+                fired.push((
+                    Fired {
+                        rule: a.rule.clone(),
+                        priority: a.priority.name().into(),
+                        message: a.message.clone(),
+                    },
+                    name,
+                ));
+            }
+        }
+    };
+
+    // event-generator syscall.ReadSensitiveFileTrustedAfterStartup: a server ("httpd")
+    // reading /etc/shadow once it is more than 5 s old (its own redirection opens it).
+    let httpd = renamed(d, "/bin/bash", "httpd");
+    let mut trusted = Command::new(&httpd)
+        .args(["-c", "sleep 5.5; read x < /etc/shadow; true"])
+        .spawn()
+        .expect("httpd");
+
     // event-generator syscall.ReadSensitiveFileUntrusted
     run("cat", &["/etc/shadow"]);
     // syscall.CreateSymlinkOverSensitiveFiles / CreateHardlinkOverSensitiveFiles
@@ -169,24 +198,25 @@ fn stable_rules_fire_on_real_triggers() {
         run("python3", &["-c", "open('/tmp/../../etc/passwd').read()"]);
     }
 
-    let mut fired: Vec<(Fired, String)> = Vec::new();
-    live.run_for(Duration::from_millis(300), DRAIN_INTERVAL, |ev| {
-        let mut hits = Vec::new();
-        rules.evaluate(src, ev, MatchMode::All, &mut hits);
-        for id in hits {
-            if let Some(a) = rules.alert(id, ev, &AlertOptions::default()) {
-                let name = ev.thread().map(|t| t.comm.to_string()).unwrap_or_default();
-                fired.push((
-                    Fired {
-                        rule: a.rule.clone(),
-                        priority: a.priority.name().into(),
-                        message: a.message.clone(),
-                    },
-                    name,
-                ));
-            }
-        }
-    });
+    // syscall.DisallowedSSHConnectionNonStandardPort: an "ssh" connecting out to port
+    // 443 (TEST-NET-3, never answered; a non-blocking connect is in progress at once).
+    // Only where the host has a route out.
+    let ssh_out = have("perl")
+        && Command::new("perl")
+            .arg0("ssh")
+            .args([
+                "-MSocket",
+                "-MFcntl",
+                "-e",
+                "socket(my $s, PF_INET, SOCK_STREAM, 0) or die; fcntl($s, F_SETFL, O_NONBLOCK); connect($s, pack_sockaddr_in(443, inet_aton('203.0.113.9'))); print $!+0",
+            ])
+            .output()
+            .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "115");
+
+    while trusted.try_wait().expect("httpd").is_none() {
+        live.run_for(Duration::from_millis(100), DRAIN_INTERVAL, &mut collect);
+    }
+    live.run_for(Duration::from_millis(300), DRAIN_INTERVAL, &mut collect);
     let _ = std::fs::remove_file(log);
     let _ = std::fs::remove_file(shm);
     let ks = live.kernel_stats();
@@ -217,6 +247,22 @@ fn stable_rules_fire_on_real_triggers() {
         "cat",
         "file=/etc/shadow ",
     );
+    expect(
+        "Read sensitive file trusted after startup",
+        "Warning",
+        "httpd",
+        "file=/etc/shadow ",
+    );
+    if ssh_out {
+        expect(
+            "Disallowed SSH Connection Non Standard Port",
+            "Notice",
+            "perl",
+            "rport=443 fd_type=ipv4 fd_proto=tcp evt_type=connect",
+        );
+    } else {
+        println!("no route out: the non-standard SSH port trigger was not run");
+    }
     expect(
         "Create Symlink Over Sensitive Files",
         "Warning",
