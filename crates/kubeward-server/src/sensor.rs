@@ -6,6 +6,10 @@
 //! The pod cannot meet the baseline Pod Security Standard (it needs the host's PID
 //! namespace and capabilities beyond baseline), so it gets a namespace of its own that
 //! enforces `privileged`, leaving every other namespace's level alone.
+//!
+//! [`pods`] watches the node's pods for the container and pod metadata of its events.
+
+pub mod pods;
 
 use serde_json::{Value, json};
 

@@ -2,21 +2,21 @@
 //! that speaks the Kubernetes list/watch protocol for Namespaces (127.0.0.1 only).
 
 mod admission_support;
+mod fake_api;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use admission_support::*;
 use axum::Router;
-use axum::body::{Body, Bytes};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use fake_api::{Feed, client, is_watch, serve};
 use kubeward_server::admission::AdmissionConfig;
 use kubeward_server::admission::namespaces::NamespaceStore;
 use serde_json::{Value, json};
-use tokio::sync::mpsc;
 
 fn namespace(name: &str, rv: u32, enforce: Option<&str>) -> Value {
     let mut labels = json!({"kubernetes.io/metadata.name": name});
@@ -30,27 +30,13 @@ fn namespace(name: &str, rv: u32, enforce: Option<&str>) -> Value {
 /// The fake API server: a list, one watch stream fed by the test, and single GETs.
 #[derive(Clone)]
 struct Fake {
-    events: Arc<Mutex<Option<mpsc::Receiver<Value>>>>,
+    events: Feed,
     extra: Arc<Vec<Value>>,
 }
 
 async fn list_or_watch(State(fake): State<Fake>, RawQuery(q): RawQuery) -> Response {
-    let q = q.unwrap_or_default();
-    if q.split('&').any(|kv| kv == "watch=true" || kv == "watch=1") {
-        let rx = fake.events.lock().map(|mut e| e.take()).ok().flatten();
-        let Some(rx) = rx else {
-            // Later watches (after a reconnect) stay open and quiet.
-            return Body::from_stream(
-                futures_util::stream::pending::<Result<Bytes, std::io::Error>>(),
-            )
-            .into_response();
-        };
-        let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-            let event = rx.recv().await?;
-            let line = format!("{event}\n");
-            Some((Ok::<_, std::io::Error>(Bytes::from(line)), rx))
-        });
-        return Body::from_stream(stream).into_response();
+    if is_watch(&q.unwrap_or_default()) {
+        return fake.events.response();
     }
     axum::Json(json!({
         "apiVersion": "v1", "kind": "NamespaceList",
@@ -93,12 +79,7 @@ async fn fake_api_server(fake: Fake) -> std::net::SocketAddr {
         .route("/api/v1/namespaces/{name}", get(get_one))
         .route("/api/v1/namespaces/{name}/pods", get(pods))
         .with_state(fake);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    addr
+    serve(app).await
 }
 
 async fn allowed(s: &Server, ns: &str) -> bool {
@@ -119,14 +100,13 @@ async fn eventually(s: &Server, ns: &str, want: bool) {
 
 #[tokio::test]
 async fn the_watcher_follows_list_and_watch_events() {
-    let (tx, rx) = mpsc::channel(8);
+    let (tx, events) = Feed::new();
     let fake = Fake {
-        events: Arc::new(Mutex::new(Some(rx))),
+        events,
         extra: Arc::new(vec![namespace("fresh", 30, Some("restricted"))]),
     };
     let api = fake_api_server(fake).await;
-    let config = kube::Config::new(format!("http://{api}").parse().expect("url"));
-    let client = kube::Client::try_from(config).expect("client");
+    let client = client(api);
     let store = NamespaceStore::new();
     tokio::spawn(store.clone().watch(client));
     let s = Server::start(AdmissionConfig::default(), store.clone()).await;

@@ -1,0 +1,299 @@
+//! The pods of this node, for the live syscall source: a kube-rs watcher on the Pods
+//! whose `spec.nodeName` is this node (RBAC: list, watch) keeps a [`ContainerStore`]
+//! current, so the `container.*` and `k8s.*` fields of an event name the container and
+//! pod its process runs in, as Falco's container plugin and Kubernetes metadata do.
+//!
+//! Each container status with a container id becomes one [`ContainerMeta`] keyed by the
+//! short id the cgroup path gives; a pod's containers are replaced as a whole whenever
+//! the pod changes, and forgotten when it is deleted.
+
+use std::collections::HashMap;
+
+use futures_util::StreamExt;
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodSpec};
+use kube::runtime::watcher::{self, Event};
+use kube::{Api, Client};
+use kubeward_syscall::meta::{ContainerMeta, ContainerStore, short_id};
+
+/// Which list of the pod a container is in: its status and its spec are in the
+/// matching lists of the pod's status and spec.
+#[derive(Clone, Copy)]
+enum Kind {
+    Regular,
+    Init,
+    Ephemeral,
+}
+
+/// The spec's image and `securityContext.privileged` of the container `name` of `kind`.
+fn spec_of<'a>(spec: Option<&'a PodSpec>, kind: Kind, name: &str) -> (Option<&'a str>, bool) {
+    let Some(spec) = spec else {
+        return (None, false);
+    };
+    // `Container` and `EphemeralContainer` are two types with the same fields.
+    macro_rules! image_and_privileged {
+        ($list:expr) => {
+            $list.find(|c| c.name == name).map(|c| {
+                let sc = c.security_context.as_ref();
+                (c.image.as_deref(), sc.and_then(|sc| sc.privileged))
+            })
+        };
+    }
+    let found = match kind {
+        Kind::Regular => image_and_privileged!(spec.containers.iter()),
+        Kind::Init => image_and_privileged!(spec.init_containers.iter().flatten()),
+        Kind::Ephemeral => image_and_privileged!(spec.ephemeral_containers.iter().flatten()),
+    };
+    found.map_or((None, false), |(image, privileged)| {
+        (image, privileged.unwrap_or(false))
+    })
+}
+
+/// One entry per container status (regular, init and ephemeral) whose `containerID`
+/// gives a short id: the container's name, image (the spec's when the status has
+/// none), image id and `securityContext.privileged`, with its pod's host namespaces,
+/// name, namespace, uid, IP and labels (sorted by key). Statuses without a container
+/// id (a container not started yet) are skipped.
+pub fn metas_of(pod: &Pod) -> Vec<ContainerMeta> {
+    let spec = pod.spec.as_ref();
+    let status = pod.status.as_ref();
+    let statuses: [(Kind, Option<&Vec<ContainerStatus>>); 3] = [
+        (
+            Kind::Regular,
+            status.and_then(|s| s.container_statuses.as_ref()),
+        ),
+        (
+            Kind::Init,
+            status.and_then(|s| s.init_container_statuses.as_ref()),
+        ),
+        (
+            Kind::Ephemeral,
+            status.and_then(|s| s.ephemeral_container_statuses.as_ref()),
+        ),
+    ];
+    let flag = |f: fn(&PodSpec) -> Option<bool>| spec.and_then(f).unwrap_or(false);
+    let meta = &pod.metadata;
+    // A BTreeMap iterates in key order: the labels come out sorted.
+    let labels: Vec<(String, String)> = meta
+        .labels
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for (kind, statuses) in statuses {
+        for st in statuses.into_iter().flatten() {
+            let Some(id) = st.container_id.as_deref().and_then(short_id) else {
+                continue;
+            };
+            let (spec_image, privileged) = spec_of(spec, kind, &st.name);
+            let image = match st.image.as_str() {
+                "" => spec_image.unwrap_or_default(),
+                image => image,
+            };
+            out.push(ContainerMeta {
+                id,
+                name: st.name.clone(),
+                image: image.to_owned(),
+                image_id: st.image_id.clone(),
+                privileged,
+                host_pid: flag(|s| s.host_pid),
+                host_network: flag(|s| s.host_network),
+                host_ipc: flag(|s| s.host_ipc),
+                pod_name: meta.name.clone().unwrap_or_default(),
+                pod_namespace: meta.namespace.clone().unwrap_or_default(),
+                pod_uid: meta.uid.clone().unwrap_or_default(),
+                pod_ip: status.and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
+                pod_labels: labels.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// Keeps `store` in step with the pods of node `node` through a kube-rs watcher on
+/// `client` (`fieldSelector=spec.nodeName=<node>`, list then watch): a complete list
+/// replaces the whole store, an added or modified pod replaces its containers, a deleted
+/// pod's are forgotten. Errors are logged and the watcher retries with kube-rs's default
+/// backoff, the store keeping its last contents meanwhile. Runs until the task is dropped.
+pub async fn watch(client: Client, node: String, store: ContainerStore) {
+    let api: Api<Pod> = Api::all(client);
+    let config = watcher::Config::default().fields(&format!("spec.nodeName={node}"));
+    let stream = watcher::watcher(api, config);
+    let stream = kube::runtime::WatchStreamExt::default_backoff(stream);
+    futures_util::pin_mut!(stream);
+    // The pods of a re-list in progress, by uid (a pod listed twice counts once).
+    let mut relist: HashMap<String, Vec<ContainerMeta>> = HashMap::new();
+    while let Some(event) = stream.next().await {
+        match event {
+            Ok(Event::Init) => relist.clear(),
+            Ok(Event::InitApply(pod)) => {
+                if let Some(uid) = pod.metadata.uid.clone() {
+                    relist.insert(uid, metas_of(&pod));
+                }
+            }
+            Ok(Event::InitDone) => {
+                let pods = relist.len();
+                let containers: Vec<ContainerMeta> = std::mem::take(&mut relist)
+                    .into_values()
+                    .flatten()
+                    .collect();
+                let n = containers.len();
+                store.replace_all(containers);
+                tracing::info!(node, pods, containers = n, "pod list synced");
+            }
+            Ok(Event::Apply(pod)) => {
+                if let Some(uid) = pod.metadata.uid.as_deref() {
+                    store.set_pod(uid, metas_of(&pod));
+                }
+            }
+            Ok(Event::Delete(pod)) => {
+                if let Some(uid) = pod.metadata.uid.as_deref() {
+                    store.remove_pod(uid);
+                }
+            }
+            // The backoff delays the next attempt.
+            Err(e) => tracing::warn!(error = %e, node, "pod watch failed; retrying"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    const A: &str = "containerd://aaaaaaaaaaaa0000000000000000000000000000000000000000000000000000";
+    const B: &str = "cri-o://bbbbbbbbbbbb1111111111111111111111111111111111111111111111111111";
+    const C: &str = "docker://cccccccccccc2222222222222222222222222222222222222222222222222222";
+    const D: &str = "containerd://dddddddddddd3333333333333333333333333333333333333333333333333333";
+
+    fn pod(spec: Value, status: Value) -> Pod {
+        serde_json::from_value(json!({
+            "apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "shop", "uid": "uid-1",
+                         "labels": {"tier": "front", "app": "web"}},
+            "spec": spec, "status": status,
+        }))
+        .expect("pod")
+    }
+
+    fn status(name: &str, id: Option<&str>, image: &str) -> Value {
+        json!({"name": name, "containerID": id, "image": image,
+               "imageID": format!("docker.io/library/{name}@sha256:{name}"),
+               "ready": true, "restartCount": 0})
+    }
+
+    #[test]
+    fn every_started_container_with_its_pod() {
+        let p = pod(
+            json!({
+                "hostPID": true, "hostNetwork": true,
+                "containers": [
+                    {"name": "app", "image": "nginx:1.25", "securityContext": {"privileged": true}},
+                    {"name": "side", "image": "envoy:1", "securityContext": {"privileged": false}},
+                    {"name": "late", "image": "busybox"}
+                ],
+                "initContainers": [{"name": "init", "image": "alpine:3",
+                                    "securityContext": {"privileged": true}}],
+                "ephemeralContainers": [{"name": "debug", "image": "debian"}]
+            }),
+            json!({
+                "podIP": "10.0.0.7",
+                "containerStatuses": [
+                    status("app", Some(A), "docker.io/library/nginx:1.25"),
+                    // The runtime has not reported an image: the spec's is used.
+                    status("side", Some(B), ""),
+                    // Not started yet: no container id, no entry.
+                    status("late", None, "busybox"),
+                ],
+                "initContainerStatuses": [status("init", Some(C), "alpine:3")],
+                "ephemeralContainerStatuses": [status("debug", Some(D), "debian")],
+            }),
+        );
+        let metas = metas_of(&p);
+        let summary: Vec<(&str, &str, &str, bool)> = metas
+            .iter()
+            .map(|m| {
+                (
+                    m.id.as_str(),
+                    m.name.as_str(),
+                    m.image.as_str(),
+                    m.privileged,
+                )
+            })
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("aaaaaaaaaaaa", "app", "docker.io/library/nginx:1.25", true),
+                ("bbbbbbbbbbbb", "side", "envoy:1", false),
+                ("cccccccccccc", "init", "alpine:3", true),
+                ("dddddddddddd", "debug", "debian", false),
+            ]
+        );
+        let app = &metas[0];
+        assert_eq!(app.image_id, "docker.io/library/app@sha256:app");
+        assert_eq!(app.image_digest(), "sha256:app");
+        assert!(app.host_pid && app.host_network && !app.host_ipc);
+        for m in &metas {
+            assert_eq!(
+                (
+                    m.pod_name.as_str(),
+                    m.pod_namespace.as_str(),
+                    m.pod_uid.as_str()
+                ),
+                ("web-1", "shop", "uid-1")
+            );
+            assert_eq!(m.pod_ip, "10.0.0.7");
+            let labels = [("app", "web"), ("tier", "front")].map(|(k, v)| (k.into(), v.into()));
+            assert_eq!(m.pod_labels, labels, "sorted by key");
+        }
+    }
+
+    #[test]
+    fn a_status_matches_the_spec_container_of_its_own_list() {
+        // The same name in two lists: privileged only as an init container.
+        let p = pod(
+            json!({
+                "containers": [{"name": "x", "image": "a"}],
+                "initContainers": [{"name": "x", "image": "b",
+                                    "securityContext": {"privileged": true}}]
+            }),
+            json!({
+                "containerStatuses": [status("x", Some(A), "")],
+                "initContainerStatuses": [status("x", Some(B), "")],
+            }),
+        );
+        let got: Vec<(String, bool)> = metas_of(&p)
+            .into_iter()
+            .map(|m| (m.image, m.privileged))
+            .collect();
+        assert_eq!(got, [("a".into(), false), ("b".into(), true)]);
+    }
+
+    #[test]
+    fn sparse_or_odd_pods_give_what_they_have() {
+        // No spec, no status, no metadata: nothing, and no panic.
+        let bare: Pod =
+            serde_json::from_value(json!({"apiVersion": "v1", "kind": "Pod", "metadata": {}}))
+                .expect("pod");
+        assert!(metas_of(&bare).is_empty());
+        // A status without a spec, and container ids short_id refuses.
+        let mut p = pod(
+            json!({"containers": []}),
+            json!({"containerStatuses": [
+                status("a", Some(A), "img"),
+                status("b", Some("containerd://xyz"), "img"),
+                status("c", Some(""), "img"),
+            ]}),
+        );
+        p.spec = None;
+        p.metadata.labels = None;
+        let metas = metas_of(&p);
+        assert_eq!(metas.len(), 1);
+        let m = &metas[0];
+        assert_eq!((m.name.as_str(), m.image.as_str()), ("a", "img"));
+        assert!(!m.privileged && !m.host_pid && !m.host_network && !m.host_ipc);
+        assert!(m.pod_labels.is_empty() && m.pod_ip.is_empty());
+    }
+}
