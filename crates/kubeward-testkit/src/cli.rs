@@ -22,13 +22,14 @@ impl Bin {
     }
 
     /// A command for the binary with an environment that does not depend on the developer's:
-    /// no colour variables, no KUBECONFIG, and a fixed Falco hostname.
+    /// no colour variables, no KUBECONFIG or NODE_NAME, and a fixed Falco hostname.
     pub fn command(self) -> Command {
         let mut cmd = Command::new(self.0);
         cmd.env_remove("CLICOLOR_FORCE")
             .env_remove("CLICOLOR")
             .env_remove("NO_COLOR")
             .env_remove("KUBECONFIG")
+            .env_remove("NODE_NAME")
             .env("FALCO_HOSTNAME", "h1");
         cmd
     }

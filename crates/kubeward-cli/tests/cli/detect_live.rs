@@ -41,6 +41,34 @@ pub(crate) fn can_capture() -> bool {
     true
 }
 
+/// Starts `cmd` (the kubeward binary with extra arguments) as `detect --live --format
+/// json …` with both streams piped, and returns once the capture announced itself.
+fn start_live(cmd: &mut Command) -> (std::process::Child, BufReader<std::process::ChildStderr>) {
+    let mut full = Command::new(cmd.get_program());
+    full.env_remove("NODE_NAME").env("FALCO_HOSTNAME", "h1");
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => full.env(k, v),
+            None => full.env_remove(k),
+        };
+    }
+    let mut child = full
+        .args(["detect", "--live", "--format", "json"])
+        .args(cmd.get_args())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn kubeward");
+    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    let mut line = String::new();
+    while !line.contains("Ctrl-C stops") {
+        line.clear();
+        let n = stderr.read_line(&mut line).expect("read stderr");
+        assert!(n > 0, "kubeward exited before capturing");
+    }
+    (child, stderr)
+}
+
 /// The alerts of a `--format json` run, one object per line.
 fn alerts(stdout: &str) -> Vec<Value> {
     stdout
@@ -58,35 +86,12 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     let fx = Fixture::new(&[]);
     let recording = fx.path("node.kwcap");
     let link = fx.path("shadow-link");
-    let mut child = Command::new(KUBEWARD.path())
-        .env("FALCO_HOSTNAME", "h1")
-        .args([
-            "detect",
-            "--live",
-            "--format",
-            "json",
-            "--stats",
-            "--duration",
-            "60s",
-        ])
-        .arg("-r")
-        .arg(&rules)
-        .arg("--write")
+    let mut cmd = Command::new(KUBEWARD.path());
+    cmd.args(["--stats", "--duration", "60s", "--write"])
         .arg(&recording)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn kubeward");
-    let mut stderr = BufReader::new(child.stderr.take().expect("stderr"));
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let n = stderr.read_line(&mut line).expect("read stderr");
-        assert!(n > 0, "kubeward exited before capturing");
-        if line.contains("Ctrl-C stops") {
-            break;
-        }
-    }
+        .arg("-r")
+        .arg(&rules);
+    let (child, mut stderr) = start_live(&mut cmd);
     // Triggers of two stable rules, as falcosecurity/event-generator runs them.
     let status = Command::new("cat")
         .arg("/etc/shadow")
@@ -141,17 +146,23 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
 #[test]
 fn live_without_syscall_rules_is_unusable() {
     // The embedded ruleset is k8s_audit only: nothing to run, said before any capture.
-    let out = kubeward()
-        .args(["detect", "--live", "--duration", "1s"])
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("none of the enabled rules is of source syscall")
-            && err.contains("-r falco_rules.yaml"),
-        "{err}"
+    assert_unusable(
+        kubeward().args(["detect", "--live", "--duration", "1s"]),
+        &[
+            "none of the enabled rules is of source syscall",
+            "-r falco_rules.yaml",
+        ],
     );
+}
+
+/// Runs `cmd`, which must exit 2 with each of `needles` on stderr.
+fn assert_unusable(cmd: &mut assert_cmd::Command, needles: &[&str]) {
+    let out = cmd.output().expect("run");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    for needle in needles {
+        assert!(err.contains(needle), "{needle}: {err}");
+    }
 }
 
 #[test]
@@ -183,6 +194,7 @@ fn live_without_capabilities_names_them() {
         return;
     }
     let out = Command::new(KUBEWARD.path())
+        .env_remove("NODE_NAME")
         .args(["detect", "--live", "--duration", "1s", "-r"])
         .arg(&rules)
         .uid(65534)
@@ -338,7 +350,8 @@ fn syscall_fields_say_which_are_not_available() {
     assert_eq!(available("proc.name"), true);
     assert_eq!(available("fd.name"), true);
     assert_eq!(available("proc.env"), false);
-    assert_eq!(available("k8s.pod.name"), false);
+    assert_eq!(available("k8s.pod.name"), true);
+    assert_eq!(available("k8s.deployment.name"), false);
     let text = kubeward()
         .args(["rules", "fields", "--source", "syscall"])
         .output()
@@ -350,5 +363,193 @@ fn syscall_fields_say_which_are_not_available() {
             .lines()
             .take(4)
             .any(|l| l.contains("(not available yet: always <NA>)"))
+    );
+}
+
+/// A loopback API server that lists `pods` for any pod list request and holds watch
+/// requests open without events; returns its URL.
+fn fake_api(pods: Value) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let list = serde_json::json!({"apiVersion": "v1", "kind": "PodList",
+        "metadata": {"resourceVersion": "1"}, "items": pods})
+    .to_string();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let list = list.clone();
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 8192];
+                let n = conn.read(&mut buf).unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                if head.contains("watch=true") || head.contains("watch=1") {
+                    let _ = conn.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                    // Quiet until the client goes away.
+                    std::thread::sleep(Duration::from_secs(120));
+                    return;
+                }
+                let _ = write!(
+                    conn,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{list}",
+                    list.len()
+                );
+            });
+        }
+    });
+    url
+}
+
+/// The cgroup directory a test container's processes join: under the unified hierarchy
+/// on cgroup v2, under the memory controller on v1 (where the probe reads it).
+fn cgroup_root() -> Option<PathBuf> {
+    let v2 = Path::new("/sys/fs/cgroup");
+    if v2.join("cgroup.controllers").exists() {
+        return Some(v2.to_path_buf());
+    }
+    let memory = v2.join("memory");
+    memory.join("cgroup.procs").exists().then_some(memory)
+}
+
+/// Container rules in a real container cgroup (kubelet's cgroupfs layout, a
+/// runtime-style 64-hex id) on the live kernel, with the container's metadata from the
+/// node's pod watch against an in-test API server: the rule that needs
+/// `container.privileged=true` fires only through that metadata.
+#[test]
+fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
+    let Some(rules) = falco_rules() else { return };
+    if !can_capture() {
+        return;
+    }
+    let Some(root) = cgroup_root() else {
+        println!("skipping: no writable cgroup hierarchy found");
+        return;
+    };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    // 64 hex digits, unique per run, as a runtime's container id.
+    let id = format!(
+        "{:016x}{:016x}{:032x}",
+        nanos as u64,
+        u64::from(std::process::id()),
+        nanos
+    );
+    let pod_dir = root.join(format!("kubepods/besteffort/pod-kw-{}", &id[..8]));
+    let cgroup = pod_dir.join(&id);
+    if let Err(e) = std::fs::create_dir_all(&cgroup) {
+        println!("skipping: cannot create {} ({e})", cgroup.display());
+        return;
+    }
+    let pod = serde_json::json!({
+        "metadata": {"name": "tools-1", "namespace": "ops", "uid": "uid-kw-1",
+                     "labels": {"app": "tools"}},
+        "spec": {"nodeName": "kw-node", "containers": [{"name": "tools", "image": "ops/tools:2",
+                 "securityContext": {"privileged": true}}]},
+        "status": {"podIP": "10.244.0.9", "containerStatuses": [{"name": "tools",
+                   "image": "docker.io/ops/tools:2", "imageID": "docker.io/ops/tools@sha256:ab",
+                   "containerID": format!("containerd://{id}"), "ready": true,
+                   "restartCount": 0}]}
+    });
+    let fx = Fixture::new(&[]);
+    let kubeconfig = fx.path("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: t\n  cluster:\n    server: {}\nusers:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: c\n  context:\n    cluster: t\n    user: u\ncurrent-context: c\n",
+            fake_api(serde_json::json!([pod]))
+        ),
+    )
+    .expect("kubeconfig");
+    // The rules plus one of the test's own that prints the pod metadata.
+    let meta_rule = fx.path("meta.yaml");
+    std::fs::write(
+        &meta_rule,
+        "- rule: Pod metadata\n  desc: d\n  condition: evt.type in (execve, execveat) and evt.dir = < and proc.name = kw-meta\n  output: \"c=%container.id n=%container.name img=%container.image.repository p=%container.privileged pod=%k8s.ns.name/%k8s.pod.name app=%k8s.pod.label[app]\"\n  priority: NOTICE\n",
+    )
+    .expect("rule");
+    let mut cmd = Command::new(KUBEWARD.path());
+    cmd.env("KUBECONFIG", &kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .args(["--k8s-node", "kw-node", "-r"])
+        .arg(&rules)
+        .arg("-r")
+        .arg(&meta_rule);
+    let (child, mut stderr) = start_live(&mut cmd);
+    // The watch lists the node's pods right after the capture starts.
+    std::thread::sleep(Duration::from_millis(700));
+    let debugfs = fx.path("debugfs");
+    let kw_meta = fx.path("kw-meta");
+    for copy in [&debugfs, &kw_meta] {
+        std::fs::copy("/bin/true", copy).expect("copy");
+        std::fs::set_permissions(copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+    }
+    // Each process joins the container's cgroup, then execs the trigger.
+    let in_container = |exe: &Path| {
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "echo $$ > {}/cgroup.procs && exec {} /dev/sda1",
+                cgroup.display(),
+                exe.display()
+            ))
+            .status()
+            .expect("sh");
+        assert!(status.success());
+    };
+    in_container(&debugfs);
+    in_container(&kw_meta);
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let out = child.wait_with_output().expect("wait");
+    let _ = std::fs::remove_dir(&cgroup);
+    let _ = std::fs::remove_dir(&pod_dir);
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).expect("stderr");
+    assert_eq!(out.status.code(), Some(0), "{rest}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let fired = alerts(&stdout);
+    let short = &id[..12];
+    let meta = fired
+        .iter()
+        .find(|a| a["rule"] == "Pod metadata")
+        .unwrap_or_else(|| panic!("no metadata alert in {stdout}\n{rest}"));
+    let mut fields = meta["output_fields"].clone();
+    fields.as_object_mut().map(|f| f.remove("evt.time"));
+    assert_eq!(
+        fields,
+        serde_json::json!({"container.id": short, "container.name": "tools",
+            "container.image.repository": "docker.io/ops/tools", "container.privileged": true,
+            "k8s.ns.name": "ops", "k8s.pod.name": "tools-1", "k8s.pod.label[app]": "tools"})
+    );
+    assert!(
+        fired
+            .iter()
+            .any(|a| a["rule"] == "Debugfs Launched in Privileged Container"
+                && a["output_fields"]["proc.name"] == "debugfs"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn pod_metadata_without_a_cluster_is_unusable_and_says_how_to_go_on() {
+    let Some(rules) = falco_rules() else { return };
+    let fx = Fixture::new(&[]);
+    let mut cmd = kubeward();
+    cmd.env("KUBECONFIG", fx.path("absent"))
+        .env("HOME", fx.path(""))
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT")
+        .args(["detect", "--live", "--k8s-node", "n1", "-r"])
+        .arg(&rules);
+    assert_unusable(
+        &mut cmd,
+        &[
+            "pod metadata for node n1: no cluster configuration",
+            "drop --k8s-node (and NODE_NAME)",
+        ],
     );
 }

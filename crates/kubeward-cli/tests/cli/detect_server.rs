@@ -142,6 +142,7 @@ impl Serve {
     /// and waits for its address.
     fn start(extra: &[&OsStr]) -> Serve {
         let mut child = Command::new(KUBEWARD.path())
+            .env_remove("NODE_NAME")
             .args(["detect", "serve", "--listen", "127.0.0.1:0"])
             .args(extra)
             .env("FALCO_HOSTNAME", "h1")

@@ -56,6 +56,9 @@ pub enum ServeError {
     #[cfg(target_os = "linux")]
     #[error("--syscalls: {0}")]
     Syscalls(#[from] kubeward_syscall::capture::CaptureError),
+    /// The node's pod watch has no cluster to talk to.
+    #[error(transparent)]
+    PodWatch(#[from] crate::sensor::pods::PodWatchError),
 }
 
 /// What a run did, for the final log line.
@@ -82,6 +85,15 @@ pub struct AuditServer {
     /// The live syscall source, attached in `bind`, pumped from `run`.
     #[cfg(target_os = "linux")]
     syscalls: Option<super::syscalls::SyscallSource>,
+    /// The node's pod watch for the syscall source, started by `run`.
+    pod_watch: Option<PodWatch>,
+}
+
+/// What [`crate::sensor::pods::watch`] needs.
+struct PodWatch {
+    client: kube::Client,
+    node: String,
+    store: kubeward_syscall::meta::ContainerStore,
 }
 
 #[derive(Clone)]
@@ -107,12 +119,23 @@ impl AuditServer {
                     source,
                 })?;
         let hangup = crate::task::hangup(config.reload_on_sighup).map_err(ServeError::Signal)?;
+        let mut pod_watch = None;
         #[cfg(target_os = "linux")]
         let syscalls = match &config.syscalls {
-            Some(cfg) => Some(super::syscalls::SyscallSource::start(
-                cfg,
-                &rules.current(),
-            )?),
+            Some(cfg) => {
+                let mut source = super::syscalls::SyscallSource::start(cfg, &rules.current())?;
+                if let Some(node) = &cfg.node {
+                    let client = crate::sensor::pods::client_for(node).await?;
+                    let store = kubeward_syscall::meta::ContainerStore::new();
+                    source.set_containers(store.clone());
+                    pod_watch = Some(PodWatch {
+                        client,
+                        node: node.clone(),
+                        store,
+                    });
+                }
+                Some(source)
+            }
             None => None,
         };
         #[cfg(target_os = "linux")]
@@ -131,6 +154,7 @@ impl AuditServer {
             hangup,
             #[cfg(target_os = "linux")]
             syscalls,
+            pod_watch,
         })
     }
 
@@ -163,7 +187,14 @@ impl AuditServer {
             hangup,
             #[cfg(target_os = "linux")]
             syscalls,
+            pod_watch,
         } = self;
+        // Dropped with the run: the watch stops when the server does.
+        let _pod_watch = pod_watch.map(|w| {
+            AbortOnDrop(tokio::spawn(crate::sensor::pods::watch(
+                w.client, w.node, w.store,
+            )))
+        });
         let reloader = hangup.map(|h| sighup_reloader(h, Arc::clone(&rules), Arc::clone(&stats)));
         let (outputs, http_task) = Outputs::open(outputs, config.format, Arc::clone(&stats))?;
         let (tx, rx) = queue::bounded(config.queue_batches, config.queue_bytes, Arc::clone(&stats));

@@ -28,6 +28,8 @@ pub struct SyscallConfig {
     pub capture: Config,
     /// Bounds of the thread and fd tables.
     pub limits: Limits,
+    /// Watch this node's pods for container and pod metadata (`--k8s-node`).
+    pub node: Option<String>,
 }
 
 /// The `kubeward_syscall_*` metrics.
@@ -76,6 +78,11 @@ impl SyscallSource {
         Ok(SyscallSource {
             live: Live::start(&capture, cfg.limits, None)?,
         })
+    }
+
+    /// Takes container and pod metadata from `store` from now on.
+    pub fn set_containers(&mut self, store: kubeward_syscall::meta::ContainerStore) {
+        self.live.set_containers(store);
     }
 
     /// Pumps on a thread of its own until `stop`, then drains what is left.

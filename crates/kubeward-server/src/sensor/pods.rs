@@ -157,6 +157,48 @@ pub async fn watch(client: Client, node: String, store: ContainerStore) {
     }
 }
 
+/// The cluster's client could not be built (no in-cluster service account and no
+/// usable kubeconfig).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "pod metadata for node {node}: no cluster configuration ({source}); run in a pod with a service account, set KUBECONFIG, or drop --k8s-node (and NODE_NAME) to run without pod metadata"
+)]
+pub struct PodWatchError {
+    node: String,
+    source: kube::Error,
+}
+
+/// A client for the cluster: in-cluster service account, else KUBECONFIG (the config is
+/// read now; the API server is contacted only by the watch, which retries).
+pub async fn client_for(node: &str) -> Result<Client, PodWatchError> {
+    Client::try_default().await.map_err(|source| PodWatchError {
+        node: node.to_owned(),
+        source,
+    })
+}
+
+/// Starts [`watch`] for `node` on a thread of its own (for callers without an async
+/// runtime); the thread runs as long as the process.
+pub fn spawn_watch(node: &str, store: ContainerStore) -> Result<(), PodWatchError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PodWatchError {
+            node: node.to_owned(),
+            source: kube::Error::Service(Box::new(e)),
+        })?;
+    let client = runtime.block_on(client_for(node))?;
+    let name = node.to_owned();
+    std::thread::Builder::new()
+        .name("pod-watch".into())
+        .spawn(move || runtime.block_on(watch(client, name, store)))
+        .map_err(|e| PodWatchError {
+            node: node.to_owned(),
+            source: kube::Error::Service(Box::new(e)),
+        })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

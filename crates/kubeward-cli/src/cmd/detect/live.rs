@@ -47,6 +47,18 @@ pub struct LiveArgs {
     /// sent and dropped, and what the thread and fd tables approximated.
     #[arg(long)]
     pub stats: bool,
+
+    #[command(flatten)]
+    pub node: K8sNode,
+}
+
+/// Where container and pod metadata come from.
+#[derive(Debug, Clone, Args)]
+pub struct K8sNode {
+    /// With --live or --syscalls: watch this node's pods (in-cluster service account or
+    /// KUBECONFIG) for container.* and k8s.* fields; without it they are <NA>.
+    #[arg(long = "k8s-node", value_name = "NODE", env = "NODE_NAME")]
+    pub name: Option<String>,
 }
 
 /// `90`, `90s`, `5m`, `2h`, `500ms`.
@@ -134,8 +146,20 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         )?)),
         None => None,
     };
+    // The cluster's configuration is checked before the probe is loaded.
+    let containers = match &opts.node.name {
+        Some(node) => {
+            let store = kubeward_syscall::meta::ContainerStore::new();
+            kubeward_server::sensor::pods::spawn_watch(node, store.clone())?;
+            Some(store)
+        }
+        None => None,
+    };
     let stop = stop_on_signal()?;
     let mut live = Live::start(&cfg, Limits::default(), out).context("--live")?;
+    if let Some(store) = containers {
+        live.set_containers(store);
+    }
     if let Some(e) = &live.capture().enter_capture_error {
         writeln!(
             stderr,

@@ -87,6 +87,9 @@ pub struct ServeArgs {
     pub buffer_size: u32,
 
     #[command(flatten)]
+    pub node: super::live::K8sNode,
+
+    #[command(flatten)]
     pub connections: ConnectionArgs,
 }
 
@@ -141,6 +144,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 ring_bytes: args.buffer_size,
                 ..Default::default()
             },
+            node: args.node.name.clone(),
             ..Default::default()
         });
     }
