@@ -532,11 +532,41 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
         .stdout(Stdio::null())
         .status()
         .is_ok_and(|s| s.success());
+    // A binary written into an overlay's upper layer, then run (a container's root is an
+    // overlay; the probe flags executables of its upper layer).
+    let layers = ["lower", "upper", "work", "merged"].map(|d| fx.path(d));
+    layers
+        .iter()
+        .for_each(|d| std::fs::create_dir_all(d).expect("layer dir"));
+    let overlay = Command::new("mount")
+        .args(["-t", "overlay", "overlay", "-o"])
+        .arg(format!(
+            "lowerdir={},upperdir={},workdir={}",
+            layers[0].display(),
+            layers[1].display(),
+            layers[2].display()
+        ))
+        .arg(&layers[3])
+        .status()
+        .is_ok_and(|s| s.success());
+    let dropped = layers[3].join("dropped");
+    if overlay {
+        std::fs::copy("/bin/true", &dropped).expect("copy");
+        std::fs::set_permissions(
+            &dropped,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .expect("chmod");
+        in_container(&dropped.display().to_string());
+    }
     std::thread::sleep(Duration::from_millis(300));
     let _ = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
     let out = child.wait_with_output().expect("wait");
+    if overlay {
+        let _ = Command::new("umount").arg(&layers[3]).status();
+    }
     let _ = std::fs::remove_dir(&cgroup);
     let _ = std::fs::remove_dir(&pod_dir);
     let mut rest = String::new();
@@ -568,9 +598,10 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
             "perl",
         ),
         ("Terminal shell in container", "bash"),
+        ("Drop and execute new binary in container", "dropped"),
     ] {
-        if process == "bash" && !terminal {
-            println!("script(1) could not run: the terminal shell trigger was not run");
+        if (process == "bash" && !terminal) || (process == "dropped" && !overlay) {
+            println!("{rule}: its trigger could not run here (script(1) or an overlay mount)");
             continue;
         }
         assert!(
