@@ -4,8 +4,9 @@
  * test checks the mirror against this object's BTF). A record is a `struct kw_hdr`,
  * then a `struct kw_proc` for EXEC and FORK records, then `nvar` variable fields, each
  * a little-endian u16 length followed by that many bytes. Which fields follow, in which
- * order, is fixed per kind (EXEC, FORK, EXIT) and, for SYSCALL records, by the capture
- * spec user space wrote into `kw_specs` for that syscall.
+ * order, is fixed per kind (EXEC: filename, exepath, argv, comm, cgroup, environment;
+ * FORK: comm; EXIT: none) and, for SYSCALL records, by the capture spec user space wrote
+ * into `kw_specs` for that syscall.
  */
 #ifndef KW_EVENT_H
 #define KW_EVENT_H

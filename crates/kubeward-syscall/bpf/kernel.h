@@ -121,6 +121,8 @@ struct ovl_inode {
 struct mm_struct {
 	unsigned long arg_start;
 	unsigned long arg_end;
+	unsigned long env_start;
+	unsigned long env_end;
 	struct file *exe_file;
 } KW_CORE_STRUCT;
 

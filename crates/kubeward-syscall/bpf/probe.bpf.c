@@ -185,6 +185,18 @@ static __always_inline __u32 put_field(struct kw_buf *b, __u32 off, const void *
 	return off + 2 + (__u32)n;
 }
 
+/* Appends the user memory [start, end) of at most KW_ARGS_MAX bytes (argv, environ). */
+static __always_inline __u32 put_area(struct kw_buf *b, __u32 off, unsigned long start,
+				      unsigned long end, struct kw_hdr *h)
+{
+	unsigned long len = end > start ? end - start : 0;
+	if (len > KW_ARGS_MAX) {
+		len = KW_ARGS_MAX;
+		h->flags |= KW_F_TRUNCATED;
+	}
+	return put_field(b, off, (const void *)start, (__u32)len, KW_READ_USER, h);
+}
+
 /* Walks a path back to the root of its mount namespace, crossing mount points, into
  * tmp[pos..KW_TMP_HALF). Returns pos (KW_TMP_HALF: nothing written). A dentry that is
  * its own parent without being a mount root (memfd and other pseudo files) has no path:
@@ -826,15 +838,10 @@ int kw_exec(unsigned long long *ctx)
 	off = put_tmp(b, off, t, pos, h);
 
 	/* 2: argv, NUL-separated as the kernel lays it out */
-	unsigned long arg_start = 0, arg_end = 0;
-	KW_READ(arg_start, mm->arg_start);
-	KW_READ(arg_end, mm->arg_end);
-	unsigned long args_len = arg_end > arg_start ? arg_end - arg_start : 0;
-	if (args_len > KW_ARGS_MAX) {
-		args_len = KW_ARGS_MAX;
-		h->flags |= KW_F_TRUNCATED;
-	}
-	off = put_field(b, off, (const void *)arg_start, (__u32)args_len, KW_READ_USER, h);
+	unsigned long start = 0, end = 0;
+	KW_READ(start, mm->arg_start);
+	KW_READ(end, mm->arg_end);
+	off = put_area(b, off, start, end, h);
 
 	/* 3: comm after the exec */
 	off = put_field(b, off, KW_CORE(task->comm), KW_COMM_LEN, KW_READ_KERNEL_STR, h);
@@ -842,6 +849,11 @@ int kw_exec(unsigned long long *ctx)
 	/* 4: cgroup path */
 	pos = walk_cgroup(t, task);
 	off = put_tmp(b, off, t, pos, h);
+
+	/* 5: the environment, NUL-separated as the kernel lays it out */
+	KW_READ(start, mm->env_start);
+	KW_READ(end, mm->env_end);
+	off = put_area(b, off, start, end, h);
 
 	submit(b, h, off);
 	return 0;

@@ -52,6 +52,8 @@ pub const SPEC_ADDR: u16 = 0x80;
 pub const MAX_SYSCALLS: usize = 512;
 /// The longest path the probe copies, in bytes (`KW_PATH_MAX`).
 pub const PATH_MAX: usize = 4096;
+/// The most of argv, and of the environment, the probe copies, in bytes (`KW_ARGS_MAX`).
+pub const ARGS_MAX: usize = 4096;
 /// The longest sockaddr the probe copies, in bytes (`KW_SOCKADDR_MAX`).
 pub const SOCKADDR_MAX: usize = 128;
 /// The most bytes a `KW_SPEC_BLOB` capture copies (`KW_BLOB_MAX`).

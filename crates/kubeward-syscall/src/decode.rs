@@ -107,6 +107,9 @@ pub struct ExecData<'a> {
     pub comm: &'a [u8],
     /// The process's cgroup path.
     pub cgroup: &'a [u8],
+    /// The environment as the kernel lays it out: NUL-terminated `NAME=value` strings
+    /// (empty in records of probes before it was captured).
+    pub env: &'a [u8],
 }
 
 /// A new task (`sched_process_fork`): the header's ids are the child's.
@@ -320,7 +323,11 @@ pub fn decode(buf: &[u8]) -> Result<Record<'_>, DecodeError> {
             (Body::Syscall(d), r.pos)
         }
         KIND_EXEC => {
-            expect(5)?;
+            // The environment (the sixth field) came later; records without it decode.
+            let with_env = hdr.nvar == 6;
+            if !with_env {
+                expect(5)?;
+            }
             let (p, mut r) = proc_fields()?;
             let e = ExecData {
                 proc: p,
@@ -329,6 +336,7 @@ pub fn decode(buf: &[u8]) -> Result<Record<'_>, DecodeError> {
                 args: r.field()?,
                 comm: r.text()?,
                 cgroup: r.text()?,
+                env: if with_env { r.field()? } else { &[] },
             };
             (Body::Exec(e), r.pos)
         }
@@ -453,20 +461,15 @@ pub mod build {
     }
 
     /// An EXEC record.
-    pub fn exec(
-        h: Hdr,
-        p: &Proc,
-        filename: &str,
-        exepath: &str,
-        argv: &[&str],
-        comm: &str,
-        cgroup: &str,
-    ) -> Vec<u8> {
-        let mut args = Vec::new();
-        for a in argv {
-            args.extend_from_slice(a.as_bytes());
-            args.push(0);
-        }
+    pub fn exec(h: Hdr, p: &Proc, image: &ExecImage<'_>) -> Vec<u8> {
+        let area = |strings: &[&str]| {
+            let mut out = Vec::new();
+            for s in strings {
+                out.extend_from_slice(s.as_bytes());
+                out.push(0);
+            }
+            out
+        };
         finish(
             Hdr {
                 kind: KIND_EXEC,
@@ -474,13 +477,31 @@ pub mod build {
             },
             Some(p),
             &[
-                &cstr(filename),
-                &cstr(exepath),
-                &args,
-                &cstr(comm),
-                &cstr(cgroup),
+                &cstr(image.filename),
+                &cstr(image.exepath),
+                &area(image.argv),
+                &cstr(image.comm),
+                &cstr(image.cgroup),
+                &area(image.env),
             ],
         )
+    }
+
+    /// What an exec record carries besides the process state.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct ExecImage<'a> {
+        /// The path given to execve.
+        pub filename: &'a str,
+        /// The executable's full path.
+        pub exepath: &'a str,
+        /// argv, argv[0] first.
+        pub argv: &'a [&'a str],
+        /// The new comm.
+        pub comm: &'a str,
+        /// The cgroup path.
+        pub cgroup: &'a str,
+        /// `NAME=value` entries.
+        pub env: &'a [&'a str],
     }
 
     /// A FORK record (header ids are the child's).

@@ -783,6 +783,15 @@ impl Event for SyscallEvent<'_> {
                     Self::push_thread_str(out, t, |t| &t.args_joined);
                 }
             }
+            ProcEnv => {
+                if let Some(t) = t {
+                    match arg {
+                        FieldArg::Key(name) => out.push(s(env_value(&t.env, name))),
+                        FieldArg::None => out.push(owned(t.env.replace('\0', " "))),
+                        FieldArg::Index(_) => {}
+                    }
+                }
+            }
             ProcCmdline => Self::push_thread_str(out, t, |t| &t.cmdline),
             ProcPcmdline => Self::push_thread_str(out, self.parent(), |t| &t.cmdline),
             ProcAcmdline => self.ancestors_str(arg, out, |t| &t.cmdline),
@@ -1367,4 +1376,12 @@ impl SyscallEvent<'_> {
             _ => {}
         }
     }
+}
+
+/// The value of `name` in a NUL-separated environment, spaces trimmed as libsinsp's
+/// `get_env` trims them; empty when unset.
+fn env_value<'e>(env: &'e str, name: &str) -> &'e str {
+    env.split('\0')
+        .find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
+        .map_or("", |v| v.trim_matches(' '))
 }

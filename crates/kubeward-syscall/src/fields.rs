@@ -107,6 +107,9 @@ pub enum Field {
     ProcAname,
     /// `proc.args`: the command-line arguments after `argv[0]`, space-separated.
     ProcArgs,
+    /// `proc.env`: the environment, `NAME=value` entries space-separated; `proc.env[NAME]`
+    /// one variable's value (empty when unset).
+    ProcEnv,
     /// `proc.cmdline`: `proc.name` followed by `proc.args`.
     ProcCmdline,
     /// `proc.pcmdline`: `proc.cmdline` of the parent process.
@@ -376,6 +379,7 @@ fn field_of(name: &str) -> Field {
         "proc.pname" => ProcPname,
         "proc.aname" => ProcAname,
         "proc.args" => ProcArgs,
+        "proc.env" => ProcEnv,
         "proc.cmdline" => ProcCmdline,
         "proc.pcmdline" => ProcPcmdline,
         "proc.acmdline" => ProcAcmdline,

@@ -183,6 +183,12 @@ impl Proc {
             argv.remove(0)
         };
         t.set_cmd(Arc::from(comm), argv);
+        // As much of the environment as the probe captures at exec.
+        let env = read_bytes(&pdir.join("environ")).unwrap_or_default();
+        let env = env
+            .get(..env.len().min(crate::abi::ARGS_MAX))
+            .unwrap_or(&[]);
+        t.env = Arc::from(String::from_utf8_lossy(env.strip_suffix(&[0]).unwrap_or(env)).as_ref());
         let exe = link(&pdir.join("exe")).unwrap_or_default();
         // The probe names a memfd executable by its dentry ("memfd:x"); /proc says
         // "/memfd:x (deleted)". Report the probe's form either way.

@@ -448,6 +448,8 @@ fn encode_snapshot(s: &Snapshot, out: &mut Vec<u8>) -> u8 {
             for a in t.args.iter() {
                 put_str(out, a);
             }
+            // Added in version 2; version 1 threads end before it.
+            put_str(out, &t.env);
             KIND_THREAD
         }
         Snapshot::Fd { pid, fd, info } => {
@@ -566,6 +568,9 @@ fn decode_snapshot(kind: u8, b: &[u8]) -> Option<Snapshot> {
             t.container_id = Arc::from(crate::container::container_id(&t.cgroup));
             t.filename = strs.get(5)?.clone();
             t.set_cmd(comm, args);
+            if !d.done() {
+                t.env = d.str()?;
+            }
             Snapshot::Thread(Box::new(t))
         }
         KIND_FD => {

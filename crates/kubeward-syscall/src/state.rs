@@ -380,6 +380,7 @@ impl State {
         t.set_cmd(arc(e.comm), argv);
         t.exepath = arc(e.exepath);
         t.filename = arc(e.filename);
+        t.env = arc(e.env.strip_suffix(&[0]).unwrap_or(e.env));
         self.apply_proc(&mut t, &e.proc);
         let cgroup = String::from_utf8_lossy(e.cgroup);
         let cgroup = if cgroup.is_empty() {

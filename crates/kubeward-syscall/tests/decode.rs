@@ -69,17 +69,21 @@ fn records_round_trip() {
     let raw = build::exec(
         hdr(59),
         &p,
-        "/bin/ls",
-        "/usr/bin/ls",
-        &["ls", "-l"],
-        "ls",
-        "/x",
+        &build::ExecImage {
+            filename: "/bin/ls",
+            exepath: "/usr/bin/ls",
+            argv: &["ls", "-l"],
+            comm: "ls",
+            cgroup: "/x",
+            env: &["HOME=/root", "LANG=C"],
+        },
     );
     let Body::Exec(e) = decode::decode(&raw).expect("exec").body else {
         panic!("exec body")
     };
     assert_eq!(e.proc, p);
     assert_eq!(e.args, b"ls\0-l\0");
+    assert_eq!(e.env, b"HOME=/root\0LANG=C\0");
     assert_eq!(
         (e.exepath, e.comm, e.cgroup),
         (&b"/usr/bin/ls"[..], &b"ls"[..], &b"/x"[..])
@@ -144,6 +148,7 @@ fn capture_with_everything() -> Vec<u8> {
     t.cgroup =
         Arc::from("/docker/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
     t.cap_effective = 5;
+    t.env = Arc::from("A=1\0B=2");
     w.snapshot(&Snapshot::Thread(Box::new(t))).expect("thread");
     let mut info = FdInfo::new(FdKind::Ipv4, "1.2.3.4:5->6.7.8.9:10");
     info.l4 = L4::Tcp;
@@ -212,6 +217,7 @@ fn captures_round_trip() {
                 assert_eq!(&*t.cmdline, "bash -c ls");
                 assert_eq!(&*t.container_id, "0123456789ab");
                 assert_eq!(t.cap_effective, 5);
+                assert_eq!(&*t.env, "A=1\0B=2");
                 "thread"
             }
             Item::Snapshot(Snapshot::Fd { fd, info, .. }) => {

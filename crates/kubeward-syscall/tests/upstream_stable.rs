@@ -12,6 +12,17 @@ use kubeward_syscall::decode::build::sock_bytes;
 
 const AT_FDCWD: u64 = -100i64 as u64;
 
+/// Upstream rules files loaded together, in order; `None` (saying why) when absent.
+fn upstream_rules(names: &[&str]) -> Option<kubeward_rules::engine::Ruleset> {
+    let texts = kubeward_testkit::upstream::read_all(names)?;
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (*n, t.as_str()))
+        .collect();
+    Some(load(&files))
+}
+
 fn stable() -> Option<kubeward_rules::engine::Ruleset> {
     let text = upstream("falco_rules.yaml")?;
     Some(load(&[("falco_rules.yaml", &text)]))
@@ -113,18 +124,13 @@ fn stable_ruleset_loads_active_with_its_event_types() {
 
 #[test]
 fn all_three_syscall_rulesets_load_and_every_type_they_name_is_captured() {
-    let (Some(a), Some(b), Some(c)) = (
-        upstream("falco_rules.yaml"),
-        upstream("falco-incubating_rules.yaml"),
-        upstream("falco-sandbox_rules.yaml"),
-    ) else {
+    let Some(rules) = upstream_rules(&[
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+    ]) else {
         return;
     };
-    let rules = load(&[
-        ("falco_rules.yaml", &a),
-        ("falco-incubating_rules.yaml", &b),
-        ("falco-sandbox_rules.yaml", &c),
-    ]);
     assert!(rules.inactive().is_empty());
     assert!(rules.rules().filter(|(_, r)| r.source == "syscall").count() > 90);
     let types = rules
@@ -859,4 +865,57 @@ fn container_and_pod_fields_come_from_the_pod_watch() {
             "c=host n=host i= r= t= d= p=false ns=<NA> pod=<NA> uid=<NA> ip=<NA> labels=(<NA>) app=<NA> none=<NA>"
         ]
     );
+}
+
+#[test]
+fn environment_rules_of_the_incubating_ruleset() {
+    let Some(rules) = upstream_rules(&["falco_rules.yaml", "falco-incubating_rules.yaml"]) else {
+        return;
+    };
+    let mut sim = Sim::new();
+    host(&mut sim);
+    let mut curl = from_shell(710, "curl", "/usr/bin/curl", &["curl", "-s", "example.com"]);
+    curl.env = vec!["HOME=/root", "HTTP_PROXY=http://10.0.0.9:3128"];
+    sim.spawn(&curl);
+    let mut su = from_shell(711, "su", "/usr/bin/su", &["su", "-"]);
+    su.env = vec!["GLIBC_TUNABLES=glibc.tune.elision=1", "PATH=/bin"];
+    sim.spawn(&su);
+    // Not proxied: nothing from the proxy rule.
+    sim.spawn(&from_shell(712, "wget", "/usr/bin/wget", &["wget", "x"]));
+    let fired: Vec<(String, String)> = fire(&rules, &sim.bytes())
+        .into_iter()
+        .filter(|f| f.message.contains("env="))
+        .map(|f| (f.rule, f.message))
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            (
+                "Program run with disallowed http proxy env".to_owned(),
+                "Curl or wget run with disallowed HTTP_PROXY environment variable | env=HOME=/root HTTP_PROXY=http://10.0.0.9:3128 evt_type=execve user=root user_uid=0 user_loginuid=0 process=curl proc_exepath=/usr/bin/curl parent=bash command=curl -s example.com terminal=34816 exe_flags=0".to_owned()
+            ),
+            (
+                "Potential Local Privilege Escalation via Environment Variables Misuse".to_owned(),
+                "Process run with suspect environment variable which could be attempting privilege escalation | env=GLIBC_TUNABLES=glibc.tune.elision=1 PATH=/bin evt_type=execve user=root user_uid=0 user_loginuid=0 process=su proc_exepath=/usr/bin/su parent=bash command=su - terminal=34816 exe_flags=0".to_owned()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn one_variable_of_the_environment() {
+    let rules = load(&[(
+        "env.yaml",
+        "- rule: Env\n  desc: d\n  condition: evt.type = execve and proc.name = id\n  output: \"mark=(%proc.env[KW_MARK]) unset=(%proc.env[NOPE]) all=(%proc.env)\"\n  priority: NOTICE\n",
+    )]);
+    let mut sim = Sim::new();
+    host(&mut sim);
+    let mut id = from_shell(720, "id", "/usr/bin/id", &["id"]);
+    id.env = vec!["KW_MARK= yes ", "A="];
+    sim.spawn(&id);
+    let fired: Vec<String> = fire(&rules, &sim.bytes())
+        .into_iter()
+        .map(|f| f.message)
+        .collect();
+    assert_eq!(fired, ["mark=(yes) unset=() all=(KW_MARK= yes  A=)"]);
 }

@@ -86,11 +86,24 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     let fx = Fixture::new(&[]);
     let recording = fx.path("node.kwcap");
     let link = fx.path("shadow-link");
+    // A rule of the test's own on the environment an exec passes.
+    let env_rule = fx.path("env.yaml");
+    std::fs::write(
+        &env_rule,
+        "- rule: Marked environment\n  desc: d\n  condition: evt.type = execve and proc.name = kw-env\n  output: \"mark=%proc.env[KW_MARK]\"\n  priority: NOTICE\n",
+    )
+    .expect("rule");
+    let kw_env = fx.path("kw-env");
+    std::fs::copy("/bin/true", &kw_env).expect("copy");
+    std::fs::set_permissions(&kw_env, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
     let mut cmd = Command::new(KUBEWARD.path());
     cmd.args(["--stats", "--duration", "60s", "--write"])
         .arg(&recording)
         .arg("-r")
-        .arg(&rules);
+        .arg(&rules)
+        .arg("-r")
+        .arg(&env_rule);
     let (child, mut stderr) = start_live(&mut cmd);
     // Triggers of two stable rules, as falcosecurity/event-generator runs them.
     let status = Command::new("cat")
@@ -100,6 +113,11 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
         .expect("cat");
     assert!(status.success());
     std::os::unix::fs::symlink("/etc/shadow", &link).expect("symlink");
+    let status = Command::new(&kw_env)
+        .env("KW_MARK", "from-the-exec")
+        .status()
+        .expect("kw-env");
+    assert!(status.success());
     // Records are drained every millisecond; give the last ones time to arrive.
     std::thread::sleep(Duration::from_millis(300));
     let sent = Command::new("kill")
@@ -128,6 +146,11 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
                 && a["output_fields"]["evt.arg.linkpath"] == link.to_str().unwrap()),
         "{stdout}"
     );
+    assert!(
+        live.iter().any(|a| a["rule"] == "Marked environment"
+            && a["output_fields"]["proc.env[KW_MARK]"] == "from-the-exec"),
+        "{stdout}"
+    );
     assert!(rest.contains("stats:\n  kernel: "), "{rest}");
     assert!(rest.contains(", 0 dropped (ring buffer full)"), "{rest}");
     assert!(rest.contains("kubeward detect: "), "{rest}");
@@ -136,6 +159,8 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     let replay = kubeward()
         .args(["detect", "--format", "json", "-r"])
         .arg(&rules)
+        .arg("-r")
+        .arg(&env_rule)
         .arg(&recording)
         .output()
         .expect("replay");

@@ -28,6 +28,9 @@ pub struct Thread {
     pub cmdline: Arc<str>,
     /// The args, space-separated (`proc.args`).
     pub args_joined: Arc<str>,
+    /// The environment, `NAME=value` entries NUL-separated as the kernel keeps them
+    /// (`proc.env`).
+    pub env: Arc<str>,
     /// Current working directory (`proc.cwd`).
     pub cwd: Arc<str>,
     /// Controlling terminal's device number (0: none).
@@ -90,6 +93,7 @@ impl Thread {
             args: Arc::from(Vec::new()),
             cmdline: empty.clone(),
             args_joined: empty.clone(),
+            env: empty.clone(),
             cwd: Arc::from("/"),
             tty: 0,
             loginuid: u32::MAX,

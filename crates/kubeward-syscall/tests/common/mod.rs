@@ -66,6 +66,8 @@ pub struct P {
     pub started_ago: u64,
     /// Session id (0: the process's own pid).
     pub sid: i64,
+    /// The environment the exec passes (`NAME=value`).
+    pub env: Vec<&'static str>,
 }
 
 pub fn p(
@@ -90,6 +92,7 @@ pub fn p(
         exe_flags: 0,
         started_ago: 3600,
         sid: 0,
+        env: Vec::new(),
     }
 }
 
@@ -202,7 +205,16 @@ impl Sim {
         h.args[0] = pr.pid as u64;
         let proc = self.proc_of(pr);
         let rec = build::exec(
-            h, &proc, pr.exepath, pr.exepath, &pr.argv, pr.comm, &pr.cgroup,
+            h,
+            &proc,
+            &build::ExecImage {
+                filename: pr.exepath,
+                exepath: pr.exepath,
+                argv: &pr.argv,
+                comm: pr.comm,
+                cgroup: &pr.cgroup,
+                env: &pr.env,
+            },
         );
         self.w.kernel(&rec).expect("write");
     }
