@@ -374,7 +374,9 @@ fn syscall_fields_say_which_are_not_available() {
     };
     assert_eq!(available("proc.name"), true);
     assert_eq!(available("fd.name"), true);
-    assert_eq!(available("proc.env"), false);
+    assert_eq!(available("proc.env"), true);
+    assert_eq!(available("evt.buffer"), false);
+    assert_eq!(available("fd.sip.name"), false);
     assert_eq!(available("k8s.pod.name"), true);
     assert_eq!(available("k8s.deployment.name"), false);
     let text = kubeward()
@@ -382,7 +384,7 @@ fn syscall_fields_say_which_are_not_available() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&text.stdout);
-    let env = text.find("\n  proc.env ").expect("proc.env listed");
+    let env = text.find("\n  evt.buffer ").expect("evt.buffer listed");
     assert!(
         text[env..]
             .lines()
