@@ -10,13 +10,15 @@ enum Tok {
     Class(bool, Vec<(u8, u8)>),
 }
 
+/// A compiled pattern.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Glob {
+pub struct Glob {
     toks: Vec<Tok>,
     icase: bool,
 }
 
 impl Glob {
+    /// Compiles `pattern`; `icase` folds ASCII case on both sides.
     pub fn new(pattern: &str, icase: bool) -> Glob {
         let p = pattern.as_bytes();
         let mut toks = Vec::new();
@@ -45,6 +47,7 @@ impl Glob {
         Glob { toks, icase }
     }
 
+    /// Whether `text` matches the whole pattern.
     pub fn matches(&self, text: &[u8]) -> bool {
         let (mut t, mut p) = (0usize, 0usize);
         let mut back: Option<(usize, usize)> = None;

@@ -19,7 +19,7 @@ pub(crate) mod collector;
 pub(crate) mod compile;
 pub(crate) mod fields;
 pub(crate) mod filter;
-pub(crate) mod glob;
+pub mod glob;
 pub(crate) mod lists;
 pub(crate) mod output;
 pub(crate) mod reader;

@@ -1085,12 +1085,15 @@ impl Event for SyscallEvent<'_> {
                     out.push(s("host"));
                 }
             }
-            ContainerType => {
-                if t.is_some_and(|t| t.container_id.is_empty()) {
-                    out.push(s("host"));
-                }
-            }
             ContainerName
+            | ContainerType
+            | ContainerMounts
+            | ContainerMount
+            | ContainerMountSource
+            | ContainerMountDest
+            | ContainerMountMode
+            | ContainerMountRdwr
+            | ContainerMountPropagation
             | ContainerImage
             | ContainerImageId
             | ContainerImageRepository
@@ -1137,7 +1140,7 @@ impl<'a> SyscallEvent<'a> {
         let Some(t) = self.thread() else { return };
         if t.container_id.is_empty() {
             match field {
-                ContainerName => out.push(s("host")),
+                ContainerName | ContainerType => out.push(s("host")),
                 ContainerImage
                 | ContainerImageId
                 | ContainerImageRepository
@@ -1163,6 +1166,40 @@ impl<'a> SyscallEvent<'a> {
             ContainerHostPid => out.push(bool_v(m.host_pid)),
             ContainerHostNetwork => out.push(bool_v(m.host_network)),
             ContainerHostIpc => out.push(bool_v(m.host_ipc)),
+            ContainerType if !m.runtime.is_empty() => out.push(s(&m.runtime)),
+            ContainerMounts => {
+                let all: Vec<String> = m.mounts.iter().map(|x| x.to_string()).collect();
+                out.push(owned(all.join(" ")));
+            }
+            ContainerMount => out.push(match mount(m, arg, |x| &x.source) {
+                Some(x) => owned(x.to_string()),
+                None => s("none"),
+            }),
+            ContainerMountSource => {
+                if let Some(x) = mount(m, arg, |x| &x.dest) {
+                    out.push(s(&x.source));
+                }
+            }
+            ContainerMountDest => {
+                if let Some(x) = mount(m, arg, |x| &x.source) {
+                    out.push(s(&x.dest));
+                }
+            }
+            ContainerMountMode => {
+                if let Some(x) = mount(m, arg, |x| &x.source) {
+                    out.push(s(&x.mode));
+                }
+            }
+            ContainerMountRdwr => {
+                if let Some(x) = mount(m, arg, |x| &x.source) {
+                    out.push(owned(x.rdwr.to_string()));
+                }
+            }
+            ContainerMountPropagation => {
+                if let Some(x) = mount(m, arg, |x| &x.source) {
+                    out.push(s(&x.propagation));
+                }
+            }
             K8sNsName => out.push(s(&m.pod_namespace)),
             K8sPodName => out.push(s(&m.pod_name)),
             K8sPodUid => out.push(s(&m.pod_uid)),
@@ -1384,4 +1421,22 @@ fn env_value<'e>(env: &'e str, name: &str) -> &'e str {
     env.split('\0')
         .find_map(|entry| entry.strip_prefix(name)?.strip_prefix('='))
         .map_or("", |v| v.trim_matches(' '))
+}
+
+/// The mount an indexed container field names: by position, or the first whose `key`
+/// (source or destination) matches the argument as a glob, as the container plugin
+/// looks them up.
+fn mount<'m>(
+    m: &'m crate::meta::ContainerMeta,
+    arg: &FieldArg,
+    key: impl Fn(&crate::meta::Mount) -> &str,
+) -> Option<&'m crate::meta::Mount> {
+    match arg {
+        FieldArg::Index(i) => m.mounts.get(usize::try_from(*i).ok()?),
+        FieldArg::Key(k) => {
+            let glob = kubeward_rules::glob::Glob::new(k, false);
+            m.mounts.iter().find(|x| glob.matches(key(x).as_bytes()))
+        }
+        FieldArg::None => None,
+    }
 }

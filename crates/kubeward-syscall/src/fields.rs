@@ -326,6 +326,21 @@ pub enum Field {
     ContainerHostNetwork,
     /// `container.host_ipc`: whether the container shares the host's IPC namespace: false outside a container; from the node's pod watch inside one (missing without it).
     ContainerHostIpc,
+    /// `container.mounts`: every mount, `source:dest:mode:rdwr:propagation`,
+    /// space-separated.
+    ContainerMounts,
+    /// `container.mount[N or SOURCE glob]`: one mount in that form, `none` when absent.
+    ContainerMount,
+    /// `container.mount.source[N or DEST glob]`: a mount's source.
+    ContainerMountSource,
+    /// `container.mount.dest[N or SOURCE glob]`: a mount's destination.
+    ContainerMountDest,
+    /// `container.mount.mode[N or SOURCE glob]`: a mount's mode.
+    ContainerMountMode,
+    /// `container.mount.rdwr[N or SOURCE glob]`: whether a mount is writable.
+    ContainerMountRdwr,
+    /// `container.mount.propagation[N or SOURCE glob]`: a mount's propagation.
+    ContainerMountPropagation,
     /// `k8s.ns.name`: the pod's namespace (from the node's pod watch).
     K8sNsName,
     /// `k8s.pod.name`: the pod's name.
@@ -490,6 +505,13 @@ fn field_of(name: &str) -> Field {
         "container.host_pid" => ContainerHostPid,
         "container.host_network" => ContainerHostNetwork,
         "container.host_ipc" => ContainerHostIpc,
+        "container.mounts" => ContainerMounts,
+        "container.mount" => ContainerMount,
+        "container.mount.source" => ContainerMountSource,
+        "container.mount.dest" => ContainerMountDest,
+        "container.mount.mode" => ContainerMountMode,
+        "container.mount.rdwr" => ContainerMountRdwr,
+        "container.mount.propagation" => ContainerMountPropagation,
         "k8s.ns.name" => K8sNsName,
         "k8s.pod.name" => K8sPodName,
         "k8s.pod.uid" | "k8s.pod.id" => K8sPodUid,

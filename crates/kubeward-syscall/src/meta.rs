@@ -41,6 +41,37 @@ pub struct ContainerMeta {
     pub pod_ip: String,
     /// The pod's labels, sorted by key.
     pub pod_labels: Vec<(String, String)>,
+    /// The container runtime (`container.type`): `containerd`, `cri-o`, `docker`, as the
+    /// container id's scheme names it.
+    pub runtime: String,
+    /// The container's volume mounts, in the pod's order.
+    pub mounts: Vec<Mount>,
+}
+
+/// One mount of a container, as the container plugin reports it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mount {
+    /// Where the mount comes from on the host.
+    pub source: String,
+    /// Where it appears in the container.
+    pub dest: String,
+    /// The runtime's mode string (empty from Kubernetes).
+    pub mode: String,
+    /// Whether it is writable.
+    pub rdwr: bool,
+    /// `rprivate`, `rslave` or `rshared`.
+    pub propagation: String,
+}
+
+impl std::fmt::Display for Mount {
+    /// `source:dest:mode:rdwr:propagation`, the container plugin's form.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}:{}:{}",
+            self.source, self.dest, self.mode, self.rdwr, self.propagation
+        )
+    }
 }
 
 impl ContainerMeta {

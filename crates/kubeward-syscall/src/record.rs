@@ -522,6 +522,14 @@ fn encode_snapshot(s: &Snapshot, out: &mut Vec<u8>) -> u8 {
                 put_str(out, k);
                 put_str(out, v);
             }
+            put_str(out, &m.runtime);
+            out.extend_from_slice(&(m.mounts.len() as u32).to_le_bytes());
+            for mount in &m.mounts {
+                for s in [&mount.source, &mount.dest, &mount.mode, &mount.propagation] {
+                    put_str(out, s);
+                }
+                out.push(u8::from(mount.rdwr));
+            }
             KIND_CONTAINER
         }
     }
@@ -647,6 +655,25 @@ fn decode_snapshot(kind: u8, b: &[u8]) -> Option<Snapshot> {
             let pod_labels = (0..n)
                 .map(|_| Some((d.str()?.to_string(), d.str()?.to_string())))
                 .collect::<Option<Vec<_>>>()?;
+            let runtime = d.str()?.to_string();
+            let n = d.u32()? as usize;
+            // Each mount takes at least its four 4-byte lengths and a flag.
+            if n > b.len() / 17 {
+                return None;
+            }
+            let mounts = (0..n)
+                .map(|_| {
+                    let (source, dest, mode, propagation) =
+                        (d.str()?, d.str()?, d.str()?, d.str()?);
+                    Some(crate::meta::Mount {
+                        source: source.to_string(),
+                        dest: dest.to_string(),
+                        mode: mode.to_string(),
+                        propagation: propagation.to_string(),
+                        rdwr: d.u8()? != 0,
+                    })
+                })
+                .collect::<Option<Vec<_>>>()?;
             Snapshot::Container(Arc::new(crate::meta::ContainerMeta {
                 id,
                 name,
@@ -661,6 +688,8 @@ fn decode_snapshot(kind: u8, b: &[u8]) -> Option<Snapshot> {
                 pod_uid,
                 pod_ip,
                 pod_labels,
+                runtime,
+                mounts,
             }))
         }
         _ => return None,

@@ -12,6 +12,13 @@ use kubeward_syscall::decode::build::sock_bytes;
 
 const AT_FDCWD: u64 = -100i64 as u64;
 
+/// Falco's three syscall rulesets, in load order.
+const ALL_SYSCALL_RULESETS: [&str; 3] = [
+    "falco_rules.yaml",
+    "falco-incubating_rules.yaml",
+    "falco-sandbox_rules.yaml",
+];
+
 /// Upstream rules files loaded together, in order; `None` (saying why) when absent.
 fn upstream_rules(names: &[&str]) -> Option<kubeward_rules::engine::Ruleset> {
     let texts = kubeward_testkit::upstream::read_all(names)?;
@@ -21,6 +28,18 @@ fn upstream_rules(names: &[&str]) -> Option<kubeward_rules::engine::Ruleset> {
         .map(|(n, t)| (*n, t.as_str()))
         .collect();
     Some(load(&files))
+}
+
+/// The messages a rule of the test's own with `output` gives on `sim`'s execs of `id`.
+fn id_messages(output: &str, sim: Sim) -> Vec<String> {
+    let rule = format!(
+        "- rule: Id\n  desc: d\n  condition: evt.type = execve and proc.name = id\n  output: \"{output}\"\n  priority: NOTICE\n"
+    );
+    let rules = load(&[("id.yaml", &rule)]);
+    fire(&rules, &sim.bytes())
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
 }
 
 fn stable() -> Option<kubeward_rules::engine::Ruleset> {
@@ -124,11 +143,7 @@ fn stable_ruleset_loads_active_with_its_event_types() {
 
 #[test]
 fn all_three_syscall_rulesets_load_and_every_type_they_name_is_captured() {
-    let Some(rules) = upstream_rules(&[
-        "falco_rules.yaml",
-        "falco-incubating_rules.yaml",
-        "falco-sandbox_rules.yaml",
-    ]) else {
+    let Some(rules) = upstream_rules(&ALL_SYSCALL_RULESETS) else {
         return;
     };
     assert!(rules.inactive().is_empty());
@@ -772,8 +787,24 @@ fn benign_activity_raises_nothing() {
 
 /// What the node's pod watch says of the test container.
 fn pod_metadata(privileged: bool) -> kubeward_syscall::state::Snapshot {
+    let mount = |source: &str, dest: &str, rdwr: bool| kubeward_syscall::meta::Mount {
+        source: source.into(),
+        dest: dest.into(),
+        rdwr,
+        propagation: "rprivate".into(),
+        ..Default::default()
+    };
     kubeward_syscall::state::Snapshot::Container(std::sync::Arc::new(
         kubeward_syscall::meta::ContainerMeta {
+            runtime: "containerd".into(),
+            mounts: vec![
+                mount("/proc", "/host/proc", false),
+                mount(
+                    "/var/lib/kubelet/pods/0c1d/volumes/kubernetes.io~empty-dir/cache",
+                    "/cache",
+                    true,
+                ),
+            ],
             id: CID[..12].into(),
             name: "tools".into(),
             image: "registry.local:5000/ops/tools:2.1".into(),
@@ -822,45 +853,42 @@ fn debugfs_in_a_container_the_pod_watch_calls_privileged() {
     }
 }
 
+/// The test container (metadata from the pod watch or not) running `id`, in the
+/// container or on the host.
+fn id_run(with_metadata: bool, in_container: bool) -> Sim {
+    let mut sim = Sim::new();
+    let sh = container(&mut sim);
+    sim.existing(&sh);
+    if with_metadata {
+        sim.snapshot(pod_metadata(true));
+    }
+    let mut id = p(2300, 2100, "id", "/usr/bin/id", &["id"]);
+    if in_container {
+        id.cgroup = sh.cgroup.clone();
+    }
+    sim.spawn(&id);
+    sim
+}
+
 #[test]
 fn container_and_pod_fields_come_from_the_pod_watch() {
-    let rules = load(&[(
-        "meta.yaml",
-        "- rule: Meta\n  desc: d\n  condition: evt.type = execve and proc.name = id\n  output: \"c=%container.id n=%container.name i=%container.image r=%container.image.repository t=%container.image.tag d=%container.image.digest p=%container.privileged ns=%k8s.ns.name pod=%k8s.pod.name uid=%k8s.pod.uid ip=%k8s.pod.ip labels=(%k8s.pod.labels) app=%k8s.pod.label[app] none=%k8s.pod.label[nope]\"\n  priority: NOTICE\n",
-    )]);
-    let run = |with_metadata: bool, in_container: bool| {
-        let mut sim = Sim::new();
-        let sh = container(&mut sim);
-        sim.existing(&sh);
-        if with_metadata {
-            sim.snapshot(pod_metadata(true));
-        }
-        let mut id = p(2300, 2100, "id", "/usr/bin/id", &["id"]);
-        if in_container {
-            id.cgroup = sh.cgroup.clone();
-        }
-        sim.spawn(&id);
-        fire(&rules, &sim.bytes())
-            .into_iter()
-            .map(|f| f.message)
-            .collect::<Vec<_>>()
-    };
+    let output = "c=%container.id n=%container.name i=%container.image r=%container.image.repository t=%container.image.tag d=%container.image.digest p=%container.privileged ns=%k8s.ns.name pod=%k8s.pod.name uid=%k8s.pod.uid ip=%k8s.pod.ip labels=(%k8s.pod.labels) app=%k8s.pod.label[app] none=%k8s.pod.label[nope]";
     assert_eq!(
-        run(true, true),
+        id_messages(output, id_run(true, true)),
         [
             "c=3ad7b26ded6d n=tools i=registry.local:5000/ops/tools:2.1 r=registry.local:5000/ops/tools t=2.1 d=sha256:0f p=true ns=ops pod=tools-7d9 uid=0c1d ip=10.244.1.7 labels=(app:tools, team:sre) app=tools none=<NA>"
         ]
     );
     // Without a cluster the container's metadata is not available, as in Falco.
     assert_eq!(
-        run(false, true),
+        id_messages(output, id_run(false, true)),
         [
             "c=3ad7b26ded6d n=<NA> i=<NA> r=<NA> t=<NA> d=<NA> p=<NA> ns=<NA> pod=<NA> uid=<NA> ip=<NA> labels=(<NA>) app=<NA> none=<NA>"
         ]
     );
     // On the host: the container plugin's host values, no pod.
     assert_eq!(
-        run(true, false),
+        id_messages(output, id_run(true, false)),
         [
             "c=host n=host i= r= t= d= p=false ns=<NA> pod=<NA> uid=<NA> ip=<NA> labels=(<NA>) app=<NA> none=<NA>"
         ]
@@ -904,18 +932,56 @@ fn environment_rules_of_the_incubating_ruleset() {
 
 #[test]
 fn one_variable_of_the_environment() {
-    let rules = load(&[(
-        "env.yaml",
-        "- rule: Env\n  desc: d\n  condition: evt.type = execve and proc.name = id\n  output: \"mark=(%proc.env[KW_MARK]) unset=(%proc.env[NOPE]) all=(%proc.env)\"\n  priority: NOTICE\n",
-    )]);
     let mut sim = Sim::new();
     host(&mut sim);
     let mut id = from_shell(720, "id", "/usr/bin/id", &["id"]);
     id.env = vec!["KW_MARK= yes ", "A="];
     sim.spawn(&id);
-    let fired: Vec<String> = fire(&rules, &sim.bytes())
+    assert_eq!(
+        id_messages(
+            "mark=(%proc.env[KW_MARK]) unset=(%proc.env[NOPE]) all=(%proc.env)",
+            sim
+        ),
+        ["mark=(yes) unset=() all=(KW_MARK= yes  A=)"]
+    );
+}
+
+#[test]
+fn mounts_and_runtime_come_from_the_pod_watch() {
+    assert_eq!(
+        id_messages(
+            "type=%container.type m0=(%container.mount[0]) proc=%container.mount.dest[/proc*] src=%container.mount.source[/cache] rw=%container.mount.rdwr[/proc] none=%container.mount[/nope] unset=%container.mount.dest[/nope] all=(%container.mounts)",
+            id_run(true, true)
+        ),
+        [
+            "type=containerd m0=(/proc:/host/proc::false:rprivate) proc=/host/proc src=/var/lib/kubelet/pods/0c1d/volumes/kubernetes.io~empty-dir/cache rw=false none=none unset=<NA> all=(/proc:/host/proc::false:rprivate /var/lib/kubelet/pods/0c1d/volumes/kubernetes.io~empty-dir/cache:/cache::true:rprivate)"
+        ]
+    );
+}
+
+#[test]
+fn a_container_started_with_a_sensitive_host_mount() {
+    let Some(rules) = upstream_rules(&ALL_SYSCALL_RULESETS) else {
+        return;
+    };
+    let mut sim = Sim::new();
+    let sh = container(&mut sim);
+    sim.snapshot(pod_metadata(false));
+    // The container's first process: pid 1 in its pid namespace.
+    let mut init = p(2150, 2000, "app", "/usr/bin/app", &["app"]);
+    init.cgroup = sh.cgroup.clone();
+    init.vpid = 1;
+    sim.spawn(&init);
+    let fired: Vec<(String, String)> = fire(&rules, &sim.bytes())
         .into_iter()
-        .map(|f| f.message)
+        .filter(|f| f.rule == "Launch Sensitive Mount Container")
+        .map(|f| (f.priority, f.message))
         .collect();
-    assert_eq!(fired, ["mark=(yes) unset=() all=(KW_MARK= yes  A=)"]);
+    assert_eq!(
+        fired,
+        [(
+            "Informational".to_owned(),
+            "Container with sensitive mount started | mounts=/proc:/host/proc::false:rprivate /var/lib/kubelet/pods/0c1d/volumes/kubernetes.io~empty-dir/cache:/cache::true:rprivate evt_type=execve user=root user_uid=0 user_loginuid=-1 process=app proc_exepath=/usr/bin/app parent=containerd-shim command=app terminal=0".to_owned()
+        )]
+    );
 }

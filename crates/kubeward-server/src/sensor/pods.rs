@@ -10,10 +10,10 @@
 use std::collections::HashMap;
 
 use futures_util::StreamExt;
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodSpec};
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodSpec, Volume, VolumeMount};
 use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client};
-use kubeward_syscall::meta::{ContainerMeta, ContainerStore, short_id};
+use kubeward_syscall::meta::{ContainerMeta, ContainerStore, Mount, short_id};
 
 /// Which list of the pod a container is in: its status and its spec are in the
 /// matching lists of the pod's status and spec.
@@ -24,28 +24,102 @@ enum Kind {
     Ephemeral,
 }
 
-/// The spec's image and `securityContext.privileged` of the container `name` of `kind`.
-fn spec_of<'a>(spec: Option<&'a PodSpec>, kind: Kind, name: &str) -> (Option<&'a str>, bool) {
+/// What the spec says of one container: its image, `securityContext.privileged` and
+/// volume mounts.
+#[derive(Default)]
+struct SpecContainer<'a> {
+    image: Option<&'a str>,
+    privileged: bool,
+    mounts: &'a [VolumeMount],
+}
+
+/// The spec of the container `name` of `kind`.
+fn spec_of<'a>(spec: Option<&'a PodSpec>, kind: Kind, name: &str) -> SpecContainer<'a> {
     let Some(spec) = spec else {
-        return (None, false);
+        return SpecContainer::default();
     };
     // `Container` and `EphemeralContainer` are two types with the same fields.
-    macro_rules! image_and_privileged {
+    macro_rules! find {
         ($list:expr) => {
-            $list.find(|c| c.name == name).map(|c| {
-                let sc = c.security_context.as_ref();
-                (c.image.as_deref(), sc.and_then(|sc| sc.privileged))
+            $list.find(|c| c.name == name).map(|c| SpecContainer {
+                image: c.image.as_deref(),
+                privileged: c
+                    .security_context
+                    .as_ref()
+                    .and_then(|sc| sc.privileged)
+                    .unwrap_or(false),
+                mounts: c.volume_mounts.as_deref().unwrap_or_default(),
             })
         };
     }
     let found = match kind {
-        Kind::Regular => image_and_privileged!(spec.containers.iter()),
-        Kind::Init => image_and_privileged!(spec.init_containers.iter().flatten()),
-        Kind::Ephemeral => image_and_privileged!(spec.ephemeral_containers.iter().flatten()),
+        Kind::Regular => find!(spec.containers.iter()),
+        Kind::Init => find!(spec.init_containers.iter().flatten()),
+        Kind::Ephemeral => find!(spec.ephemeral_containers.iter().flatten()),
     };
-    found.map_or((None, false), |(image, privileged)| {
-        (image, privileged.unwrap_or(false))
-    })
+    found.unwrap_or_default()
+}
+
+/// The runtime a `containerID` names by its scheme (`containerd://…`).
+fn runtime_of(container_id: &str) -> String {
+    container_id
+        .split_once("://")
+        .map(|(scheme, _)| scheme.to_owned())
+        .unwrap_or_default()
+}
+
+/// A container's mounts as the runtime reports them, rebuilt from the pod: a hostPath
+/// volume's source is its host path; the others live in the kubelet's directory of the
+/// pod (`/var/lib/kubelet/pods/<uid>/volumes/kubernetes.io~<plugin>/<volume>`).
+/// Mounts the runtime adds itself (`/etc/hosts`, `/etc/resolv.conf`, ...) are not known.
+fn mounts_of(volumes: &[Volume], mounts: &[VolumeMount], pod_uid: &str) -> Vec<Mount> {
+    mounts
+        .iter()
+        .map(|vm| {
+            let volume = volumes.iter().find(|v| v.name == vm.name);
+            let mut source = match volume.and_then(|v| v.host_path.as_ref()) {
+                Some(host) => host.path.clone(),
+                None => format!(
+                    "/var/lib/kubelet/pods/{pod_uid}/volumes/kubernetes.io~{}/{}",
+                    volume.map_or("unknown", plugin_of),
+                    vm.name
+                ),
+            };
+            if let Some(sub) = vm.sub_path.as_deref().filter(|s| !s.is_empty()) {
+                source = format!("{}/{sub}", source.trim_end_matches('/'));
+            }
+            Mount {
+                source,
+                dest: vm.mount_path.clone(),
+                mode: String::new(),
+                rdwr: !vm.read_only.unwrap_or(false),
+                propagation: match vm.mount_propagation.as_deref() {
+                    Some("HostToContainer") => "rslave",
+                    Some("Bidirectional") => "rshared",
+                    _ => "rprivate",
+                }
+                .to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// The kubelet's volume plugin directory name for a volume's source.
+fn plugin_of(v: &Volume) -> &'static str {
+    [
+        (v.config_map.is_some(), "configmap"),
+        (v.secret.is_some(), "secret"),
+        (v.empty_dir.is_some(), "empty-dir"),
+        (v.projected.is_some(), "projected"),
+        (v.downward_api.is_some(), "downward-api"),
+        (
+            v.csi.is_some() || v.persistent_volume_claim.is_some(),
+            "csi",
+        ),
+    ]
+    .into_iter()
+    .find_map(|(is, name)| is.then_some(name))
+    .unwrap_or("unknown")
 }
 
 /// One entry per container status (regular, init and ephemeral) whose `containerID`
@@ -85,17 +159,19 @@ pub fn metas_of(pod: &Pod) -> Vec<ContainerMeta> {
             let Some(id) = st.container_id.as_deref().and_then(short_id) else {
                 continue;
             };
-            let (spec_image, privileged) = spec_of(spec, kind, &st.name);
+            let sc = spec_of(spec, kind, &st.name);
             let image = match st.image.as_str() {
-                "" => spec_image.unwrap_or_default(),
+                "" => sc.image.unwrap_or_default(),
                 image => image,
             };
+            let volumes = spec.and_then(|s| s.volumes.as_deref()).unwrap_or_default();
+            let uid = meta.uid.as_deref().unwrap_or_default();
             out.push(ContainerMeta {
                 id,
                 name: st.name.clone(),
                 image: image.to_owned(),
                 image_id: st.image_id.clone(),
-                privileged,
+                privileged: sc.privileged,
                 host_pid: flag(|s| s.host_pid),
                 host_network: flag(|s| s.host_network),
                 host_ipc: flag(|s| s.host_ipc),
@@ -104,6 +180,8 @@ pub fn metas_of(pod: &Pod) -> Vec<ContainerMeta> {
                 pod_uid: meta.uid.clone().unwrap_or_default(),
                 pod_ip: status.and_then(|s| s.pod_ip.clone()).unwrap_or_default(),
                 pod_labels: labels.clone(),
+                runtime: runtime_of(st.container_id.as_deref().unwrap_or_default()),
+                mounts: mounts_of(volumes, sc.mounts, uid),
             });
         }
     }
@@ -223,6 +301,52 @@ mod tests {
         json!({"name": name, "containerID": id, "image": image,
                "imageID": format!("docker.io/library/{name}@sha256:{name}"),
                "ready": true, "restartCount": 0})
+    }
+
+    #[test]
+    fn runtime_and_mounts_as_the_runtime_reports_them() {
+        let p = pod(
+            json!({
+                "containers": [{"name": "app", "image": "nginx", "volumeMounts": [
+                    {"name": "proc", "mountPath": "/host/proc", "readOnly": true,
+                     "mountPropagation": "HostToContainer"},
+                    {"name": "cache", "mountPath": "/cache"},
+                    {"name": "conf", "mountPath": "/etc/app.conf", "subPath": "app.conf"},
+                    {"name": "sock", "mountPath": "/run/x.sock", "mountPropagation": "Bidirectional"},
+                    {"name": "undeclared", "mountPath": "/u"}
+                ]}],
+                "volumes": [
+                    {"name": "proc", "hostPath": {"path": "/proc"}},
+                    {"name": "cache", "emptyDir": {}},
+                    {"name": "conf", "configMap": {"name": "app"}},
+                    {"name": "sock", "hostPath": {"path": "/run/x.sock/"}}
+                ]
+            }),
+            json!({"containerStatuses": [status("app", Some(B), "nginx")]}),
+        );
+        let metas = metas_of(&p);
+        let [m] = metas.as_slice() else {
+            panic!("{metas:?}")
+        };
+        assert_eq!(m.runtime, "cri-o");
+        let mounts: Vec<String> = m.mounts.iter().map(|x| x.to_string()).collect();
+        assert_eq!(
+            mounts,
+            [
+                "/proc:/host/proc::false:rslave",
+                "/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~empty-dir/cache:/cache::true:rprivate",
+                "/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~configmap/conf/app.conf:/etc/app.conf::true:rprivate",
+                "/run/x.sock/:/run/x.sock::true:rshared",
+                "/var/lib/kubelet/pods/uid-1/volumes/kubernetes.io~unknown/undeclared:/u::true:rprivate",
+            ]
+        );
+        for (id, runtime) in [(A, "containerd"), (C, "docker")] {
+            let p = pod(
+                json!({"containers": [{"name": "x"}]}),
+                json!({"containerStatuses": [status("x", Some(id), "i")]}),
+            );
+            assert_eq!(metas_of(&p)[0].runtime, runtime);
+        }
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct P {
     pub sid: i64,
     /// The environment the exec passes (`NAME=value`).
     pub env: Vec<&'static str>,
+    /// The pid in the process's pid namespace (0: the same as `pid`).
+    pub vpid: i64,
 }
 
 pub fn p(
@@ -93,6 +95,7 @@ pub fn p(
         started_ago: 3600,
         sid: 0,
         env: Vec::new(),
+        vpid: 0,
     }
 }
 
@@ -176,8 +179,8 @@ impl Sim {
             loginuid: pr.loginuid,
             tty: pr.tty,
             exe_flags: pr.exe_flags,
-            vpid: pr.pid as u32,
-            vtid: pr.pid as u32,
+            vpid: if pr.vpid == 0 { pr.pid } else { pr.vpid } as u32,
+            vtid: if pr.vpid == 0 { pr.pid } else { pr.vpid } as u32,
             sid: if pr.sid == 0 { pr.pid } else { pr.sid } as u32,
             vpgid: pr.pid as u32,
             cap_inheritable: 0,
