@@ -639,6 +639,19 @@ impl Event for SyscallEvent<'_> {
         match self.fields.get(fr.id) {
             Unsupported => {}
             EvtType => out.push(s(self.type_name())),
+            EvtBuffer => {
+                // The probe copies a fixed 64 bytes of the buffer; what the call read is
+                // the first `res` of them.
+                let read = usize::try_from(self.applied.res).unwrap_or(0);
+                let data = self
+                    .data()
+                    .filter(|d| d.syscall.name == "recvfrom")
+                    .and_then(|d| d.blob);
+                if let Some(bytes) = data {
+                    let bytes = bytes.get(..read.min(bytes.len())).unwrap_or(bytes);
+                    out.push(Value::Bytes(std::borrow::Cow::Borrowed(bytes)));
+                }
+            }
             SyscallType => {
                 if self.syscall().is_some() {
                     out.push(s(self.type_name()));

@@ -34,6 +34,8 @@ pub enum Field {
     /// A field this source cannot extract: always missing (Falco prints `<NA>`).
     Unsupported,
     // evt.*
+    /// `evt.buffer`: the data a `recvfrom` read (at most 64 bytes, as many as it returned).
+    EvtBuffer,
     /// `evt.type`: the event's name, e.g. `open` or `execve`.
     EvtType,
     /// `evt.dir`: the event's direction: `>` for a syscall's enter event, `<` for its exit event.
@@ -359,6 +361,7 @@ fn field_of(name: &str) -> Field {
     use Field::*;
     match name {
         "evt.type" => EvtType,
+        "evt.buffer" => EvtBuffer,
         "evt.dir" => EvtDir,
         "evt.res" => EvtRes,
         "evt.rawres" => EvtRawRes,

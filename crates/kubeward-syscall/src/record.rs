@@ -10,7 +10,7 @@
 //!           2 thread: a thread read from /proc      3 fd: an fd read from /proc
 //!           4 users:  a root's passwd/group entries 5 missing: a thread /proc no longer had
 //!           6 drops:  kernel-side losses since the previous drops record (u64)
-//!           7 container: what the cluster says about a container (version 2)
+//!           7 container: what the cluster says about a container (version 2 on)
 //! ```
 //!
 //! Payloads other than kernel records use a small field encoding: integers little
@@ -31,9 +31,10 @@ use crate::users::{User, UserDb};
 
 /// The first 8 bytes of every capture file.
 pub const MAGIC: &[u8; 8] = b"KWSYSCAP";
-/// The capture format version this build writes (it also reads version 1, which has
-/// no container records).
-pub const VERSION: u16 = 2;
+/// The capture format version this build writes (it also reads versions 1 and 2: no
+/// container records in 1; `recvfrom` records of both lack the data captured since 3 and
+/// are counted as undecodable).
+pub const VERSION: u16 = 3;
 /// Largest record a reader accepts.
 pub const MAX_RECORD: usize = 1 << 20;
 

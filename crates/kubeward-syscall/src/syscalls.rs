@@ -627,7 +627,7 @@ pub static SYSCALLS: &[Syscall] = &[
     sc(42,  "connect",      spec_addr(SPEC_ENTER | SPEC_SOCK_ARG0, 1, 2), CONNECT,      FdUse::Uses(0), Effect::Connect),
     sc(43,  "accept",       spec(SPEC_SOCK_RES, 0),                       ACCEPT,       FdUse::Creates, Effect::Accept),
     sc(44,  "sendto",       spec_addr(SPEC_SOCK_ARG0, 4, 5),              SENDTO,       FdUse::Uses(0), Effect::SendTo),
-    sc(45,  "recvfrom",     spec(SPEC_SOCK_ARG0, 0),                      RECVFROM,     FdUse::Uses(0), Effect::None),
+    sc(45,  "recvfrom",     spec_blob(SPEC_SOCK_ARG0, 0, 1, 64), RECVFROM, FdUse::Uses(0), Effect::None),
     sc(46,  "sendmsg",      spec(SPEC_SOCK_ARG0 | SPEC_MSGHDR, 0),        SENDTO,       FdUse::Uses(0), Effect::SendTo),
     sc(47,  "recvmsg",      spec(SPEC_SOCK_ARG0, 0),                      RECVMSG,      FdUse::Uses(0), Effect::None),
     sc(49,  "bind",         spec_addr(SPEC_SOCK_ARG0, 1, 2),              BIND,         FdUse::Uses(0), Effect::Bind),

@@ -269,9 +269,9 @@ fn damaged_captures_are_errors() {
         Reader::new(&b"NOTACAPT\x01\x00\x00\x00"[..]),
         Err(RecordError::Magic)
     ));
-    let mut v3 = bytes.clone();
-    v3[8] = 3;
-    assert!(matches!(Reader::new(&v3[..]), Err(RecordError::Version(3))));
+    let mut v4 = bytes.clone();
+    v4[8] = 4;
+    assert!(matches!(Reader::new(&v4[..]), Err(RecordError::Version(4))));
     // Version 1 (no container records) is still read.
     let mut v1 = bytes.clone();
     v1[8] = 1;

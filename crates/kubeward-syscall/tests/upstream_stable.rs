@@ -30,6 +30,19 @@ fn upstream_rules(names: &[&str]) -> Option<kubeward_rules::engine::Ruleset> {
     Some(load(&files))
 }
 
+/// (priority, message) of each alert of `rule` on `sim`.
+fn fired_only(
+    rules: &kubeward_rules::engine::Ruleset,
+    sim: Sim,
+    rule: &str,
+) -> Vec<(String, String)> {
+    fire(rules, &sim.bytes())
+        .into_iter()
+        .filter(|f| f.rule == rule)
+        .map(|f| (f.priority, f.message))
+        .collect()
+}
+
 /// The messages a rule of the test's own with `output` gives on `sim`'s execs of `id`.
 fn id_messages(output: &str, sim: Sim) -> Vec<String> {
     let rule = format!(
@@ -972,16 +985,77 @@ fn a_container_started_with_a_sensitive_host_mount() {
     init.cgroup = sh.cgroup.clone();
     init.vpid = 1;
     sim.spawn(&init);
-    let fired: Vec<(String, String)> = fire(&rules, &sim.bytes())
-        .into_iter()
-        .filter(|f| f.rule == "Launch Sensitive Mount Container")
-        .map(|f| (f.priority, f.message))
-        .collect();
     assert_eq!(
-        fired,
+        fired_only(&rules, sim, "Launch Sensitive Mount Container"),
         [(
             "Informational".to_owned(),
             "Container with sensitive mount started | mounts=/proc:/host/proc::false:rprivate /var/lib/kubelet/pods/0c1d/volumes/kubernetes.io~empty-dir/cache:/cache::true:rprivate evt_type=execve user=root user_uid=0 user_loginuid=-1 process=app proc_exepath=/usr/bin/app parent=containerd-shim command=app terminal=0".to_owned()
+        )]
+    );
+}
+
+#[test]
+fn a_java_process_reading_a_class_file_from_the_network() {
+    let Some(mut texts) = kubeward_testkit::upstream::read_all(&ALL_SYSCALL_RULESETS) else {
+        return;
+    };
+    // The rule ships disabled; a user enables it with an override, as here.
+    texts.push(
+        "- rule: Java Process Class File Download\n  enabled: true\n  override:\n    enabled: replace\n"
+            .to_owned(),
+    );
+    let names = [
+        "falco_rules.yaml",
+        "falco-incubating_rules.yaml",
+        "falco-sandbox_rules.yaml",
+        "enable.yaml",
+    ];
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (*n, t.as_str()))
+        .collect();
+    let rules = load(&files);
+    let mut sim = Sim::new();
+    host(&mut sim);
+    let java = p(
+        730,
+        1,
+        "java",
+        "/usr/lib/jvm/bin/java",
+        &["/usr/lib/jvm/bin/java", "-jar", "app.jar"],
+    );
+    sim.spawn(&java);
+    let mut s = Sock {
+        family: 2,
+        sock_type: 1,
+        protocol: 6,
+        ..Sock::default()
+    };
+    s.saddr[..4].copy_from_slice(&[10, 0, 0, 5]);
+    s.sport = 41000;
+    s.daddr[..4].copy_from_slice(&[203, 0, 113, 50]);
+    s.dport = 8080u16.to_be();
+    sim.syscall(730, 41, 7, &[2, 1, 6], &[&sock_bytes(&s)]);
+    let addr = [2u8, 0, 0x1f, 0x90, 203, 0, 113, 50, 0, 0, 0, 0, 0, 0, 0, 0];
+    sim.syscall(730, 42, 0, &[7, 0, 16], &[&addr, &sock_bytes(&s)]);
+    // A class file's first bytes (magic 0xCAFEBABE); then a read of 2 bytes whose
+    // buffer holds the magic after them, stale, not read. The probe copies 64 bytes, of
+    // which the call's return value counts.
+    for (read, data) in [
+        (8, &[0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0x34][..]),
+        (2, b"xx\xca\xfe\xba\xbe"),
+    ] {
+        let mut buffer = data.to_vec();
+        buffer.resize(64, 0);
+        let sock = sock_bytes(&s);
+        sim.syscall(730, 45, read, &[7, 0, 8192, 0, 0, 0], &[&buffer, &sock]);
+    }
+    assert_eq!(
+        fired_only(&rules, sim, "Java Process Class File Download"),
+        [(
+            "Critical".to_owned(),
+            "Java process class file download | server_ip=203.0.113.50 server_port=8080 connection=10.0.0.5:41000->203.0.113.50:8080 lport=41000 rport=8080 fd_type=ipv4 fd_proto=tcp evt_type=recvfrom user=root user_uid=0 user_loginuid=-1 process=java proc_exepath=/usr/lib/jvm/bin/java parent=systemd command=java -jar app.jar terminal=0".to_owned()
         )]
     );
 }

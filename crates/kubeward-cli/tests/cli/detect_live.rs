@@ -90,7 +90,7 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     let env_rule = fx.path("env.yaml");
     std::fs::write(
         &env_rule,
-        "- rule: Marked environment\n  desc: d\n  condition: evt.type = execve and proc.name = kw-env\n  output: \"mark=%proc.env[KW_MARK]\"\n  priority: NOTICE\n",
+        "- rule: Marked environment\n  desc: d\n  condition: evt.type = execve and proc.name = kw-env\n  output: \"mark=%proc.env[KW_MARK]\"\n  priority: NOTICE\n- rule: Class file received\n  desc: d\n  condition: evt.type = recvfrom and evt.buffer bcontains cafebabe and proc.name = perl\n  output: \"got %fd.name\"\n  priority: NOTICE\n",
     )
     .expect("rule");
     let kw_env = fx.path("kw-env");
@@ -118,6 +118,24 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
         .status()
         .expect("kw-env");
     assert!(status.success());
+    // A class file's magic received on a TCP socket (perl's recv is recvfrom).
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    let port = listener.local_addr().expect("addr").port();
+    let server = std::thread::spawn(move || {
+        use std::io::Write as _;
+        let (mut conn, _) = listener.accept().expect("accept");
+        conn.write_all(&[0xca, 0xfe, 0xba, 0xbe, 0, 0, 0, 0x34])
+            .expect("send");
+    });
+    let status = Command::new("perl")
+        .args(["-MSocket", "-e"])
+        .arg(format!(
+            "socket(my $s, PF_INET, SOCK_STREAM, 0) or die; connect($s, pack_sockaddr_in({port}, inet_aton('127.0.0.1'))) or die; defined(recv($s, my $b, 64, 0)) or die"
+        ))
+        .status()
+        .expect("perl");
+    assert!(status.success());
+    server.join().expect("server");
     // Records are drained every millisecond; give the last ones time to arrive.
     std::thread::sleep(Duration::from_millis(300));
     let sent = Command::new("kill")
@@ -149,6 +167,13 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     assert!(
         live.iter().any(|a| a["rule"] == "Marked environment"
             && a["output_fields"]["proc.env[KW_MARK]"] == "from-the-exec"),
+        "{stdout}"
+    );
+    assert!(
+        live.iter().any(|a| a["rule"] == "Class file received"
+            && a["output_fields"]["fd.name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with(&format!("->127.0.0.1:{port}")))),
         "{stdout}"
     );
     assert!(rest.contains("stats:\n  kernel: "), "{rest}");
