@@ -39,6 +39,7 @@ pub use select::Selection;
 mod alert;
 mod build;
 mod cache;
+mod compared;
 mod describe;
 mod evttypes;
 mod exceptions;
@@ -331,6 +332,28 @@ impl Ruleset {
         if let Some(r) = self.rules.get_mut(id.0) {
             r.info.enabled = enabled;
         }
+    }
+
+    /// The string constants the enabled rules of `source` compare the fields with ids
+    /// `field_ids` with (`=`, `!=`, `in`): what a source must look up before events
+    /// arrive, e.g. the domain names `fd.sip.name` is compared with.
+    pub fn compared_strings(
+        &self,
+        source: SourceId,
+        field_ids: &[u32],
+    ) -> std::collections::BTreeSet<String> {
+        let mut out = std::collections::BTreeSet::new();
+        let Some(state) = self.sources.get(source.0) else {
+            return out;
+        };
+        for &i in &state.rules {
+            if let Some(r) = self.rules.get(i)
+                && r.info.enabled
+            {
+                compared::strings(&r.filter, field_ids, &mut out);
+            }
+        }
+        out
     }
 
     /// The `evt.type` values the enabled rules of `source` can match, as Falco derives

@@ -1422,6 +1422,21 @@ impl SyscallEvent<'_> {
                 };
                 out.push(v);
             }
+            FdCipName | FdSipName | FdLipName | FdRipName => {
+                let ip_field = match field {
+                    FdCipName => FdCip,
+                    FdSipName => FdSip,
+                    FdLipName => FdLip,
+                    _ => FdRip,
+                };
+                let mut ip = Vec::new();
+                self.extract_fd(ip_field, arg, &mut ip);
+                if let Some(Value::Ip(ip)) = ip.first()
+                    && let Some(name) = self.state.dns_name(ip)
+                {
+                    out.push(s(name));
+                }
+            }
             FdProto | FdCproto | FdSproto | FdLproto | FdRproto => {}
             _ => {}
         }

@@ -253,6 +253,15 @@ pub enum Field {
     FdLip,
     /// `fd.rip`: the remote IP address of the connection.
     FdRip,
+    /// `fd.cip.name`: the domain name the rules compare with that the client IP resolves
+    /// from (libsinsp's DNS manager: names in conditions, resolved in the background).
+    FdCipName,
+    /// `fd.sip.name`: as `fd.cip.name`, for the server IP.
+    FdSipName,
+    /// `fd.lip.name`: as `fd.cip.name`, for the local IP.
+    FdLipName,
+    /// `fd.rip.name`: as `fd.cip.name`, for the remote IP.
+    FdRipName,
     /// `fd.port`: either port of the connection (matches client or server).
     FdPort,
     /// `fd.cport`: the client port of the connection.
@@ -471,6 +480,10 @@ fn field_of(name: &str) -> Field {
         "fd.sip" => FdSip,
         "fd.lip" => FdLip,
         "fd.rip" => FdRip,
+        "fd.cip.name" => FdCipName,
+        "fd.sip.name" => FdSipName,
+        "fd.lip.name" => FdLipName,
+        "fd.rip.name" => FdRipName,
         "fd.port" => FdPort,
         "fd.cport" => FdCport,
         "fd.sport" => FdSport,
@@ -560,6 +573,22 @@ impl Fields {
             .get(id as usize)
             .copied()
             .unwrap_or(Field::Unsupported)
+    }
+
+    /// The ids of `fd.cip.name`, `fd.sip.name`, `fd.lip.name` and `fd.rip.name`: what a
+    /// live capture asks the rules for the domain names to resolve.
+    pub fn dns_field_ids(&self) -> Vec<u32> {
+        self.spec
+            .fields
+            .iter()
+            .filter(|f| {
+                matches!(
+                    self.get(f.id),
+                    Field::FdCipName | Field::FdSipName | Field::FdLipName | Field::FdRipName
+                )
+            })
+            .map(|f| f.id)
+            .collect()
     }
 
     /// Names of the table's fields this source never extracts (always `<NA>`).

@@ -13,7 +13,8 @@
 //! - [`record`]: kubeward's capture format, so a live capture replays elsewhere.
 //! - [`state`]: the thread table and fd tables libsinsp keeps, bounded; [`procfs`]
 //!   bootstraps them; [`users`] and [`container`] name users and containers; [`meta`]
-//!   holds what the cluster says about the node's containers and pods.
+//!   holds what the cluster says about the node's containers and pods; [`dns`] resolves
+//!   the domain names the rules compare addresses with.
 //! - [`fields`] and [`extract`]: Falco's syscall fields on that state, plugged into the
 //!   engine as source `syscall` ([`Fields::spec`]); [`replay::Processor`] drives it all.
 //!
@@ -40,6 +41,7 @@ pub mod abi;
 pub mod capture;
 pub mod container;
 pub mod decode;
+pub mod dns;
 pub mod extract;
 pub mod fields;
 pub mod flags;

@@ -41,6 +41,9 @@ pub struct Live<W: Write> {
     pub write_error: Option<std::io::Error>,
     /// Cluster metadata of the node's containers, and the generation last copied.
     containers: Option<(ContainerStore, u64)>,
+    /// Domain names the rules use, resolved in the background, and the generation
+    /// last copied.
+    dns: Option<(crate::dns::Resolved, u64)>,
 }
 
 impl<W: Write> Live<W> {
@@ -73,6 +76,7 @@ impl<W: Write> Live<W> {
             spare: Vec::new(),
             write_error,
             containers: None,
+            dns: None,
         };
         let snaps = live
             .proc
@@ -100,6 +104,28 @@ impl<W: Write> Live<W> {
     /// on; what it holds is copied into the state, and recorded, as it changes.
     pub fn set_containers(&mut self, store: ContainerStore) {
         self.containers = Some((store, u64::MAX));
+    }
+
+    /// Resolves `names` (the strings the rules compare `fd.*.name` with, see
+    /// `Ruleset::compared_strings` and [`crate::Fields::dns_field_ids`]) now and every
+    /// [`crate::dns::REFRESH`], for the `fd.*.name` fields.
+    pub fn set_dns_names(&mut self, names: Vec<String>) {
+        self.dns = (!names.is_empty()).then(|| (crate::dns::Resolved::start(names), 0));
+    }
+
+    /// Copies new resolutions into the state.
+    fn sync_dns(&mut self) {
+        let Some((resolved, seen)) = &mut self.dns else {
+            return;
+        };
+        let (generation, all) = resolved.get();
+        if generation == *seen {
+            return;
+        }
+        *seen = generation;
+        for (name, addrs) in all {
+            self.snapshot(Snapshot::Dns { name, addrs });
+        }
     }
 
     /// Copies what changed in the container store into the state.
@@ -195,6 +221,7 @@ impl<W: Write> Live<W> {
         // Sockets read from /proc during the previous batch may have changed since.
         self.sockets.clear();
         self.sync_containers();
+        self.sync_dns();
         let mut batch = std::mem::take(&mut self.batch);
         let mut spare = std::mem::take(&mut self.spare);
         let n = self.capture.drain(max, |raw| {

@@ -11,6 +11,7 @@
 //!           4 users:  a root's passwd/group entries 5 missing: a thread /proc no longer had
 //!           6 drops:  kernel-side losses since the previous drops record (u64)
 //!           7 container: what the cluster says about a container (version 2 on)
+//!           8 dns:    a domain name the rules use and its addresses (version 3 on)
 //! ```
 //!
 //! Payloads other than kernel records use a small field encoding: integers little
@@ -52,6 +53,8 @@ pub const KIND_MISSING: u8 = 5;
 pub const KIND_DROPS: u8 = 6;
 /// Record kind: what the cluster says about a container.
 pub const KIND_CONTAINER: u8 = 7;
+/// Record kind: a domain name's addresses.
+pub const KIND_DNS: u8 = 8;
 
 /// Why a capture cannot be read.
 #[derive(Debug, thiserror::Error)]
@@ -305,12 +308,14 @@ impl<R: Read> Reader<R> {
                     offset: at,
                 })?)
             }
-            KIND_THREAD | KIND_FD | KIND_USERS | KIND_MISSING | KIND_CONTAINER => Item::Snapshot(
-                decode_snapshot(kind, payload).ok_or(RecordError::Malformed {
-                    what: "snapshot",
-                    offset: at,
-                })?,
-            ),
+            KIND_THREAD | KIND_FD | KIND_USERS | KIND_MISSING | KIND_CONTAINER | KIND_DNS => {
+                Item::Snapshot(
+                    decode_snapshot(kind, payload).ok_or(RecordError::Malformed {
+                        what: "snapshot",
+                        offset: at,
+                    })?,
+                )
+            }
             kind => return Err(RecordError::Kind { kind, offset: at }),
         }))
     }
@@ -533,6 +538,14 @@ fn encode_snapshot(s: &Snapshot, out: &mut Vec<u8>) -> u8 {
             }
             KIND_CONTAINER
         }
+        Snapshot::Dns { name, addrs } => {
+            put_str(out, name);
+            out.extend_from_slice(&(addrs.len() as u32).to_le_bytes());
+            for a in addrs {
+                put_ip(out, *a);
+            }
+            KIND_DNS
+        }
     }
 }
 
@@ -692,6 +705,16 @@ fn decode_snapshot(kind: u8, b: &[u8]) -> Option<Snapshot> {
                 runtime,
                 mounts,
             }))
+        }
+        KIND_DNS => {
+            let name = d.str()?;
+            let n = d.u32()? as usize;
+            // Each address takes at least 5 bytes.
+            if n > b.len() / 5 {
+                return None;
+            }
+            let addrs = (0..n).map(|_| d.ip()).collect::<Option<Vec<_>>>()?;
+            Snapshot::Dns { name, addrs }
         }
         _ => return None,
     };

@@ -69,6 +69,14 @@ pub enum Snapshot {
     },
     /// What the cluster says about a container (see [`crate::meta`]).
     Container(Arc<crate::meta::ContainerMeta>),
+    /// The addresses a domain name the rules compare with resolved to (see
+    /// [`crate::dns`]); they replace the name's previous ones.
+    Dns {
+        /// The name.
+        name: Arc<str>,
+        /// Its addresses, at most [`crate::dns::MAX_ADDRS`].
+        addrs: Vec<IpAddr>,
+    },
     /// A thread `/proc` no longer had (it exited before it could be read).
     Missing {
         /// The thread id.
@@ -133,6 +141,9 @@ pub struct State {
     users: HashMap<Arc<str>, Arc<UserDb>>,
     /// Cluster metadata by short container id.
     containers: HashMap<Arc<str>, Arc<crate::meta::ContainerMeta>>,
+    /// Domain names by address, and each name's addresses.
+    dns: HashMap<IpAddr, Arc<str>>,
+    dns_addrs: HashMap<Arc<str>, Vec<IpAddr>>,
     /// Children per process, so an exit reparents only when it has some.
     children: HashMap<i64, u32>,
     /// CLOCK_BOOTTIME + this = epoch ns.
@@ -165,6 +176,8 @@ impl State {
             fds: FdTables::new(limits.max_fds),
             users: HashMap::default(),
             containers: HashMap::default(),
+            dns: HashMap::default(),
+            dns_addrs: HashMap::default(),
             children: HashMap::default(),
             boot_epoch_ns,
             local_ips: Vec::new(),
@@ -236,8 +249,29 @@ impl State {
                 }
                 self.containers.insert(Arc::from(meta.id.as_str()), meta);
             }
+            Snapshot::Dns { name, addrs } => {
+                if let Some(old) = self.dns_addrs.remove(&name) {
+                    for a in old {
+                        if self.dns.get(&a) == Some(&name) {
+                            self.dns.remove(&a);
+                        }
+                    }
+                }
+                // Names come from the rules: few, each with few addresses.
+                if self.dns_addrs.len() < crate::dns::MAX_NAMES {
+                    for a in addrs.iter().take(crate::dns::MAX_ADDRS) {
+                        self.dns.entry(*a).or_insert_with(|| name.clone());
+                    }
+                    self.dns_addrs.insert(name, addrs);
+                }
+            }
             Snapshot::Missing { .. } => self.counters.missing_threads += 1,
         }
+    }
+
+    /// The domain name (one the rules compare with) that `ip` resolved from.
+    pub fn dns_name(&self, ip: &IpAddr) -> Option<&str> {
+        self.dns.get(ip).map(|n| &**n)
     }
 
     /// What the cluster says about container `id` (short id), if anything.

@@ -174,6 +174,14 @@ fn capture_with_everything() -> Vec<u8> {
     w.snapshot(&Snapshot::Missing { tid: 99 }).expect("missing");
     w.snapshot(&Snapshot::Container(Arc::new(container_meta())))
         .expect("container");
+    w.snapshot(&Snapshot::Dns {
+        name: Arc::from("api.example"),
+        addrs: vec![
+            "10.96.0.1".parse().expect("ip"),
+            "fd00::1".parse().expect("ip"),
+        ],
+    })
+    .expect("dns");
     w.kernel(&build::syscall(hdr(257), &[&build::cstr("/etc/shadow")]))
         .expect("kernel");
     w.drops(7).expect("drops");
@@ -238,6 +246,10 @@ fn captures_round_trip() {
                 assert_eq!(*m, container_meta());
                 "container"
             }
+            Item::Snapshot(Snapshot::Dns { name, addrs }) => {
+                assert_eq!((&*name, addrs.len()), ("api.example", 2));
+                "dns"
+            }
             Item::Drops(n) => {
                 assert_eq!(n, 7);
                 "drops"
@@ -252,6 +264,7 @@ fn captures_round_trip() {
             "users",
             "missing",
             "container",
+            "dns",
             "kernel",
             "drops"
         ]

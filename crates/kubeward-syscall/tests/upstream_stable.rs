@@ -1059,3 +1059,44 @@ fn a_java_process_reading_a_class_file_from_the_network() {
         )]
     );
 }
+
+#[test]
+fn contact_the_api_server_from_a_container_by_its_name() {
+    let Some(rules) = stable() else { return };
+    let run = |resolved: bool| {
+        let mut sim = Sim::new();
+        let sh = container(&mut sim);
+        sim.existing(&sh);
+        if resolved {
+            // What the resolver found for the name the rule compares fd.sip.name with.
+            sim.snapshot(kubeward_syscall::state::Snapshot::Dns {
+                name: std::sync::Arc::from("kubernetes.default.svc.cluster.local"),
+                addrs: vec!["10.96.0.1".parse().expect("ip")],
+            });
+        }
+        let mut s = Sock {
+            family: 2,
+            sock_type: 1,
+            protocol: 6,
+            ..Sock::default()
+        };
+        sim.syscall(2100, 41, 3, &[2, 1, 6], &[&sock_bytes(&s)]);
+        s.saddr[..4].copy_from_slice(&[172, 17, 0, 2]);
+        s.sport = 51000;
+        s.daddr[..4].copy_from_slice(&[10, 96, 0, 1]);
+        s.dport = 443u16.to_be();
+        let addr = [2u8, 0, 1, 0xbb, 10, 96, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        sim.syscall(2100, 42, 0, &[3, 0, 16], &[&addr, &sock_bytes(&s)]);
+        fired_only(&rules, sim, "Contact K8S API Server From Container")
+    };
+    assert_eq!(
+        run(true),
+        [(
+            "Notice".to_owned(),
+            "Unexpected connection to K8s API Server from container | connection=172.17.0.2:51000->10.96.0.1:443 lport=443 rport=51000 fd_type=ipv4 fd_proto=tcp evt_type=connect user=root user_uid=0 user_loginuid=-1 process=bash proc_exepath=/usr/bin/bash parent=containerd-shim command=bash terminal=34816".to_owned()
+        )]
+    );
+    // Unresolved, the address has no name: nothing fires. (lport/rport: the container's
+    // address is not one of the recording host's, as in the redirect scenario.)
+    assert_eq!(run(false), []);
+}

@@ -90,7 +90,7 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     let env_rule = fx.path("env.yaml");
     std::fs::write(
         &env_rule,
-        "- rule: Marked environment\n  desc: d\n  condition: evt.type = execve and proc.name = kw-env\n  output: \"mark=%proc.env[KW_MARK]\"\n  priority: NOTICE\n- rule: Class file received\n  desc: d\n  condition: evt.type = recvfrom and evt.buffer bcontains cafebabe and proc.name = perl\n  output: \"got %fd.name\"\n  priority: NOTICE\n",
+        "- rule: Marked environment\n  desc: d\n  condition: evt.type = execve and proc.name = kw-env\n  output: \"mark=%proc.env[KW_MARK]\"\n  priority: NOTICE\n- rule: Class file received\n  desc: d\n  condition: evt.type = recvfrom and evt.buffer bcontains cafebabe and proc.name = perl\n  output: \"got %fd.name\"\n  priority: NOTICE\n- rule: Named server\n  desc: d\n  condition: evt.type = connect and fd.sip.name = localhost and proc.name = perl\n  output: \"to %fd.sip.name\"\n  priority: NOTICE\n",
     )
     .expect("rule");
     let kw_env = fx.path("kw-env");
@@ -167,6 +167,13 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     assert!(
         live.iter().any(|a| a["rule"] == "Marked environment"
             && a["output_fields"]["proc.env[KW_MARK]"] == "from-the-exec"),
+        "{stdout}"
+    );
+    // The name the rule compares fd.sip.name with was resolved (/etc/hosts) at start.
+    assert!(
+        live.iter().any(
+            |a| a["rule"] == "Named server" && a["output_fields"]["fd.sip.name"] == "localhost"
+        ),
         "{stdout}"
     );
     assert!(
@@ -402,7 +409,8 @@ fn syscall_fields_say_which_are_not_available() {
     assert_eq!(available("proc.env"), true);
     assert_eq!(available("evt.buffer"), true);
     assert_eq!(available("proc.vmrss"), false);
-    assert_eq!(available("fd.sip.name"), false);
+    assert_eq!(available("fd.sip.name"), true);
+    assert_eq!(available("thread.cpu"), false);
     assert_eq!(available("k8s.pod.name"), true);
     assert_eq!(available("k8s.deployment.name"), false);
     let text = kubeward()
@@ -410,7 +418,7 @@ fn syscall_fields_say_which_are_not_available() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&text.stdout);
-    let env = text.find("\n  fd.sip.name ").expect("fd.sip.name listed");
+    let env = text.find("\n  thread.cpu ").expect("thread.cpu listed");
     assert!(
         text[env..]
             .lines()

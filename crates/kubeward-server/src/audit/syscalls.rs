@@ -75,9 +75,9 @@ impl SyscallSource {
             event_types: syscall_types(rules),
             ..cfg.capture.clone()
         };
-        Ok(SyscallSource {
-            live: Live::start(&capture, cfg.limits, None)?,
-        })
+        let mut live = Live::start(&capture, cfg.limits, None)?;
+        live.set_dns_names(dns_names(&live, rules));
+        Ok(SyscallSource { live })
     }
 
     /// Takes container and pod metadata from `store` from now on.
@@ -106,6 +106,8 @@ impl SyscallSource {
             let current = shared.rules.current();
             if !Arc::ptr_eq(&current, &rules) {
                 rules = current;
+                let names = dns_names(&self.live, &rules);
+                self.live.set_dns_names(names);
                 if let Err(e) = self
                     .live
                     .capture_mut()
@@ -180,6 +182,18 @@ impl SyscallSource {
             .set(i64::try_from(state.fds.total()).unwrap_or(i64::MAX));
         now
     }
+}
+
+/// The domain names the syscall rules of `rules` compare `fd.*.name` with.
+fn dns_names(live: &Live<std::io::Sink>, rules: &Ruleset) -> Vec<String> {
+    let Some(source) = rules.source_id(kubeward_syscall::SOURCE_NAME) else {
+        return Vec::new();
+    };
+    let fields = live.processor.fields.dns_field_ids();
+    rules
+        .compared_strings(source, &fields)
+        .into_iter()
+        .collect()
 }
 
 /// The event types the syscall rules of `rules` can match (`None`: all of them).

@@ -160,6 +160,13 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     if let Some(store) = containers {
         live.set_containers(store);
     }
+    let dns_fields = live.processor.fields.dns_field_ids();
+    live.set_dns_names(
+        ruleset
+            .compared_strings(syscall, &dns_fields)
+            .into_iter()
+            .collect(),
+    );
     if let Some(e) = &live.capture().enter_capture_error {
         writeln!(
             stderr,
