@@ -198,7 +198,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         let syscall_events = counters
             .syscalls
             .as_ref()
-            .map(|s| format!(", {} syscall events evaluated", s.events_evaluated.get()))
+            .map(|s| {
+                let dropped = s.kernel.get_or_create(&[("kind", "dropped")]).get();
+                format!(
+                    ", {} syscall events evaluated, {dropped} lost by the kernel (ring buffer full)",
+                    s.events_evaluated.get()
+                )
+            })
             .unwrap_or_default();
         eprintln!(
             "kubeward detect serve: stopped; {} events evaluated, {} failed{syscall_events}{}",
