@@ -36,10 +36,13 @@ pub enum Command {
     AuditPolicy(crate::cmd::audit_policy::AuditPolicyArgs),
     /// Check seccomp profiles.
     Seccomp(crate::cmd::seccomp::SeccompArgs),
-    /// Detect threats in Kubernetes audit events with Falco-compatible rules.
+    /// Detect threats in Kubernetes audit events and system calls with Falco-compatible
+    /// rules.
     Detect(crate::cmd::detect::DetectArgs),
     /// Validate, list and describe Falco-compatible rules.
     Rules(crate::cmd::rules::RulesArgs),
+    /// Ask RBAC manifests who may do what, as the API server's authorizer answers.
+    Rbac(crate::cmd::rbac::RbacArgs),
     /// Run the admission webhook that enforces pod security in a cluster, and print the
     /// manifests that deploy it.
     Webhook(crate::cmd::webhook::WebhookArgs),

@@ -8,6 +8,7 @@ mod io;
 pub mod kubeconfig;
 mod policy_inputs;
 pub mod psp;
+pub mod rbac;
 pub mod rules;
 mod rules_files;
 pub mod seccomp;

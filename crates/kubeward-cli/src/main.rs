@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         args::Command::Seccomp(a) => cmd::seccomp::run(&a),
         args::Command::Detect(a) => cmd::detect::run(&a),
         args::Command::Rules(a) => cmd::rules::run(&a),
+        args::Command::Rbac(a) => cmd::rbac::run(&a),
         args::Command::Webhook(a) => cmd::webhook::run(&a),
     };
     match result {

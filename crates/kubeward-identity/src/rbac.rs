@@ -15,6 +15,9 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
 use crate::names::SYSTEM_MASTERS;
 
+pub mod resources;
+pub mod who;
+
 /// An RBAC object that could not be decoded.
 #[derive(Debug, thiserror::Error)]
 #[error("{kind} {name:?}: {message}")]
@@ -113,15 +116,7 @@ impl Rbac {
         });
         for b in rb {
             let rules = match b.role_ref.kind.as_str() {
-                "Role" => self
-                    .roles
-                    .iter()
-                    .filter(|r| {
-                        r.metadata.namespace.as_deref() == Some(req.namespace)
-                            && r.metadata.name.as_deref() == Some(&b.role_ref.name)
-                    })
-                    .flat_map(|r| r.rules.iter().flatten().cloned())
-                    .collect(),
+                "Role" => self.role_rules(req.namespace, &b.role_ref.name),
                 "ClusterRole" => self.cluster_role_rules(&b.role_ref.name),
                 _ => vec![],
             };
@@ -130,6 +125,18 @@ impl Rbac {
             }
         }
         false
+    }
+
+    /// The rules of the Role `name` in `namespace`.
+    fn role_rules(&self, namespace: &str, name: &str) -> Vec<PolicyRule> {
+        self.roles
+            .iter()
+            .filter(|r| {
+                r.metadata.namespace.as_deref() == Some(namespace)
+                    && r.metadata.name.as_deref() == Some(name)
+            })
+            .flat_map(|r| r.rules.iter().flatten().cloned())
+            .collect()
     }
 
     /// A ClusterRole's rules, with aggregated roles' rules added when it aggregates.
@@ -180,12 +187,38 @@ fn has(list: &Option<Vec<String>>, want: &str) -> bool {
 }
 
 fn rule_matches(r: &PolicyRule, req: &Request<'_>) -> bool {
-    r.verbs.iter().any(|v| v == "*" || v == req.verb)
-        && has(&r.api_groups, req.api_group)
-        && has(&r.resources, req.resource)
+    let (resource, subresource) = req.resource.split_once('/').unwrap_or((req.resource, ""));
+    rule_allows_resource(r, req.verb, req.api_group, resource, subresource, req.name)
+}
+
+/// The authorizer's `RuleAllows` for a resource request: verb, API group, resource
+/// (`*`, the resource with its subresource as `pods/exec`, or `*/exec` for a
+/// subresource of any resource) and resource names (none listed: any name; listed: the
+/// request must name one, so a list or create on the collection is not allowed).
+pub(crate) fn rule_allows_resource(
+    r: &PolicyRule,
+    verb: &str,
+    api_group: &str,
+    resource: &str,
+    subresource: &str,
+    name: &str,
+) -> bool {
+    let combined = if subresource.is_empty() {
+        resource.to_owned()
+    } else {
+        format!("{resource}/{subresource}")
+    };
+    let resource_ok = r.resources.iter().flatten().any(|rr| {
+        rr == "*"
+            || *rr == combined
+            || (!subresource.is_empty() && rr.strip_prefix("*/") == Some(subresource))
+    });
+    r.verbs.iter().any(|v| v == "*" || v == verb)
+        && has(&r.api_groups, api_group)
+        && resource_ok
         && r.resource_names
             .as_ref()
-            .is_none_or(|n| n.is_empty() || n.iter().any(|n| n == req.name))
+            .is_none_or(|n| n.is_empty() || n.iter().any(|n| n == name))
 }
 
 fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {

@@ -20,6 +20,7 @@ mod kubeconfig;
 mod namespaces;
 mod psp;
 mod psp_scan;
+mod rbac;
 mod read_once;
 mod sarif;
 mod seccomp;

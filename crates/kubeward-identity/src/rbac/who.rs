@@ -1,0 +1,227 @@
+//! Who may do something (`kubeward rbac who-can`), answered from the RBAC objects as
+//! the API server's RBAC authorizer answers each subject: every binding whose role
+//! holds a rule that allows the action, with the subjects it names. Members of
+//! `system:masters` may do everything before RBAC is asked; that group is always
+//! named first.
+
+use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
+use serde::Serialize;
+
+use super::{Rbac, rule_allows_resource};
+use crate::names::SYSTEM_MASTERS;
+
+/// An action to ask about.
+#[derive(Clone, Copy, Debug)]
+pub enum Action<'a> {
+    /// A request on a resource.
+    Resource {
+        /// The verb, e.g. `get` or `create`.
+        verb: &'a str,
+        /// The API group, `""` for the core group.
+        api_group: &'a str,
+        /// The resource, e.g. `pods`.
+        resource: &'a str,
+        /// The subresource, e.g. `exec` (empty: none).
+        subresource: &'a str,
+        /// The object's name (empty: any request on the collection).
+        name: &'a str,
+        /// The namespace (`None`: every namespace; `Some("")`: cluster-scoped).
+        namespace: Option<&'a str>,
+    },
+    /// A request on a non-resource URL, e.g. `/healthz` (cluster-wide only).
+    NonResource {
+        /// The verb, e.g. `get`.
+        verb: &'a str,
+        /// The path.
+        path: &'a str,
+    },
+}
+
+/// One subject allowed through one binding.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    /// `ClusterRoleBinding`, `RoleBinding`, or `(privileged group)` for system:masters.
+    pub binding_kind: String,
+    /// The binding's name.
+    pub binding: String,
+    /// The RoleBinding's namespace (empty for ClusterRoleBindings).
+    pub namespace: String,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    /// The role's name.
+    pub role: String,
+    /// `User`, `Group` or `ServiceAccount`.
+    pub subject_kind: String,
+    /// The subject's name.
+    pub subject: String,
+    /// A service account's namespace (empty for users and groups).
+    pub subject_namespace: String,
+    /// The user name the API server knows the subject by (`system:serviceaccount:ns:name`
+    /// for service accounts, the name for users and groups).
+    pub username: String,
+}
+
+/// Whether `rule` allows `action`, as the authorizer's `RuleAllows`.
+pub fn rule_allows(rule: &PolicyRule, action: &Action<'_>) -> bool {
+    match *action {
+        Action::Resource {
+            verb,
+            api_group,
+            resource,
+            subresource,
+            name,
+            ..
+        } => rule_allows_resource(rule, verb, api_group, resource, subresource, name),
+        Action::NonResource { verb, path } => {
+            rule.verbs.iter().any(|v| v == "*" || v == verb)
+                && rule.non_resource_urls.iter().flatten().any(|u| {
+                    u == "*"
+                        || u == path
+                        || u.strip_suffix('*').is_some_and(|p| path.starts_with(p))
+                })
+        }
+    }
+}
+
+/// The binding a grant comes through.
+struct Via<'a> {
+    kind: &'a str,
+    binding: &'a str,
+    namespace: &'a str,
+    role_kind: &'a str,
+    role: &'a str,
+}
+
+fn grant(via: &Via<'_>, s: &Subject) -> Grant {
+    // A service account subject without a namespace means the binding's.
+    let sa_ns = match s.kind.as_str() {
+        "ServiceAccount" => s
+            .namespace
+            .clone()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| via.namespace.to_owned()),
+        _ => String::new(),
+    };
+    Grant {
+        binding_kind: via.kind.into(),
+        binding: via.binding.into(),
+        namespace: via.namespace.into(),
+        role_kind: via.role_kind.into(),
+        role: via.role.into(),
+        subject_kind: s.kind.clone(),
+        subject: s.name.clone(),
+        username: if s.kind == "ServiceAccount" {
+            crate::names::service_account_user(&sa_ns, &s.name)
+        } else {
+            s.name.clone()
+        },
+        subject_namespace: sa_ns,
+    }
+}
+
+impl Rbac {
+    /// Every subject that may do `action`, with the binding that allows it, in order:
+    /// `system:masters`, then ClusterRoleBindings, then RoleBindings (of the action's
+    /// namespace, or of every namespace when it has none), each in the order read.
+    pub fn who_can(&self, action: &Action<'_>) -> Vec<Grant> {
+        let masters = Subject {
+            kind: "Group".into(),
+            name: SYSTEM_MASTERS.into(),
+            ..Subject::default()
+        };
+        let privileged = Via {
+            kind: "(privileged group)",
+            binding: "",
+            namespace: "",
+            role_kind: "",
+            role: "",
+        };
+        let mut out = vec![grant(&privileged, &masters)];
+        for b in &self.cluster_role_bindings {
+            if b.role_ref.kind != "ClusterRole" {
+                continue;
+            }
+            let rules = self.cluster_role_rules(&b.role_ref.name);
+            if rules.iter().any(|r| rule_allows(r, action)) {
+                let via = Via {
+                    kind: "ClusterRoleBinding",
+                    binding: b.metadata.name.as_deref().unwrap_or_default(),
+                    namespace: "",
+                    role_kind: "ClusterRole",
+                    role: &b.role_ref.name,
+                };
+                out.extend(b.subjects.iter().flatten().map(|s| grant(&via, s)));
+            }
+        }
+        let Action::Resource { namespace, .. } = *action else {
+            // Non-resource URLs are cluster-wide: RoleBindings never grant them.
+            return out;
+        };
+        if namespace == Some("") {
+            // Cluster-scoped resources: only ClusterRoleBindings grant them.
+            return out;
+        }
+        for b in &self.role_bindings {
+            let ns = b.metadata.namespace.as_deref().unwrap_or_default();
+            if namespace.is_some_and(|n| n != ns) {
+                continue;
+            }
+            let rules = match b.role_ref.kind.as_str() {
+                "Role" => self.role_rules(ns, &b.role_ref.name),
+                "ClusterRole" => self.cluster_role_rules(&b.role_ref.name),
+                _ => continue,
+            };
+            if rules.iter().any(|r| rule_allows(r, action)) {
+                let via = Via {
+                    kind: "RoleBinding",
+                    binding: b.metadata.name.as_deref().unwrap_or_default(),
+                    namespace: ns,
+                    role_kind: &b.role_ref.kind,
+                    role: &b.role_ref.name,
+                };
+                out.extend(b.subjects.iter().flatten().map(|s| grant(&via, s)));
+            }
+        }
+        out
+    }
+
+    /// The bindings whose role is not in the set, as `Kind ns/name -> RoleKind name`:
+    /// what they grant is unknown here (built-in roles such as `cluster-admin` are
+    /// defined by the API server, not by manifests).
+    pub fn dangling_bindings(&self) -> Vec<String> {
+        let has_cluster_role = |name: &str| {
+            self.cluster_roles
+                .iter()
+                .any(|r| r.metadata.name.as_deref() == Some(name))
+        };
+        let mut out = Vec::new();
+        for b in &self.cluster_role_bindings {
+            if !has_cluster_role(&b.role_ref.name) {
+                let name = b.metadata.name.as_deref().unwrap_or_default();
+                out.push(format!(
+                    "ClusterRoleBinding {name} -> ClusterRole {}",
+                    b.role_ref.name
+                ));
+            }
+        }
+        for b in &self.role_bindings {
+            let ns = b.metadata.namespace.as_deref().unwrap_or_default();
+            let found = match b.role_ref.kind.as_str() {
+                "Role" => self.roles.iter().any(|r| {
+                    r.metadata.namespace.as_deref() == Some(ns)
+                        && r.metadata.name.as_deref() == Some(&b.role_ref.name)
+                }),
+                _ => has_cluster_role(&b.role_ref.name),
+            };
+            if !found {
+                let name = b.metadata.name.as_deref().unwrap_or_default();
+                out.push(format!(
+                    "RoleBinding {ns}/{name} -> {} {}",
+                    b.role_ref.kind, b.role_ref.name
+                ));
+            }
+        }
+        out
+    }
+}
