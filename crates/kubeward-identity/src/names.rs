@@ -76,6 +76,25 @@ pub fn is_public_subject(name: &str) -> bool {
     )
 }
 
+/// The groups the API server's authenticators add to `user` whatever its credential
+/// says: `system:authenticated` (or `system:unauthenticated` for `system:anonymous`),
+/// and for a service account `system:serviceaccounts` and `system:serviceaccounts:NS`.
+pub fn implicit_groups(user: &str) -> Vec<String> {
+    if user == ANONYMOUS_USER {
+        return vec![SYSTEM_UNAUTHENTICATED.to_owned()];
+    }
+    let mut groups = Vec::new();
+    if let Some((ns, _)) = user
+        .strip_prefix(SERVICE_ACCOUNT_USER_PREFIX)
+        .and_then(|rest| rest.split_once(':'))
+    {
+        groups.push(ALL_SERVICE_ACCOUNTS.to_owned());
+        groups.push(service_account_namespace_group(ns));
+    }
+    groups.push(SYSTEM_AUTHENTICATED.to_owned());
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -118,5 +137,23 @@ mod tests {
         assert!(is_public_subject("system:unauthenticated"));
         assert!(is_public_subject("system:authenticated"));
         assert!(!is_public_subject("system:masters"));
+    }
+
+    #[test]
+    fn groups_added_at_authentication() {
+        use super::implicit_groups;
+        assert_eq!(
+            implicit_groups("system:serviceaccount:dev:ci"),
+            [
+                "system:serviceaccounts",
+                "system:serviceaccounts:dev",
+                "system:authenticated"
+            ]
+        );
+        assert_eq!(implicit_groups("alice"), ["system:authenticated"]);
+        assert_eq!(
+            implicit_groups("system:anonymous"),
+            ["system:unauthenticated"]
+        );
     }
 }

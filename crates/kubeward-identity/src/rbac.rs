@@ -165,7 +165,7 @@ impl Rbac {
     }
 }
 
-fn subject_matches(s: &Subject, req: &Request<'_>, binding_ns: Option<&str>) -> bool {
+pub(crate) fn subject_matches(s: &Subject, req: &Request<'_>, binding_ns: Option<&str>) -> bool {
     match s.kind.as_str() {
         "User" => s.name == req.user,
         "Group" => req.groups.contains(&s.name),

@@ -198,3 +198,25 @@ fn grants_name_their_binding_and_subject() {
     );
     assert_eq!(g[0].binding_kind, "(privileged group)");
 }
+
+#[test]
+fn rules_a_subject_holds() {
+    let r = rbac();
+    // Through the aggregated `reader`: secret-reader's rule, cluster-wide.
+    let auditors = vec!["auditors".to_string()];
+    let held = r.rules_of("amy", &auditors);
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].namespace.as_str(), held[0].role.as_str()),
+        ("", "reader")
+    );
+    assert_eq!(held[0].rule.resources, Some(vec!["secrets".to_string()]));
+    // A service account named without a namespace in its RoleBinding is the binding's.
+    let held = r.rules_of("system:serviceaccount:dev:ci", &[]);
+    let roles: Vec<(&str, &str)> = held
+        .iter()
+        .map(|h| (h.namespace.as_str(), h.role.as_str()))
+        .collect();
+    assert_eq!(roles, [("dev", "exec"), ("dev", "exec")]);
+    assert!(r.rules_of("system:serviceaccount:prod:ci", &[]).is_empty());
+}

@@ -84,3 +84,41 @@ fn unreadable_manifests_are_unusable_input() {
     assert_eq!(r.code, 2, "{}", r.stdout);
     has(&r.stderr, "/no/such/file.yaml");
 }
+
+#[test]
+fn what_a_subject_can_do() {
+    let f = fixture();
+    let f = f.to_str().expect("utf-8 path");
+    let r = run(
+        ".",
+        &["rbac", "can", "system:serviceaccount:dev:ci", "-f", f],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        r.stdout,
+        "system:serviceaccount:dev:ci (groups: system:serviceaccounts, system:serviceaccounts:dev, system:authenticated)\n\
+         in dev: create resources pods/exec in API groups \"\" names - (via RoleBinding debuggers -> Role exec)\n"
+    );
+    // A group given on the command line counts; the anonymous user is unauthenticated.
+    let r = run(
+        ".",
+        &[
+            "rbac", "can", "bob", "--group", "ops", "-f", f, "--format", "json",
+        ],
+    );
+    let doc: Value = serde_json::from_str(&r.stdout).expect("json");
+    assert_eq!(
+        doc["groups"],
+        serde_json::json!(["ops", "system:authenticated"])
+    );
+    assert_eq!(doc["rules"][0]["role"], "cluster-admin");
+    assert_eq!(
+        doc["rules"][1]["rule"]["nonResourceURLs"],
+        serde_json::json!(["*"])
+    );
+    let r = run(".", &["rbac", "can", "system:anonymous", "-f", f]);
+    has(
+        &r.stdout,
+        "system:anonymous (groups: system:unauthenticated)\nNo binding gives it any rule.\n",
+    );
+}

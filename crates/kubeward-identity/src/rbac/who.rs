@@ -225,3 +225,81 @@ impl Rbac {
         out
     }
 }
+
+/// One rule a subject holds, and where and through which binding.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Held {
+    /// The namespace the rule applies in (empty: every namespace, cluster-wide).
+    pub namespace: String,
+    /// `ClusterRoleBinding` or `RoleBinding`.
+    pub binding_kind: String,
+    /// The binding's name.
+    pub binding: String,
+    /// `Role` or `ClusterRole`.
+    pub role_kind: String,
+    /// The role's name.
+    pub role: String,
+    /// The rule, as the role (or a role it aggregates) states it.
+    pub rule: PolicyRule,
+}
+
+impl Rbac {
+    /// Every rule the user `user` with `groups` holds, cluster-wide first, then per
+    /// namespace, each with the binding that gives it (`rbac can`). A service account's
+    /// user name is `system:serviceaccount:NS:NAME`; its implicit groups are the
+    /// caller's to pass, as the API server adds them at authentication.
+    pub fn rules_of(&self, user: &str, groups: &[String]) -> Vec<Held> {
+        let binds = |s: &Subject, ns: Option<&str>| {
+            let req = super::Request {
+                user,
+                groups,
+                verb: "",
+                api_group: "",
+                resource: "",
+                name: "",
+                namespace: "",
+            };
+            super::subject_matches(s, &req, ns)
+        };
+        let mut out = Vec::new();
+        for b in &self.cluster_role_bindings {
+            if b.role_ref.kind == "ClusterRole"
+                && b.subjects.iter().flatten().any(|s| binds(s, None))
+            {
+                for rule in self.cluster_role_rules(&b.role_ref.name) {
+                    out.push(Held {
+                        namespace: String::new(),
+                        binding_kind: "ClusterRoleBinding".into(),
+                        binding: b.metadata.name.clone().unwrap_or_default(),
+                        role_kind: "ClusterRole".into(),
+                        role: b.role_ref.name.clone(),
+                        rule,
+                    });
+                }
+            }
+        }
+        for b in &self.role_bindings {
+            let ns = b.metadata.namespace.as_deref().unwrap_or_default();
+            if !b.subjects.iter().flatten().any(|s| binds(s, Some(ns))) {
+                continue;
+            }
+            let rules = match b.role_ref.kind.as_str() {
+                "Role" => self.role_rules(ns, &b.role_ref.name),
+                "ClusterRole" => self.cluster_role_rules(&b.role_ref.name),
+                _ => continue,
+            };
+            for rule in rules {
+                out.push(Held {
+                    namespace: ns.to_owned(),
+                    binding_kind: "RoleBinding".into(),
+                    binding: b.metadata.name.clone().unwrap_or_default(),
+                    role_kind: b.role_ref.kind.clone(),
+                    role: b.role_ref.name.clone(),
+                    rule,
+                });
+            }
+        }
+        out
+    }
+}
