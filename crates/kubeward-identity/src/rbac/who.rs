@@ -4,6 +4,8 @@
 //! `system:masters` may do everything before RBAC is asked; that group is always
 //! named first.
 
+use std::collections::HashMap;
+
 use k8s_openapi::api::rbac::v1::{PolicyRule, Subject};
 use serde::Serialize;
 
@@ -120,6 +122,48 @@ fn grant(via: &Via<'_>, s: &Subject) -> Grant {
     }
 }
 
+/// Roles by namespace and name, and ClusterRoles' rules (aggregation resolved) as they
+/// are asked for, once each: `who_can` over many bindings stays linear in them.
+struct Lookup<'a> {
+    rbac: &'a Rbac,
+    roles: HashMap<(&'a str, &'a str), Vec<PolicyRule>>,
+    cluster: HashMap<&'a str, Vec<PolicyRule>>,
+}
+
+impl<'a> Lookup<'a> {
+    fn new(rbac: &'a Rbac) -> Lookup<'a> {
+        let mut roles: HashMap<(&str, &str), Vec<PolicyRule>> = HashMap::new();
+        for r in &rbac.roles {
+            let key = (
+                r.metadata.namespace.as_deref().unwrap_or_default(),
+                r.metadata.name.as_deref().unwrap_or_default(),
+            );
+            roles
+                .entry(key)
+                .or_default()
+                .extend(r.rules.iter().flatten().cloned());
+        }
+        Lookup {
+            rbac,
+            roles,
+            cluster: HashMap::new(),
+        }
+    }
+
+    /// The rules of the role a binding in `ns` refers to (`None`: not a role kind).
+    fn rules(&mut self, ns: &'a str, kind: &str, name: &'a str) -> Option<&[PolicyRule]> {
+        match kind {
+            "Role" => Some(self.roles.get(&(ns, name)).map_or(&[][..], Vec::as_slice)),
+            "ClusterRole" => Some(
+                self.cluster
+                    .entry(name)
+                    .or_insert_with(|| self.rbac.cluster_role_rules(name)),
+            ),
+            _ => None,
+        }
+    }
+}
+
 impl Rbac {
     /// Every subject that may do `action`, with the binding that allows it, in order:
     /// `system:masters`, then ClusterRoleBindings, then RoleBindings (of the action's
@@ -138,11 +182,14 @@ impl Rbac {
             role: "",
         };
         let mut out = vec![grant(&privileged, &masters)];
+        let mut lookup = Lookup::new(self);
         for b in &self.cluster_role_bindings {
             if b.role_ref.kind != "ClusterRole" {
                 continue;
             }
-            let rules = self.cluster_role_rules(&b.role_ref.name);
+            let rules = lookup
+                .rules("", "ClusterRole", &b.role_ref.name)
+                .unwrap_or_default();
             if rules.iter().any(|r| rule_allows(r, action)) {
                 let via = Via {
                     kind: "ClusterRoleBinding",
@@ -167,10 +214,8 @@ impl Rbac {
             if namespace.is_some_and(|n| n != ns) {
                 continue;
             }
-            let rules = match b.role_ref.kind.as_str() {
-                "Role" => self.role_rules(ns, &b.role_ref.name),
-                "ClusterRole" => self.cluster_role_rules(&b.role_ref.name),
-                _ => continue,
+            let Some(rules) = lookup.rules(ns, &b.role_ref.kind, &b.role_ref.name) else {
+                continue;
             };
             if rules.iter().any(|r| rule_allows(r, action)) {
                 let via = Via {
