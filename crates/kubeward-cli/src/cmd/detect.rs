@@ -237,7 +237,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         if args.live.stats {
             live::write_stats(&mut stderr, replay, None)?;
         }
-    } else {
+    } else if !run.recordings {
         let syscall_rules = enabled_syscall_rules(&ruleset);
         if syscall_rules > 0 {
             writeln!(
@@ -342,6 +342,8 @@ struct Run<'r, W: Write> {
     write_failed: bool,
     /// The state of the last recording replayed (for `--stats`).
     replay: Option<kubeward_syscall::replay::Processor>,
+    /// Whether any input was a syscall recording (read whole or not).
+    recordings: bool,
 }
 
 impl<'r> Run<'r, BufWriter<Box<dyn Write>>> {
@@ -371,6 +373,7 @@ impl<'r> Run<'r, BufWriter<Box<dyn Write>>> {
             flush_each: false,
             write_failed: false,
             replay: None,
+            recordings: false,
         })
     }
 }
@@ -405,6 +408,7 @@ impl<W: Write> Run<'_, W> {
             )?;
             return Ok(());
         }
+        self.recordings = true;
         let Some(syscall) = self.syscall else {
             bail!("{name}: a syscall recording, but the syscall source is off (internal error)");
         };

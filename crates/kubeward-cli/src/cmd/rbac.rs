@@ -215,6 +215,11 @@ fn held_line(h: &Held) -> String {
 /// `RESOURCE[.GROUP][/NAME]` into (resource, group, name).
 fn parse_target(target: &str) -> anyhow::Result<(&str, &str, &str)> {
     let (typed, name) = target.split_once('/').unwrap_or((target, ""));
+    if typed.is_empty() || typed.starts_with('.') {
+        bail!(
+            "`{target}` names no resource; give RESOURCE[.GROUP][/NAME], e.g. pods or deployments.apps"
+        );
+    }
     let (resource, group) = match typed.split_once('.') {
         Some((r, g)) => (r, g),
         None => match api_group_of(typed) {

@@ -295,6 +295,8 @@ fn damaged_recording_is_unusable() {
         err.contains("cut.kwcap: damaged syscall recording"),
         "{err}"
     );
+    // A recording was given: no note that the syscall rules lacked events.
+    assert!(!err.contains("saw no events"), "{err}");
 }
 
 #[test]

@@ -73,6 +73,9 @@ fn targets_take_a_group_and_a_name() {
         "`widgets` is not a built-in resource kubeward knows",
     );
     has(&r.stderr, "RESOURCE.GROUP");
+    let r = who_can(&["get", ".apps"]);
+    assert_eq!(r.code, 2);
+    has(&r.stderr, "`.apps` names no resource");
 }
 
 #[test]
