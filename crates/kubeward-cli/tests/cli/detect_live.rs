@@ -307,12 +307,7 @@ fn sensor_manifests_hold_least_privilege() {
         &["detect", "manifests", "--namespace", "sensors"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let file: std::sync::Arc<str> = std::sync::Arc::from("sensor.yaml");
-    let docs: Vec<Value> =
-        kubeward_manifest::parse_documents(&file, &run.stdout, &Default::default())
-            .into_iter()
-            .map(|r| r.expect("document parses").node.to_json())
-            .collect();
+    let docs = crate::common::documents("sensor.yaml", &run.stdout);
     let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
     assert_eq!(
         kinds,

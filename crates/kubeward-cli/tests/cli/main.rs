@@ -53,6 +53,16 @@ mod common {
         KUBEWARD.run_stdin(args, stdin)
     }
 
+    /// The documents of printed manifests (`file` names them in errors), read back by the
+    /// manifest loader as `scan` reads them.
+    pub fn documents(file: &str, yaml: &str) -> Vec<Value> {
+        let file: std::sync::Arc<str> = std::sync::Arc::from(file);
+        kubeward_manifest::parse_documents(&file, yaml, &kubeward_manifest::Limits::default())
+            .into_iter()
+            .map(|r| r.expect("document parses").node.to_json())
+            .collect()
+    }
+
     pub fn scan_json(cwd: &Path, args: &[&str]) -> (i32, Value) {
         KUBEWARD.scan_json(cwd, args)
     }

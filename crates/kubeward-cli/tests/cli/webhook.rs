@@ -23,11 +23,7 @@ fn manifests_pass_restricted(extra: &[&str]) -> Vec<Value> {
         &out,
         "1 workload: 1 allowed, 0 denied; 0 lints; 0 errors in 1 file",
     );
-    let file: std::sync::Arc<str> = std::sync::Arc::from("webhook.yaml");
-    kubeward_manifest::parse_documents(&file, &yaml, &kubeward_manifest::Limits::default())
-        .into_iter()
-        .map(|r| r.expect("document parses").node.to_json())
-        .collect()
+    crate::common::documents("webhook.yaml", &yaml)
 }
 
 fn find<'a>(docs: &'a [Value], kind: &str) -> &'a Value {
