@@ -127,6 +127,25 @@ impl Rbac {
         false
     }
 
+    /// Adds every object of `other`, after this set's.
+    pub fn extend(&mut self, other: Rbac) {
+        self.roles.extend(other.roles);
+        self.cluster_roles.extend(other.cluster_roles);
+        self.role_bindings.extend(other.role_bindings);
+        self.cluster_role_bindings
+            .extend(other.cluster_role_bindings);
+    }
+
+    /// The Roles, in the order added.
+    pub fn roles(&self) -> &[Role] {
+        &self.roles
+    }
+
+    /// The ClusterRoles, in the order added.
+    pub fn cluster_roles(&self) -> &[ClusterRole] {
+        &self.cluster_roles
+    }
+
     /// The rules of the Role `name` in `namespace`.
     fn role_rules(&self, namespace: &str, name: &str) -> Vec<PolicyRule> {
         self.roles
@@ -139,8 +158,9 @@ impl Rbac {
             .collect()
     }
 
-    /// A ClusterRole's rules, with aggregated roles' rules added when it aggregates.
-    fn cluster_role_rules(&self, name: &str) -> Vec<PolicyRule> {
+    /// A ClusterRole's rules, with aggregated roles' rules added when it aggregates
+    /// (empty when no ClusterRole of that name is in the set).
+    pub fn cluster_role_rules(&self, name: &str) -> Vec<PolicyRule> {
         let Some(role) = self
             .cluster_roles
             .iter()
@@ -221,7 +241,10 @@ pub(crate) fn rule_allows_resource(
             .is_none_or(|n| n.is_empty() || n.iter().any(|n| n == name))
 }
 
-fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+/// Whether a label selector selects an object with `labels`, as apimachinery's
+/// `LabelSelectorAsSelector`: every `matchLabels` pair and every expression must hold;
+/// an empty selector selects everything.
+pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
     let labels_ok = sel
         .match_labels
         .iter()
