@@ -74,9 +74,24 @@ pub struct ScanArgs {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN")]
     pub color: ColorArg,
 
-    /// Skip the securityContext lints; report Pod Security Standards only.
+    /// Report Pod Security Standards only: no lints, RBAC, exposure, hygiene or secrets
+    /// findings.
     #[arg(long)]
     pub no_lint: bool,
+
+    /// Run only these rules: families (rbac, hygiene, exposure, secrets, lint), id
+    /// prefixes (RB, KW14) or ids (RB004); comma-separated or repeated.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub enable: Vec<String>,
+
+    /// Do not run these rules (same names as --enable).
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    pub disable: Vec<String>,
+
+    /// Exit 1 when a finding (lint, RBAC, exposure, hygiene, secrets) is at or above this
+    /// severity. Without it only denied workloads fail the scan.
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<kubeward_report::Severity>,
 
     /// Largest file to read, in bytes; larger files are reported as errors.
     #[arg(long, value_name = "BYTES", default_value_t = kubeward_manifest::Limits::default().max_file_bytes)]

@@ -10,6 +10,7 @@ pub mod psp;
 use crate::exit::ExitStatus;
 use std::io::{self, Write};
 
+use kubeward_cluster::{Inventory, Selection};
 use kubeward_manifest::{
     Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
     parse_piece_each,
@@ -40,13 +41,8 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             writeln!(err, "warning: {w}")?;
         }
     }
-    let settings = Settings {
-        level: args.level,
-        version: args.pss_version,
-        lint: !args.no_lint,
-        limits,
-        psp: psp.as_ref().map(|l| l.policies.as_slice()),
-    };
+    let selection =
+        Selection::new(&args.enable, &args.disable).map_err(|e| crate::hint::error(&e))?;
     let (inputs, load_errors) = discover(&args.paths);
     // Policy problems first: they explain every PSP verdict that follows.
     let mut early_errors: Vec<ScanError> =
@@ -62,11 +58,21 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     // Each input is opened once: pipes and standard input are read here, once, and both
     // passes read that copy; regular files are read from disk by each pass.
     let sources: Vec<Source> = inputs.iter().map(|i| Source::open(i, &limits)).collect();
-    let (namespaces, unreadable) = prepass(&sources, &limits);
+    let (namespaces, inventory, unreadable) = prepass(&sources, &limits);
+    let settings = Settings {
+        level: args.level,
+        version: args.pss_version,
+        lint: !args.no_lint,
+        limits,
+        psp: psp.as_ref().map(|l| l.policies.as_slice()),
+        selection: &selection,
+        inventory: &inventory,
+    };
 
     let mut out = output::open(args)?;
     let mut summary = Summary {
         psp: psp.is_some(),
+        fail_on: args.fail_on,
         ..Summary::default()
     };
     let result = stream(
@@ -85,25 +91,31 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         .map_err(|e| anyhow::Error::new(e).context("cannot write the report"))?;
     Ok(ExitStatus::judge(
         summary.errors > 0,
-        summary.denied > 0 || summary.psp_denied > 0,
+        summary.denied > 0 || summary.psp_denied > 0 || summary.failing > 0,
     ))
 }
 
-/// What the pre-pass found in one source: its Namespaces' policies, or why it is unreadable.
-type Prescanned = (Vec<(String, namespace::NamespacePolicy)>, Option<LoadError>);
+/// What the pre-pass found in one source: its Namespaces' policies, what the cluster
+/// checks look up, or why it is unreadable.
+type Prescanned = (
+    Vec<(String, namespace::NamespacePolicy)>,
+    Inventory,
+    Option<LoadError>,
+);
 
 /// Collects the Pod Security labels of every Namespace in the scanned set, parsing only
 /// pieces whose text may hold one, and checks every source can be read whole (size,
 /// binary, UTF-8). A source that cannot is reported by the main pass with nothing else
 /// from it, as if it had failed to open; its Namespaces are not used.
-fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Vec<Option<LoadError>>) {
+fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Inventory, Vec<Option<LoadError>>) {
     let per_source: Vec<Prescanned> = sources
         .par_iter()
         .map(|source| {
             let mut found = Vec::new();
+            let mut inventory = Inventory::default();
             let pieces = match source.pieces(limits) {
                 Ok(p) => p,
-                Err(e) => return (found, Some(e)),
+                Err(e) => return (found, inventory, Some(e)),
             };
             let file = source.name();
             // After a syntax error the scan reads no more of the file, so no more of its
@@ -112,34 +124,42 @@ fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Vec<Option<LoadE
             for piece in pieces {
                 let piece = match piece {
                     Ok(p) => p,
-                    Err(e) => return (Vec::new(), Some(e)),
+                    Err(e) => return (Vec::new(), Inventory::default(), Some(e)),
                 };
-                if stopped || !may_contain_namespace(&piece.text) {
+                if stopped
+                    || !(may_contain_namespace(&piece.text) || Inventory::may_want(&piece.text))
+                {
                     continue;
                 }
                 stopped =
                     parse_piece_each(&file, &piece.text, piece.first_line, limits, &mut |doc| {
-                        if let Ok(res) = doc
-                            && res.kind == "Namespace"
+                        let Ok(res) = doc else { return true };
+                        if res.kind == "Namespace"
                             && let Some(name) = res.name.clone()
                         {
                             found.push((name, namespace::resolve(&res).0));
                         }
+                        if Inventory::wants(&res.kind) {
+                            inventory.add(&res);
+                        }
                         true
                     });
             }
-            (found, None)
+            (found, inventory, None)
         })
         .collect();
     // In input order, so a Namespace given twice resolves to the later one, as a
     // `kubectl apply` of the same set would leave it.
     let mut namespaces = Namespaces::new();
+    let mut inventory = Inventory::default();
     let mut unreadable = Vec::with_capacity(per_source.len());
-    for (found, error) in per_source {
+    for (found, found_inventory, error) in per_source {
         namespaces.extend(found);
+        inventory.extend(found_inventory);
         unreadable.push(error);
     }
-    (namespaces, unreadable)
+    inventory.finish();
+    (namespaces, inventory, unreadable)
 }
 
 /// One unit of parallel work: a piece of a source, or the error that stands for it.

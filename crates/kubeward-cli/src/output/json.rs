@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::{MAX_LISTED_ERRORS, Output, end_document};
 use crate::scan::model::{
-    Event, Finding, LintFinding, ModeResult, PspError, PspVerdict, ScanError, Summary,
-    WorkloadReport, severity_name,
+    Event, Finding, LintFinding, ModeResult, PspError, PspVerdict, ResourceReport, ScanError,
+    Summary, WorkloadReport, severity_name,
 };
 
 pub struct JsonOutput<W: Write> {
@@ -139,6 +139,8 @@ struct ResultRecord<'a> {
     allowed: bool,
     violations: Vec<ViolationRecord<'a>>,
     lints: Vec<LintRecord<'a>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    suppressed: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     warn: Option<ModeRecord<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -160,9 +162,45 @@ impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
             allowed: w.allowed,
             violations: w.violations.iter().map(Into::into).collect(),
             lints: w.lints.iter().map(Into::into).collect(),
+            suppressed: w.suppressed,
             warn: w.warn.as_ref().map(Into::into),
             audit: w.audit.as_ref().map(Into::into),
             psp: w.psp.as_ref().map(Into::into),
+        }
+    }
+}
+
+/// A resource that is not a workload: the workload record's identity and `lints`,
+/// without a Pod Security verdict.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceRecord<'a> {
+    file: &'a str,
+    line: Option<u32>,
+    api_version: &'a str,
+    kind: &'a str,
+    namespace: Option<&'a str>,
+    name: Option<&'a str>,
+    lints: Vec<LintRecord<'a>>,
+    #[serde(skip_serializing_if = "is_zero")]
+    suppressed: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl<'a> From<&'a ResourceReport> for ResourceRecord<'a> {
+    fn from(r: &'a ResourceReport) -> Self {
+        ResourceRecord {
+            file: &r.file,
+            line: line(Some(r.pos.line)),
+            api_version: &r.api_version,
+            kind: &r.kind,
+            namespace: r.namespace.as_deref(),
+            name: r.name.as_deref(),
+            lints: r.lints.iter().map(Into::into).collect(),
+            suppressed: r.suppressed,
         }
     }
 }
@@ -209,6 +247,11 @@ struct SummaryRecord<'a> {
     denied: u64,
     skipped: &'a BTreeMap<String, u64>,
     lints: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    suppressed: u64,
+    /// Findings at or above `--fail-on`, when it is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failing: Option<u64>,
     errors: u64,
     #[serde(rename = "pspDenied", skip_serializing_if = "Option::is_none")]
     psp_denied: Option<u64>,
@@ -222,6 +265,12 @@ impl<W: Write> Output for JsonOutput<W> {
                     .write_all(if self.first { b"\n" } else { b",\n" })?;
                 self.first = false;
                 serde_json::to_writer(&mut self.out, &ResultRecord::from(&**w))?;
+            }
+            Event::Resource(r) => {
+                self.out
+                    .write_all(if self.first { b"\n" } else { b",\n" })?;
+                self.first = false;
+                serde_json::to_writer(&mut self.out, &ResourceRecord::from(&**r))?;
             }
             Event::Error(e) if self.errors.len() < MAX_LISTED_ERRORS => {
                 self.errors.push(e.clone());
@@ -240,6 +289,8 @@ impl<W: Write> Output for JsonOutput<W> {
             denied: s.denied,
             skipped: &s.skipped,
             lints: s.lints,
+            suppressed: s.suppressed,
+            failing: s.fail_on.map(|_| s.failing),
             errors: s.errors,
             psp_denied: s.psp.then_some(s.psp_denied),
         };
@@ -288,6 +339,7 @@ mod tests {
                 pos: None,
             }],
             lints: vec![],
+            suppressed: 0,
             message: None,
             warn: None,
             audit: None,

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use serde_json::{Value, json};
 
 use super::{MAX_LISTED_ERRORS, Output, end_document, object_name};
-use crate::scan::model::{Event, ScanError, Summary};
+use crate::scan::model::{Event, LintFinding, ScanError, Summary};
 use kubeward_manifest::Pos;
 use kubeward_podsecurity::lint::Severity;
 
@@ -179,8 +179,9 @@ fn rule(id: &str, rule: &Rule) -> Value {
             "name": id,
             "shortDescription": {"text": lint_title(id)},
             "helpUri": format!(
-                "{}/blob/main/docs/lints.md#{}",
+                "{}/blob/main/docs/{}#{}",
                 env!("CARGO_PKG_REPOSITORY"),
+                doc_page(id),
                 id.to_ascii_lowercase()
             ),
             "defaultConfiguration": {"level": level(*severity)},
@@ -188,12 +189,21 @@ fn rule(id: &str, rule: &Rule) -> Value {
     }
 }
 
-/// The rule's title from the lint table (the docs heading), capitalised as a sentence.
+/// The docs page that documents a finding's rule.
+fn doc_page(id: &str) -> String {
+    kubeward_cluster::rules()
+        .find(|r| r.meta.id == id)
+        .map_or("lints.md".to_owned(), |r| format!("{}.md", r.family.name()))
+}
+
+/// The rule's title from its table (the docs heading), capitalised as a sentence.
 fn lint_title(id: &str) -> String {
     let title = kubeward_podsecurity::lint::rules()
         .iter()
-        .find(|r| r.meta.id == id)
-        .map_or("securityContext lint", |r| r.meta.title);
+        .map(|r| r.meta)
+        .chain(kubeward_cluster::rules().map(|r| r.meta))
+        .find(|r| r.id == id)
+        .map_or("securityContext lint", |r| r.title);
     let mut chars = title.chars();
     chars
         .next()
@@ -214,10 +224,33 @@ fn notification(e: &ScanError) -> Value {
     })
 }
 
+impl<W: Write> SarifOutput<W> {
+    fn lints(&mut self, file: &str, object: &str, lints: &[LintFinding]) -> io::Result<()> {
+        for l in lints {
+            self.rules.insert(l.id, Rule::Lint(l.severity));
+            self.result(&json!({
+                "ruleId": l.id,
+                "level": level(l.severity),
+                "message": {"text": format!("{}: {object}", l.message)},
+                "locations": [location(file, Some(l.pos))],
+            }))?;
+        }
+        Ok(())
+    }
+}
+
 impl<W: Write> Output for SarifOutput<W> {
     fn event(&mut self, event: &Event) -> io::Result<()> {
         let w = match event {
             Event::Workload(w) => w,
+            Event::Resource(r) => {
+                let object = format!(
+                    "{} {}",
+                    r.kind,
+                    object_name(r.namespace.as_deref(), r.name.as_deref())
+                );
+                return self.lints(&r.file, &object, &r.lints);
+            }
             Event::Error(e) => {
                 if self.notifications.len() < MAX_LISTED_ERRORS {
                     self.notifications.push(notification(e));
@@ -244,15 +277,7 @@ impl<W: Write> Output for SarifOutput<W> {
                 "locations": [location(&w.file, v.pos.or(Some(w.pos)))],
             }))?;
         }
-        for l in &w.lints {
-            self.rules.insert(l.id, Rule::Lint(l.severity));
-            self.result(&json!({
-                "ruleId": l.id,
-                "level": level(l.severity),
-                "message": {"text": format!("{}: {object}", l.message)},
-                "locations": [location(&w.file, Some(l.pos))],
-            }))?;
-        }
+        self.lints(&w.file, &object, &w.lints)?;
         if let Some(psp) = w.psp.as_ref().filter(|p| !p.allowed) {
             self.rules.insert(PSP_RULE, Rule::Psp);
             // PSP paths name the API server's internal pod (`spec.securityContext.

@@ -9,7 +9,9 @@ use owo_colors::OwoColorize;
 
 use super::escape::{escape_into, escaped};
 use super::{Output, object_name};
-use crate::scan::model::{Event, ScanError, Summary, WorkloadReport, severity_name};
+use crate::scan::model::{
+    Event, LintFinding, ResourceReport, ScanError, Summary, WorkloadReport, severity_name,
+};
 
 pub struct TextOutput {
     out: BufWriter<AutoStream<io::StdoutLock<'static>>>,
@@ -61,20 +63,7 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
             escaped(&v.violation.long_form())
         )?;
     }
-    for l in &w.lints {
-        let severity = match severity_name(l.severity) {
-            name @ "error" => format!("{}", name.red()),
-            name @ "warning" => format!("{}", name.yellow()),
-            name => format!("{}", name.blue()),
-        };
-        writeln!(
-            out,
-            "  {}  {}  {severity}  {}",
-            location(&w.file, Some(l.pos.line)).dimmed(),
-            l.id.yellow(),
-            escaped(&l.message)
-        )?;
-    }
+    write_lints(out, &w.file, &w.lints, w.suppressed)?;
     if let Some(message) = &w.message {
         writeln!(out, "  {}", escaped(message).italic())?;
     }
@@ -100,6 +89,52 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
         }
     }
     Ok(())
+}
+
+fn write_lints(
+    out: &mut impl Write,
+    file: &str,
+    lints: &[LintFinding],
+    suppressed: u64,
+) -> io::Result<()> {
+    for l in lints {
+        let severity = match severity_name(l.severity) {
+            name @ "error" => format!("{}", name.red()),
+            name @ "warning" => format!("{}", name.yellow()),
+            name => format!("{}", name.blue()),
+        };
+        writeln!(
+            out,
+            "  {}  {}  {severity}  {}",
+            location(file, Some(l.pos.line)).dimmed(),
+            l.id.yellow(),
+            escaped(&l.message)
+        )?;
+    }
+    if suppressed > 0 {
+        writeln!(
+            out,
+            "  {}",
+            format!(
+                "{} suppressed by kubeward.io/ignore",
+                plural(suppressed, "finding", "findings")
+            )
+            .dimmed()
+        )?;
+    }
+    Ok(())
+}
+
+/// A resource that is not a workload, with its findings.
+pub fn write_resource(out: &mut impl Write, r: &ResourceReport) -> io::Result<()> {
+    writeln!(
+        out,
+        "{} {} {}",
+        location(&r.file, Some(r.pos.line)).bold(),
+        escaped(&r.kind),
+        escaped(&object_name(r.namespace.as_deref(), r.name.as_deref())).bold(),
+    )?;
+    write_lints(out, &r.file, &r.lints, r.suppressed)
 }
 
 pub fn write_error(err: &mut impl Write, e: &ScanError) -> io::Result<()> {
@@ -143,12 +178,21 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
     } else {
         String::new()
     };
+    let suppressed = if s.suppressed > 0 {
+        format!(" ({} suppressed)", s.suppressed)
+    } else {
+        String::new()
+    };
+    let failing = match s.fail_on {
+        Some(threshold) => format!(" ({} at or above {threshold})", s.failing),
+        None => String::new(),
+    };
     writeln!(
         out,
-        "{}: {} allowed, {denied}{psp}; {}; {} in {}",
+        "{}: {} allowed, {denied}{psp}; {}{failing}{suppressed}; {} in {}",
         plural(s.workloads, "workload", "workloads"),
         s.allowed,
-        plural(s.lints, "lint", "lints"),
+        plural(s.lints, "finding", "findings"),
         plural(s.errors, "error", "errors"),
         plural(s.files, "file", "files"),
     )
@@ -167,7 +211,8 @@ impl Output for TextOutput {
     fn event(&mut self, event: &Event) -> io::Result<()> {
         match event {
             Event::Workload(w) if !self.quiet => write_workload(&mut self.out, w),
-            Event::Workload(_) => Ok(()),
+            Event::Resource(r) if !self.quiet => write_resource(&mut self.out, r),
+            Event::Workload(_) | Event::Resource(_) => Ok(()),
             Event::Error(e) => {
                 // Keep stdout and stderr in order on a shared terminal.
                 self.out.flush()?;

@@ -11,8 +11,11 @@ use kubeward_podsecurity::standards::{
     Level, PolicyVersion, Violation, evaluate, forbidden_message, warning_message,
 };
 
+use kubeward_cluster::{Inventory, Selection, is_suppressed, suppressed_ids};
+
 use super::model::{
-    ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ScanError, WorkloadReport,
+    ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ResourceReport, ScanError,
+    WorkloadReport,
 };
 use super::namespace::{self, NamespacePolicy, Namespaces};
 
@@ -26,6 +29,10 @@ pub struct Settings<'a> {
     pub limits: Limits,
     /// `--psp`: the policies every workload's pod is also admitted under.
     pub psp: Option<&'a [PspPolicy]>,
+    /// `--enable`/`--disable`: the rules that run.
+    pub selection: &'a Selection,
+    /// What the checks of one resource need to know of the others.
+    pub inventory: &'a Inventory,
 }
 
 /// Everything one file, or one piece of a file, contributes, in document order.
@@ -104,7 +111,25 @@ fn scan_resource(
                 let (_, errors) = namespace::resolve(res);
                 out.events.extend(errors.into_iter().map(Event::Error));
             }
-            *out.skipped.entry(res.kind.clone()).or_default() += 1;
+            if settings.lint && kubeward_cluster::judges_kind(&res.kind) {
+                let found =
+                    kubeward_cluster::check_resource(res, settings.inventory, settings.selection);
+                let (lints, suppressed) = located(res, found);
+                if !lints.is_empty() || suppressed > 0 {
+                    out.events.push(Event::Resource(Box::new(ResourceReport {
+                        file: Arc::clone(&res.file),
+                        pos: res.pos,
+                        api_version: res.api_version.clone(),
+                        kind: res.kind.clone(),
+                        namespace: res.namespace.clone(),
+                        name: res.name.clone(),
+                        lints,
+                        suppressed,
+                    })));
+                }
+            } else if !Inventory::wants(&res.kind) && !kubeward_cluster::judges_kind(&res.kind) {
+                *out.skipped.entry(res.kind.clone()).or_default() += 1;
+            }
             return;
         }
         Some(Err(e)) => {
@@ -169,23 +194,34 @@ fn scan_resource(
         None
     };
     let audit = mode(audit);
-    let lints = if settings.lint {
+    let mut found: Vec<kubeward_cluster::Finding> = if settings.lint {
         lint::lint(template.node, meta, &spec)
             .into_iter()
-            .map(|l| {
-                let path = full(&l.path);
-                LintFinding {
-                    id: l.id,
-                    severity: l.severity,
-                    message: l.message,
-                    pos: res.node.locate(&path).pos,
-                    path,
-                }
+            .filter(|l| settings.selection.enabled_id(l.id))
+            .map(|l| kubeward_cluster::Finding {
+                id: l.id,
+                severity: l.severity,
+                message: l.message,
+                path: full(&l.path),
             })
             .collect()
     } else {
         Vec::new()
     };
+    let pod = kubeward_cluster::Template {
+        prefix: template.prefix,
+        metadata: meta,
+        spec: &spec,
+    };
+    if settings.lint {
+        found.extend(kubeward_cluster::check_workload(
+            res,
+            &pod,
+            settings.inventory,
+            settings.selection,
+        ));
+    }
+    let (lints, suppressed) = located(res, found);
     out.events.push(Event::Workload(Box::new(WorkloadReport {
         file: Arc::clone(&res.file),
         pos: res.pos,
@@ -198,10 +234,33 @@ fn scan_resource(
         violations,
         message,
         lints,
+        suppressed,
         warn,
         audit,
         psp: settings.psp.and_then(|p| super::psp::decide(p, res)),
     })));
+}
+
+/// Findings with their positions, less those the resource's `kubeward.io/ignore`
+/// annotation names, and how many it named.
+fn located(res: &Resource, found: Vec<kubeward_cluster::Finding>) -> (Vec<LintFinding>, u64) {
+    let (ignored, _) = suppressed_ids(res.node.get("metadata"));
+    let mut suppressed = 0;
+    let mut lints = Vec::with_capacity(found.len());
+    for f in found {
+        if !ignored.is_empty() && is_suppressed(&ignored, f.id) {
+            suppressed += 1;
+            continue;
+        }
+        lints.push(LintFinding {
+            id: f.id,
+            severity: f.severity,
+            message: f.message,
+            pos: res.node.locate(&f.path).pos,
+            path: f.path,
+        });
+    }
+    (lints, suppressed)
 }
 
 /// Enforce, warn and audit policies for a workload: the command line first, then its

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kubeward_manifest::{DuplicateKey, Pos};
-use kubeward_podsecurity::lint::Severity;
 use kubeward_podsecurity::standards::Violation;
+use kubeward_report::Severity;
 
 pub use kubeward_podsecurity::standards::namespace::Policy;
 
@@ -23,6 +23,7 @@ pub struct Finding {
 #[derive(Clone, Debug)]
 pub struct LintFinding {
     pub id: &'static str,
+    /// On the shared scale; `severity_name` gives scan's `error|warning|info`.
     pub severity: Severity,
     pub message: String,
     pub path: String,
@@ -42,6 +43,21 @@ pub struct ModeResult {
     pub message: String,
 }
 
+/// The findings on a resource that is not a workload (RBAC objects, Services,
+/// Ingresses, Namespaces, Secrets, ConfigMaps); written only when it has some.
+#[derive(Clone, Debug)]
+pub struct ResourceReport {
+    pub file: Arc<str>,
+    pub pos: Pos,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: Option<String>,
+    pub lints: Vec<LintFinding>,
+    /// Findings its `kubeward.io/ignore` annotation suppressed.
+    pub suppressed: u64,
+}
+
 /// The verdict on one workload.
 #[derive(Clone, Debug)]
 pub struct WorkloadReport {
@@ -56,6 +72,8 @@ pub struct WorkloadReport {
     pub allowed: bool,
     pub violations: Vec<Finding>,
     pub lints: Vec<LintFinding>,
+    /// Findings its `kubeward.io/ignore` annotation suppressed.
+    pub suppressed: u64,
     /// What the API server / kubectl prints when denied: the Forbidden error for Pods,
     /// the warning for other workloads (whose Pods are denied later, when their
     /// controller creates them).
@@ -183,6 +201,7 @@ impl ScanError {
 #[derive(Clone, Debug)]
 pub enum Event {
     Workload(Box<WorkloadReport>),
+    Resource(Box<ResourceReport>),
     Error(ScanError),
 }
 
@@ -201,6 +220,12 @@ pub struct Summary {
     pub denied: u64,
     pub skipped: BTreeMap<String, u64>,
     pub lints: u64,
+    /// Findings suppressed by `kubeward.io/ignore` annotations.
+    pub suppressed: u64,
+    /// `--fail-on`: findings at or above it make the scan fail.
+    pub fail_on: Option<Severity>,
+    /// Findings at or above `fail_on`.
+    pub failing: u64,
     pub errors: u64,
     /// Whether `--psp` asked for PodSecurityPolicy decisions.
     pub psp: bool,
@@ -219,16 +244,25 @@ impl Summary {
         }
     }
 
+    fn findings(&mut self, lints: &[LintFinding], suppressed: u64) {
+        self.lints += lints.len() as u64;
+        self.suppressed += suppressed;
+        if let Some(threshold) = self.fail_on {
+            self.failing += lints.iter().filter(|l| l.severity >= threshold).count() as u64;
+        }
+    }
+
     pub fn record(&mut self, event: &Event) {
         match event {
+            Event::Resource(r) => self.findings(&r.lints, r.suppressed),
             Event::Workload(w) => {
+                self.findings(&w.lints, w.suppressed);
                 self.workloads += 1;
                 if w.allowed {
                     self.allowed += 1;
                 } else {
                     self.denied += 1;
                 }
-                self.lints += w.lints.len() as u64;
                 if w.psp.as_ref().is_some_and(|p| !p.allowed) {
                     self.psp_denied += 1;
                 }

@@ -53,9 +53,16 @@ fn sarif_has_the_structure_code_scanning_reads() {
         ("good.yaml", RESTRICTED_POD),
         ("broken.yaml", "- not\n- an object\n"),
     ]);
+    // Pod Security and the securityContext lints only; the other families have a test below.
     let (code, doc) = sarif(
         f.root(),
-        &["dir with space/bad.yaml", "good.yaml", "broken.yaml"],
+        &[
+            "--enable",
+            "lint",
+            "dir with space/bad.yaml",
+            "good.yaml",
+            "broken.yaml",
+        ],
     );
     assert_eq!(code, 2);
     assert_schema_valid(&doc);
@@ -90,6 +97,19 @@ fn sarif_has_the_structure_code_scanning_reads() {
         if id.starts_with("KW") {
             assert!(
                 help.ends_with(&format!("docs/lints.md#{}", id.to_lowercase())),
+                "{help}"
+            );
+        } else if let Some(family) = [
+            ("RB", "rbac"),
+            ("WH", "hygiene"),
+            ("EX", "exposure"),
+            ("SE", "secrets"),
+        ]
+        .iter()
+        .find_map(|(p, f)| id.starts_with(p).then_some(f))
+        {
+            assert!(
+                help.ends_with(&format!("docs/{family}.md#{}", id.to_lowercase())),
                 "{help}"
             );
         } else {
@@ -154,9 +174,42 @@ fn sarif_has_the_structure_code_scanning_reads() {
 }
 
 #[test]
+fn cluster_findings_link_their_family_page_and_map_severity_to_level() {
+    let f = Fixture::new(&[(
+        "svc.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\n\
+         spec: {type: LoadBalancer, externalIPs: [203.0.113.7], ports: [{port: 80}]}\n",
+    )]);
+    let (code, doc) = sarif(f.root(), &["svc.yaml"]);
+    assert_eq!(code, 0, "{doc:#}");
+    assert_schema_valid(&doc);
+    let run = &doc["runs"][0];
+    let levels: BTreeSet<(&str, &str)> = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| Some((r["ruleId"].as_str()?, r["level"].as_str()?)))
+        .collect();
+    // EX002 is medium, EX003 high.
+    assert_eq!(
+        levels,
+        BTreeSet::from([("EX002", "warning"), ("EX003", "error")]),
+        "{doc:#}"
+    );
+    for rule in run["tool"]["driver"]["rules"].as_array().expect("rules") {
+        let id = rule["id"].as_str().expect("id");
+        let help = rule["helpUri"].as_str().expect("helpUri");
+        assert!(
+            help.ends_with(&format!("docs/exposure.md#{}", id.to_lowercase())),
+            "{help}"
+        );
+    }
+}
+
+#[test]
 fn a_clean_scan_gives_an_empty_successful_run() {
     let f = Fixture::new(&[("good.yaml", RESTRICTED_POD)]);
-    let (code, doc) = sarif(f.root(), &["good.yaml"]);
+    let (code, doc) = sarif(f.root(), &["--enable", "lint", "good.yaml"]);
     assert_eq!(code, 0);
     assert_schema_valid(&doc);
     assert_eq!(doc["runs"][0]["results"], serde_json::json!([]));

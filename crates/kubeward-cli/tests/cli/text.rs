@@ -86,27 +86,32 @@ fn quiet_prints_only_the_summary_and_errors() {
     r.code(2).err_has("error: nope.yaml");
     assert_eq!(
         r.stdout,
-        "2 workloads: 1 allowed, 1 denied; 3 lints; 1 error in 2 files\n"
-            .replace("3 lints", &lints_of(f.root()))
+        "2 workloads: 1 allowed, 1 denied; 3 findings; 1 error in 2 files\n"
+            .replace("3 findings", &findings_of(f.root()))
     );
 }
 
-fn lints_of(root: &std::path::Path) -> String {
+/// The summary's count of findings, which JSON keeps under its original key `lints`.
+fn findings_of(root: &std::path::Path) -> String {
     let (_, doc) = crate::common::scan_json(root, &["pod.yaml", "good.yaml"]);
     let n = doc["summary"]["lints"].as_u64().expect("lints");
-    format!("{n} lint{}", if n == 1 { "" } else { "s" })
+    assert!(n > 0, "{doc:#}");
+    format!("{n} finding{}", if n == 1 { "" } else { "s" })
 }
 
 #[test]
 fn skipped_kinds_are_summarised() {
     let f = Fixture::new(&[(
         "svc.yaml",
-        "apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: b\n",
+        "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: a\n---\n\
+         apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: b\n---\n\
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: c\n",
     )]);
+    // A ClusterIP Service is judged (and passes), so it is not among the skipped.
     run(f.root(), &["scan", "svc.yaml"])
         .code(0)
-        .out_has("skipped 2 resources that are not workloads: 2 Service\n")
-        .out_has("0 workloads: 0 allowed, 0 denied; 0 lints; 0 errors in 1 file\n");
+        .out_has("skipped 2 resources that are not workloads: 2 PodDisruptionBudget\n")
+        .out_has("0 workloads: 0 allowed, 0 denied; 0 findings; 0 errors in 1 file\n");
 }
 
 /// Removes ANSI escape sequences (`ESC [ ... letter`).
