@@ -93,6 +93,15 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<kubeward_report::Severity>,
 
+    /// Project settings to use instead of the `.kubeward.yaml` found upwards from the
+    /// first scanned path (docs/scan-config.md).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+
+    /// Ignore every `.kubeward.yaml`.
+    #[arg(long)]
+    pub no_config: bool,
+
     /// Largest file to read, in bytes; larger files are reported as errors.
     #[arg(long, value_name = "BYTES", default_value_t = kubeward_manifest::Limits::default().max_file_bytes)]
     pub max_file_size: u64,

@@ -9,7 +9,9 @@ pub mod psp;
 
 use crate::exit::ExitStatus;
 use std::io::{self, Write};
+use std::path::PathBuf;
 
+use kubeward_cluster::config::{self, ProjectConfig};
 use kubeward_cluster::{Inventory, Selection};
 use kubeward_manifest::{
     Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
@@ -41,8 +43,30 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
             writeln!(err, "warning: {w}")?;
         }
     }
-    let selection =
-        Selection::new(&args.enable, &args.disable).map_err(|e| crate::hint::error(&e))?;
+    let project = project_config(args)?;
+    let pick = |cli: &Vec<String>, file: Option<&Vec<String>>| {
+        if cli.is_empty() {
+            file.cloned().unwrap_or_default()
+        } else {
+            cli.clone()
+        }
+    };
+    let enable = pick(
+        &args.enable,
+        project.as_ref().and_then(|c| c.enable.as_ref()),
+    );
+    let disable = pick(
+        &args.disable,
+        project.as_ref().and_then(|c| c.disable.as_ref()),
+    );
+    let fail_on = args.fail_on.or(project.as_ref().and_then(|c| c.fail_on));
+    let selection = Selection::new(&enable, &disable).map_err(|e| match &project {
+        // A name from the file: say which file.
+        Some(c) if !args.enable.contains(&e.0) && !args.disable.contains(&e.0) => {
+            crate::hint::error(&e).context(format!("in {}", c.path.display()))
+        }
+        _ => crate::hint::error(&e),
+    })?;
     let (inputs, load_errors) = discover(&args.paths);
     // Policy problems first: they explain every PSP verdict that follows.
     let mut early_errors: Vec<ScanError> =
@@ -72,7 +96,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     let mut out = output::open(args)?;
     let mut summary = Summary {
         psp: psp.is_some(),
-        fail_on: args.fail_on,
+        fail_on,
         ..Summary::default()
     };
     let result = stream(
@@ -93,6 +117,29 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         summary.errors > 0,
         summary.denied > 0 || summary.psp_denied > 0 || summary.failing > 0,
     ))
+}
+
+/// The project configuration: `--config`, else the `.kubeward.yaml` nearest above the
+/// first scanned path (standard input counts as the working directory), unless
+/// `--no-config`.
+fn project_config(args: &ScanArgs) -> anyhow::Result<Option<ProjectConfig>> {
+    if args.no_config {
+        return Ok(None);
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => {
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let first = args
+                .paths
+                .first()
+                .filter(|p| p.as_os_str() != "-")
+                .map_or(cwd.as_path(), PathBuf::as_path);
+            config::find(first, &cwd)
+        }
+    };
+    path.map(|p| config::load(&p).map_err(|e| crate::hint::error(&e)))
+        .transpose()
 }
 
 /// What the pre-pass found in one source: its Namespaces' policies, what the cluster

@@ -11,6 +11,7 @@
 //! [`Selection`] turns families and ids on and off, and the `kubeward.io/ignore`
 //! annotation suppresses ids on one resource ([`suppressed_ids`]).
 
+pub mod config;
 mod exposure;
 mod hygiene;
 mod inventory;

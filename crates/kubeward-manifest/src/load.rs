@@ -172,7 +172,14 @@ fn special_file(_: &fs::FileType) -> &'static str {
     "a special file"
 }
 
+/// The file name of kubeward's project configuration. A directory walk does not read it
+/// as a manifest; named on the command line, it is read like any file.
+pub const PROJECT_CONFIG: &str = ".kubeward.yaml";
+
 fn is_manifest_name(path: &Path) -> bool {
+    if path.file_name().is_some_and(|n| n == PROJECT_CONFIG) {
+        return false;
+    }
     path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
         ["yaml", "yml", "json"]
             .iter()

@@ -23,6 +23,7 @@ mod psp_scan;
 mod rbac;
 mod read_once;
 mod sarif;
+mod scan_config;
 mod seccomp;
 mod snapshots;
 mod text;
