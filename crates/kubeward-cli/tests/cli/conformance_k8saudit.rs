@@ -11,6 +11,7 @@ use kubeward_testkit::has;
 use std::collections::BTreeMap;
 
 use crate::common::{Fixture, kubeward};
+use kubeward_cluster::secrets::CREDENTIAL_MARKERS;
 use serde_json::{Value, json};
 
 /// A syscall ruleset in the style of falco_rules.yaml 1.0.1: old engine version,
@@ -229,6 +230,12 @@ struct Scenario {
     priority: Option<&'static str>,
 }
 
+/// One alert for each credential marker.
+const PRIVATE_CREDENTIALS: &[(&str, usize)] = &[(
+    "Create/Modify Configmap With Private Credentials",
+    CREDENTIAL_MARKERS.len(),
+)];
+
 fn scenarios() -> Vec<Scenario> {
     use Rules::*;
     let none = Value::Null;
@@ -269,9 +276,9 @@ fn scenarios() -> Vec<Scenario> {
         sc("CreateConfigmap", Upstream(&[]), vec![configmap(json!({"ui": "dark"}))], &[("K8s ConfigMap Created", 1)], i),
         sc("DeleteConfigmap", Upstream(&[]), vec![ev("delete", "configmaps", "cfg")], &[("K8s ConfigMap Deleted", 1)], i),
         sc("CreateConfigmapPrivateCreds", Upstream(&[NO_ACTIVITY]),
-            ["aws_access_key_id", "aws-access-key-id", "aws_s3_access_key_id", "aws-s3-access-key-id", "password", "passphrase"]
-                .into_iter().map(|k| configmap(json!({"settings": format!("{k}=value")}))).collect(),
-            &[("Create/Modify Configmap With Private Credentials", 6)], w),
+            CREDENTIAL_MARKERS
+                .iter().map(|k| configmap(json!({"settings": format!("{k}=value")}))).collect(),
+            PRIVATE_CREDENTIALS, w),
         sc("CreateConfigmapNoPrivateCreds", Upstream(&[NO_ACTIVITY]), vec![configmap(json!({"ui": "dark", "lang": "en"}))], &[], None),
         sc("CreateNamespace", Upstream(&[ALLOW_NS_FOO, ALLOW_USER_SOME_USER]), some_user_creates_foo(), &[("K8s Namespace Created", 1)], i),
         sc("NamespaceInAllowedSet", Upstream(&[ALLOW_NS_FOO, NO_ACTIVITY]), minikube_creates_foo(), &[], None),
@@ -637,4 +644,35 @@ fn describe_is_falcos_dash_capital_l_document() {
     // An invalid file: exit 1, as `falco -L` does.
     let (code, out, _) = rules_cmd(&["list", "-L"], &[("bad.yaml", BAD_OUTPUT)]);
     assert_eq!((code, out.as_str()), (1, ""));
+}
+
+/// One list serves Falco's rule and the scan's SE002: the upstream macro names exactly
+/// these strings, and a ConfigMap holding any of them is reported by `scan`.
+#[test]
+fn the_credential_rule_and_the_configmap_lint_share_one_list() {
+    let Some(text) = upstream("k8s_audit_rules.yaml") else {
+        return;
+    };
+    let start = text
+        .find("- macro: contains_private_credentials")
+        .expect("the macro is in the upstream rules");
+    let block = &text[start..];
+    let block = &block[..block[1..].find("\n- ").map_or(block.len(), |e| e + 1)];
+    let quoted: Vec<&str> = block.split('"').skip(1).step_by(2).collect();
+    assert_eq!(quoted, CREDENTIAL_MARKERS);
+    let yaml: String = CREDENTIAL_MARKERS
+        .iter()
+        .enumerate()
+        .map(|(i, m)| {
+            format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata: {{name: c{i}}}\ndata: {{settings: '{m}=value'}}\n")
+        })
+        .collect();
+    let f = Fixture::new(&[("cm.yaml", &yaml)]);
+    let out = kubeward()
+        .current_dir(f.root())
+        .args(["scan", "--enable", "SE002", "--format", "json", "cm.yaml"])
+        .output()
+        .expect("run");
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(doc["summary"]["lints"], CREDENTIAL_MARKERS.len(), "{doc:#}");
 }
