@@ -158,12 +158,9 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         let total = s.skipped.values().sum();
         writeln!(
             out,
-            "skipped {}: {}",
-            plural(
-                total,
-                "resource that is not a workload",
-                "resources that are not workloads"
-            ),
+            "skipped {}: {} (not workloads, and no RBAC, exposure, hygiene or secrets check \
+             reads these kinds)",
+            plural(total, "resource", "resources"),
             kinds.join(", ")
         )?;
     }

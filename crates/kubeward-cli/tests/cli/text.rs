@@ -110,7 +110,10 @@ fn skipped_kinds_are_summarised() {
     // A ClusterIP Service is judged (and passes), so it is not among the skipped.
     run(f.root(), &["scan", "svc.yaml"])
         .code(0)
-        .out_has("skipped 2 resources that are not workloads: 2 PodDisruptionBudget\n")
+        .out_has(
+            "skipped 2 resources: 2 PodDisruptionBudget (not workloads, and no RBAC, exposure, \
+             hygiene or secrets check reads these kinds)\n",
+        )
         .out_has("0 workloads: 0 allowed, 0 denied; 0 findings; 0 errors in 1 file\n");
 }
 
