@@ -254,15 +254,15 @@ fn image(pod: &Pod<'_>, c: &Container<'_>, private: bool, out: &mut Findings<'_>
     let floating = !digest && tag.is_none_or(|t| t == "latest");
     if floating {
         let what = if tag.is_some() {
-            "the tag latest"
+            "by the tag latest"
         } else {
-            "no tag (so latest)"
+            "with no tag, which means latest"
         };
         out.report(
             &WH002,
             path.clone(),
             format!(
-                "container {:?} runs {image:?} by {what}: what runs changes with every push",
+                "container {:?} runs {image:?} {what}: what runs changes with every push",
                 c.name
             ),
         );
@@ -285,19 +285,23 @@ fn image(pod: &Pod<'_>, c: &Container<'_>, private: bool, out: &mut Findings<'_>
         "IfNotPresent"
     };
     let policy = c.pull_policy.unwrap_or(default);
-    if policy != "Always" && private {
+    if policy != "Always" {
         let at = match c.pull_policy {
             Some(_) => pod.path(&format!("{}.imagePullPolicy", c.path)),
             None => path,
         };
-        out.report(
-            &WH004,
-            at,
+        let message = if private {
             format!(
                 "container {:?} pulls a private image with {policy}: once it is on a node, any pod there can run it without the registry checking credentials",
                 c.name
-            ),
-        );
+            )
+        } else {
+            format!(
+                "container {:?} pulls with {policy}: if the image is private, once it is on a node any pod there can run it without the registry checking credentials",
+                c.name
+            )
+        };
+        out.report(&WH004, at, message);
     }
 }
 

@@ -6,8 +6,8 @@ use kubeward_cluster::{Inventory, Selection, Template, check_resource, check_wor
 use kubeward_manifest::{Limits, parse_documents, pod_template};
 use kubeward_podsecurity::defaults::{Holder, apply_defaults};
 
-/// `(id, object name, path)` of every finding over a manifest set, in document order.
-fn scan_with(yaml: &str, sel: &Selection) -> Vec<(String, String, String)> {
+/// Every finding over a manifest set with the name of its object, in document order.
+fn findings(yaml: &str, sel: &Selection) -> Vec<(String, kubeward_cluster::Finding)> {
     let file: Arc<str> = "test.yaml".into();
     let docs: Vec<_> = parse_documents(&file, yaml, &Limits::default())
         .into_iter()
@@ -36,11 +36,27 @@ fn scan_with(yaml: &str, sel: &Selection) -> Vec<(String, String, String)> {
             }
             None => check_resource(d, &inv, sel),
         };
-        for f in found {
-            out.push((f.id.to_owned(), d.name.clone().unwrap_or_default(), f.path));
-        }
+        let name = d.name.clone().unwrap_or_default();
+        out.extend(found.into_iter().map(|f| (name.clone(), f)));
     }
     out
+}
+
+/// `(id, object name, path)` of every finding over a manifest set, in document order.
+fn scan_with(yaml: &str, sel: &Selection) -> Vec<(String, String, String)> {
+    findings(yaml, sel)
+        .into_iter()
+        .map(|(name, f)| (f.id.to_owned(), name, f.path))
+        .collect()
+}
+
+/// The message of the first finding `id` over a manifest set, workloads included.
+fn message_of(yaml: &str, id: &str) -> String {
+    findings(yaml, &Selection::default())
+        .into_iter()
+        .find(|(_, f)| f.id == id)
+        .map(|(_, f)| f.message)
+        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 fn scan(yaml: &str) -> Vec<(String, String, String)> {
@@ -63,24 +79,6 @@ fn lacks(found: &[(String, String, String)], id: &str, name: &str) {
         !found.iter().any(|(i, n, _)| i == id && n == name),
         "unexpected {id} on {name} in {found:#?}"
     );
-}
-
-fn message(yaml: &str, id: &str) -> String {
-    let file: Arc<str> = "test.yaml".into();
-    let docs: Vec<_> = parse_documents(&file, yaml, &Limits::default())
-        .into_iter()
-        .map(|d| d.expect("fixture parses"))
-        .collect();
-    let mut inv = Inventory::default();
-    for d in &docs {
-        inv.add(d);
-    }
-    inv.finish();
-    docs.iter()
-        .flat_map(|d| check_resource(d, &inv, &Selection::default()))
-        .find(|f| f.id == id)
-        .map(|f| f.message)
-        .unwrap_or_else(|| panic!("no {id}"))
 }
 
 const POD: &str = "
@@ -169,7 +167,8 @@ fn wh002_to_wh004_images_and_pull_policy() {
     lacks(&found, "WH002", "tagged");
     // A tag defaults the pull policy to IfNotPresent; this pod says Always.
     lacks(&found, "WH004", "tagged");
-    // WH004 is about private images: a pod that pulls with credentials.
+    // Every policy but Always is reported; the message says when the pod pulls with
+    // credentials, so the image is evidently private.
     let private = |s: String| {
         s.replace(
             "  containers:\n",
@@ -178,7 +177,7 @@ fn wh002_to_wh004_images_and_pull_policy() {
     };
     let defaulted = |s: String| image("app:1.2")(s).replace("    imagePullPolicy: Always\n", "");
     let found = scan(&(pod("public", defaulted) + NS_AND_POLICY));
-    lacks(&found, "WH004", "public");
+    has(&found, "WH004", "public", "spec.containers[0].image");
     let found = scan(&(pod("ifnotpresent", |s| private(defaulted(s))) + NS_AND_POLICY));
     has(&found, "WH004", "ifnotpresent", "spec.containers[0].image");
     // The ServiceAccount's imagePullSecrets are the pod's too.
@@ -537,13 +536,13 @@ fn rb_findings_on_each_binding() {
 
 #[test]
 fn rb_messages_name_every_subject_the_scope_and_the_role() {
-    let m = message(RBAC, "RB004");
+    let m = message_of(RBAC, "RB004");
     assert_eq!(
         m,
         "ServiceAccount tools/bot (system:serviceaccount:tools:bot), Group system:authenticated \
          can get secrets in every namespace through ClusterRole aggregate"
     );
-    let m = message(RBAC, "RB005");
+    let m = message_of(RBAC, "RB005");
     assert_eq!(
         m,
         "ServiceAccount app/default (system:serviceaccount:app:default) can create pods/exec \
@@ -635,4 +634,23 @@ fn every_rule_id_is_unique_sorted_in_its_family_and_prefixed() {
             r.meta.id
         );
     }
+}
+
+#[test]
+fn a_role_of_an_earlier_rbac_version_is_found_by_its_bindings() {
+    let yaml = "
+apiVersion: rbac.authorization.k8s.io/v1beta1
+kind: ClusterRole
+metadata: {name: secret-reader}
+rules: [{apiGroups: [''], resources: [secrets], verbs: [get]}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: read}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: secret-reader}
+subjects: [{kind: ServiceAccount, name: app, namespace: shop}]
+";
+    let found = scan(yaml);
+    has(&found, "RB004", "read", "roleRef.name");
+    lacks(&found, "RB012", "read");
 }
