@@ -2,6 +2,7 @@
 """Measures end-to-end `kubeward scan --format json` throughput and peak memory.
 
 Usage: bench_scan.py [--sizes 10000,50000,100000] [--threads 1,2] [--runs 3] [--bin PATH]
+                     [--cluster]
 
 Builds nothing: run `cargo build --release` first (the default binary is
 target/release/kubeward). For each corpus size it generates a corpus with gen_corpus.py
@@ -22,11 +23,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 
-def corpus(size):
-    path = os.path.join(ROOT, "target", "bench-corpus", str(size))
+def corpus(size, cluster):
+    name = f"{size}-cluster" if cluster else str(size)
+    path = os.path.join(ROOT, "target", "bench-corpus", name)
     if not os.path.isdir(path):
-        subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(size), path],
-                       check=True, stdout=subprocess.DEVNULL)
+        extra = ["--cluster"] if cluster else []
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_corpus.py"), str(size), path]
+                       + extra, check=True, stdout=subprocess.DEVNULL)
     return path
 
 
@@ -53,10 +56,12 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "kubeward"))
+    ap.add_argument("--cluster", action="store_true",
+                    help="the corpus mixes in RBAC, network and secret kinds (gen_corpus --cluster)")
     args = ap.parse_args()
     print(f"{'resources':>10} {'threads':>7} {'best s':>8} {'res/s':>9} {'peak RSS MiB':>12}")
     for size in (int(s) for s in args.sizes.split(",")):
-        path = corpus(size)
+        path = corpus(size, args.cluster)
         for threads in (int(t) for t in args.threads.split(",")):
             runs = [run_once(args.bin, path, threads) for _ in range(args.runs)]
             best = min(r[0] for r in runs)

@@ -4,9 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::LimitRange;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use k8s_openapi::api::rbac::v1::PolicyRule;
+use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kubeward_identity::rbac::Rbac;
+use kubeward_identity::rbac::{Rbac, aggregated_rules};
+
+use crate::rbac::{Held, held};
 use kubeward_manifest::{Node, Resource, Value};
 
 /// A namespace as the manifests leave it: `None` is the one a manifest without
@@ -49,35 +51,27 @@ pub struct Inventory {
     pub(crate) limit_ranges: HashMap<Ns, Supplied>,
     pub(crate) network_policies: HashMap<Ns, Vec<Isolation>>,
     pub(crate) rbac: Rbac,
-    /// Filled by [`Inventory::finish`]: each role's rules, aggregation resolved.
-    pub(crate) roles: HashMap<(String, String), Vec<PolicyRule>>,
-    pub(crate) cluster_roles: HashMap<String, Vec<PolicyRule>>,
+    /// Filled by [`Inventory::finish`]: what each role grants, aggregation resolved.
+    pub(crate) roles: HashMap<(String, String), Held>,
+    pub(crate) cluster_roles: HashMap<String, Held>,
 }
 
-const KINDS: [&str; 8] = [
+/// The kinds recorded. Bindings are not: each is judged on its own against the roles, so
+/// the inventory's memory grows with the roles of a set, not with its bindings.
+const KINDS: [&str; 6] = [
     "Namespace",
     "ServiceAccount",
     "LimitRange",
     "NetworkPolicy",
     "Role",
     "ClusterRole",
-    "RoleBinding",
-    "ClusterRoleBinding",
 ];
 
 impl Inventory {
     /// Whether a text may hold a resource the inventory wants, so that a first pass
     /// parses only those texts.
     pub fn may_want(text: &str) -> bool {
-        [
-            "Namespace",
-            "ServiceAccount",
-            "LimitRange",
-            "NetworkPolicy",
-            "Role",
-        ]
-        .iter()
-        .any(|k| text.contains(k))
+        kubeward_manifest::may_contain_kind(text, &KINDS)
     }
 
     /// Whether the inventory records resources of this kind.
@@ -160,7 +154,9 @@ impl Inventory {
                         });
                 }
             }
-            (kind, api) if api.starts_with("rbac.authorization.k8s.io/") => {
+            (kind @ ("Role" | "ClusterRole"), api)
+                if api.starts_with("rbac.authorization.k8s.io/") =>
+            {
                 // Undecodable objects are reported where they are judged.
                 let _ = self.rbac.add(kind, res.node.to_json());
             }
@@ -189,40 +185,47 @@ impl Inventory {
     /// Resolves every role's rules once (ClusterRole aggregation included), so that
     /// judging each binding is a lookup. Call after the last [`Inventory::add`].
     pub fn finish(&mut self) {
-        self.roles.clear();
+        let mut roles: HashMap<(String, String), Vec<PolicyRule>> = HashMap::new();
         for r in self.rbac.roles() {
             let key = (
                 r.metadata.namespace.clone().unwrap_or_default(),
                 r.metadata.name.clone().unwrap_or_default(),
             );
-            self.roles
+            roles
                 .entry(key)
                 .or_default()
                 .extend(r.rules.iter().flatten().cloned());
         }
-        self.cluster_roles.clear();
-        for r in self.rbac.cluster_roles() {
-            if let Some(name) = &r.metadata.name {
-                self.cluster_roles
-                    .insert(name.clone(), self.rbac.cluster_role_rules(name));
-            }
-        }
+        self.roles = roles
+            .into_iter()
+            .map(|(k, rules)| (k, held(&rules)))
+            .collect();
+        let by_name: HashMap<&str, &ClusterRole> = self
+            .rbac
+            .cluster_roles()
+            .iter()
+            .filter_map(|r| Some((r.metadata.name.as_deref()?, r)))
+            .collect();
+        self.cluster_roles = by_name
+            .iter()
+            .map(|(name, role)| {
+                (
+                    (*name).to_owned(),
+                    held(&aggregated_rules(role, self.rbac.cluster_roles())),
+                )
+            })
+            .collect();
     }
 
-    /// The rules of the role a binding in `binding_ns` names, `None` when the set does
+    /// What the role a binding in `binding_ns` names grants, `None` when the set does
     /// not define it.
-    pub(crate) fn role_rules(
-        &self,
-        binding_ns: &str,
-        kind: &str,
-        name: &str,
-    ) -> Option<&[PolicyRule]> {
+    pub(crate) fn role_grants(&self, binding_ns: &str, kind: &str, name: &str) -> Option<Held> {
         match kind {
             "Role" => self
                 .roles
                 .get(&(binding_ns.to_owned(), name.to_owned()))
-                .map(Vec::as_slice),
-            "ClusterRole" => self.cluster_roles.get(name).map(Vec::as_slice),
+                .copied(),
+            "ClusterRole" => self.cluster_roles.get(name).copied(),
             _ => None,
         }
     }

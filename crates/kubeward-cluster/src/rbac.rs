@@ -213,18 +213,12 @@ fn binding(res: &Resource, inv: &Inventory, out: &mut Findings<'_>) {
         }
     }
     let binding_ns = ns.unwrap_or_default();
-    let admin_rule = [PolicyRule {
-        api_groups: Some(vec!["*".into()]),
-        resources: Some(vec!["*".into()]),
-        verbs: vec!["*".into()],
-        non_resource_urls: Some(vec!["*".into()]),
-        resource_names: None,
-    }];
-    let rules = match inv.role_rules(binding_ns, &role_ref.kind, &role_ref.name) {
-        Some(rules) => rules,
-        None if role_ref.kind == "ClusterRole" && role_ref.name == "cluster-admin" => {
-            &admin_rule[..]
-        }
+    let held = match inv.role_grants(binding_ns, &role_ref.kind, &role_ref.name) {
+        Some(held) => held,
+        None if role_ref.kind == "ClusterRole" && role_ref.name == "cluster-admin" => Held {
+            everything: true,
+            mask: u64::MAX,
+        },
         None => {
             let built_in = role_ref.kind == "ClusterRole" && built_in_cluster_role(&role_ref.name);
             if !built_in {
@@ -268,24 +262,56 @@ fn binding(res: &Resource, inv: &Inventory, out: &mut Findings<'_>) {
             format!("{who} can {what} {scope} through {via}"),
         );
     };
-    let everything = rules.iter().any(|r| {
-        let star = |l: &Option<Vec<String>>| l.iter().flatten().any(|v| v == "*");
-        r.verbs.iter().any(|v| v == "*") && star(&r.api_groups) && star(&r.resources)
-    });
-    if everything {
+    if held.everything {
         // Everything else below is implied; one finding says it.
         say(&RB001, "do anything (`*` on `*`)");
         return;
     }
+    let mut bit = 0;
     for (rule, grants) in PERMISSIONS {
-        let grantable = || grants.iter().filter(|g| cluster_wide || g.namespaced);
-        let held: Vec<&Grant> = grantable().filter(|g| allows(rules, g)).collect();
+        let mut have = Vec::new();
+        let mut grantable = 0;
+        for g in grants.iter() {
+            let on = held.mask & (1 << bit) != 0;
+            bit += 1;
+            if cluster_wide || g.namespaced {
+                grantable += 1;
+                if on {
+                    have.push(g);
+                }
+            }
+        }
         let needs_all = rule.meta.id == RB009.meta.id;
-        if held.is_empty() || (needs_all && held.len() < grantable().count()) {
+        if have.is_empty() || (needs_all && have.len() < grantable) {
             continue;
         }
-        say(rule, &describe_grants(&held));
+        say(rule, &describe_grants(&have));
     }
+}
+
+/// What a role's rules grant of what the findings look for, worked out once per role so
+/// that judging a binding costs the same however many rules its role aggregates.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Held {
+    /// `*` verbs on `*` resources of `*` groups: cluster-admin's power.
+    pub everything: bool,
+    /// Bit `i` set: the `i`-th grant of [`PERMISSIONS`], in table order, is allowed.
+    pub mask: u64,
+}
+
+/// [`Held`] for a role's rules, as the RBAC authorizer's `RuleAllows` reads them.
+pub(crate) fn held(rules: &[PolicyRule]) -> Held {
+    let star = |l: &Option<Vec<String>>| l.iter().flatten().any(|v| v == "*");
+    let everything = rules
+        .iter()
+        .any(|r| r.verbs.iter().any(|v| v == "*") && star(&r.api_groups) && star(&r.resources));
+    let mut mask = 0u64;
+    for (bit, grant) in PERMISSIONS.iter().flat_map(|(_, g)| g.iter()).enumerate() {
+        if allows(rules, grant) {
+            mask |= 1 << bit;
+        }
+    }
+    Held { everything, mask }
 }
 
 /// One permission a rule looks for: a verb on a resource (`pods/exec`) of an API group.
@@ -368,7 +394,8 @@ const RBAC: &str = "rbac.authorization.k8s.io";
 const ADMISSION: &str = "admissionregistration.k8s.io";
 const CRD: &str = "apiextensions.k8s.io";
 
-/// The permissions each rule looks for (RB009 needs all of its own; the others any).
+/// The permissions each rule looks for (RB009 needs all of its own; the others any); at
+/// most 64 in all, one bit each of [`Held::mask`] (a test holds the count).
 /// `bind` on clusterroles stays namespaced: the API server checks it in the namespace of
 /// the RoleBinding being created, so a RoleBinding can grant it.
 static PERMISSIONS: &[(Rule, &[Grant])] = &[
@@ -459,3 +486,15 @@ static PERMISSIONS: &[(Rule, &[Grant])] = &[
         ],
     ),
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_grant_has_a_bit_of_the_mask() {
+        let grants: usize = PERMISSIONS.iter().map(|(_, g)| g.len()).sum();
+        assert!(grants <= 64, "{grants} grants do not fit Held::mask");
+        assert!(held(&[]).mask == 0 && !held(&[]).everything);
+    }
+}

@@ -75,7 +75,17 @@ fn push<T: serde::de::DeserializeOwned>(
 
 impl Rbac {
     /// Adds an object given as JSON with its kind; other kinds are ignored (`Ok(false)`).
-    pub fn add(&mut self, kind: &str, object: serde_json::Value) -> Result<bool, RbacError> {
+    pub fn add(&mut self, kind: &str, mut object: serde_json::Value) -> Result<bool, RbacError> {
+        // v1alpha1 and v1beta1 hold the same fields as v1 (the API server converts between
+        // them); read them as v1, which is what the typed decoders accept.
+        if let Some(v) = object.get_mut("apiVersion")
+            && v.as_str().is_some_and(|s| {
+                s.strip_prefix("rbac.authorization.k8s.io/")
+                    .is_some_and(|version| matches!(version, "v1alpha1" | "v1beta1"))
+            })
+        {
+            *v = serde_json::Value::from("rbac.authorization.k8s.io/v1");
+        }
         match kind {
             "Role" => push(&mut self.roles, kind, object)?,
             "ClusterRole" => push(&mut self.cluster_roles, kind, object)?,
@@ -161,28 +171,32 @@ impl Rbac {
     /// A ClusterRole's rules, with aggregated roles' rules added when it aggregates
     /// (empty when no ClusterRole of that name is in the set).
     pub fn cluster_role_rules(&self, name: &str) -> Vec<PolicyRule> {
-        let Some(role) = self
-            .cluster_roles
+        self.cluster_roles
             .iter()
             .find(|r| r.metadata.name.as_deref() == Some(name))
-        else {
-            return vec![];
-        };
-        let mut rules: Vec<PolicyRule> = role.rules.iter().flatten().cloned().collect();
-        if let Some(agg) = &role.aggregation_rule {
-            for sel in agg.cluster_role_selectors.iter().flatten() {
-                for other in &self.cluster_roles {
-                    let empty = BTreeMap::new();
-                    let labels = other.metadata.labels.as_ref().unwrap_or(&empty);
-                    if other.metadata.name.as_deref() != Some(name) && selector_matches(sel, labels)
-                    {
-                        rules.extend(other.rules.iter().flatten().cloned());
-                    }
-                }
+            .map(|role| aggregated_rules(role, &self.cluster_roles))
+            .unwrap_or_default()
+    }
+}
+
+/// `role`'s own rules and, when it aggregates, those of every other ClusterRole of `all`
+/// that one of its selectors matches.
+pub fn aggregated_rules(role: &ClusterRole, all: &[ClusterRole]) -> Vec<PolicyRule> {
+    let mut rules: Vec<PolicyRule> = role.rules.iter().flatten().cloned().collect();
+    let empty = BTreeMap::new();
+    for sel in role
+        .aggregation_rule
+        .iter()
+        .flat_map(|a| a.cluster_role_selectors.iter().flatten())
+    {
+        for other in all {
+            let labels = other.metadata.labels.as_ref().unwrap_or(&empty);
+            if other.metadata.name != role.metadata.name && selector_matches(sel, labels) {
+                rules.extend(other.rules.iter().flatten().cloned());
             }
         }
-        rules
     }
+    rules
 }
 
 pub(crate) fn subject_matches(s: &Subject, req: &Request<'_>, binding_ns: Option<&str>) -> bool {

@@ -220,3 +220,24 @@ fn rules_a_subject_holds() {
     assert_eq!(roles, [("dev", "exec"), ("dev", "exec")]);
     assert!(r.rules_of("system:serviceaccount:prod:ci", &[]).is_empty());
 }
+
+#[test]
+fn earlier_rbac_versions_read_as_v1_and_unknown_ones_are_refused() {
+    let role = |version: &str| {
+        json!({"apiVersion": format!("rbac.authorization.k8s.io/{version}"), "kind": "ClusterRole",
+               "metadata": {"name": "reader"},
+               "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}]})
+    };
+    for version in ["v1", "v1beta1", "v1alpha1"] {
+        let mut r = Rbac::default();
+        assert_eq!(
+            r.add("ClusterRole", role(version)).ok(),
+            Some(true),
+            "{version}"
+        );
+        assert_eq!(r.cluster_role_rules("reader").len(), 1, "{version}");
+    }
+    let mut r = Rbac::default();
+    assert!(r.add("ClusterRole", role("v2")).is_err());
+    assert!(r.cluster_role_rules("reader").is_empty());
+}

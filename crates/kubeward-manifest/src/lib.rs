@@ -27,7 +27,9 @@ mod yaml;
 use std::sync::Arc;
 
 pub use collect::{Collected, Decoding, Stage, collect};
-pub use load::{Input, PROJECT_CONFIG, discover, may_contain_namespace, read_input};
+pub use load::{
+    Input, PROJECT_CONFIG, discover, may_contain_kind, may_contain_namespace, read_input,
+};
 pub use node::{Entry, Located, Node, Pos, Step, Value, path_steps};
 pub use source::{PIECE_BYTES, Piece, Pieces, Source};
 pub use workload::{PodTemplate, WORKLOADS, Workload, pod_template};

@@ -301,9 +301,29 @@ fn human_size(bytes: u64) -> String {
 /// `kind: "Namespac\u0065"` is a Namespace without the word in the text.
 pub fn may_contain_namespace(text: &str) -> bool {
     let b = text.as_bytes();
-    memchr::memmem::find(b, b"Namespace").is_some()
-        || memchr::memchr_iter(b'\\', b)
-            .any(|i| matches!(b.get(i + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
+    memchr::memmem::find(b, b"Namespace").is_some() || has_letter_escape(b)
+}
+
+/// Whether `text` may hold an object of one of `kinds`: one of them as a whole word (not
+/// inside a longer name, so `automountServiceAccountToken` is not a ServiceAccount), or an
+/// escape that may spell one, as in [`may_contain_namespace`]. False positives are fine; a
+/// text holding such an object never answers false.
+pub fn may_contain_kind(text: &str, kinds: &[&str]) -> bool {
+    let b = text.as_bytes();
+    let word = |c: Option<&u8>| c.is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_');
+    kinds.iter().any(|kind| {
+        memchr::memmem::find_iter(b, kind.as_bytes()).any(|at| {
+            let before = at.checked_sub(1).and_then(|i| b.get(i));
+            !word(before) && !word(b.get(at + kind.len()))
+        })
+    }) || has_letter_escape(b)
+}
+
+/// A double-quoted escape that can stand for a letter (`\x`, `\u`, `\U`) or join two
+/// lines (a `\` at a line's end).
+fn has_letter_escape(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', b)
+        .any(|i| matches!(b.get(i + 1), Some(b'x' | b'u' | b'U' | b'\n' | b'\r')))
 }
 
 #[cfg(test)]
@@ -316,6 +336,24 @@ mod tests {
         assert_eq!(human_size(3 * 1024), "3 KiB");
         assert_eq!(human_size(1000), "1000 bytes");
         assert_eq!(human_size(1024 * 1024 + 1), "1048577 bytes");
+    }
+
+    #[test]
+    fn kind_prescan_matches_whole_words_and_escapes() {
+        let kinds = ["ServiceAccount", "Role", "ClusterRole"];
+        assert!(may_contain_kind("kind: ServiceAccount\n", &kinds));
+        assert!(may_contain_kind("{\"kind\":\"Role\"}", &kinds));
+        assert!(may_contain_kind("kind: ClusterRole", &kinds));
+        assert!(may_contain_kind("kind: \"ServiceAccoun\\u0074\"\n", &kinds));
+        assert!(!may_contain_kind(
+            "automountServiceAccountToken: false\n",
+            &kinds
+        ));
+        assert!(!may_contain_kind(
+            "kind: RoleBinding\nroleRef: {kind: Roles}\n",
+            &kinds
+        ));
+        assert!(!may_contain_kind("serviceAccountName: app\n", &kinds));
     }
 
     #[test]

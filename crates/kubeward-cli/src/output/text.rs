@@ -159,7 +159,8 @@ pub fn write_summary(out: &mut impl Write, s: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "skipped {}: {} (not workloads, and no RBAC, exposure, hygiene or secrets check \
-             reads these kinds)",
+             reads these kinds; a workload kind shown with its apiVersion is under a group it \
+             is not served from)",
             plural(total, "resource", "resources"),
             kinds.join(", ")
         )?;

@@ -3,7 +3,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kubeward_manifest::{Limits, LoadError, Resource, parse_piece, parse_piece_each, pod_template};
+use kubeward_manifest::{
+    Limits, LoadError, Resource, WORKLOADS, parse_piece, parse_piece_each, pod_template,
+};
 use kubeward_podsecurity::defaults::{Holder, apply_defaults};
 use kubeward_podsecurity::lint;
 use kubeward_podsecurity::psp::Policy as PspPolicy;
@@ -128,7 +130,15 @@ fn scan_resource(
                     })));
                 }
             } else if !Inventory::wants(&res.kind) && !kubeward_cluster::judges_kind(&res.kind) {
-                *out.skipped.entry(res.kind.clone()).or_default() += 1;
+                // A workload kind under an API group it is not served from (a typo, or
+                // text pasted into apiVersion) is named with its apiVersion, so that it
+                // is not mistaken for a kind kubeward does not check.
+                let key = if WORKLOADS.iter().any(|w| w.kind == res.kind) {
+                    format!("{} {}", res.kind, res.api_version)
+                } else {
+                    res.kind.clone()
+                };
+                *out.skipped.entry(key).or_default() += 1;
             }
             return;
         }

@@ -105,14 +105,18 @@ fn skipped_kinds_are_summarised() {
         "svc.yaml",
         "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: a\n---\n\
          apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: b\n---\n\
-         apiVersion: v1\nkind: Service\nmetadata:\n  name: c\n",
+         apiVersion: v1\nkind: Service\nmetadata:\n  name: c\n---\n\
+         apiVersion: apps/v1  before 1.9 use apps/v1beta2\nkind: Deployment\nmetadata:\n  name: e\n",
     )]);
-    // A ClusterIP Service is judged (and passes), so it is not among the skipped.
+    // A ClusterIP Service is judged (and passes), so it is not among the skipped; a
+    // Deployment with prose pasted into its apiVersion is named with it.
     run(f.root(), &["scan", "svc.yaml"])
         .code(0)
         .out_has(
-            "skipped 2 resources: 2 PodDisruptionBudget (not workloads, and no RBAC, exposure, \
-             hygiene or secrets check reads these kinds)\n",
+            "skipped 3 resources: 1 Deployment apps/v1  before 1.9 use apps/v1beta2, \
+             2 PodDisruptionBudget (not workloads, and no RBAC, exposure, hygiene or secrets \
+             check reads these kinds; a workload kind shown with its apiVersion is under a \
+             group it is not served from)\n",
         )
         .out_has("0 workloads: 0 allowed, 0 denied; 0 findings; 0 errors in 1 file\n");
 }
