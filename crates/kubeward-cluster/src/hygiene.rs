@@ -70,7 +70,7 @@ pub(crate) const WH008: Rule = Rule::new(
 pub(crate) const WH009: Rule = Rule::new(
     Hygiene,
     "WH009",
-    "workload in the default namespace",
+    "resource in the default namespace",
     Low,
     "deploy into a namespace of its own, where RBAC, quotas, NetworkPolicies and Pod Security can be set for it",
 );
@@ -408,15 +408,26 @@ fn resources(pod: &Pod<'_>, c: &Container<'_>, inv: &Inventory, out: &mut Findin
     }
 }
 
-fn namespace(pod: &Pod<'_>, inv: &Inventory, out: &mut Findings<'_>) {
-    let ns = pod.res.namespace.as_deref();
-    if ns == Some("default") {
+/// WH009, for a resource of any kind that names the `default` namespace. One that names
+/// none is not reported: it is created in the namespace of the request (`kubectl apply
+/// -n`, the context's namespace), which is `default` only when nothing else is said.
+pub(crate) fn default_namespace(res: &Resource, out: &mut Findings<'_>) {
+    if res.namespace.as_deref() == Some("default") {
         out.report(
             &WH009,
             "metadata.namespace",
-            "the default namespace is shared by everything deployed without a namespace".into(),
+            format!(
+                "{} {} is in the default namespace, shared by everything deployed without a namespace",
+                res.kind,
+                res.name.as_deref().unwrap_or_default()
+            ),
         );
     }
+}
+
+fn namespace(pod: &Pod<'_>, inv: &Inventory, out: &mut Findings<'_>) {
+    let ns = pod.res.namespace.as_deref();
+    default_namespace(pod.res, out);
     match ns.map(|n| (n, inv.namespaces.get(n))) {
         Some((n, Some(false))) => out.report(
             &WH010,

@@ -56,6 +56,7 @@ pub fn rules() -> impl Iterator<Item = &'static Rule> {
 /// Ingresses, Namespaces, Secrets, ConfigMaps). Paths are from the object's root.
 pub fn check_resource(res: &Resource, inv: &Inventory, sel: &Selection) -> Vec<Finding> {
     let mut out = Findings::new(sel);
+    hygiene::default_namespace(res, &mut out);
     match res.kind.as_str() {
         "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
             if res.api_version.starts_with("rbac.authorization.k8s.io/") =>

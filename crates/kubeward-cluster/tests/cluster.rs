@@ -283,6 +283,34 @@ fn wh009_to_wh011_namespaces() {
 }
 
 #[test]
+fn wh009_names_every_kind_in_default_but_not_a_manifest_without_a_namespace() {
+    let yaml = "
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: in-default, namespace: default}
+data: {mode: fast}
+---
+apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata: {name: pdb, namespace: default}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: unnamed-namespace}
+data: {mode: fast}
+";
+    let found = scan(yaml);
+    has(&found, "WH009", "in-default", "metadata.namespace");
+    has(&found, "WH009", "pdb", "metadata.namespace");
+    // checkov's CKV_K8S_21 reports this one, wrongly: without metadata.namespace the API
+    // server creates the object in the namespace of the request (`kubectl apply -n`).
+    lacks(&found, "WH009", "unnamed-namespace");
+    let found = scan(&pod("no-namespace", |s| s.replace(", namespace: app", "")));
+    lacks(&found, "WH009", "no-namespace");
+    has(&found, "WH011", "no-namespace", "metadata");
+}
+
+#[test]
 fn wh011_names_the_strictest_level_that_admits_the_pod() {
     let yaml = pod("priv", |s| s.replace("spec:\n", "spec:\n  hostPID: true\n"));
     let file: Arc<str> = "t.yaml".into();

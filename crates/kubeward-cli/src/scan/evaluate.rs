@@ -113,9 +113,15 @@ fn scan_resource(
                 let (_, errors) = namespace::resolve(res);
                 out.events.extend(errors.into_iter().map(Event::Error));
             }
-            if settings.lint && kubeward_cluster::judges_kind(&res.kind) {
-                let found =
-                    kubeward_cluster::check_resource(res, settings.inventory, settings.selection);
+            let judged = kubeward_cluster::judges_kind(&res.kind);
+            // Any kind may raise a finding (WH009 names every object in `default`); the
+            // judged kinds are never counted as skipped.
+            let found = if settings.lint {
+                kubeward_cluster::check_resource(res, settings.inventory, settings.selection)
+            } else {
+                Vec::new()
+            };
+            if !found.is_empty() || (settings.lint && judged) {
                 let (lints, suppressed) = located(res, found);
                 if !lints.is_empty() || suppressed > 0 {
                     out.events.push(Event::Resource(Box::new(ResourceReport {
@@ -129,7 +135,7 @@ fn scan_resource(
                         suppressed,
                     })));
                 }
-            } else if !Inventory::wants(&res.kind) && !kubeward_cluster::judges_kind(&res.kind) {
+            } else if !Inventory::wants(&res.kind) && !judged {
                 // A workload kind under an API group it is not served from (a typo, or
                 // text pasted into apiVersion) is named with its apiVersion, so that it
                 // is not mistaken for a kind kubeward does not check.

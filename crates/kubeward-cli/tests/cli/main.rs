@@ -4,6 +4,7 @@
 
 mod audit_policy;
 mod broken_pipe;
+mod checkov;
 mod conformance_k8saudit;
 mod control_chars;
 mod controlplane;
