@@ -13,6 +13,7 @@ mod detect;
 mod detect_live;
 mod detect_server;
 mod duplicate_keys;
+mod etcd_real;
 mod exit_codes;
 mod file_limit;
 mod inputs;
