@@ -14,6 +14,9 @@ pub const AUDIT_PATH: &str = "/k8s-audit";
 /// The k8saudit plugin's `webhookMaxBatchSize`: the API server's batches (400 events,
 /// at most 256 KiB each after truncation) fit.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 12 << 20;
+/// Bytes of request bodies waiting for evaluation before requests get 429: room for two
+/// maximal batches and many ordinary ones, so that overload costs tens of MiB, not hundreds.
+pub const DEFAULT_QUEUE_BYTES: usize = 32 << 20;
 
 /// How alerts are written to stdout and the file (the HTTP output is always JSON).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,8 +109,7 @@ impl ServeConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             max_request_time: Duration::from_secs(60),
             queue_batches: 256,
-            // Room for several maximal batches; memory stays bounded by this.
-            queue_bytes: 128 << 20,
+            queue_bytes: DEFAULT_QUEUE_BYTES,
             workers: cores,
             match_mode: MatchMode::First,
             format: AlertFormat::Text,

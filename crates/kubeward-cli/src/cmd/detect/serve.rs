@@ -11,7 +11,9 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Args;
 use kubeward_rules::engine::AlertOptions;
-use kubeward_server::audit::config::{AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT};
+use kubeward_server::audit::config::{
+    AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_QUEUE_BYTES,
+};
 use kubeward_server::audit::{
     AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, RulesHandle,
     ServeConfig, TlsFiles,
@@ -68,7 +70,7 @@ pub struct ServeArgs {
     pub queue_batches: usize,
 
     /// Bytes of batches waiting for evaluation before requests get 429.
-    #[arg(long, value_name = "BYTES", default_value_t = 128 << 20)]
+    #[arg(long, value_name = "BYTES", default_value_t = DEFAULT_QUEUE_BYTES)]
     pub queue_bytes: usize,
 
     /// Evaluation threads [default: the number of CPUs].
