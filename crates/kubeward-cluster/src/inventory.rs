@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use k8s_openapi::api::core::v1::LimitRange;
 use k8s_openapi::api::networking::v1::NetworkPolicy;
-use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule};
+
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-use kubeward_identity::rbac::{Rbac, aggregated_rules};
+use kubeward_identity::rbac::{Rbac, selector_matches};
 
 use crate::rbac::{Held, held};
 use kubeward_manifest::{Node, Resource, Value};
@@ -185,36 +185,48 @@ impl Inventory {
     /// Resolves every role's rules once (ClusterRole aggregation included), so that
     /// judging each binding is a lookup. Call after the last [`Inventory::add`].
     pub fn finish(&mut self) {
-        let mut roles: HashMap<(String, String), Vec<PolicyRule>> = HashMap::new();
-        for r in self.rbac.roles() {
-            let key = (
-                r.metadata.namespace.clone().unwrap_or_default(),
-                r.metadata.name.clone().unwrap_or_default(),
-            );
-            roles
-                .entry(key)
-                .or_default()
-                .extend(r.rules.iter().flatten().cloned());
-        }
-        self.roles = roles
-            .into_iter()
-            .map(|(k, rules)| (k, held(&rules)))
-            .collect();
-        let by_name: HashMap<&str, &ClusterRole> = self
+        // A later role of the same name replaces an earlier one, as `kubectl apply` would.
+        self.roles = self
             .rbac
-            .cluster_roles()
+            .roles()
             .iter()
-            .filter_map(|r| Some((r.metadata.name.as_deref()?, r)))
-            .collect();
-        self.cluster_roles = by_name
-            .iter()
-            .map(|(name, role)| {
-                (
-                    (*name).to_owned(),
-                    held(&aggregated_rules(role, self.rbac.cluster_roles())),
-                )
+            .map(|r| {
+                let key = (
+                    r.metadata.namespace.clone().unwrap_or_default(),
+                    r.metadata.name.clone().unwrap_or_default(),
+                );
+                (key, held(r.rules.as_deref().unwrap_or_default()))
             })
             .collect();
+        // Aggregation ORs what the matched roles grant on their own: no rule is copied, so
+        // memory stays linear however many roles a selector matches.
+        let all = self.rbac.cluster_roles();
+        let own: Vec<Held> = all
+            .iter()
+            .map(|r| held(r.rules.as_deref().unwrap_or_default()))
+            .collect();
+        let empty = BTreeMap::new();
+        let mut cluster_roles = HashMap::new();
+        for (role, mine) in all.iter().zip(&own) {
+            let Some(name) = role.metadata.name.as_deref() else {
+                continue;
+            };
+            let mut grants = *mine;
+            for sel in role
+                .aggregation_rule
+                .iter()
+                .flat_map(|a| a.cluster_role_selectors.iter().flatten())
+            {
+                for (other, theirs) in all.iter().zip(&own) {
+                    let labels = other.metadata.labels.as_ref().unwrap_or(&empty);
+                    if other.metadata.name != role.metadata.name && selector_matches(sel, labels) {
+                        grants = grants.union(*theirs);
+                    }
+                }
+            }
+            cluster_roles.insert(name.to_owned(), grants);
+        }
+        self.cluster_roles = cluster_roles;
     }
 
     /// What the role a binding in `binding_ns` names grants, `None` when the set does

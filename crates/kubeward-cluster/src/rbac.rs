@@ -299,6 +299,16 @@ pub(crate) struct Held {
     pub mask: u64,
 }
 
+impl Held {
+    /// What two sets of rules grant together (a role and the roles it aggregates).
+    pub(crate) fn union(self, other: Held) -> Held {
+        Held {
+            everything: self.everything || other.everything,
+            mask: self.mask | other.mask,
+        }
+    }
+}
+
 /// [`Held`] for a role's rules, as the RBAC authorizer's `RuleAllows` reads them.
 pub(crate) fn held(rules: &[PolicyRule]) -> Held {
     let star = |l: &Option<Vec<String>>| l.iter().flatten().any(|v| v == "*");

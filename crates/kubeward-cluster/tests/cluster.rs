@@ -682,3 +682,46 @@ subjects: [{kind: ServiceAccount, name: app, namespace: shop}]
     has(&found, "RB004", "read", "roleRef.name");
     lacks(&found, "RB012", "read");
 }
+
+#[test]
+fn a_later_role_of_the_same_name_replaces_the_earlier_one() {
+    let role = |resource: &str| {
+        format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: app}}\n\
+             rules: [{{apiGroups: [''], resources: [{resource}], verbs: [get]}}]\n"
+        )
+    };
+    let binding = "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n\
+                   metadata: {name: b, namespace: app}\n\
+                   roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}\n\
+                   subjects: [{kind: User, name: u, apiGroup: rbac.authorization.k8s.io}]\n";
+    let found = scan(&(role("secrets") + &role("configmaps") + binding));
+    lacks(&found, "RB004", "b");
+    let found = scan(&(role("configmaps") + &role("secrets") + binding));
+    has(&found, "RB004", "b", "roleRef.name");
+}
+
+#[test]
+fn aggregation_by_an_empty_selector_takes_every_other_cluster_role() {
+    let mut yaml = String::from(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: all}\n\
+         aggregationRule: {clusterRoleSelectors: [{}]}\n---\n\
+         apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\n\
+         roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: all}\n\
+         subjects: [{kind: User, name: u, apiGroup: rbac.authorization.k8s.io}]\n",
+    );
+    // Many aggregating roles over many roles: grants are ORed, no rule is copied.
+    for i in 0..300 {
+        yaml.push_str(&format!(
+            "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: agg-{i}}}\n\
+             aggregationRule: {{clusterRoleSelectors: [{{}}]}}\n\
+             rules: [{{apiGroups: [''], resources: [configmaps], verbs: [get]}}]\n"
+        ));
+    }
+    yaml.push_str(
+        "---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: nodes}\n\
+         rules: [{apiGroups: [''], resources: [nodes/proxy], verbs: [get]}]\n",
+    );
+    let found = scan(&yaml);
+    has(&found, "RB006", "b", "roleRef.name");
+}
