@@ -97,9 +97,28 @@ fn service(node: &Node, out: &mut Findings<'_>) {
     let spec = node.get("spec");
     let field = |k: &str| spec.and_then(|s| s.get(k));
     let kind = field("type").and_then(Node::as_str).unwrap_or("ClusterIP");
-    let ranges = field("loadBalancerSourceRanges")
+    // As the service controller reads them (GetLoadBalancerSourceRanges): the field, or
+    // else the annotation's comma-separated list; a range of every address is no limit.
+    let mut ranges: Vec<String> = field("loadBalancerSourceRanges")
         .and_then(Node::as_seq)
-        .is_some_and(|s| !s.is_empty());
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|r| r.as_str().map(|r| r.trim().to_owned()))
+        .collect();
+    if ranges.is_empty() {
+        let annotation = node
+            .at("metadata.annotations")
+            .and_then(|a| a.get("service.beta.kubernetes.io/load-balancer-source-ranges"))
+            .and_then(Node::as_str)
+            .unwrap_or_default();
+        ranges = annotation
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned)
+            .collect();
+    }
+    let ranges = !ranges.is_empty() && !ranges.iter().any(|r| r == "0.0.0.0/0" || r == "::/0");
     match kind {
         "NodePort" => out.report(
             &EX001,
@@ -109,7 +128,7 @@ fn service(node: &Node, out: &mut Findings<'_>) {
         "LoadBalancer" if !ranges => out.report(
             &EX002,
             "spec.type",
-            "type LoadBalancer without loadBalancerSourceRanges accepts any source address (and opens a node port on every node)".into(),
+            "type LoadBalancer without loadBalancerSourceRanges (or with 0.0.0.0/0) accepts any source address (and opens a node port on every node)".into(),
         ),
         _ => {}
     }

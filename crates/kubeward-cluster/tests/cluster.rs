@@ -364,6 +364,53 @@ fn ex001_to_ex003_services() {
     lacks(&found, "EX002", "lb-ranged");
     lacks(&found, "EX001", "internal");
     assert!(!found.iter().any(|f| f.1 == "internal"), "{found:#?}");
+    // The annotation counts when the field is empty; a range of every address does not.
+    let lb = |name: &str, extra: &str| {
+        format!(
+            "---\napiVersion: v1\nkind: Service\nmetadata: {{name: {name}{extra}}}\n\
+             spec: {{type: LoadBalancer, ports: [{{port: 80}}]}}\n"
+        )
+    };
+    let annotated = lb(
+        "annotated",
+        ", annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '10.0.0.0/8, 192.168.0.0/16'}",
+    );
+    let open = lb(
+        "open",
+        ", annotations: {service.beta.kubernetes.io/load-balancer-source-ranges: '0.0.0.0/0'}",
+    );
+    let found = scan(&(annotated + &open));
+    lacks(&found, "EX002", "annotated");
+    has(&found, "EX002", "open", "spec.type");
+}
+
+#[test]
+fn a_harmless_binding_raises_no_rbac_finding() {
+    let yaml = "
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: pod-reader}
+rules:
+- {apiGroups: [''], resources: [pods, pods/log], verbs: [get, list, watch]}
+- {apiGroups: [''], resources: [secrets], verbs: [get], resourceNames: []}
+- {apiGroups: [apps], resources: [deployments], verbs: [get, list]}
+- {nonResourceURLs: [/healthz], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: readers}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}
+subjects: [{kind: ServiceAccount, name: dashboard, namespace: ops}]
+";
+    let found = scan(yaml);
+    // get on secrets with an empty resourceNames list is get on every secret.
+    has(&found, "RB004", "readers", "roleRef.name");
+    let without_secrets = yaml.replace(
+        "- {apiGroups: [''], resources: [secrets], verbs: [get], resourceNames: []}\n",
+        "",
+    );
+    let found = scan(&without_secrets);
+    assert!(found.is_empty(), "{found:#?}");
 }
 
 #[test]
