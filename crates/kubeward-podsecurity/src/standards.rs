@@ -7,6 +7,7 @@
 //! helpers. The API server's defaulting, which admission sees, is the crate's `defaults`.
 
 mod checks;
+pub mod config;
 mod format;
 pub mod namespace;
 mod registry;

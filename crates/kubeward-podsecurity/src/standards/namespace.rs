@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::config::Defaults;
 use super::{Level, ParseError, PolicyVersion};
 
 /// The label prefix of every Pod Security label.
@@ -28,9 +29,10 @@ impl fmt::Display for Policy {
 /// The policies a Namespace's labels ask for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NamespacePolicy {
-    /// Enforce level and version as labelled (after fallbacks); `None` where unlabelled.
+    /// Enforce level as labelled (after fallbacks), else the configured default; `None`
+    /// where unlabelled and no PodSecurityConfiguration was given.
     pub enforce_level: Option<Level>,
-    /// Enforce version as labelled (`pod-security.kubernetes.io/enforce-version`); `None` where unlabelled.
+    /// Enforce version (`pod-security.kubernetes.io/enforce-version`), as for `enforce_level`.
     pub enforce_version: Option<PolicyVersion>,
     /// Warn and audit after resolution, only when not privileged (which checks nothing).
     pub warn: Option<Policy>,
@@ -128,11 +130,23 @@ where
 
 /// Resolves the Pod Security labels found by `label` (given a full key, the label's value
 /// as text), with one error per bad label, in the order enforce, enforce-version, audit,
-/// audit-version, warn, warn-version.
+/// audit-version, warn, warn-version. Unlabelled modes take the plugin's built-in defaults
+/// (`privileged:latest`), the enforce mode staying `None` as unlabelled.
 pub fn resolve<F>(label: F) -> (NamespacePolicy, Vec<LabelError>)
 where
     F: Fn(&str) -> Option<String>,
 {
+    resolve_with(None, label)
+}
+
+/// [`resolve`] with the defaults of a PodSecurityConfiguration: unlabelled modes take
+/// them, the enforce mode included (so that it is never `None`).
+pub fn resolve_with<F>(defaults: Option<&Defaults>, label: F) -> (NamespacePolicy, Vec<LabelError>)
+where
+    F: Fn(&str) -> Option<String>,
+{
+    let configured = defaults.is_some();
+    let d = defaults.copied().unwrap_or_default();
     let mut errors = Vec::new();
     let e = &mut errors;
     // Fail closed on a bad enforce level, open on bad audit and warn levels.
@@ -143,30 +157,35 @@ where
     let warn_level = parse(&label, e, "warn", Level::Privileged);
     let warn_version = parse(&label, e, "warn-version", PolicyVersion::Latest);
 
-    let latest = PolicyVersion::Latest;
-    let warn = match (warn_level.value(), &enforce_level) {
-        (Some(level), _) => Some(Policy {
-            level,
-            version: warn_version.value().unwrap_or(latest),
-        }),
-        // Warn inherits a valid enforce level stricter than its privileged default.
-        (None, Label::Valid(level)) if *level > Level::Privileged => Some(Policy {
-            level: *level,
-            version: warn_version
-                .value()
-                .or(enforce_version.value())
-                .unwrap_or(latest),
-        }),
-        (None, _) => None,
+    let enforce = Policy {
+        level: enforce_level.value().unwrap_or(d.enforce.level),
+        version: enforce_version.value().unwrap_or(d.enforce.version),
     };
-    let audit = audit_level.value().map(|level| Policy {
-        level,
-        version: audit_version.value().unwrap_or(latest),
-    });
-    let not_privileged = |p: Option<Policy>| p.filter(|p| p.level != Level::Privileged);
+    let mut warn = Policy {
+        level: warn_level.value().unwrap_or(d.warn.level),
+        version: warn_version.value().unwrap_or(d.warn.version),
+    };
+    // Warn inherits a valid enforce label stricter than the default warn level.
+    if let (None, Label::Valid(level)) = (warn_level.value(), &enforce_level)
+        && *level > d.warn.level
+    {
+        warn.level = *level;
+        if warn_version.value().is_none() {
+            warn.version = enforce.version;
+        }
+    }
+    let audit = Policy {
+        level: audit_level.value().unwrap_or(d.audit.level),
+        version: audit_version.value().unwrap_or(d.audit.version),
+    };
+    let not_privileged = |p: Policy| Some(p).filter(|p| p.level != Level::Privileged);
     let policy = NamespacePolicy {
-        enforce_level: enforce_level.value(),
-        enforce_version: enforce_version.value(),
+        enforce_level: enforce_level
+            .value()
+            .or(configured.then_some(enforce.level)),
+        enforce_version: enforce_version
+            .value()
+            .or(configured.then_some(enforce.version)),
         warn: not_privileged(warn),
         audit: not_privileged(audit),
     };
