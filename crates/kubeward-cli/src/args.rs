@@ -93,6 +93,13 @@ pub struct ScanArgs {
     #[arg(long, value_enum, value_name = "SEVERITY")]
     pub fail_on: Option<kubeward_report::Severity>,
 
+    /// The file kube-apiserver reads with --admission-control-config-file (an
+    /// AdmissionConfiguration with a PodSecurity entry) or a PodSecurityConfiguration: its
+    /// defaults apply to Namespaces of the set without labels, its namespace and
+    /// runtimeClass exemptions to workloads.
+    #[arg(long, value_name = "FILE")]
+    pub admission_config: Option<PathBuf>,
+
     /// Project settings to use instead of the `.kubeward.yaml` found upwards from the
     /// first scanned path (docs/scan-config.md).
     #[arg(long, value_name = "FILE", conflicts_with = "no_config")]

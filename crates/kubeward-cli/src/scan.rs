@@ -11,12 +11,13 @@ use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::PathBuf;
 
-use kubeward_cluster::config::{self, ProjectConfig};
+use kubeward_cluster::config::{self as project, ProjectConfig};
 use kubeward_cluster::{Inventory, Selection};
 use kubeward_manifest::{
     Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
     parse_piece_each,
 };
+use kubeward_podsecurity::standards::config::{self, Defaults, Exemptions};
 use rayon::prelude::*;
 
 use crate::args::ScanArgs;
@@ -82,7 +83,16 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
     // Each input is opened once: pipes and standard input are read here, once, and both
     // passes read that copy; regular files are read from disk by each pass.
     let sources: Vec<Source> = inputs.iter().map(|i| Source::open(i, &limits)).collect();
-    let (namespaces, inventory, unreadable) = prepass(&sources, &limits);
+    let admission = args
+        .admission_config
+        .as_deref()
+        .map(config::load)
+        .transpose()
+        .map_err(|e| crate::hint::error(&e))?;
+    let defaults = admission.as_ref().map(|a| &a.defaults);
+    let no_exemptions = Exemptions::default();
+    let exemptions = admission.as_ref().map_or(&no_exemptions, |a| &a.exemptions);
+    let (namespaces, inventory, unreadable) = prepass(&sources, &limits, defaults);
     let settings = Settings {
         level: args.level,
         version: args.pss_version,
@@ -91,6 +101,7 @@ pub fn run(args: &ScanArgs) -> anyhow::Result<ExitStatus> {
         psp: psp.as_ref().map(|l| l.policies.as_slice()),
         selection: &selection,
         inventory: &inventory,
+        exemptions,
     };
 
     let mut out = output::open(args)?;
@@ -135,10 +146,10 @@ fn project_config(args: &ScanArgs) -> anyhow::Result<Option<ProjectConfig>> {
                 .first()
                 .filter(|p| p.as_os_str() != "-")
                 .map_or(cwd.as_path(), PathBuf::as_path);
-            config::find(first, &cwd)
+            project::find(first, &cwd)
         }
     };
-    path.map(|p| config::load(&p).map_err(|e| crate::hint::error(&e)))
+    path.map(|p| project::load(&p).map_err(|e| crate::hint::error(&e)))
         .transpose()
 }
 
@@ -154,7 +165,11 @@ type Prescanned = (
 /// pieces whose text may hold one, and checks every source can be read whole (size,
 /// binary, UTF-8). A source that cannot is reported by the main pass with nothing else
 /// from it, as if it had failed to open; its Namespaces are not used.
-fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Inventory, Vec<Option<LoadError>>) {
+fn prepass(
+    sources: &[Source],
+    limits: &Limits,
+    defaults: Option<&Defaults>,
+) -> (Namespaces, Inventory, Vec<Option<LoadError>>) {
     let per_source: Vec<Prescanned> = sources
         .par_iter()
         .map(|source| {
@@ -184,7 +199,7 @@ fn prepass(sources: &[Source], limits: &Limits) -> (Namespaces, Inventory, Vec<O
                         if res.kind == "Namespace"
                             && let Some(name) = res.name.clone()
                         {
-                            found.push((name, namespace::resolve(&res).0));
+                            found.push((name, namespace::resolve(&res, defaults).0));
                         }
                         if Inventory::wants(&res.kind) {
                             inventory.add(&res);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use admission_support::*;
 use kubeward_server::admission::namespaces::NamespaceStore;
-use kubeward_server::admission::pss::Exemptions;
+use kubeward_server::admission::pss::{Exemptions, PodSecurityConfiguration};
 use kubeward_server::admission::{AdmissionConfig, FailurePolicy, Mode};
 use serde_json::{Value, json};
 
@@ -51,7 +51,10 @@ fn exemptions() -> Exemptions {
 
 async fn server() -> Server {
     let cfg = AdmissionConfig {
-        exemptions: exemptions(),
+        pod_security: PodSecurityConfiguration {
+            exemptions: exemptions(),
+            ..PodSecurityConfiguration::default()
+        },
         ..AdmissionConfig::default()
     };
     Server::start(cfg, cluster()).await
@@ -498,7 +501,10 @@ async fn pod_reviews_without_an_object_fail_closed_as_upstream() {
     let fail = server().await;
     let ignore = Server::start(
         AdmissionConfig {
-            exemptions: exemptions(),
+            pod_security: PodSecurityConfiguration {
+                exemptions: exemptions(),
+                ..PodSecurityConfiguration::default()
+            },
             failure_policy: FailurePolicy::Ignore,
             ..AdmissionConfig::default()
         },
@@ -619,4 +625,47 @@ spec: {privileged: true, runAsUser: {rule: RunAsAny}, seLinux: {rule: RunAsAny},
     // With the object, the same permissive policy admits the pod.
     let resp = s.validate_pod("open", "p", privileged_spec()).await;
     assert_eq!(resp["allowed"], true, "{resp}");
+}
+
+#[tokio::test]
+async fn configured_defaults_apply_to_unlabelled_namespaces_only() {
+    use kubeward_podsecurity::standards::config::Defaults;
+    use kubeward_podsecurity::standards::namespace::Policy;
+    use kubeward_podsecurity::standards::{Level, PolicyVersion};
+    let defaults = Defaults {
+        enforce: Policy {
+            level: Level::Baseline,
+            version: PolicyVersion::V1(29),
+        },
+        warn: Policy {
+            level: Level::Restricted,
+            version: PolicyVersion::Latest,
+        },
+        ..Defaults::default()
+    };
+    let cfg = AdmissionConfig {
+        pod_security: PodSecurityConfiguration {
+            defaults,
+            ..PodSecurityConfiguration::default()
+        },
+        ..AdmissionConfig::default()
+    };
+    let s = Server::start(cfg, cluster()).await;
+    // `open` has no labels: the configured defaults decide, in every mode.
+    let resp = s.validate_pod("open", "bad", privileged_spec()).await;
+    assert_eq!(resp["allowed"], false);
+    assert_eq!(resp["auditAnnotations"]["enforce-policy"], "baseline:v1.29");
+    let resp = s.validate_pod("open", "plain", plain_spec()).await;
+    assert_eq!(resp["allowed"], true);
+    let warning = resp["warnings"][0].as_str().unwrap_or_default();
+    assert!(
+        warning.starts_with("would violate PodSecurity \"restricted:latest\""),
+        "{warning}"
+    );
+    // A labelled namespace keeps its labels: `strict` enforces restricted:v1.30.
+    let resp = s.validate_pod("strict", "good", restricted_spec()).await;
+    assert_eq!(
+        resp["auditAnnotations"]["enforce-policy"],
+        "restricted:v1.30"
+    );
 }

@@ -63,6 +63,11 @@ pub struct ServeArgs {
     /// Namespace manifests to read labels from instead of watching the cluster.
     #[arg(long, value_name = "FILE")]
     pub namespaces: Option<PathBuf>,
+    /// The file kube-apiserver reads with --admission-control-config-file (an
+    /// AdmissionConfiguration with a PodSecurity entry) or a PodSecurityConfiguration: its
+    /// defaults apply to unlabelled namespaces, its exemptions with the --exempt-* ones.
+    #[arg(long, value_name = "FILE")]
+    pub admission_config: Option<PathBuf>,
     /// Exempt requesting user (repeatable, or comma-separated).
     #[arg(long = "exempt-user", value_delimiter = ',')]
     pub exempt_users: Vec<String>,

@@ -137,6 +137,8 @@ struct ResultRecord<'a> {
     name: Option<&'a str>,
     policy: String,
     allowed: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exempt: Option<&'static str>,
     violations: Vec<ViolationRecord<'a>>,
     lints: Vec<LintRecord<'a>>,
     #[serde(skip_serializing_if = "is_zero")]
@@ -159,6 +161,7 @@ impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
             namespace: w.namespace.as_deref(),
             name: w.name.as_deref(),
             policy: w.policy.to_string(),
+            exempt: w.exempt,
             allowed: w.allowed,
             violations: w.violations.iter().map(Into::into).collect(),
             lints: w.lints.iter().map(Into::into).collect(),
@@ -328,6 +331,7 @@ mod tests {
                 version: PolicyVersion::Latest,
             },
             allowed: false,
+            exempt: None,
             violations: vec![Finding {
                 violation: Violation {
                     check: "privileged",

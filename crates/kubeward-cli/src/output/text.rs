@@ -46,13 +46,16 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
     } else {
         format!("{}", "DENIED".red().bold())
     };
+    let decided = match w.exempt {
+        Some(why) => format!("{verdict}, exempt by {why}"),
+        None => format!("{verdict} by {}", w.policy),
+    };
     writeln!(
         out,
-        "{} {} {} — {verdict} by {}",
+        "{} {} {} — {decided}",
         location(&w.file, Some(w.pos.line)).bold(),
         escaped(&w.kind),
         escaped(&object_name(w.namespace.as_deref(), w.name.as_deref())).bold(),
-        w.policy
     )?;
     for v in &w.violations {
         writeln!(

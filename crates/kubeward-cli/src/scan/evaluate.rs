@@ -14,6 +14,7 @@ use kubeward_podsecurity::standards::{
 };
 
 use kubeward_cluster::{Inventory, Selection, is_suppressed, suppressed_ids};
+use kubeward_podsecurity::standards::config::Exemptions;
 
 use super::model::{
     ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ResourceReport, ScanError,
@@ -35,6 +36,9 @@ pub struct Settings<'a> {
     pub selection: &'a Selection,
     /// What the checks of one resource need to know of the others.
     pub inventory: &'a Inventory,
+    /// `--admission-config`'s exemptions (namespaces and runtime classes; a manifest
+    /// names no requesting user).
+    pub exemptions: &'a Exemptions,
 }
 
 /// Everything one file, or one piece of a file, contributes, in document order.
@@ -110,7 +114,7 @@ fn scan_resource(
             if res.kind == "Namespace" {
                 // The pre-pass already used these labels; report their errors here, so they
                 // come out in input order.
-                let (_, errors) = namespace::resolve(res);
+                let (_, errors) = namespace::resolve(res, None);
                 out.events.extend(errors.into_iter().map(Event::Error));
             }
             let judged = kubeward_cluster::judges_kind(&res.kind);
@@ -178,7 +182,28 @@ fn scan_resource(
         }
     };
     let name = res.name.as_deref().unwrap_or("");
-    let violations = evaluate(enforce.level, enforce.version, meta, &spec);
+    // As the plugin: an exempt namespace first, then an exempt runtime class.
+    let ex = settings.exemptions;
+    let exempt = if res
+        .namespace
+        .as_ref()
+        .is_some_and(|n| ex.namespaces.contains(n))
+    {
+        Some("namespace")
+    } else if spec
+        .runtime_class_name
+        .as_ref()
+        .is_some_and(|rc| !rc.is_empty() && ex.runtime_classes.contains(rc))
+    {
+        Some("runtimeClass")
+    } else {
+        None
+    };
+    let violations = if exempt.is_some() {
+        Vec::new()
+    } else {
+        evaluate(enforce.level, enforce.version, meta, &spec)
+    };
     let message = (!violations.is_empty()).then(|| {
         let version = enforce.version.to_string();
         if res.kind == "Pod" {
@@ -203,13 +228,18 @@ fn scan_resource(
             violations: found.into_iter().map(locate).collect(),
         })
     };
-    // As the admission controller: warnings only when enforce allows; audit always.
-    let warn = if violations.is_empty() {
-        mode(warn)
+    // As the admission controller: warnings only when enforce allows; audit always; an
+    // exempt request neither.
+    let (warn, audit) = if exempt.is_some() {
+        (None, None)
     } else {
-        None
+        let warn = if violations.is_empty() {
+            mode(warn)
+        } else {
+            None
+        };
+        (warn, mode(audit))
     };
-    let audit = mode(audit);
     let mut found: Vec<kubeward_cluster::Finding> = if settings.lint {
         lint::lint(template.node, meta, &spec)
             .into_iter()
@@ -247,6 +277,7 @@ fn scan_resource(
         name: res.name.clone(),
         policy: enforce,
         allowed: violations.is_empty(),
+        exempt,
         violations,
         message,
         lints,

@@ -70,6 +70,9 @@ pub struct WorkloadReport {
     pub policy: Policy,
     /// The enforce decision alone; lints never change it.
     pub allowed: bool,
+    /// Why Pod Security did not evaluate it (`namespace`, `runtimeClass`), as the
+    /// plugin's `exempt` audit annotation says, under `--admission-config`.
+    pub exempt: Option<&'static str>,
     pub violations: Vec<Finding>,
     pub lints: Vec<LintFinding>,
     /// Findings its `kubeward.io/ignore` annotation suppressed.

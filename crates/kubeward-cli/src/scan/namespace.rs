@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use kubeward_manifest::Resource;
 use kubeward_podsecurity::standards::ParseError;
+use kubeward_podsecurity::standards::config::Defaults;
 use kubeward_podsecurity::standards::namespace::{self as ns, LabelError};
 
 use super::model::{ErrorKind, ScanError};
@@ -33,10 +34,11 @@ fn scan_error(res: &Resource, e: &LabelError) -> ScanError {
     )
 }
 
-/// Resolves the Pod Security labels of a `Namespace` object, with one error per bad label.
-pub fn resolve(res: &Resource) -> (NamespacePolicy, Vec<ScanError>) {
+/// Resolves the Pod Security labels of a `Namespace` object, with one error per bad label;
+/// unlabelled modes take `defaults` (`--admission-config`) when given.
+pub fn resolve(res: &Resource, defaults: Option<&Defaults>) -> (NamespacePolicy, Vec<ScanError>) {
     let labels = res.node.at("metadata.labels");
-    let (policy, errors) = ns::resolve(|key| {
+    let (policy, errors) = ns::resolve_with(defaults, |key| {
         let node = labels?.get(key)?;
         // Label values are strings to Kubernetes; anything else is as wrong as a bad string.
         Some(

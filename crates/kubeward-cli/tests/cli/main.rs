@@ -2,6 +2,7 @@
 //! link) with a module per command or theme, as ruff and ripgrep do; the helpers live in
 //! kubeward-testkit's `cli` module, bound here to this crate's binary.
 
+mod admission_config;
 mod audit_policy;
 mod broken_pipe;
 mod checkov;

@@ -8,7 +8,7 @@ use k8s_openapi::api::core::v1::{Pod, PodSpec};
 use kubeward_podsecurity::standards::namespace::Policy;
 use kubeward_podsecurity::standards::{Level, evaluate};
 
-use super::pss::{Exemptions, policy_of};
+use super::pss::{PodSecurityConfiguration, policy_of};
 
 /// At most this many pods are checked.
 pub const MAX_PODS: usize = 3000;
@@ -20,13 +20,13 @@ pub fn needed(
     old: &BTreeMap<String, String>,
     new: &BTreeMap<String, String>,
     namespace: &str,
-    ex: &Exemptions,
+    ex: &PodSecurityConfiguration,
 ) -> Option<Policy> {
-    if ex.namespaces.contains(namespace) {
+    if ex.exemptions.namespaces.contains(namespace) {
         return None;
     }
-    let (old, _) = policy_of(old);
-    let (new, _) = policy_of(new);
+    let (old, _) = policy_of(old, &ex.defaults);
+    let (new, _) = policy_of(new, &ex.defaults);
     let (old, new) = (old.enforce(), new.enforce());
     if old == new || new.level == Level::Privileged {
         return None;
@@ -48,7 +48,7 @@ fn controller_uid(pod: &Pod) -> Option<&str> {
 
 /// Exempt runtime classes dropped; the first pod of each controller first, its other
 /// replicas last (one replica tells as much as all of them).
-fn prioritize<'a>(pods: &'a [Pod], ex: &Exemptions) -> Vec<&'a Pod> {
+fn prioritize<'a>(pods: &'a [Pod], ex: &PodSecurityConfiguration) -> Vec<&'a Pod> {
     let mut first = Vec::with_capacity(pods.len());
     let mut replicas = Vec::new();
     let mut seen = HashSet::new();
@@ -57,7 +57,7 @@ fn prioritize<'a>(pods: &'a [Pod], ex: &Exemptions) -> Vec<&'a Pod> {
             .spec
             .as_ref()
             .and_then(|s| s.runtime_class_name.as_deref());
-        if rc.is_some_and(|rc| !rc.is_empty() && ex.runtime_classes.contains(rc)) {
+        if rc.is_some_and(|rc| !rc.is_empty() && ex.exemptions.runtime_classes.contains(rc)) {
             continue;
         }
         match controller_uid(pod) {
@@ -76,7 +76,7 @@ pub fn warnings(
     enforce: Policy,
     pods: &[Pod],
     unlisted: usize,
-    ex: &Exemptions,
+    ex: &PodSecurityConfiguration,
     deadline: Instant,
 ) -> Vec<String> {
     let ordered = prioritize(pods, ex);
@@ -149,16 +149,14 @@ mod tests {
 
     #[test]
     fn only_a_tighter_enforce_policy_is_dry_run() {
-        let ex = Exemptions::default();
+        let ex = PodSecurityConfiguration::default();
         let none = BTreeMap::new();
         assert!(needed(&none, &labels("baseline"), "n", &ex).is_some());
         assert!(needed(&labels("restricted"), &labels("baseline"), "n", &ex).is_none());
         assert!(needed(&labels("baseline"), &labels("baseline"), "n", &ex).is_none());
         assert!(needed(&labels("baseline"), &labels("privileged"), "n", &ex).is_none());
-        let exempt = Exemptions {
-            namespaces: ["n".to_string()].into(),
-            ..Exemptions::default()
-        };
+        let mut exempt = PodSecurityConfiguration::default();
+        exempt.exemptions.namespaces = ["n".to_string()].into();
         assert!(needed(&none, &labels("baseline"), "n", &exempt).is_none());
     }
 
@@ -175,7 +173,14 @@ mod tests {
             version: kubeward_podsecurity::standards::PolicyVersion::Latest,
         };
         let far = Instant::now() + Duration::from_secs(5);
-        let w = warnings("n", enforce, &pods, 0, &Exemptions::default(), far);
+        let w = warnings(
+            "n",
+            enforce,
+            &pods,
+            0,
+            &PodSecurityConfiguration::default(),
+            far,
+        );
         assert_eq!(
             w,
             [
@@ -185,7 +190,14 @@ mod tests {
         );
         // A passed deadline checks nothing and says so.
         let past = Instant::now() - Duration::from_millis(1);
-        let w = warnings("n", enforce, &pods, 0, &Exemptions::default(), past);
+        let w = warnings(
+            "n",
+            enforce,
+            &pods,
+            0,
+            &PodSecurityConfiguration::default(),
+            past,
+        );
         assert_eq!(
             w,
             ["new PodSecurity enforce level only checked against the first 0 of 4 existing pods"]

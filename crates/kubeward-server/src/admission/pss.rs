@@ -2,12 +2,14 @@
 //! pods are enforced, audited and warned; workload resources only audited and warned;
 //! Namespaces have their labels validated.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, EphemeralContainer, PodSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::core::admission::Operation;
 use kubeward_manifest::Workload;
+use kubeward_podsecurity::standards::config::Defaults;
+pub use kubeward_podsecurity::standards::config::{Exemptions, PodSecurityConfiguration};
 use kubeward_podsecurity::standards::namespace::{self, LabelError, NamespacePolicy, Policy};
 use kubeward_podsecurity::standards::{
     Level, Violation, evaluate, forbidden_message, warning_message,
@@ -39,17 +41,6 @@ const IGNORED_POD_SUBRESOURCES: [&str; 8] = [
     "status",
 ];
 
-/// Exemptions of the PodSecurityConfiguration: exact matches only.
-#[derive(Clone, Debug, Default)]
-pub struct Exemptions {
-    /// Requesting users (not the creator of a workload: controllers create its pods).
-    pub usernames: HashSet<String>,
-    /// Namespaces whose requests are not evaluated.
-    pub namespaces: HashSet<String>,
-    /// Pod `runtimeClassName`s; an empty name never matches.
-    pub runtime_classes: HashSet<String>,
-}
-
 /// A namespace's labels, or why they could not be had.
 pub type Lookup<'a> = Result<&'a BTreeMap<String, String>, String>;
 
@@ -74,9 +65,13 @@ impl From<Verdict> for Decision {
     }
 }
 
-/// The Pod Security labels of `labels`, with parse errors.
-pub fn policy_of(labels: &BTreeMap<String, String>) -> (NamespacePolicy, Vec<LabelError>) {
-    namespace::resolve(|key| labels.get(key).cloned())
+/// The Pod Security labels of `labels`, unlabelled modes taking `defaults`, with parse
+/// errors.
+pub fn policy_of(
+    labels: &BTreeMap<String, String>,
+    defaults: &Defaults,
+) -> (NamespacePolicy, Vec<LabelError>) {
+    namespace::resolve_with(Some(defaults), |key| labels.get(key).cloned())
 }
 
 /// Go's aggregate error text: one error alone, several as `[a, b]`.
@@ -105,22 +100,22 @@ fn creates_or_updates(req: &Request) -> bool {
     matches!(req.operation, Operation::Create | Operation::Update)
 }
 
-fn user_exempt(req: &Request, ex: &Exemptions) -> bool {
+fn user_exempt(req: &Request, ex: &PodSecurityConfiguration) -> bool {
     req.user_info
         .username
         .as_ref()
-        .is_some_and(|u| ex.usernames.contains(u))
+        .is_some_and(|u| ex.exemptions.usernames.contains(u))
 }
 
-fn runtime_class_exempt(spec: &PodSpec, ex: &Exemptions) -> bool {
+fn runtime_class_exempt(spec: &PodSpec, ex: &PodSecurityConfiguration) -> bool {
     spec.runtime_class_name
         .as_ref()
-        .is_some_and(|rc| !rc.is_empty() && ex.runtime_classes.contains(rc))
+        .is_some_and(|rc| !rc.is_empty() && ex.exemptions.runtime_classes.contains(rc))
 }
 
 /// PodSecurity for a Pod (reference 2.3). `lookup` is `None` when the namespace is exempt
 /// and so was never looked up.
-pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
+pub fn review_pod(req: &Request, ex: &PodSecurityConfiguration, lookup: Lookup<'_>) -> Decision {
     if !creates_or_updates(req)
         || req
             .sub_resource
@@ -140,7 +135,7 @@ pub fn review_pod(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decisio
         Ok(l) => l,
         Err(settled) => return settled.into(),
     };
-    let (policy, errors) = policy_of(labels);
+    let (policy, errors) = policy_of(labels, &ex.defaults);
     let error_note = parse_error_annotation(&errors);
     if policy.all_privileged() && errors.is_empty() {
         return Verdict::allow()
@@ -199,7 +194,7 @@ fn pod_name(req: &Request, meta: &ObjectMeta) -> String {
 /// differs between the Pod and the workload review.
 fn namespace_labels<'a>(
     req: &Request,
-    ex: &Exemptions,
+    ex: &PodSecurityConfiguration,
     lookup: Lookup<'a>,
     on_error: impl FnOnce(&str, String) -> Verdict,
 ) -> Result<&'a BTreeMap<String, String>, Verdict> {
@@ -209,11 +204,11 @@ fn namespace_labels<'a>(
     lookup.map_err(|e| on_error(req.namespace.as_deref().unwrap_or(""), e))
 }
 
-fn exempt_by_request(req: &Request, ex: &Exemptions) -> Option<Verdict> {
+fn exempt_by_request(req: &Request, ex: &PodSecurityConfiguration) -> Option<Verdict> {
     if req
         .namespace
         .as_ref()
-        .is_some_and(|ns| ex.namespaces.contains(ns))
+        .is_some_and(|ns| ex.exemptions.namespaces.contains(ns))
     {
         return Some(Verdict::allow().annotate(EXEMPT, "namespace"));
     }
@@ -304,7 +299,11 @@ pub fn significant_update(old: &PodSpec, new: &PodSpec) -> bool {
 }
 
 /// PodSecurity for a workload resource (reference 2.4): never denies.
-pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> Decision {
+pub fn review_workload(
+    req: &Request,
+    ex: &PodSecurityConfiguration,
+    lookup: Lookup<'_>,
+) -> Decision {
     if !creates_or_updates(req) || req.sub_resource.is_some() {
         return Verdict::allow().into();
     }
@@ -315,7 +314,7 @@ pub fn review_workload(req: &Request, ex: &Exemptions, lookup: Lookup<'_>) -> De
         Ok(l) => l,
         Err(settled) => return settled.into(),
     };
-    let (policy, errors) = policy_of(labels);
+    let (policy, errors) = policy_of(labels, &ex.defaults);
     if policy.warn.is_none() && policy.audit.is_none() {
         return Verdict::allow().into();
     }
@@ -348,7 +347,7 @@ pub fn labels_of(obj: Option<&kube::core::DynamicObject>) -> BTreeMap<String, St
 }
 
 /// PodSecurity for a Namespace (reference 2.5): label validation and the exemption warning.
-pub fn review_namespace(req: &Request, ex: &Exemptions) -> Decision {
+pub fn review_namespace(req: &Request, ex: &PodSecurityConfiguration) -> Decision {
     if req.sub_resource.is_some() || !creates_or_updates(req) {
         return Verdict::allow().into();
     }
@@ -359,12 +358,12 @@ pub fn review_namespace(req: &Request, ex: &Exemptions) -> Decision {
         return Verdict::deny(400, "BadRequest", "failed to decode old namespace").into();
     }
     let labels = labels_of(req.object.as_ref());
-    let (policy, errors) = policy_of(&labels);
+    let (policy, errors) = policy_of(&labels, &ex.defaults);
     let texts: Vec<String> = errors.iter().map(ToString::to_string).collect();
     if !errors.is_empty() {
         let reject = match req.operation {
             Operation::Update => {
-                let (_, old_errors) = policy_of(&labels_of(req.old_object.as_ref()));
+                let (_, old_errors) = policy_of(&labels_of(req.old_object.as_ref()), &ex.defaults);
                 let old: Vec<String> = old_errors.iter().map(ToString::to_string).collect();
                 old.is_empty() || old != texts
             }
@@ -380,7 +379,7 @@ pub fn review_namespace(req: &Request, ex: &Exemptions) -> Decision {
         }
     }
     let mut verdict = Verdict::allow();
-    if ex.namespaces.contains(&req.name) {
+    if ex.exemptions.namespaces.contains(&req.name) {
         let modes = explicit_modes(&labels, &policy);
         if !modes.is_empty() {
             verdict.warnings.push(format!(

@@ -19,7 +19,7 @@ use kube::core::admission::Operation;
 use super::dryrun;
 use super::namespaces::{Labels, NamespaceStore};
 use super::psp::{self, Phase};
-use super::pss::{self, Decision, Exemptions};
+use super::pss::{self, Decision, PodSecurityConfiguration};
 use super::review::{self, Request, Verdict};
 use crate::metrics::{self, Counter, Family, Histogram, Registry};
 use crate::tls::ConnMetrics;
@@ -81,8 +81,9 @@ impl clap::ValueEnum for FailurePolicy {
 pub struct AdmissionConfig {
     /// What the webhook enforces: Pod Security Standards or PodSecurityPolicy emulation.
     pub mode: Mode,
-    /// Users, namespaces and runtime classes not evaluated (Pod Security Standards mode).
-    pub exemptions: Exemptions,
+    /// The PodSecurity plugin's configuration (Pod Security Standards mode): defaults for
+    /// unlabelled namespaces, and the users, namespaces and runtime classes not evaluated.
+    pub pod_security: PodSecurityConfiguration,
     /// What to answer when no decision can be made in time; should match the webhook configuration's `failurePolicy`.
     pub failure_policy: FailurePolicy,
     /// Largest AdmissionReview body accepted; larger ones get 413.
@@ -101,7 +102,7 @@ impl Default for AdmissionConfig {
     fn default() -> Self {
         AdmissionConfig {
             mode: Mode::Pss,
-            exemptions: Exemptions::default(),
+            pod_security: PodSecurityConfiguration::default(),
             failure_policy: FailurePolicy::Fail,
             // An object may be 3 MiB in etcd; a review carries it twice, plus JSON overhead.
             max_body_bytes: 7 * 1024 * 1024,
@@ -393,7 +394,7 @@ async fn decide(
     endpoint: &'static str,
     budget: Duration,
 ) -> Decision {
-    let ex = &state.cfg.exemptions;
+    let ex = &state.cfg.pod_security;
     let resource = req.resource.resource.as_str();
     match (&state.cfg.mode, endpoint) {
         (Mode::Psp(policies), "mutate") => psp::review(req, policies, Phase::Admit),
@@ -418,7 +419,7 @@ async fn decide(
             }
             let ns = req.namespace.as_deref().unwrap_or("");
             // Exempt namespaces are never looked up (they may not be synced yet).
-            let labels = if ex.namespaces.contains(ns) {
+            let labels = if ex.exemptions.namespaces.contains(ns) {
                 Ok(Arc::new(BTreeMap::new()))
             } else {
                 lookup(state, ns).await
@@ -436,7 +437,7 @@ async fn decide(
 /// Warnings from checking the namespace's pods against its new enforce policy, when the
 /// update tightens it.
 async fn dry_run_existing_pods(state: &AppState, req: &Request, deadline: Instant) -> Vec<String> {
-    let ex = &state.cfg.exemptions;
+    let ex = &state.cfg.pod_security;
     let old = pss::labels_of(req.old_object.as_ref());
     let new = pss::labels_of(req.object.as_ref());
     let Some(enforce) = dryrun::needed(&old, &new, &req.name, ex) else {

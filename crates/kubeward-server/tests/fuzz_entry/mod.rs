@@ -100,9 +100,18 @@ fn webhooks() -> &'static Webhooks {
         let (policies, errors) = kubeward_podsecurity::psp::load_policies(&resources);
         assert!(errors.is_empty(), "{errors:?}");
         let mut pss_cfg = AdmissionConfig::default();
-        pss_cfg.exemptions.usernames.insert("exempt-user".into());
-        pss_cfg.exemptions.namespaces.insert("kube-system".into());
         pss_cfg
+            .pod_security
+            .exemptions
+            .usernames
+            .insert("exempt-user".into());
+        pss_cfg
+            .pod_security
+            .exemptions
+            .namespaces
+            .insert("kube-system".into());
+        pss_cfg
+            .pod_security
             .exemptions
             .runtime_classes
             .insert("exempt-rc".into());

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use kubeward_server::admission::pss::Exemptions;
+use kubeward_podsecurity::standards::config::{self, PodSecurityConfiguration};
 use kubeward_server::admission::{
     AdmissionConfig, AdmissionServer, Mode, NamespaceSource, Serving,
 };
@@ -46,13 +46,18 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             Mode::Psp(Arc::new(policies))
         }
     };
+    let mut pod_security = match &args.admission_config {
+        Some(path) => config::load(path).map_err(|e| crate::hint::error(&e))?,
+        None => PodSecurityConfiguration::default(),
+    };
+    let ex = &mut pod_security.exemptions;
+    ex.usernames.extend(args.exempt_users.iter().cloned());
+    ex.namespaces.extend(args.exempt_namespaces.iter().cloned());
+    ex.runtime_classes
+        .extend(args.exempt_runtime_classes.iter().cloned());
     let cfg = AdmissionConfig {
         mode,
-        exemptions: Exemptions {
-            usernames: args.exempt_users.iter().cloned().collect(),
-            namespaces: args.exempt_namespaces.iter().cloned().collect(),
-            runtime_classes: args.exempt_runtime_classes.iter().cloned().collect(),
-        },
+        pod_security,
         failure_policy: args.failure_policy,
         max_body_bytes: args.max_body_bytes,
         default_timeout: Duration::from_secs(args.timeout_seconds),
