@@ -17,6 +17,7 @@
 pub mod config;
 pub mod http_sink;
 pub mod outputs;
+pub mod program_sink;
 pub mod queue;
 pub mod rules;
 pub mod server;
@@ -28,6 +29,7 @@ pub mod worker;
 
 pub use config::{AlertFormat, HttpOutputConfig, ServeConfig, TlsFiles};
 pub use outputs::OutputsConfig;
+pub use program_sink::ProgramOutputConfig;
 pub use rules::{ReloadError, RulesHandle};
 pub use server::{AuditServer, ServeError, ShutdownReport};
 pub use stats::Stats;

@@ -1,4 +1,4 @@
-//! Where alerts go: a writer (stdout in the binary), a file, the HTTP output.
+//! Where alerts go: a writer (stdout in the binary), a file, a program, the HTTP output.
 //!
 //! Workers write a whole batch's alerts under one lock and flush, so lines from two
 //! batches never interleave and an alert is on disk before the next batch starts.
@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::config::{AlertFormat, HttpOutputConfig};
 use super::http_sink::{HttpSink, SinkError};
+use super::program_sink::{ProgramOutputConfig, ProgramSink};
 use super::stats::Stats;
 
 /// Which outputs to open.
@@ -24,6 +25,8 @@ pub struct OutputsConfig {
     pub file: Option<PathBuf>,
     /// POST each alert as JSON to this URL, when set.
     pub http: Option<HttpOutputConfig>,
+    /// Write each alert to a program's standard input (Falco's `program_output`).
+    pub program: Option<ProgramOutputConfig>,
 }
 
 /// Why an output cannot be opened.
@@ -47,6 +50,7 @@ pub struct Outputs {
     format: AlertFormat,
     writer: Option<Mutex<Box<dyn Write + Send>>>,
     file: Option<Mutex<BufWriter<File>>>,
+    program: Option<ProgramSink>,
     http: Option<HttpSink>,
     stats: Arc<Stats>,
 }
@@ -89,6 +93,7 @@ impl Outputs {
             format,
             writer: cfg.writer.map(Mutex::new),
             file,
+            program: cfg.program.map(ProgramSink::new),
             http,
             stats,
         };
@@ -119,6 +124,13 @@ impl Outputs {
             let mut f = f.lock().unwrap_or_else(PoisonError::into_inner);
             self.write_lines(&mut *f, &alerts, "file");
         }
+        if let Some(p) = &self.program {
+            let lines: Vec<&str> = alerts.iter().map(|a| a.line.as_str()).collect();
+            let (lost, error) = p.write(&lines);
+            if lost > 0 {
+                self.lost("program", lost as u64, error.map(|e| e.to_string()));
+            }
+        }
         if let Some(h) = &self.http {
             for a in alerts {
                 let sent = a.json.is_some_and(|j| h.send_blocking(j));
@@ -142,18 +154,24 @@ impl Outputs {
         let result = result.and_then(|()| w.flush());
         if let Err(e) = result {
             let lost = (alerts.len() - written) as u64;
-            let c = self
-                .stats
-                .alerts_failed
-                .get_or_create(&[("output", output)]);
-            let before = c.inc_by(lost.max(1));
-            // Log the first failure and then sparsely, so a full disk does not flood the log.
-            if before == 0 || before.is_power_of_two() {
-                tracing::error!(
-                    "alert output {output}: {e} ({} alerts lost so far)",
-                    before + lost.max(1)
-                );
-            }
+            self.lost(output, lost.max(1), Some(e.to_string()));
+        }
+    }
+
+    /// Counts alerts an output lost, and says why on the first loss and then sparsely,
+    /// so that a full disk or a dead program does not flood the log.
+    fn lost(&self, output: &'static str, lost: u64, why: Option<String>) {
+        let c = self
+            .stats
+            .alerts_failed
+            .get_or_create(&[("output", output)]);
+        let before = c.inc_by(lost);
+        if before == 0 || before.is_power_of_two() {
+            tracing::error!(
+                "alert output {output}: {} ({} alerts lost so far)",
+                why.as_deref().unwrap_or("failed"),
+                before + lost
+            );
         }
     }
 

@@ -15,8 +15,8 @@ use kubeward_server::audit::config::{
     AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_QUEUE_BYTES,
 };
 use kubeward_server::audit::{
-    AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, RulesHandle,
-    ServeConfig, TlsFiles,
+    AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, ProgramOutputConfig,
+    RulesHandle, ServeConfig, TlsFiles,
 };
 
 use super::{RuleSelection, Sources, hostname};
@@ -52,6 +52,16 @@ pub struct ServeArgs {
     /// Also POST each alert (Falco's JSON object) to this http:// URL, with retries.
     #[arg(long, value_name = "URL")]
     pub http_output: Option<String>,
+
+    /// Also write each alert, one line in --format, to the standard input of this command
+    /// (run by /bin/sh -c), as Falco's program_output.
+    #[arg(long, value_name = "COMMAND")]
+    pub program_output: Option<String>,
+
+    /// Keep the --program-output command running across alerts (restarted if it exits)
+    /// instead of running it once per alert, as Falco's program_output.keep_alive.
+    #[arg(long, requires = "program_output")]
+    pub program_keep_alive: bool,
 
     /// Attempts per alert for --http-output (exponential backoff from 200 ms to 5 s).
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -172,6 +182,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
             max_attempts: args.http_attempts.max(1),
             ..HttpOutputConfig::new(url.clone())
         }),
+        program: args
+            .program_output
+            .as_ref()
+            .map(|program| ProgramOutputConfig {
+                program: program.clone(),
+                keep_alive: args.program_keep_alive,
+            }),
     };
     let scheme = if config.tls.is_some() {
         "https"
