@@ -34,4 +34,5 @@ pub use engine::{
     Selection, SourceId,
 };
 pub use priority::Priority;
+pub use time::rfc5424 as rfc5424_timestamp;
 pub use yaml::Pos;

@@ -55,9 +55,27 @@ pub(crate) fn iso8601(ns: i64, zone: &str) -> String {
     format!("{}T{}{zone}", date(t), clock(t, true))
 }
 
+/// `YYYY-MM-DDTHH:MM:SS.uuuuuuZ`, UTC: RFC 5424's TIMESTAMP, which allows six fraction
+/// digits at most.
+pub fn rfc5424(ns: i64) -> String {
+    let t = local(ns, 0);
+    let day = t.secs.rem_euclid(86_400);
+    let (h, m, s) = (day / 3600, day % 3600 / 60, day % 60);
+    format!("{}T{h:02}:{m:02}:{s:02}.{:06}Z", date(t), t.nanos / 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc5424_timestamps_have_microseconds_in_utc() {
+        assert_eq!(rfc5424(0), "1970-01-01T00:00:00.000000Z");
+        assert_eq!(
+            rfc5424(1_733_390_100_123_456_789),
+            "2024-12-05T09:15:00.123456Z"
+        );
+    }
 
     #[test]
     fn formats() {

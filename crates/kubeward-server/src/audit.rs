@@ -24,6 +24,7 @@ pub mod server;
 pub mod stats;
 #[cfg(target_os = "linux")]
 pub mod syscalls;
+pub mod syslog_sink;
 pub mod webhook_config;
 pub mod worker;
 
@@ -33,3 +34,4 @@ pub use program_sink::ProgramOutputConfig;
 pub use rules::{ReloadError, RulesHandle};
 pub use server::{AuditServer, ServeError, ShutdownReport};
 pub use stats::Stats;
+pub use syslog_sink::SyslogOutputConfig;

@@ -1,4 +1,5 @@
-//! Where alerts go: a writer (stdout in the binary), a file, a program, the HTTP output.
+//! Where alerts go: a writer (stdout in the binary), a file, a program, syslog, the HTTP
+//! output.
 //!
 //! Workers write a whole batch's alerts under one lock and flush, so lines from two
 //! batches never interleave and an alert is on disk before the next batch starts.
@@ -15,6 +16,8 @@ use super::config::{AlertFormat, HttpOutputConfig};
 use super::http_sink::{HttpSink, SinkError};
 use super::program_sink::{ProgramOutputConfig, ProgramSink};
 use super::stats::Stats;
+use super::syslog_sink::{SyslogOutputConfig, SyslogSink};
+use kubeward_rules::Priority;
 
 /// Which outputs to open.
 #[derive(Default)]
@@ -27,6 +30,8 @@ pub struct OutputsConfig {
     pub http: Option<HttpOutputConfig>,
     /// Write each alert to a program's standard input (Falco's `program_output`).
     pub program: Option<ProgramOutputConfig>,
+    /// Send each alert to the local syslog socket (Falco's `syslog_output`).
+    pub syslog: Option<SyslogOutputConfig>,
 }
 
 /// Why an output cannot be opened.
@@ -43,6 +48,9 @@ pub enum OutputError {
     /// The HTTP output could not start.
     #[error(transparent)]
     Http(#[from] SinkError),
+    /// No socket could be made for the syslog output.
+    #[error("syslog output: {0}")]
+    Syslog(io::Error),
 }
 
 /// The open outputs.
@@ -51,6 +59,7 @@ pub struct Outputs {
     writer: Option<Mutex<Box<dyn Write + Send>>>,
     file: Option<Mutex<BufWriter<File>>>,
     program: Option<ProgramSink>,
+    syslog: Option<SyslogSink>,
     http: Option<HttpSink>,
     stats: Arc<Stats>,
 }
@@ -59,6 +68,8 @@ pub struct Outputs {
 pub struct Formatted {
     line: String,
     json: Option<String>,
+    priority: Priority,
+    hostname: String,
 }
 
 impl Outputs {
@@ -94,6 +105,11 @@ impl Outputs {
             writer: cfg.writer.map(Mutex::new),
             file,
             program: cfg.program.map(ProgramSink::new),
+            syslog: cfg
+                .syslog
+                .map(SyslogSink::open)
+                .transpose()
+                .map_err(OutputError::Syslog)?,
             http,
             stats,
         };
@@ -108,7 +124,17 @@ impl Outputs {
             (Some(j), AlertFormat::Json) => j.clone(),
             _ => alert.text_line(),
         };
-        Formatted { line, json }
+        let hostname = if self.syslog.is_some() {
+            alert.hostname.clone()
+        } else {
+            String::new()
+        };
+        Formatted {
+            line,
+            json,
+            priority: alert.priority,
+            hostname,
+        }
     }
 
     /// Writes a batch's alerts to every output, then flushes the writer and file.
@@ -129,6 +155,19 @@ impl Outputs {
             let (lost, error) = p.write(&lines);
             if lost > 0 {
                 self.lost("program", lost as u64, error.map(|e| e.to_string()));
+            }
+        }
+        if let Some(s) = &self.syslog {
+            let mut lost = 0;
+            let mut why = None;
+            for a in &alerts {
+                if let Err(e) = s.send(a.priority, &a.hostname, &a.line) {
+                    lost += 1;
+                    why = Some(format!("{}: {e}", s.path().display()));
+                }
+            }
+            if lost > 0 {
+                self.lost("syslog", lost, why);
             }
         }
         if let Some(h) = &self.http {

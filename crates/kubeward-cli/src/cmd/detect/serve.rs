@@ -16,7 +16,7 @@ use kubeward_server::audit::config::{
 };
 use kubeward_server::audit::{
     AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, ProgramOutputConfig,
-    RulesHandle, ServeConfig, TlsFiles,
+    RulesHandle, ServeConfig, SyslogOutputConfig, TlsFiles,
 };
 
 use super::{RuleSelection, Sources, hostname};
@@ -62,6 +62,16 @@ pub struct ServeArgs {
     /// instead of running it once per alert, as Falco's program_output.keep_alive.
     #[arg(long, requires = "program_output")]
     pub program_keep_alive: bool,
+
+    /// Also send each alert to syslog, RFC 5424 on the local socket, facility user, the
+    /// rule's priority as severity (Falco's syslog_output; on a systemd host
+    /// `journalctl _COMM=kubeward` shows it).
+    #[arg(long)]
+    pub syslog_output: bool,
+
+    /// The syslog socket for --syslog-output.
+    #[arg(long, value_name = "PATH", default_value = kubeward_server::audit::syslog_sink::DEV_LOG, requires = "syslog_output")]
+    pub syslog_socket: PathBuf,
 
     /// Attempts per alert for --http-output (exponential backoff from 200 ms to 5 s).
     #[arg(long, value_name = "N", default_value_t = 5)]
@@ -189,6 +199,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 program: program.clone(),
                 keep_alive: args.program_keep_alive,
             }),
+        syslog: args.syslog_output.then(|| SyslogOutputConfig {
+            socket: args.syslog_socket.clone(),
+        }),
     };
     let scheme = if config.tls.is_some() {
         "https"
