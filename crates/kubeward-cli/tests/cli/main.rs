@@ -29,6 +29,7 @@ mod sarif;
 mod scan_config;
 mod seccomp;
 mod snapshots;
+mod systemd_unit;
 mod text;
 mod webhook;
 mod webhook_serve;
