@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod http_sink;
+pub mod http_tls;
 pub mod outputs;
 pub mod program_sink;
 pub mod queue;

@@ -30,7 +30,7 @@ pub enum AlertFormat {
 /// The HTTP alert output: one POST per alert, JSON, retried with exponential backoff.
 #[derive(Debug, Clone)]
 pub struct HttpOutputConfig {
-    /// `http://host:port/path`.
+    /// `http://` or `https://host:port/path`.
     pub url: String,
     /// Attempts per alert, the first included (at least 1).
     pub max_attempts: u32,
@@ -43,6 +43,30 @@ pub struct HttpOutputConfig {
     /// Alerts waiting to be sent; when full, workers wait (backpressure reaches the
     /// intake queue, which answers 429 so the API server retries).
     pub queue: usize,
+    /// For `https://`: the CA bundle (PEM) that signs the receiver's certificate;
+    /// `None` trusts the system's roots (Falco's `http_output.ca_bundle`/`ca_path`).
+    pub ca_bundle: Option<std::path::PathBuf>,
+    /// For `https://`: a client certificate chain and key (PEM) for mutual TLS
+    /// (Falco's `http_output.mtls`, `client_cert`, `client_key`).
+    pub client_cert: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// Accept any server certificate (Falco's `http_output.insecure`): for tests only.
+    pub insecure: bool,
+    /// Extra request headers, as Falco's `http_output.custom_headers`.
+    pub headers: Vec<(String, String)>,
+}
+
+/// `NAME:VALUE` as a request header of the HTTP output (`--http-header`), checked as the
+/// HTTP library will send it.
+pub fn parse_header(s: &str) -> Result<(String, String), String> {
+    let (name, value) = s
+        .split_once(':')
+        .ok_or_else(|| format!("{s:?} is not NAME:VALUE"))?;
+    let (name, value) = (name.trim(), value.trim());
+    hyper::header::HeaderName::from_bytes(name.as_bytes())
+        .map_err(|_| format!("{name:?} is not a header name"))?;
+    hyper::header::HeaderValue::from_str(value)
+        .map_err(|_| format!("the value of {name} has characters a header cannot hold"))?;
+    Ok((name.to_owned(), value.to_owned()))
 }
 
 impl HttpOutputConfig {
@@ -55,6 +79,10 @@ impl HttpOutputConfig {
             max_backoff: Duration::from_secs(5),
             timeout: Duration::from_secs(10),
             queue: 10_000,
+            ca_bundle: None,
+            client_cert: None,
+            insecure: false,
+            headers: Vec::new(),
         }
     }
 }
@@ -119,5 +147,21 @@ impl ServeConfig {
             #[cfg(target_os = "linux")]
             syscalls: None,
         }
+    }
+}
+
+#[cfg(test)]
+mod header_tests {
+    use super::parse_header;
+
+    #[test]
+    fn headers_are_name_colon_value() {
+        assert_eq!(
+            parse_header("Authorization: Bearer x"),
+            Ok(("Authorization".into(), "Bearer x".into()))
+        );
+        assert!(parse_header("no-colon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        assert!(parse_header("x-a: line\nbreak").is_err());
     }
 }

@@ -11,6 +11,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use http_body_util::Full;
 use hyper::{Method, Request, StatusCode, Uri};
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -31,9 +32,12 @@ pub enum SinkError {
         /// The parser's reason.
         reason: String,
     },
-    /// The alert URL is not `http://` (TLS is not supported for the alert output); holds the URL.
-    #[error("alert URL {0:?}: only http:// is supported for the alert output")]
+    /// The alert URL is neither `http://` nor `https://`; holds the URL.
+    #[error("alert URL {0:?}: give an http:// or https:// URL")]
     Scheme(String),
+    /// The TLS settings of an `https://` URL cannot be used.
+    #[error("alert output TLS: {0}")]
+    Tls(String),
 }
 
 /// Where workers hand alerts to the output task.
@@ -55,12 +59,22 @@ impl HttpSink {
                     url: cfg.url.clone(),
                     reason: e.to_string(),
                 })?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
             return Err(SinkError::Scheme(cfg.url.clone()));
         }
+        let tls = if uri.scheme_str() == Some("https") {
+            super::http_tls::client_config(&cfg).map_err(SinkError::Tls)?
+        } else {
+            super::http_tls::trusting_nothing()
+        };
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build();
         let (tx, mut rx) = mpsc::channel::<Bytes>(cfg.queue.max(1));
-        let client: Client<HttpConnector, Full<Bytes>> =
-            Client::builder(TokioExecutor::new()).build_http();
+        let client: Client<HttpsConnector<HttpConnector>, Full<Bytes>> =
+            Client::builder(TokioExecutor::new()).build(connector);
         let task = tokio::spawn(async move {
             let mut out = Delivery {
                 cfg,
@@ -85,7 +99,7 @@ impl HttpSink {
 struct Delivery {
     cfg: HttpOutputConfig,
     uri: Uri,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     stats: Arc<Stats>,
 }
 
@@ -123,12 +137,15 @@ impl Delivery {
     }
 
     async fn attempt(&self, alert: Bytes) -> Attempt {
-        let req = Request::builder()
+        let mut req = Request::builder()
             .method(Method::POST)
             .uri(self.uri.clone())
             .header(hyper::header::CONTENT_TYPE, "application/json")
-            .header(hyper::header::USER_AGENT, "kubeward")
-            .body(Full::new(alert));
+            .header(hyper::header::USER_AGENT, "kubeward");
+        for (name, value) in &self.cfg.headers {
+            req = req.header(name.as_str(), value.as_str());
+        }
+        let req = req.body(Full::new(alert));
         let req = match req {
             Ok(r) => r,
             Err(e) => return Attempt::GiveUp(e.to_string()),

@@ -49,9 +49,33 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE")]
     pub output_file: Option<PathBuf>,
 
-    /// Also POST each alert (Falco's JSON object) to this http:// URL, with retries.
+    /// Also POST each alert (Falco's JSON object) to this http:// or https:// URL, with
+    /// retries (Falcosidekick listens on `/`).
     #[arg(long, value_name = "URL")]
     pub http_output: Option<String>,
+
+    /// CA bundle (PEM) that signs the --http-output receiver's certificate; without it the
+    /// system's roots are trusted.
+    #[arg(long, value_name = "FILE", requires = "http_output")]
+    pub http_ca_bundle: Option<PathBuf>,
+
+    /// Client certificate chain (PEM) for mutual TLS with the --http-output receiver.
+    #[arg(long, value_name = "FILE", requires_all = ["http_output", "http_client_key"])]
+    pub http_client_cert: Option<PathBuf>,
+
+    /// The key (PEM) of --http-client-cert.
+    #[arg(long, value_name = "FILE", requires = "http_client_cert")]
+    pub http_client_key: Option<PathBuf>,
+
+    /// Accept any certificate from the --http-output receiver (Falco's insecure): for
+    /// tests, never in production.
+    #[arg(long, requires = "http_output")]
+    pub http_insecure: bool,
+
+    /// A header for every --http-output request, NAME:VALUE (repeatable), as Falco's
+    /// custom_headers.
+    #[arg(long, value_name = "NAME:VALUE", value_parser = kubeward_server::audit::config::parse_header, requires = "http_output")]
+    pub http_header: Vec<(String, String)>,
 
     /// Also write each alert, one line in --format, to the standard input of this command
     /// (run by /bin/sh -c), as Falco's program_output.
@@ -190,6 +214,13 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         file: args.output_file.clone(),
         http: args.http_output.as_ref().map(|url| HttpOutputConfig {
             max_attempts: args.http_attempts.max(1),
+            ca_bundle: args.http_ca_bundle.clone(),
+            client_cert: args
+                .http_client_cert
+                .clone()
+                .zip(args.http_client_key.clone()),
+            insecure: args.http_insecure,
+            headers: args.http_header.clone(),
             ..HttpOutputConfig::new(url.clone())
         }),
         program: args
