@@ -14,8 +14,7 @@ use std::path::PathBuf;
 use kubeward_cluster::config::{self as project, ProjectConfig};
 use kubeward_cluster::{Inventory, Selection};
 use kubeward_manifest::{
-    Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, may_contain_namespace,
-    parse_piece_each,
+    Limits, LoadError, Piece, Pieces, STREAM_BYTES, Source, discover, parse_piece_each,
 };
 use kubeward_podsecurity::standards::config::{self, Defaults, Exemptions};
 use rayon::prelude::*;
@@ -188,9 +187,8 @@ fn prepass(
                     Ok(p) => p,
                     Err(e) => return (Vec::new(), Inventory::default(), Some(e)),
                 };
-                if stopped
-                    || !(may_contain_namespace(&piece.text) || Inventory::may_want(&piece.text))
-                {
+                // The inventory's kinds include Namespace, whose labels are read here too.
+                if stopped || !Inventory::may_want(&piece.text) {
                     continue;
                 }
                 stopped =

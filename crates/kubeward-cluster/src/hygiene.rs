@@ -8,7 +8,7 @@ use kubeward_podsecurity::standards::{Level, PolicyVersion, evaluate};
 use kubeward_report::Severity::{Info, Low, Medium};
 
 use crate::Template;
-use crate::inventory::Inventory;
+use crate::inventory::{Account, Inventory};
 use crate::rule::{Family::Hygiene, Findings, Rule};
 
 pub(crate) const WH001: Rule = Rule::new(
@@ -170,8 +170,13 @@ pub(crate) fn tag_and_digest(image: &str) -> (Option<&str>, bool) {
 }
 
 pub(crate) fn check(pod: &Pod<'_>, inv: &Inventory, out: &mut Findings<'_>) {
-    token(pod, inv, out);
-    let private = pulls_with_credentials(pod, inv);
+    // The pod's ServiceAccount, looked up once for the token and pull-secret checks.
+    let sa = service_account(pod.template.spec);
+    let account = inv
+        .service_accounts
+        .get(&(pod.res.namespace.clone(), sa.to_owned()));
+    token(pod, sa, account, out);
+    let private = pulls_with_credentials(pod, account);
     for c in containers(pod.template.spec) {
         image(pod, &c, private, out);
         secrets_in_env(pod, &c, out);
@@ -212,12 +217,11 @@ fn shadows_cluster_name(host: &str) -> bool {
 
 /// The kubelet mounts the token unless the pod says false, or the pod says nothing and
 /// its ServiceAccount says false (the ServiceAccount admission plugin's order).
-fn token(pod: &Pod<'_>, inv: &Inventory, out: &mut Findings<'_>) {
+fn token(pod: &Pod<'_>, sa: &str, account: Option<&Account>, out: &mut Findings<'_>) {
     if !out.on(&WH001) {
         return;
     }
     let spec = pod.template.spec;
-    let sa = service_account(spec);
     let message = match spec.automount_service_account_token {
         Some(false) => return,
         Some(true) => {
@@ -225,10 +229,7 @@ fn token(pod: &Pod<'_>, inv: &Inventory, out: &mut Findings<'_>) {
                 .to_owned()
                 + sa
         }
-        None => match inv
-            .service_accounts
-            .get(&(pod.res.namespace.clone(), sa.to_owned()))
-        {
+        None => match account {
             Some(a) if a.automount == Some(false) => return,
             Some(_) => format!(
                 "neither the pod nor its ServiceAccount {sa} sets automountServiceAccountToken: false, so every container holds its token"
@@ -307,15 +308,13 @@ fn image(pod: &Pod<'_>, c: &Container<'_>, private: bool, out: &mut Findings<'_>
 
 /// Whether the pod pulls with credentials: its own `imagePullSecrets`, or its
 /// ServiceAccount's when that is in the scanned set (admission copies them in).
-fn pulls_with_credentials(pod: &Pod<'_>, inv: &Inventory) -> bool {
-    let spec = pod.template.spec;
-    spec.image_pull_secrets
+fn pulls_with_credentials(pod: &Pod<'_>, account: Option<&Account>) -> bool {
+    pod.template
+        .spec
+        .image_pull_secrets
         .as_ref()
         .is_some_and(|s| !s.is_empty())
-        || inv
-            .service_accounts
-            .get(&(pod.res.namespace.clone(), service_account(spec).to_owned()))
-            .is_some_and(|a| a.pull_secrets)
+        || account.is_some_and(|a| a.pull_secrets)
 }
 
 /// The pod's ServiceAccount: `serviceAccountName`, the deprecated `serviceAccount`, or `default`.

@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use super::{MAX_LISTED_ERRORS, Output, end_document};
 use crate::scan::model::{
-    Event, Finding, LintFinding, ModeResult, PspError, PspVerdict, ResourceReport, ScanError,
-    Summary, WorkloadReport, severity_name,
+    Event, Finding, LintFinding, ModeResult, Object, PspError, PspVerdict, ResourceReport,
+    ScanError, Summary, WorkloadReport, severity_name,
 };
 
 pub struct JsonOutput<W: Write> {
@@ -126,15 +126,36 @@ impl<'a> From<&'a PspVerdict> for PspRecord<'a> {
     }
 }
 
+/// The keys every record opens with: the object and where it starts.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResultRecord<'a> {
+struct ObjectRecord<'a> {
     file: &'a str,
     line: Option<u32>,
     api_version: &'a str,
     kind: &'a str,
     namespace: Option<&'a str>,
     name: Option<&'a str>,
+}
+
+impl<'a> From<&'a Object> for ObjectRecord<'a> {
+    fn from(o: &'a Object) -> Self {
+        ObjectRecord {
+            file: &o.file,
+            line: line(Some(o.pos.line)),
+            api_version: &o.api_version,
+            kind: &o.kind,
+            namespace: o.namespace.as_deref(),
+            name: o.name.as_deref(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResultRecord<'a> {
+    #[serde(flatten)]
+    object: ObjectRecord<'a>,
     policy: String,
     allowed: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,12 +175,7 @@ struct ResultRecord<'a> {
 impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
     fn from(w: &'a WorkloadReport) -> Self {
         ResultRecord {
-            file: &w.file,
-            line: line(Some(w.pos.line)),
-            api_version: &w.api_version,
-            kind: &w.kind,
-            namespace: w.namespace.as_deref(),
-            name: w.name.as_deref(),
+            object: ObjectRecord::from(&w.object),
             policy: w.policy.to_string(),
             exempt: w.exempt,
             allowed: w.allowed,
@@ -178,12 +194,8 @@ impl<'a> From<&'a WorkloadReport> for ResultRecord<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct ResourceRecord<'a> {
-    file: &'a str,
-    line: Option<u32>,
-    api_version: &'a str,
-    kind: &'a str,
-    namespace: Option<&'a str>,
-    name: Option<&'a str>,
+    #[serde(flatten)]
+    object: ObjectRecord<'a>,
     lints: Vec<LintRecord<'a>>,
     #[serde(skip_serializing_if = "is_zero")]
     suppressed: u64,
@@ -196,12 +208,7 @@ fn is_zero(n: &u64) -> bool {
 impl<'a> From<&'a ResourceReport> for ResourceRecord<'a> {
     fn from(r: &'a ResourceReport) -> Self {
         ResourceRecord {
-            file: &r.file,
-            line: line(Some(r.pos.line)),
-            api_version: &r.api_version,
-            kind: &r.kind,
-            namespace: r.namespace.as_deref(),
-            name: r.name.as_deref(),
+            object: ObjectRecord::from(&r.object),
             lints: r.lints.iter().map(Into::into).collect(),
             suppressed: r.suppressed,
         }
@@ -320,12 +327,14 @@ mod tests {
     #[test]
     fn result_keys_follow_the_contract_order() {
         let report = WorkloadReport {
-            file: "a.yaml".into(),
-            pos: Pos { line: 3, col: 1 },
-            api_version: "v1".into(),
-            kind: "Pod".into(),
-            namespace: None,
-            name: Some("p".into()),
+            object: Object {
+                file: "a.yaml".into(),
+                pos: Pos { line: 3, col: 1 },
+                api_version: "v1".into(),
+                kind: "Pod".into(),
+                namespace: None,
+                name: Some("p".into()),
+            },
             policy: crate::scan::model::Policy {
                 level: Level::Baseline,
                 version: PolicyVersion::Latest,

@@ -246,10 +246,10 @@ impl<W: Write> Output for SarifOutput<W> {
             Event::Resource(r) => {
                 let object = format!(
                     "{} {}",
-                    r.kind,
-                    object_name(r.namespace.as_deref(), r.name.as_deref())
+                    r.object.kind,
+                    object_name(r.object.namespace.as_deref(), r.object.name.as_deref())
                 );
-                return self.lints(&r.file, &object, &r.lints);
+                return self.lints(&r.object.file, &object, &r.lints);
             }
             Event::Error(e) => {
                 if self.notifications.len() < MAX_LISTED_ERRORS {
@@ -260,8 +260,8 @@ impl<W: Write> Output for SarifOutput<W> {
         };
         let object = format!(
             "{} {}",
-            w.kind,
-            object_name(w.namespace.as_deref(), w.name.as_deref())
+            w.object.kind,
+            object_name(w.object.namespace.as_deref(), w.object.name.as_deref())
         );
         for v in &w.violations {
             self.rules.insert(v.violation.check, Rule::Check);
@@ -274,10 +274,10 @@ impl<W: Write> Output for SarifOutput<W> {
                 "ruleId": v.violation.check,
                 "level": "error",
                 "message": {"text": text},
-                "locations": [location(&w.file, v.pos.or(Some(w.pos)))],
+                "locations": [location(&w.object.file, v.pos.or(Some(w.object.pos)))],
             }))?;
         }
-        self.lints(&w.file, &object, &w.lints)?;
+        self.lints(&w.object.file, &object, &w.lints)?;
         if let Some(psp) = w.psp.as_ref().filter(|p| !p.allowed) {
             self.rules.insert(PSP_RULE, Rule::Psp);
             // PSP paths name the API server's internal pod (`spec.securityContext.
@@ -290,7 +290,7 @@ impl<W: Write> Output for SarifOutput<W> {
                 "ruleId": PSP_RULE,
                 "level": "error",
                 "message": {"text": format!("{message}: {object}")},
-                "locations": [location(&w.file, Some(w.pos))],
+                "locations": [location(&w.object.file, Some(w.object.pos))],
                 "properties": {"pspErrors": psp.errors.iter().map(|e| json!({
                     "policy": e.policy, "path": e.path, "message": e.message,
                 })).collect::<Vec<_>>()},

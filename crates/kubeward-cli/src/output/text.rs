@@ -53,20 +53,24 @@ pub fn write_workload(out: &mut impl Write, w: &WorkloadReport) -> io::Result<()
     writeln!(
         out,
         "{} {} {} — {decided}",
-        location(&w.file, Some(w.pos.line)).bold(),
-        escaped(&w.kind),
-        escaped(&object_name(w.namespace.as_deref(), w.name.as_deref())).bold(),
+        location(&w.object.file, Some(w.object.pos.line)).bold(),
+        escaped(&w.object.kind),
+        escaped(&object_name(
+            w.object.namespace.as_deref(),
+            w.object.name.as_deref()
+        ))
+        .bold(),
     )?;
     for v in &w.violations {
         writeln!(
             out,
             "  {}  {}  {}",
-            location(&w.file, v.pos.map(|p| p.line)).dimmed(),
+            location(&w.object.file, v.pos.map(|p| p.line)).dimmed(),
             v.violation.check.red(),
             escaped(&v.violation.long_form())
         )?;
     }
-    write_lints(out, &w.file, &w.lints, w.suppressed)?;
+    write_lints(out, &w.object.file, &w.lints, w.suppressed)?;
     if let Some(message) = &w.message {
         writeln!(out, "  {}", escaped(message).italic())?;
     }
@@ -133,11 +137,15 @@ pub fn write_resource(out: &mut impl Write, r: &ResourceReport) -> io::Result<()
     writeln!(
         out,
         "{} {} {}",
-        location(&r.file, Some(r.pos.line)).bold(),
-        escaped(&r.kind),
-        escaped(&object_name(r.namespace.as_deref(), r.name.as_deref())).bold(),
+        location(&r.object.file, Some(r.object.pos.line)).bold(),
+        escaped(&r.object.kind),
+        escaped(&object_name(
+            r.object.namespace.as_deref(),
+            r.object.name.as_deref()
+        ))
+        .bold(),
     )?;
-    write_lints(out, &r.file, &r.lints, r.suppressed)
+    write_lints(out, &r.object.file, &r.lints, r.suppressed)
 }
 
 pub fn write_error(err: &mut impl Write, e: &ScanError) -> io::Result<()> {

@@ -17,7 +17,7 @@ use kubeward_cluster::{Inventory, Selection, is_suppressed, suppressed_ids};
 use kubeward_podsecurity::standards::config::Exemptions;
 
 use super::model::{
-    ErrorKind, Event, Finding, LintFinding, ModeResult, Policy, ResourceReport, ScanError,
+    ErrorKind, Event, Finding, LintFinding, ModeResult, Object, Policy, ResourceReport, ScanError,
     WorkloadReport,
 };
 use super::namespace::{self, NamespacePolicy, Namespaces};
@@ -129,12 +129,7 @@ fn scan_resource(
                 let (lints, suppressed) = located(res, found);
                 if !lints.is_empty() || suppressed > 0 {
                     out.events.push(Event::Resource(Box::new(ResourceReport {
-                        file: Arc::clone(&res.file),
-                        pos: res.pos,
-                        api_version: res.api_version.clone(),
-                        kind: res.kind.clone(),
-                        namespace: res.namespace.clone(),
-                        name: res.name.clone(),
+                        object: Object::of(res),
                         lints,
                         suppressed,
                     })));
@@ -269,12 +264,7 @@ fn scan_resource(
     }
     let (lints, suppressed) = located(res, found);
     out.events.push(Event::Workload(Box::new(WorkloadReport {
-        file: Arc::clone(&res.file),
-        pos: res.pos,
-        api_version: res.api_version.clone(),
-        kind: res.kind.clone(),
-        namespace: res.namespace.clone(),
-        name: res.name.clone(),
+        object: Object::of(res),
         policy: enforce,
         allowed: violations.is_empty(),
         exempt,

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kubeward_manifest::{DuplicateKey, Pos};
+use kubeward_manifest::{DuplicateKey, Pos, Resource};
 use kubeward_podsecurity::standards::Violation;
 use kubeward_report::Severity;
 
@@ -43,16 +43,35 @@ pub struct ModeResult {
     pub message: String,
 }
 
-/// The findings on a resource that is not a workload (RBAC objects, Services,
-/// Ingresses, Namespaces, Secrets, ConfigMaps); written only when it has some.
+/// Which object a report is about, and where it starts.
 #[derive(Clone, Debug)]
-pub struct ResourceReport {
+pub struct Object {
     pub file: Arc<str>,
     pub pos: Pos,
     pub api_version: String,
     pub kind: String,
     pub namespace: Option<String>,
     pub name: Option<String>,
+}
+
+impl Object {
+    pub fn of(res: &Resource) -> Object {
+        Object {
+            file: Arc::clone(&res.file),
+            pos: res.pos,
+            api_version: res.api_version.clone(),
+            kind: res.kind.clone(),
+            namespace: res.namespace.clone(),
+            name: res.name.clone(),
+        }
+    }
+}
+
+/// The findings on a resource that is not a workload (RBAC objects, Services,
+/// Ingresses, Namespaces, Secrets, ConfigMaps); written only when it has some.
+#[derive(Clone, Debug)]
+pub struct ResourceReport {
+    pub object: Object,
     pub lints: Vec<LintFinding>,
     /// Findings its `kubeward.io/ignore` annotation suppressed.
     pub suppressed: u64,
@@ -61,12 +80,7 @@ pub struct ResourceReport {
 /// The verdict on one workload.
 #[derive(Clone, Debug)]
 pub struct WorkloadReport {
-    pub file: Arc<str>,
-    pub pos: Pos,
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: Option<String>,
-    pub name: Option<String>,
+    pub object: Object,
     pub policy: Policy,
     /// The enforce decision alone; lints never change it.
     pub allowed: bool,

@@ -63,10 +63,11 @@ impl HttpSink {
             return Err(SinkError::Scheme(cfg.url.clone()));
         }
         let tls = if uri.scheme_str() == Some("https") {
-            super::http_tls::client_config(&cfg).map_err(SinkError::Tls)?
+            super::http_tls::client_config(&cfg)
         } else {
             super::http_tls::trusting_nothing()
-        };
+        }
+        .map_err(SinkError::Tls)?;
         let connector = hyper_rustls::HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()

@@ -42,14 +42,14 @@ pub fn client_config(cfg: &HttpOutputConfig) -> Result<ClientConfig, String> {
 }
 
 /// A configuration that trusts no server, for an `http://` URL, where TLS is never used.
-pub fn trusting_nothing() -> ClientConfig {
-    ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_or_else(
-            |_| ClientConfig::builder().with_root_certificates(RootCertStore::empty()),
-            |b| b.with_root_certificates(RootCertStore::empty()),
-        )
-        .with_no_client_auth()
+pub fn trusting_nothing() -> Result<ClientConfig, String> {
+    Ok(
+        ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .with_root_certificates(RootCertStore::empty())
+            .with_no_client_auth(),
+    )
 }
 
 fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
