@@ -48,7 +48,7 @@ mod select;
 #[cfg(test)]
 mod tests;
 
-pub use alert::{Alert, AlertOptions};
+pub use alert::{Alert, AlertOptions, JsonOptions};
 
 /// One rules file's name (for messages) and text.
 #[derive(Debug, Clone)]

@@ -5,11 +5,13 @@
 //! at load time and an [`source::Event`] implementation per event. The built-in
 //! syscall field table lets Falco's syscall rulesets load and validate; their rules are
 //! inactive because no syscall source runs. [`engine`] has the entry points and an
-//! example.
+//! example. [`falco_config`] reads the part of Falco's `falco.yaml` that concerns rules
+//! and alerts, for the programs that run the engine.
 
 pub mod ast;
 pub mod diag;
 pub mod engine;
+pub mod falco_config;
 pub mod parser;
 pub mod priority;
 pub mod source;

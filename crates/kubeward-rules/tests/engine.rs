@@ -336,6 +336,20 @@ fn alert_text_and_json_are_falco_shaped() {
         a.to_json(),
         r#"{"hostname":"node-1","output":"22:13:20.123456789: Informational user=alice images=(nginx,redis) ns=<NA> q=\"create\"","output_fields":{"evt.time":1700000000123456789,"ka.req.pod.containers.image":["nginx","redis"],"ka.target.namespace":null,"ka.user.name":"alice","ka.verb":"create"},"priority":"Informational","rule":"Priv","source":"k8s_audit","tags":["a","k8s"],"time":"2023-11-14T22:13:20.123456789Z"}"#
     );
+    // Falco's json_include_*_property: message in, output, output_fields and tags out.
+    let trimmed = AlertOptions {
+        json: kubeward_rules::engine::JsonOptions {
+            output: false,
+            tags: false,
+            message: true,
+            output_fields: false,
+        },
+        ..opts.clone()
+    };
+    assert_eq!(
+        rs.alert(hits[0], &ev, &trimmed).unwrap().to_json(),
+        r#"{"hostname":"node-1","message":"user=alice images=(nginx,redis) ns=<NA> q=\"create\"","priority":"Informational","rule":"Priv","source":"k8s_audit","time":"2023-11-14T22:13:20.123456789Z"}"#
+    );
     let iso = AlertOptions {
         time_format_iso_8601: true,
         ..opts

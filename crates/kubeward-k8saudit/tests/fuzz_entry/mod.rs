@@ -49,11 +49,13 @@ fn alert_options() -> [AlertOptions; 2] {
             hostname: "fuzz".into(),
             utc_offset_secs: 14 * 3600,
             time_format_iso_8601: false,
+            ..AlertOptions::default()
         },
         AlertOptions {
             hostname: String::new(),
             utc_offset_secs: -12 * 3600,
             time_format_iso_8601: true,
+            ..AlertOptions::default()
         },
     ]
 }

@@ -12,6 +12,33 @@ pub struct AlertOptions {
     pub utc_offset_secs: i64,
     /// Falco's `time_format_iso_8601`.
     pub time_format_iso_8601: bool,
+    /// Which optional properties the JSON alert carries.
+    pub json: JsonOptions,
+}
+
+/// Falco's `json_include_*_property` settings: which optional keys the JSON alert has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsonOptions {
+    /// `output`, the text line (`json_include_output_property`, default true).
+    pub output: bool,
+    /// `tags` (`json_include_tags_property`, default true).
+    pub tags: bool,
+    /// `message`, the rule's output without the time and priority
+    /// (`json_include_message_property`, default false).
+    pub message: bool,
+    /// `output_fields` (`json_include_output_fields_property`, default true).
+    pub output_fields: bool,
+}
+
+impl Default for JsonOptions {
+    fn default() -> Self {
+        JsonOptions {
+            output: true,
+            tags: true,
+            message: false,
+            output_fields: true,
+        }
+    }
 }
 
 /// One alert.
@@ -34,6 +61,7 @@ pub struct Alert {
     /// `output_fields`: token text → typed value, sorted by key.
     pub output_fields: Vec<(String, serde_json::Value)>,
     time_prefix: String,
+    json: JsonOptions,
 }
 
 impl Alert {
@@ -65,6 +93,7 @@ impl Alert {
             message,
             output_fields: fields,
             time_prefix: prefix,
+            json: opts.json,
         }
     }
 
@@ -87,7 +116,8 @@ impl Alert {
             .to_owned()
     }
 
-    /// The JSON alert: compact, keys in alphabetical order, `time` in UTC with ns.
+    /// The JSON alert: compact, keys in alphabetical order, `time` in UTC with ns; the
+    /// optional keys as [`JsonOptions`] says.
     pub fn to_json(&self) -> String {
         use serde_json::Value;
         // Written by hand so key order holds whatever serde_json's map features are.
@@ -95,31 +125,43 @@ impl Alert {
         let mut out = String::with_capacity(256 + self.message.len() * 2);
         out.push_str("{\"hostname\":");
         out.push_str(&s(&self.hostname));
-        out.push_str(",\"output\":");
-        out.push_str(&s(&self.output()));
-        out.push_str(",\"output_fields\":{");
-        for (i, (k, v)) in self.output_fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&s(k));
-            out.push(':');
-            out.push_str(&v.to_string());
+        if self.json.message {
+            out.push_str(",\"message\":");
+            out.push_str(&s(&self.message));
         }
-        out.push_str("},\"priority\":");
+        if self.json.output {
+            out.push_str(",\"output\":");
+            out.push_str(&s(&self.output()));
+        }
+        if self.json.output_fields {
+            out.push_str(",\"output_fields\":{");
+            for (i, (k, v)) in self.output_fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&s(k));
+                out.push(':');
+                out.push_str(&v.to_string());
+            }
+            out.push('}');
+        }
+        out.push_str(",\"priority\":");
         out.push_str(&s(self.priority.name()));
         out.push_str(",\"rule\":");
         out.push_str(&s(&self.rule));
         out.push_str(",\"source\":");
         out.push_str(&s(&self.source));
-        out.push_str(",\"tags\":[");
-        for (i, t) in self.tags.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        if self.json.tags {
+            out.push_str(",\"tags\":[");
+            for (i, t) in self.tags.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&s(t));
             }
-            out.push_str(&s(t));
+            out.push(']');
         }
-        out.push_str("],\"time\":");
+        out.push_str(",\"time\":");
         out.push_str(&s(&crate::time::iso8601(self.time_ns, "Z")));
         out.push('}');
         out
