@@ -29,7 +29,7 @@ pub mod syslog_sink;
 pub mod webhook_config;
 pub mod worker;
 
-pub use config::{AlertFormat, HttpOutputConfig, ServeConfig, TlsFiles};
+pub use config::{AlertFormat, HttpBody, HttpOutputConfig, ServeConfig, TlsFiles};
 pub use outputs::OutputsConfig;
 pub use program_sink::ProgramOutputConfig;
 pub use rules::{ReloadError, RulesHandle};

@@ -53,6 +53,23 @@ pub struct HttpOutputConfig {
     pub insecure: bool,
     /// Extra request headers, as Falco's `http_output.custom_headers`.
     pub headers: Vec<(String, String)>,
+    /// For `https://` without `ca_bundle`: a directory whose files hold the trusted CA
+    /// certificates (Falco's `http_output.ca_path`); `None` trusts the system's roots.
+    pub ca_path: Option<std::path::PathBuf>,
+    /// The `User-Agent` of every request (Falco's `http_output.user_agent`).
+    pub user_agent: String,
+    /// What each request carries: the JSON alert, or the text line (Falco posts the text
+    /// line as `text/plain` when `json_output` is false).
+    pub body: HttpBody,
+}
+
+/// The body of the HTTP output's requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpBody {
+    /// The JSON alert, `application/json` (what Falcosidekick reads).
+    Json,
+    /// The text alert line, `text/plain`.
+    Text,
 }
 
 /// `NAME:VALUE` as a request header of the HTTP output (`--http-header`), checked as the
@@ -83,6 +100,9 @@ impl HttpOutputConfig {
             client_cert: None,
             insecure: false,
             headers: Vec::new(),
+            ca_path: None,
+            user_agent: "kubeward".to_owned(),
+            body: HttpBody::Json,
         }
     }
 }

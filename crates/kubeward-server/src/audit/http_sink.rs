@@ -1,4 +1,5 @@
-//! The HTTP alert output: each alert POSTed as Falco's JSON object, retried with
+//! The HTTP alert output: each alert POSTed as Falco's JSON object (or its text line, as
+//! Falco sends it without `json_output`), retried with
 //! exponential backoff, in order, by one task.
 //!
 //! Bounded: the channel holds at most `queue` alerts (workers wait when it is full, so
@@ -18,7 +19,7 @@ use hyper_util::rt::TokioExecutor;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::config::HttpOutputConfig;
+use super::config::{HttpBody, HttpOutputConfig};
 use super::stats::Stats;
 
 /// Why the HTTP output cannot start.
@@ -38,6 +39,9 @@ pub enum SinkError {
     /// The TLS settings of an `https://` URL cannot be used.
     #[error("alert output TLS: {0}")]
     Tls(String),
+    /// The user agent has characters a header cannot hold; holds it.
+    #[error("alert output user agent {0:?} has characters an HTTP header cannot hold")]
+    UserAgent(String),
 }
 
 /// Where workers hand alerts to the output task.
@@ -62,6 +66,13 @@ impl HttpSink {
         if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
             return Err(SinkError::Scheme(cfg.url.clone()));
         }
+        if hyper::header::HeaderValue::from_str(&cfg.user_agent).is_err() {
+            return Err(SinkError::UserAgent(cfg.user_agent.clone()));
+        }
+        let content_type = match cfg.body {
+            HttpBody::Json => "application/json",
+            HttpBody::Text => "text/plain",
+        };
         let tls = if uri.scheme_str() == Some("https") {
             super::http_tls::client_config(&cfg)
         } else {
@@ -79,6 +90,7 @@ impl HttpSink {
         let task = tokio::spawn(async move {
             let mut out = Delivery {
                 cfg,
+                content_type,
                 uri,
                 client,
                 stats,
@@ -99,6 +111,7 @@ impl HttpSink {
 
 struct Delivery {
     cfg: HttpOutputConfig,
+    content_type: &'static str,
     uri: Uri,
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     stats: Arc<Stats>,
@@ -141,8 +154,8 @@ impl Delivery {
         let mut req = Request::builder()
             .method(Method::POST)
             .uri(self.uri.clone())
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .header(hyper::header::USER_AGENT, "kubeward");
+            .header(hyper::header::CONTENT_TYPE, self.content_type)
+            .header(hyper::header::USER_AGENT, self.cfg.user_agent.as_str());
         for (name, value) in &self.cfg.headers {
             req = req.header(name.as_str(), value.as_str());
         }

@@ -26,7 +26,7 @@ pub fn client_config(cfg: &HttpOutputConfig) -> Result<ClientConfig, String> {
                 provider.signature_verification_algorithms,
             )))
     } else {
-        builder.with_root_certificates(roots(cfg.ca_bundle.as_deref())?)
+        builder.with_root_certificates(roots(cfg.ca_bundle.as_deref(), cfg.ca_path.as_deref())?)
     };
     match &cfg.client_cert {
         Some((cert, key)) => {
@@ -62,17 +62,26 @@ fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-fn roots(bundle: Option<&Path>) -> Result<RootCertStore, String> {
+fn roots(bundle: Option<&Path>, dir: Option<&Path>) -> Result<RootCertStore, String> {
     let mut store = RootCertStore::empty();
-    match bundle {
-        Some(path) => {
+    match (bundle, dir) {
+        (Some(path), _) => {
             for cert in certificates(path)? {
                 store
                     .add(cert)
                     .map_err(|e| format!("{}: {e}", path.display()))?;
             }
         }
-        None => {
+        (None, Some(dir)) => {
+            store.add_parsable_certificates(directory_certificates(dir)?);
+            if store.is_empty() {
+                return Err(format!(
+                    "{}: no CA certificate in its files; give the receiver's CA bundle",
+                    dir.display()
+                ));
+            }
+        }
+        (None, None) => {
             let found = rustls_native_certs::load_native_certs();
             store.add_parsable_certificates(found.certs);
             if store.is_empty() {
@@ -83,6 +92,34 @@ fn roots(bundle: Option<&Path>) -> Result<RootCertStore, String> {
         }
     }
     Ok(store)
+}
+
+/// Files read from a CA directory at most; a certificate store holds a few hundred.
+const MAX_CA_FILES: usize = 4096;
+/// Larger files in a CA directory are not certificate files (a system bundle is ~200 KiB).
+const MAX_CA_FILE_BYTES: u64 = 4 << 20;
+
+/// The PEM certificates of every regular file in `dir` (curl's CAPATH, without needing
+/// OpenSSL's hashed names); files that hold none are skipped.
+fn directory_certificates(dir: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut paths: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= MAX_CA_FILE_BYTES)
+        })
+        .take(MAX_CA_FILES)
+        .collect();
+    paths.sort();
+    let mut certs = Vec::new();
+    for path in paths {
+        if let Ok(iter) = CertificateDer::pem_file_iter(&path) {
+            certs.extend(iter.filter_map(Result::ok));
+        }
+    }
+    Ok(certs)
 }
 
 /// `insecure`: every certificate is accepted, signatures are still checked.

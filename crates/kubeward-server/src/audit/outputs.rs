@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use kubeward_rules::engine::Alert;
 use tokio::task::JoinHandle;
 
-use super::config::{AlertFormat, HttpOutputConfig};
+use super::config::{AlertFormat, HttpBody, HttpOutputConfig};
 use super::http_sink::{HttpSink, SinkError};
 use super::program_sink::{ProgramOutputConfig, ProgramSink};
 use super::stats::Stats;
@@ -26,6 +26,12 @@ pub struct OutputsConfig {
     pub writer: Option<Box<dyn Write + Send>>,
     /// Appended to, created if missing.
     pub file: Option<PathBuf>,
+    /// Open the file for each batch of alerts instead of keeping it open (Falco's
+    /// `file_output.keep_alive: false`), so that a rotated file is followed.
+    pub file_reopen: bool,
+    /// Leave flushing the writer and file to their buffers (Falco's `buffered_outputs`);
+    /// by default both are flushed after every batch.
+    pub buffered: bool,
     /// POST each alert as JSON to this URL, when set.
     pub http: Option<HttpOutputConfig>,
     /// Write each alert to a program's standard input (Falco's `program_output`).
@@ -57,17 +63,19 @@ pub enum OutputError {
 pub struct Outputs {
     format: AlertFormat,
     writer: Option<Mutex<Box<dyn Write + Send>>>,
-    file: Option<Mutex<BufWriter<File>>>,
+    file: Option<Mutex<AlertFile>>,
+    buffered: bool,
     program: Option<ProgramSink>,
     syslog: Option<SyslogSink>,
     http: Option<HttpSink>,
+    http_body: Option<HttpBody>,
     stats: Arc<Stats>,
 }
 
 /// An alert formatted once for every output that needs it.
 pub struct Formatted {
     line: String,
-    json: Option<String>,
+    http: Option<String>,
     priority: Priority,
     hostname: String,
 }
@@ -80,19 +88,10 @@ impl Outputs {
         stats: Arc<Stats>,
     ) -> Result<(Outputs, Option<JoinHandle<()>>), OutputError> {
         let file = match cfg.file {
-            Some(path) => {
-                let f = OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&path)
-                    .map_err(|source| OutputError::File {
-                        path: path.display().to_string(),
-                        source,
-                    })?;
-                Some(Mutex::new(BufWriter::new(f)))
-            }
+            Some(path) => Some(Mutex::new(AlertFile::open(path, cfg.file_reopen)?)),
             None => None,
         };
+        let http_body = cfg.http.as_ref().map(|h| h.body);
         let (http, task) = match cfg.http {
             Some(h) => {
                 let (sink, task) = HttpSink::start(h, Arc::clone(&stats))?;
@@ -104,6 +103,8 @@ impl Outputs {
             format,
             writer: cfg.writer.map(Mutex::new),
             file,
+            buffered: cfg.buffered,
+            http_body,
             program: cfg.program.map(ProgramSink::new),
             syslog: cfg
                 .syslog
@@ -118,11 +119,16 @@ impl Outputs {
 
     /// Formats an alert for the outputs that are open.
     pub fn format(&self, alert: &Alert) -> Formatted {
-        let json =
-            (self.format == AlertFormat::Json || self.http.is_some()).then(|| alert.to_json());
+        let json = (self.format == AlertFormat::Json || self.http_body == Some(HttpBody::Json))
+            .then(|| alert.to_json());
         let line = match (&json, self.format) {
             (Some(j), AlertFormat::Json) => j.clone(),
             _ => alert.text_line(),
+        };
+        let http = match self.http_body {
+            None => None,
+            Some(HttpBody::Json) => json,
+            Some(HttpBody::Text) => Some(alert.text_line()),
         };
         let hostname = if self.syslog.is_some() {
             alert.hostname.clone()
@@ -131,7 +137,7 @@ impl Outputs {
         };
         Formatted {
             line,
-            json,
+            http,
             priority: alert.priority,
             hostname,
         }
@@ -148,7 +154,11 @@ impl Outputs {
         }
         if let Some(f) = &self.file {
             let mut f = f.lock().unwrap_or_else(PoisonError::into_inner);
-            self.write_lines(&mut *f, &alerts, "file");
+            match f.writer() {
+                Ok(w) => self.write_lines(w, &alerts, "file"),
+                Err(e) => self.lost("file", alerts.len() as u64, Some(e.to_string())),
+            }
+            f.after_batch();
         }
         if let Some(p) = &self.program {
             let lines: Vec<&str> = alerts.iter().map(|a| a.line.as_str()).collect();
@@ -172,7 +182,7 @@ impl Outputs {
         }
         if let Some(h) = &self.http {
             for a in alerts {
-                let sent = a.json.is_some_and(|j| h.send_blocking(j));
+                let sent = a.http.is_some_and(|body| h.send_blocking(body));
                 if !sent {
                     Stats::inc(&self.stats.alerts_failed, "output", "http");
                 }
@@ -190,7 +200,11 @@ impl Outputs {
             }
             written += 1;
         }
-        let result = result.and_then(|()| w.flush());
+        let result = if self.buffered {
+            result
+        } else {
+            result.and_then(|()| w.flush())
+        };
         if let Err(e) = result {
             let lost = (alerts.len() - written) as u64;
             self.lost(output, lost.max(1), Some(e.to_string()));
@@ -217,5 +231,54 @@ impl Outputs {
     /// Drops the HTTP output's sender so its task ends once it has sent what it holds.
     pub fn close_http(&mut self) {
         self.http = None;
+    }
+}
+
+/// The alert file: kept open, or opened for each batch (and closed after it).
+struct AlertFile {
+    path: PathBuf,
+    reopen: bool,
+    open: Option<BufWriter<File>>,
+}
+
+impl AlertFile {
+    /// Opens the file once now, so that a path that cannot be written is an error at
+    /// start-up rather than a stream of lost alerts.
+    fn open(path: PathBuf, reopen: bool) -> Result<AlertFile, OutputError> {
+        let file = Self::append(&path).map_err(|source| OutputError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(AlertFile {
+            path,
+            reopen,
+            open: (!reopen).then(|| BufWriter::new(file)),
+        })
+    }
+
+    fn append(path: &std::path::Path) -> io::Result<File> {
+        OpenOptions::new().create(true).append(true).open(path)
+    }
+
+    fn writer(&mut self) -> io::Result<&mut BufWriter<File>> {
+        match self.open {
+            Some(ref mut w) => Ok(w),
+            None => {
+                let f = Self::append(&self.path).map_err(|e| {
+                    io::Error::new(e.kind(), format!("{}: {e}", self.path.display()))
+                })?;
+                Ok(self.open.insert(BufWriter::new(f)))
+            }
+        }
+    }
+
+    /// Closes a reopened file (flushing it) so the next batch opens it again.
+    fn after_batch(&mut self) {
+        if self.reopen
+            && let Some(mut w) = self.open.take()
+        {
+            // A failure here was already counted when the batch was flushed.
+            let _ = w.flush();
+        }
     }
 }
