@@ -107,6 +107,21 @@ pub fn client(ca: &Ca, spec: ClientSpec) -> Leaf {
     }
 }
 
+/// A server certificate for `localhost` and 127.0.0.1, issued by `ca`.
+pub fn server(ca: &Ca) -> Leaf {
+    let key = KeyPair::generate().unwrap();
+    let mut p = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    p.subject_alt_names
+        .push(SanType::IpAddress([127, 0, 0, 1].into()));
+    p.distinguished_name.push(DnType::CommonName, "localhost");
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    let cert = p.signed_by(&key, &ca.issuer).unwrap();
+    Leaf {
+        cert_pem: cert.pem(),
+        key_pem: key.serialize_pem(),
+    }
+}
+
 /// kubeadm's admin: `kubernetes-admin` in `kubeadm:cluster-admins`.
 pub fn admin(ca: &Ca) -> Leaf {
     client(

@@ -14,6 +14,7 @@
 //! (kubeward-server's `audit`), `detect webhook-config` prints what the API server
 //! needs to reach it. [`RuleSelection`] is the rule loading and selection they share.
 
+mod falco_config;
 mod live;
 mod manifests;
 mod serve;
@@ -51,9 +52,10 @@ pub struct DetectArgs {
     #[command(flatten)]
     pub selection: RuleSelection,
 
-    /// Alert format: Falco's text line or its JSON object (one per line).
-    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
-    pub format: Format,
+    /// Alert format: Falco's text line or its JSON object (one per line) [default:
+    /// json_output of --config, else text].
+    #[arg(long, value_parser = crate::format::text_or_json())]
+    pub format: Option<Format>,
 
     /// Keep reading the (single) log file as it grows, like `tail -F`: rotation and
     /// truncation are followed. Stop with Ctrl-C.
@@ -104,6 +106,12 @@ pub enum DetectCommand {
 /// Which rules run: shared by reading files and by `detect serve`.
 #[derive(Debug, Clone, Args)]
 pub struct RuleSelection {
+    /// Falco's configuration file: its rules_files, priority, rule_matching, json_output
+    /// and json_include_* properties, time_format_iso_8601 and (for `detect serve`) its
+    /// outputs are the defaults of the flags; every other key is named in a warning.
+    #[arg(short = 'c', long = "config", value_name = "FALCO_YAML")]
+    pub config: Option<PathBuf>,
+
     /// Rules file or directory (its *.yaml/*.yml files by name), in load order; repeat
     /// for more. Without -r, kubeward's embedded Kubernetes audit ruleset.
     #[arg(short = 'r', long = "rules", value_name = "RULES")]
@@ -126,9 +134,10 @@ pub struct RuleSelection {
     #[arg(long, value_name = "P", value_parser = parse_priority)]
     pub min_priority: Option<Priority>,
 
-    /// Falco's rule_matching: alert on the first matching rule per event, or on all.
-    #[arg(long, value_enum, default_value_t = RuleMatching::First, value_name = "MODE")]
-    pub rule_matching: RuleMatching,
+    /// Falco's rule_matching: alert on the first matching rule per event, or on all
+    /// [default: rule_matching of --config, else first].
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub rule_matching: Option<RuleMatching>,
 
     // Rules files larger than this are refused; events are read record by record, each
     // within its own bound, whatever the size of the log.
@@ -150,8 +159,8 @@ impl RuleSelection {
 
     pub fn match_mode(&self) -> MatchMode {
         match self.rule_matching {
-            RuleMatching::First => MatchMode::First,
-            RuleMatching::All => MatchMode::All,
+            None | Some(RuleMatching::First) => MatchMode::First,
+            Some(RuleMatching::All) => MatchMode::All,
         }
     }
 }
@@ -178,11 +187,18 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
         Some(DetectCommand::Manifests(a)) => return manifests::run(a),
         None => {}
     }
-    if args.live.live {
-        return live::run(args);
-    }
     let mut stderr = crate::output::escape::stderr();
-    let ruleset = args
+    let config = falco_config::load(&args.selection, &mut stderr)?;
+    falco_config::warn_outputs_unused(config.as_ref(), &mut stderr)?;
+    let settings = Settings {
+        selection: args.selection.with_config(config.as_ref()),
+        format: falco_config::format(args.format, config.as_ref()),
+        opts: falco_config::alert_options(config.as_ref()),
+    };
+    if args.live.live {
+        return live::run(args, &settings);
+    }
+    let ruleset = settings
         .selection
         .build_for(Sources::AuditAndSyscall, &mut stderr)?;
     let inputs = if args.events.is_empty() {
@@ -193,7 +209,7 @@ pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
     if args.follow && !matches!(inputs.as_slice(), [Input::File(_)]) {
         bail!("--follow takes exactly one log file (not a directory or stdin)");
     }
-    let mut run = Run::new(&ruleset, args)?;
+    let mut run = Run::new(&ruleset, &settings)?;
     run.flush_each = args.follow;
     for inp in &inputs {
         let name = inp.name();
@@ -326,6 +342,13 @@ fn select(ruleset: &mut Ruleset, args: &RuleSelection, err: &mut impl Write) -> 
     Ok(())
 }
 
+/// What the command line and `--config` decide together.
+struct Settings {
+    selection: RuleSelection,
+    format: Format,
+    opts: AlertOptions,
+}
+
 /// Rules applied to events of either source, alerts written, everything counted.
 struct Run<'r, W: Write> {
     ruleset: &'r Ruleset,
@@ -347,8 +370,8 @@ struct Run<'r, W: Write> {
 }
 
 impl<'r> Run<'r, BufWriter<Box<dyn Write>>> {
-    /// A run writing alerts to stdout in `args.format`.
-    fn new(ruleset: &'r Ruleset, args: &DetectArgs) -> anyhow::Result<Self> {
+    /// A run writing alerts to stdout in the settings' format.
+    fn new(ruleset: &'r Ruleset, settings: &Settings) -> anyhow::Result<Self> {
         let Some(audit) = ruleset.source_id(kubeward_k8saudit::SOURCE_NAME) else {
             bail!("the rules engine does not know the k8s_audit source (internal error)");
         };
@@ -356,14 +379,11 @@ impl<'r> Run<'r, BufWriter<Box<dyn Write>>> {
             ruleset,
             audit,
             syscall: ruleset.source_id(kubeward_syscall::SOURCE_NAME),
-            mode: args.selection.match_mode(),
-            opts: AlertOptions {
-                hostname: hostname(),
-                ..AlertOptions::default()
-            },
-            json: args.format == Format::Json,
+            mode: settings.selection.match_mode(),
+            opts: settings.opts.clone(),
+            json: settings.format == Format::Json,
             // Alert text quotes events: its control characters are shown escaped.
-            out: BufWriter::new(match args.format {
+            out: BufWriter::new(match settings.format {
                 Format::Json => Box::new(io::stdout().lock()) as Box<dyn Write>,
                 Format::Text | Format::Sarif => Box::new(crate::output::escape::stdout()),
             }),

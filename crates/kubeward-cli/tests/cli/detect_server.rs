@@ -131,16 +131,16 @@ fn serve_alerts_then_drains_on_sigterm() {
 }
 
 /// A `kubeward detect serve` process on a loopback port, with the address it announced.
-struct Serve {
+pub(crate) struct Serve {
     child: Child,
     stderr: BufReader<ChildStderr>,
-    addr: String,
+    pub(crate) addr: String,
 }
 
 impl Serve {
     /// Starts `kubeward detect serve --listen 127.0.0.1:0 EXTRA` with both streams piped,
     /// and waits for its address.
-    fn start(extra: &[&OsStr]) -> Serve {
+    pub(crate) fn start(extra: &[&OsStr]) -> Serve {
         let mut child = Command::new(KUBEWARD.path())
             .env_remove("NODE_NAME")
             .args(["detect", "serve", "--listen", "127.0.0.1:0"])
@@ -170,7 +170,7 @@ impl Serve {
 
     /// Stops the server with SIGTERM, asserts that it exits 0, and returns its standard
     /// output and the rest of its standard error.
-    fn stop(mut self) -> (String, String) {
+    pub(crate) fn stop(mut self) -> (String, String) {
         self.signal("-TERM");
         let out = self.child.wait_with_output().unwrap();
         assert!(out.status.success());
@@ -199,7 +199,7 @@ fn announced_address(stderr: &mut BufReader<ChildStderr>) -> String {
 }
 
 /// One HTTP/1.1 request on its own connection; the whole response.
-fn http(addr: &str, method: &str, path: &str, body: &str) -> String {
+pub(crate) fn http(addr: &str, method: &str, path: &str, body: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(s, "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).unwrap();
     let mut resp = String::new();

@@ -16,6 +16,7 @@ mod detect_server;
 mod duplicate_keys;
 mod etcd_real;
 mod exit_codes;
+mod falco_yaml;
 mod file_limit;
 mod inputs;
 mod json_contract;

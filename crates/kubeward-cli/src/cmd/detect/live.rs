@@ -19,7 +19,7 @@ use kubeward_syscall::live::Live;
 use kubeward_syscall::replay::Processor;
 use kubeward_syscall::state::Limits;
 
-use super::{DetectArgs, Run, Sources, exit_status};
+use super::{DetectArgs, Run, Settings, Sources, exit_status};
 use crate::exit::ExitStatus;
 
 /// The options of a live capture.
@@ -123,13 +123,13 @@ pub fn require_syscall_rules(ruleset: &Ruleset, option: &str) -> anyhow::Result<
     Ok(rules)
 }
 
-pub fn run(args: &DetectArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &DetectArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let opts = &args.live;
     let mut stderr = crate::output::escape::stderr();
-    let ruleset = args
+    let ruleset = settings
         .selection
         .build_for(Sources::AuditAndSyscall, &mut stderr)?;
-    let mut run = Run::new(&ruleset, args)?;
+    let mut run = Run::new(&ruleset, settings)?;
     run.flush_each = true;
     let Some(syscall) = run.syscall else {
         bail!("the rules engine does not know the syscall source (internal error)");

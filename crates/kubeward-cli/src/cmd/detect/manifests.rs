@@ -16,8 +16,9 @@ pub struct ManifestsArgs {
     /// for the sensor alone.
     #[arg(long, default_value = "kubeward-sensor")]
     pub namespace: String,
-    /// Container image of kubeward.
-    #[arg(long, default_value = concat!("kubeward/kubeward:", env!("CARGO_PKG_VERSION")))]
+    /// Container image of kubeward: the one scripts/build-image.sh builds (pinned by
+    /// digest when this binary was built knowing it); pass NAME@sha256:... to pin yours.
+    #[arg(long, default_value_t = crate::image::default_image())]
     pub image: String,
     /// ConfigMap with the rules files, e.g. `kubectl create configmap kubeward-falco-rules
     /// -n kubeward-sensor --from-file=falco_rules.yaml`.

@@ -10,16 +10,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use kubeward_rules::engine::AlertOptions;
+use kubeward_rules::falco_config::FalcoConfig;
 use kubeward_server::audit::config::{
     AUDIT_PATH, DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, DEFAULT_QUEUE_BYTES,
 };
 use kubeward_server::audit::{
-    AlertFormat as ServerFormat, AuditServer, HttpOutputConfig, OutputsConfig, ProgramOutputConfig,
-    RulesHandle, ServeConfig, SyslogOutputConfig, TlsFiles,
+    AlertFormat as ServerFormat, AuditServer, HttpBody, HttpOutputConfig, OutputsConfig,
+    ProgramOutputConfig, RulesHandle, ServeConfig, SyslogOutputConfig, TlsFiles,
 };
 
-use super::{RuleSelection, Sources, hostname};
+use super::{RuleSelection, Sources};
 use crate::cmd::serving::{ConnectionArgs, init_logging, shutdown_signal};
 use crate::format::Format;
 use kubeward_server::audit::syscalls::SyscallConfig;
@@ -41,9 +41,11 @@ pub struct ServeArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
-    /// Alert format on stdout and in --output-file (the HTTP output is always JSON).
-    #[arg(long, value_parser = crate::format::text_or_json(), default_value_t = Format::Text)]
-    pub format: Format,
+    /// Alert format on stdout, in --output-file, for --program-output and syslog
+    /// [default: json_output of --config, else text]. The --http-output flag always
+    /// sends JSON; an http_output of --config follows json_output, as Falco does.
+    #[arg(long, value_parser = crate::format::text_or_json())]
+    pub format: Option<Format>,
 
     /// Also append alerts to this file.
     #[arg(long, value_name = "FILE")]
@@ -93,8 +95,8 @@ pub struct ServeArgs {
     #[arg(long)]
     pub syslog_output: bool,
 
-    /// The syslog socket for --syslog-output.
-    #[arg(long, value_name = "PATH", default_value = kubeward_server::audit::syslog_sink::DEV_LOG, requires = "syslog_output")]
+    /// The syslog socket for --syslog-output (or syslog_output of --config).
+    #[arg(long, value_name = "PATH", default_value = kubeward_server::audit::syslog_sink::DEV_LOG)]
     pub syslog_socket: PathBuf,
 
     /// Attempts per alert for --http-output (exponential backoff from 200 ms to 5 s).
@@ -140,7 +142,12 @@ pub struct ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
-    let selection = args.selection.clone();
+    let falco = {
+        let mut stderr = crate::output::escape::stderr();
+        super::falco_config::load(&args.selection, &mut stderr)?
+    };
+    let falco = falco.as_ref();
+    let selection = args.selection.with_config(falco);
     let sources = if args.syscalls {
         Sources::AuditAndSyscall
     } else {
@@ -200,40 +207,23 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(n) = args.workers {
         config.workers = n.max(1);
     }
-    config.match_mode = args.selection.match_mode();
-    config.format = match args.format {
+    config.match_mode = args.selection.with_config(falco).match_mode();
+    config.format = match super::falco_config::format(args.format, falco) {
         Format::Text | Format::Sarif => ServerFormat::Text,
         Format::Json => ServerFormat::Json,
     };
-    config.alert_options = AlertOptions {
-        hostname: hostname(),
-        ..AlertOptions::default()
-    };
-    let outputs = OutputsConfig {
-        writer: (!args.no_stdout).then(|| Box::new(io::stdout()) as Box<dyn Write + Send>),
-        file: args.output_file.clone(),
-        http: args.http_output.as_ref().map(|url| HttpOutputConfig {
-            max_attempts: args.http_attempts.max(1),
-            ca_bundle: args.http_ca_bundle.clone(),
-            client_cert: args
-                .http_client_cert
-                .clone()
-                .zip(args.http_client_key.clone()),
-            insecure: args.http_insecure,
-            headers: args.http_header.clone(),
-            ..HttpOutputConfig::new(url.clone())
-        }),
-        program: args
-            .program_output
-            .as_ref()
-            .map(|program| ProgramOutputConfig {
-                program: program.clone(),
-                keep_alive: args.program_keep_alive,
-            }),
-        syslog: args.syslog_output.then(|| SyslogOutputConfig {
-            socket: args.syslog_socket.clone(),
-        }),
-    };
+    config.alert_options = super::falco_config::alert_options(falco);
+    let outputs = outputs(args, falco);
+    if outputs.writer.is_none()
+        && outputs.file.is_none()
+        && outputs.http.is_none()
+        && outputs.program.is_none()
+        && outputs.syslog.is_none()
+    {
+        eprintln!(
+            "warning: no alert output is enabled: alerts are counted in /metrics only (enable stdout_output or another output)"
+        );
+    }
     let scheme = if config.tls.is_some() {
         "https"
     } else {
@@ -283,4 +273,72 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         // Events queued but never evaluated are lost findings: not a clean end.
         Ok(ExitStatus::judge(false, report.timed_out))
     })
+}
+
+/// The outputs: each flag given on the command line, else the configuration's output.
+fn outputs(args: &ServeArgs, falco: Option<&FalcoConfig>) -> OutputsConfig {
+    let stdout = !args.no_stdout && falco.is_none_or(|c| c.stdout);
+    let from_config_file = falco.and_then(|c| c.file.as_ref());
+    let file = match (&args.output_file, from_config_file) {
+        (Some(path), _) => Some((path.clone(), false)),
+        (None, Some(f)) => Some((PathBuf::from(&f.filename), !f.keep_alive)),
+        (None, None) => None,
+    };
+    let http = match (&args.http_output, falco.and_then(|c| c.http.as_ref())) {
+        (Some(url), _) => Some(HttpOutputConfig {
+            max_attempts: args.http_attempts.max(1),
+            ca_bundle: args.http_ca_bundle.clone(),
+            client_cert: args
+                .http_client_cert
+                .clone()
+                .zip(args.http_client_key.clone()),
+            insecure: args.http_insecure,
+            headers: args.http_header.clone(),
+            ..HttpOutputConfig::new(url.clone())
+        }),
+        (None, Some(h)) => Some(HttpOutputConfig {
+            // Falco retries a request only when it timed out, this many times; kubeward
+            // retries timeouts, 5xx and 429 alike, as often.
+            max_attempts: u32::from(h.max_consecutive_timeouts) + 1,
+            ca_bundle: h.ca_file.as_ref().map(PathBuf::from),
+            ca_path: (h.ca_file.is_none() && !h.ca_path.is_empty())
+                .then(|| PathBuf::from(&h.ca_path)),
+            client_cert: h
+                .client
+                .as_ref()
+                .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
+            insecure: h.insecure,
+            user_agent: h.user_agent.clone(),
+            body: if falco.is_some_and(|c| c.json_output) {
+                HttpBody::Json
+            } else {
+                HttpBody::Text
+            },
+            ..HttpOutputConfig::new(h.url.clone())
+        }),
+        (None, None) => None,
+    };
+    let program = match (&args.program_output, falco.and_then(|c| c.program.as_ref())) {
+        (Some(program), _) => Some(ProgramOutputConfig {
+            program: program.clone(),
+            keep_alive: args.program_keep_alive,
+        }),
+        (None, Some(p)) => Some(ProgramOutputConfig {
+            program: p.program.clone(),
+            keep_alive: p.keep_alive,
+        }),
+        (None, None) => None,
+    };
+    let syslog = args.syslog_output || falco.is_some_and(|c| c.syslog);
+    OutputsConfig {
+        writer: stdout.then(|| Box::new(io::stdout()) as Box<dyn Write + Send>),
+        file_reopen: file.as_ref().is_some_and(|(_, reopen)| *reopen),
+        file: file.map(|(path, _)| path),
+        buffered: falco.is_some_and(|c| c.buffered_outputs),
+        http,
+        program,
+        syslog: syslog.then(|| SyslogOutputConfig {
+            socket: args.syslog_socket.clone(),
+        }),
+    }
 }
