@@ -5,6 +5,7 @@ mod cmd;
 mod exit;
 mod format;
 mod hint;
+mod image;
 mod output;
 mod scan;
 

@@ -104,8 +104,9 @@ pub struct ManifestsArgs {
     /// generated certificate.
     #[arg(long)]
     pub cert_manager: bool,
-    /// Container image of kubeward.
-    #[arg(long, default_value = concat!("kubeward/kubeward:", env!("CARGO_PKG_VERSION")))]
+    /// Container image of kubeward: the one scripts/build-image.sh builds (pinned by
+    /// digest when this binary was built knowing it); pass NAME@sha256:... to pin yours.
+    #[arg(long, default_value_t = crate::image::default_image())]
     pub image: String,
     #[arg(long, value_enum, default_value_t = FailurePolicy::Fail)]
     pub failure_policy: FailurePolicy,
