@@ -172,16 +172,21 @@ metadata: {name: alice-b-high, namespace: open}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: use-b-high}
 subjects:
 - {apiGroup: rbac.authorization.k8s.io, kind: User, name: alice}
+- {kind: ServiceAccount, name: builder, namespace: open}
 ";
 
-fn pod_review(user: &str) -> String {
+fn pod_review(user: &str, service_account: Option<&str>) -> String {
+    let mut spec = serde_json::json!({"containers": [{"name": "c", "image": "i"}]});
+    if let Some(sa) = service_account {
+        spec["serviceAccountName"] = serde_json::json!(sa);
+    }
     serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
         "resource": {"group": "", "version": "v1", "resource": "pods"},
         "name": "p", "namespace": "open", "operation": "CREATE",
         "userInfo": {"username": user, "groups": ["system:authenticated"]},
         "object": {"metadata": {"name": "p", "namespace": "open"},
-                   "spec": {"containers": [{"name": "c", "image": "i"}]}},
+                   "spec": spec},
         "dryRun": false}})
     .to_string()
 }
@@ -240,13 +245,18 @@ fn psp_mode_with_rbac_files_authorizes_policy_use_offline() {
         "{ready:?}"
     );
     // alice may use b-high only: b-high, though a-low comes first by name.
-    let answer = https(port, &roots, "POST", "/mutate", &pod_review("alice")).expect("answer");
+    let answer =
+        https(port, &roots, "POST", "/mutate", &pod_review("alice", None)).expect("answer");
     has(&answer, "\"admit-policy\":\"b-high\"");
     // bob may use neither: refused, with no policy's errors to show.
-    let answer = https(port, &roots, "POST", "/mutate", &pod_review("bob")).expect("answer");
+    let answer = https(port, &roots, "POST", "/mutate", &pod_review("bob", None)).expect("answer");
     has(&answer, "\"allowed\":false");
     has(
         &answer,
         "pods \\\"p\\\" is forbidden: PodSecurityPolicy: unable to admit pod",
     );
+    // bob's pod running as the bound service account: b-high.
+    let review = pod_review("bob", Some("builder"));
+    let answer = https(port, &roots, "POST", "/mutate", &review).expect("answer");
+    has(&answer, "\"admit-policy\":\"b-high\"");
 }

@@ -9,10 +9,10 @@
 //! ([`Authorized`]).
 //!
 //! The answers come from one of:
-//! - [`PolicyAuthorization::SubjectAccessReview`]: `authorization.k8s.io/v1`
-//!   SubjectAccessReviews through the API server, cached for a short time ([`SarCache`]);
-//! - [`PolicyAuthorization::Rbac`]: RBAC objects read from files (offline, no API calls);
-//! - [`PolicyAuthorization::Everyone`]: no authorization at all, every policy usable.
+//! - `authorization.k8s.io/v1` SubjectAccessReviews through the API server, cached for a
+//!   short time ([`PolicyAuthorization::SubjectAccessReview`], [`SarCache`]);
+//! - RBAC objects read from files, offline, no API calls ([`PolicyAuthorization::Rbac`]);
+//! - nothing: every policy is usable ([`PolicyAuthorization::Everyone`]).
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex};

@@ -68,7 +68,7 @@ pub async fn review(
 ) -> Decision {
     let judged = match judge(req, phase) {
         Ok(j) => j,
-        Err(d) => return d,
+        Err(d) => return *d,
     };
     let authorized = authorization
         .authorize(
@@ -89,29 +89,15 @@ pub async fn review(
     }
 }
 
-/// The plugin's answer for one request with `authz` answering for every policy (tests,
-/// fuzzing: no API calls).
-pub fn review_with(
-    req: &Request,
-    policies: &[Policy],
-    phase: Phase,
-    authz: &dyn Authorizer,
-) -> Decision {
-    match judge(req, phase) {
-        Ok(judged) => decide(req, policies, phase, judged, authz),
-        Err(d) => d,
-    }
-}
-
 /// The short-circuits before any policy is consulted (`Err`: the answer), else the pod.
-pub fn judge(req: &Request, phase: Phase) -> Result<Judged, Decision> {
+pub fn judge(req: &Request, phase: Phase) -> Result<Judged, Box<Decision>> {
     if req.resource.resource != "pods" || req.sub_resource.is_some() {
-        return Err(Verdict::allow().into());
+        return Err(Box::new(Verdict::allow().into()));
     }
     let operation = match (&req.operation, phase) {
         (ReviewOperation::Create, Phase::Admit) => Operation::Create,
         (ReviewOperation::Create | ReviewOperation::Update, Phase::Validate) => Operation::Update,
-        _ => return Err(Verdict::allow().into()),
+        _ => return Err(Box::new(Verdict::allow().into())),
     };
     // The plugin fails closed when the object is not a pod (here: absent), with the
     // Forbidden error its type check gives (`%T` of nil is `<nil>`; with no name in the
@@ -123,21 +109,23 @@ pub fn judge(req: &Request, phase: Phase) -> Result<Judged, Decision> {
             req.name.as_str()
         };
         let msg = format!("pods \"{name}\" is forbidden: unexpected type <nil>");
-        return Err(Verdict::deny(403, "Forbidden", msg).into());
+        return Err(Box::new(Verdict::deny(403, "Forbidden", msg).into()));
     };
     let raw = object_json(object);
     if req.operation == ReviewOperation::Update {
         if let Some(old) = req.old_object.as_ref() {
             // Updates of only owner references or finalizers are not the plugin's business.
             if without_ignored_metadata(object_json(old)) == without_ignored_metadata(raw.clone()) {
-                return Err(Verdict::allow().into());
+                return Err(Box::new(Verdict::allow().into()));
             }
         }
     }
     let parts = match decode("pods", &raw) {
         Ok(Some(p)) => p,
         Ok(None) | Err(_) => {
-            return Err(Verdict::deny(400, "BadRequest", "unable to decode pod").into());
+            return Err(Box::new(
+                Verdict::deny(400, "BadRequest", "unable to decode pod").into(),
+            ));
         }
     };
     let pod = Pod {
