@@ -70,7 +70,7 @@ pub struct ServeArgs {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
     pub sar_cache_ttl_seconds: u64,
     /// PSP mode: SubjectAccessReview answers kept at most.
-    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub sar_cache_size: u64,
     /// Namespace manifests to read labels from instead of watching the cluster.
     #[arg(long, value_name = "FILE")]

@@ -32,6 +32,11 @@ pub const POLICY_GROUPS: [&str; 2] = ["policy", "extensions"];
 /// SubjectAccessReviews in flight at once for one admission request.
 const CONCURRENT_REVIEWS: usize = 8;
 
+/// Largest question (its strings' bytes) whose answer is cached: the cache then holds at
+/// most `capacity` × 8 KiB of keys, however large the `userInfo` a review carries (anyone
+/// reaching the Service can send one). Larger questions are asked every time.
+pub const MAX_CACHED_KEY_BYTES: usize = 8 * 1024;
+
 /// An identity as the authorizer sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Identity {
@@ -82,6 +87,22 @@ pub struct Attributes {
 }
 
 impl Attributes {
+    /// The bytes of the question's strings (what a cache entry holds, besides overhead).
+    pub fn size(&self) -> usize {
+        let id = &self.identity;
+        let strings = |v: &[String]| v.iter().map(String::len).sum::<usize>();
+        id.user.len()
+            + strings(&id.groups)
+            + id.uid.len()
+            + id.extra
+                .iter()
+                .map(|(k, v)| k.len() + strings(v))
+                .sum::<usize>()
+            + self.namespace.len()
+            + self.group.len()
+            + self.policy.len()
+    }
+
     /// The SubjectAccessReview asking this question.
     pub fn review(&self) -> SubjectAccessReview {
         let id = &self.identity;
@@ -169,9 +190,9 @@ impl SarCache {
     }
 
     /// Keeps `allowed` for `key` from `now`, evicting expired answers, then the oldest,
-    /// to stay within the capacity.
+    /// to stay within the capacity. A key over [`MAX_CACHED_KEY_BYTES`] is not kept.
     pub fn insert_at(&self, key: Attributes, allowed: bool, now: Instant) {
-        if self.ttl.is_zero() || self.capacity == 0 {
+        if self.ttl.is_zero() || self.capacity == 0 || key.size() > MAX_CACHED_KEY_BYTES {
             return;
         }
         let mut inner = self.lock();
@@ -444,6 +465,21 @@ mod tests {
         }
         assert!(cache.len() <= 3);
         assert!(cache.lock().order.len() <= 3);
+    }
+
+    #[test]
+    fn oversized_questions_are_not_kept() {
+        let cache = SarCache::new(Duration::from_secs(10), 8);
+        let mut big = key("u", "a");
+        big.identity
+            .extra
+            .insert("k".into(), vec!["x".repeat(MAX_CACHED_KEY_BYTES)]);
+        cache.insert_at(big, true, Instant::now());
+        assert!(cache.is_empty());
+        let mut fits = key("u", "a");
+        fits.identity.groups = vec!["g".repeat(MAX_CACHED_KEY_BYTES - 100)];
+        cache.insert_at(fits, true, Instant::now());
+        assert_eq!(cache.len(), 1);
     }
 
     #[test]
