@@ -60,6 +60,18 @@ pub struct ServeArgs {
     /// PodSecurityPolicy files or directories (with --mode psp).
     #[arg(long = "psp", value_name = "FILE", num_args = 1..)]
     pub psp: Vec<PathBuf>,
+    /// PSP mode: Roles, ClusterRoles and their bindings (files or directories, repeatable)
+    /// deciding which policies the pod's service account or the user may `use`, offline
+    /// (as `psp admit --rbac`). Without it the cluster is asked by SubjectAccessReview;
+    /// offline (--namespaces, outside a pod) without it every policy is usable.
+    #[arg(long = "rbac", value_name = "FILE")]
+    pub rbac: Vec<PathBuf>,
+    /// PSP mode: seconds a SubjectAccessReview answer is reused (0: never).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub sar_cache_ttl_seconds: u64,
+    /// PSP mode: SubjectAccessReview answers kept at most.
+    #[arg(long, default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub sar_cache_size: u64,
     /// Namespace manifests to read labels from instead of watching the cluster.
     #[arg(long, value_name = "FILE")]
     pub namespaces: Option<PathBuf>,

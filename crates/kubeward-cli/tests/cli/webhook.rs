@@ -105,6 +105,11 @@ fn pss_manifests_pass_restricted_and_hold_every_part() {
         serde_json::json!(["get", "list", "watch"])
     );
     assert_eq!(role["rules"][1]["resources"][0], "pods");
+    assert_eq!(
+        role["rules"].as_array().map(Vec::len),
+        Some(2),
+        "PSS mode asks no SubjectAccessReview"
+    );
     let hook = &find(&docs, "ValidatingWebhookConfiguration")["webhooks"][0];
     assert_eq!(hook["clientConfig"]["service"]["namespace"], "guard");
     assert_eq!(hook["clientConfig"]["service"]["path"], "/validate");
@@ -209,6 +214,13 @@ fn cert_manager_and_psp_variants_pass_restricted() {
         args.as_array()
             .is_some_and(|a| a.iter().any(|a| a == "--mode=psp"))
     );
+    // PSP mode asks the API server who may `use` each policy.
+    let role = find(&docs, "ClusterRole");
+    assert_eq!(
+        role["rules"][2],
+        serde_json::json!({"apiGroups": ["authorization.k8s.io"],
+            "resources": ["subjectaccessreviews"], "verbs": ["create"]})
+    );
 }
 
 #[test]
@@ -222,4 +234,98 @@ fn serve_explains_a_missing_certificate() {
     assert_ne!(code, 0);
     has(&err, "loading the serving certificate");
     has(&err, "hint:");
+}
+
+/// `webhook serve` in a temporary directory holding `files`, offline (no kubeconfig,
+/// not in a pod unless `env` says so); returns (exit code, stderr).
+fn serve_fails(files: &[(&str, &str)], line: &str, env: &[(&str, &str)]) -> (i32, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).expect("write");
+    }
+    let mut cmd = std::process::Command::new(crate::common::KUBEWARD.path());
+    cmd.args(args(line))
+        .current_dir(dir.path())
+        .env("HOME", dir.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .env_remove("KUBERNETES_SERVICE_PORT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const ONE_POLICY: &str = "apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata: {name: any}\nspec: {runAsUser: {rule: RunAsAny}, seLinux: {rule: RunAsAny}, supplementalGroups: {rule: RunAsAny}, fsGroup: {rule: RunAsAny}, volumes: ['*']}\n";
+const NS: &str = "apiVersion: v1\nkind: Namespace\nmetadata: {name: open}\n";
+
+#[test]
+fn serve_refuses_rbac_outside_psp_mode_and_broken_rbac_files() {
+    let (code, err) = serve_fails(
+        &[("ns.yaml", NS), ("rbac.yaml", "")],
+        "webhook serve --rbac rbac.yaml --namespaces ns.yaml",
+        &[],
+    );
+    assert_ne!(code, 0);
+    has(&err, "--rbac is for --mode psp");
+
+    let broken = "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b, namespace: open}\nroleRef: 7\n";
+    let (code, err) = serve_fails(
+        &[
+            ("ns.yaml", NS),
+            ("psp.yaml", ONE_POLICY),
+            ("rbac.yaml", broken),
+        ],
+        "webhook serve --mode psp --psp psp.yaml --rbac rbac.yaml --namespaces ns.yaml",
+        &[],
+    );
+    assert_ne!(code, 0);
+    has(&err, "rbac.yaml:");
+    has(&err, "hint:");
+    // A missing file too.
+    let (code, err) = serve_fails(
+        &[("ns.yaml", NS), ("psp.yaml", ONE_POLICY)],
+        "webhook serve --mode psp --psp psp.yaml --rbac nope.yaml --namespaces ns.yaml",
+        &[],
+    );
+    assert_ne!(code, 0);
+    has(&err, "nope.yaml");
+}
+
+#[test]
+fn serve_in_a_pod_needs_the_cluster_for_subject_access_reviews() {
+    // In a pod (the API server's address is in the environment) there is a cluster to
+    // ask: without a usable ServiceAccount token the webhook does not start, rather than
+    // letting every policy be used.
+    let (code, err) = serve_fails(
+        &[("ns.yaml", NS), ("psp.yaml", ONE_POLICY)],
+        "webhook serve --mode psp --psp psp.yaml --namespaces ns.yaml",
+        &[
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", "1"),
+        ],
+    );
+    assert_ne!(code, 0);
+    has(&err, "connecting to the cluster for SubjectAccessReviews");
+    has(&err, "pass --rbac FILE");
+}
+
+#[test]
+fn serve_offline_without_rbac_warns_that_every_policy_is_usable() {
+    // Offline, no RBAC: the warning comes before the (missing) certificate stops it.
+    let (code, err) = serve_fails(
+        &[("ns.yaml", NS), ("psp.yaml", ONE_POLICY)],
+        "webhook serve --mode psp --psp psp.yaml --namespaces ns.yaml --tls-cert nope.crt --tls-key nope.key",
+        &[],
+    );
+    assert_ne!(code, 0);
+    has(
+        &err,
+        "every PodSecurityPolicy counts as usable by every user and service account",
+    );
+    has(&err, "loading the serving certificate");
 }

@@ -102,9 +102,7 @@ pub fn manifests(args: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
             "automountServiceAccountToken": false}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
             "metadata": {"name": NAME, "labels": labels()},
-            "rules": [{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]},
-                      // Listing pods: the dry run when a namespace's enforce level is tightened.
-                      {"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]}),
+            "rules": cluster_role_rules(args.mode)}),
         json!({"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
             "metadata": {"name": NAME, "labels": labels()},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": NAME},
@@ -146,6 +144,21 @@ pub fn manifests(args: &ManifestOptions) -> Result<Vec<Value>, ManifestError> {
         inject.as_deref(),
     ));
     Ok(docs)
+}
+
+/// What the webhook's ServiceAccount may do.
+fn cluster_role_rules(mode: WebhookMode) -> Value {
+    let mut rules = vec![
+        json!({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}),
+        // Listing pods: the dry run when a namespace's enforce level is tightened.
+        json!({"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}),
+    ];
+    if mode == WebhookMode::Psp {
+        // Asking whether the pod's service account or the user may `use` each policy.
+        rules.push(json!({"apiGroups": ["authorization.k8s.io"],
+            "resources": ["subjectaccessreviews"], "verbs": ["create"]}));
+    }
+    Value::Array(rules)
 }
 
 fn deployment(args: &ManifestOptions) -> Value {

@@ -16,6 +16,7 @@ use kubeward_podsecurity::psp::Policy;
 
 use kube::core::admission::Operation;
 
+use super::authz::PolicyAuthorization;
 use super::dryrun;
 use super::namespaces::{Labels, NamespaceStore};
 use super::psp::{self, Phase};
@@ -84,6 +85,10 @@ pub struct AdmissionConfig {
     /// The PodSecurity plugin's configuration (Pod Security Standards mode): defaults for
     /// unlabelled namespaces, and the users, namespaces and runtime classes not evaluated.
     pub pod_security: PodSecurityConfiguration,
+    /// PSP mode: where the answers to "may the pod's service account or the user `use`
+    /// this policy" come from. The default, [`PolicyAuthorization::Everyone`], authorizes
+    /// every policy; the webhook process sets SubjectAccessReviews or RBAC files.
+    pub psp_authorization: PolicyAuthorization,
     /// What to answer when no decision can be made in time; should match the webhook configuration's `failurePolicy`.
     pub failure_policy: FailurePolicy,
     /// Largest AdmissionReview body accepted; larger ones get 413.
@@ -103,6 +108,7 @@ impl Default for AdmissionConfig {
         AdmissionConfig {
             mode: Mode::Pss,
             pod_security: PodSecurityConfiguration::default(),
+            psp_authorization: PolicyAuthorization::Everyone,
             failure_policy: FailurePolicy::Fail,
             // An object may be 3 MiB in etcd; a review carries it twice, plus JSON overhead.
             max_body_bytes: 7 * 1024 * 1024,
@@ -397,8 +403,17 @@ async fn decide(
     let ex = &state.cfg.pod_security;
     let resource = req.resource.resource.as_str();
     match (&state.cfg.mode, endpoint) {
-        (Mode::Psp(policies), "mutate") => psp::review(req, policies, Phase::Admit),
-        (Mode::Psp(policies), _) => psp::review(req, policies, Phase::Validate),
+        (Mode::Psp(policies), _) => {
+            let phase = if endpoint == "mutate" {
+                Phase::Admit
+            } else {
+                Phase::Validate
+            };
+            // Most of the budget: a slow API server is then named in the answer.
+            let within = budget.saturating_sub(budget / 5);
+            let authz = &state.cfg.psp_authorization;
+            psp::review(req, policies, phase, authz, within).await
+        }
         (Mode::Pss, "mutate") => Verdict::allow().into(),
         (Mode::Pss, _) if resource == "namespaces" && req.resource.group.is_empty() => {
             let mut d = pss::review_namespace(req, ex);

@@ -64,3 +64,84 @@ pub fn client(addr: SocketAddr) -> kube::Client {
     let config = kube::Config::new(format!("http://{addr}").parse().expect("url"));
     kube::Client::try_from(config).expect("client")
 }
+
+/// SubjectAccessReviews answered from a table: `(user, group, policy)` triples allowed
+/// to `use`; every review received is kept (the test counts and inspects them). Users
+/// named `broken` get HTTP 500, `slow` an answer after 5 s, `flaky` a denial carrying an
+/// evaluationError.
+#[derive(Clone, Default)]
+pub struct Sar {
+    allowed: Arc<Vec<(String, String, String)>>,
+    received: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Sar {
+    /// A table allowing these `(user, group, policy)` triples.
+    pub fn allowing(triples: &[(&str, &str, &str)]) -> Sar {
+        let allowed = triples
+            .iter()
+            .map(|(u, g, p)| (u.to_string(), g.to_string(), p.to_string()))
+            .collect();
+        Sar {
+            allowed: Arc::new(allowed),
+            received: Arc::default(),
+        }
+    }
+
+    /// The specs of the reviews received so far.
+    pub fn received(&self) -> Vec<Value> {
+        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// How many reviews were received.
+    pub fn calls(&self) -> usize {
+        self.received().len()
+    }
+
+    /// The router answering `POST /apis/authorization.k8s.io/v1/subjectaccessreviews`.
+    pub fn router(&self) -> Router {
+        let sar = self.clone();
+        Router::new().route(
+            "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+            axum::routing::post(move |axum::Json(review): axum::Json<Value>| {
+                let sar = sar.clone();
+                async move { sar.answer(review).await }
+            }),
+        )
+    }
+
+    async fn answer(&self, mut review: Value) -> Response {
+        let spec = review["spec"].clone();
+        if let Ok(mut r) = self.received.lock() {
+            r.push(spec.clone());
+        }
+        let user = spec["user"].as_str().unwrap_or_default();
+        let attrs = &spec["resourceAttributes"];
+        let (group, policy) = (
+            attrs["group"].as_str().unwrap_or_default(),
+            attrs["name"].as_str().unwrap_or_default(),
+        );
+        match user {
+            "broken" => {
+                return (
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    axum::Json(serde_json::json!({"kind": "Status", "apiVersion": "v1",
+                        "status": "Failure", "message": "etcd is on fire", "reason": "InternalError", "code": 500})),
+                )
+                    .into_response();
+            }
+            "slow" => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
+            _ => {}
+        }
+        let allowed = self
+            .allowed
+            .iter()
+            .any(|(u, g, p)| u == user && g == group && p == policy);
+        review["status"] = if user == "flaky" {
+            serde_json::json!({"allowed": false, "evaluationError": "role not found"})
+        } else {
+            serde_json::json!({"allowed": allowed})
+        };
+        axum::Json(review).into_response()
+    }
+}

@@ -7,9 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use kubeward_podsecurity::psp::RbacAuthorizer;
 use kubeward_podsecurity::standards::config::{self, PodSecurityConfiguration};
+use kubeward_server::admission::authz::SarAuthorizer;
 use kubeward_server::admission::{
-    AdmissionConfig, AdmissionServer, Mode, NamespaceSource, Serving,
+    AdmissionConfig, AdmissionServer, Mode, NamespaceSource, PolicyAuthorization, Serving,
 };
 use kubeward_server::tls::TlsFiles;
 
@@ -24,6 +26,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
                 bail!(hinted(
                     "--psp is for --mode psp",
                     "add --mode psp, or drop --psp"
+                ));
+            }
+            if !args.rbac.is_empty() {
+                bail!(hinted(
+                    "--rbac is for --mode psp",
+                    "add --mode psp, or drop --rbac"
                 ));
             }
             Mode::Pss
@@ -55,7 +63,8 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     ex.namespaces.extend(args.exempt_namespaces.iter().cloned());
     ex.runtime_classes
         .extend(args.exempt_runtime_classes.iter().cloned());
-    let cfg = AdmissionConfig {
+    let authorization = authorization_source(args)?;
+    let mut cfg = AdmissionConfig {
         mode,
         pod_security,
         failure_policy: args.failure_policy,
@@ -86,6 +95,27 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
+        cfg.psp_authorization = match authorization {
+            Source::Ready(a) => a,
+            Source::Cluster => {
+                let sar = SarAuthorizer::connect(
+                    Duration::from_secs(args.sar_cache_ttl_seconds),
+                    usize::try_from(args.sar_cache_size).unwrap_or(usize::MAX),
+                )
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(hinted(
+                        format_args!("connecting to the cluster for SubjectAccessReviews: {e}"),
+                        "run in a pod with the ServiceAccount from `webhook manifests`, set KUBECONFIG, or pass --rbac FILE"
+                    ))
+                })?;
+                tracing::info!(
+                    ttl_seconds = args.sar_cache_ttl_seconds,
+                    "PodSecurityPolicy use authorized by SubjectAccessReviews"
+                );
+                PolicyAuthorization::SubjectAccessReview(Arc::new(sar))
+            }
+        };
         let server = AdmissionServer::bind(cfg, serving)
             .await
             .map_err(|e| hint::error(&e))?;
@@ -97,4 +127,43 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         tracing::info!("admission webhook stopped; {summary}");
         anyhow::Ok(ExitStatus::Clean)
     })
+}
+
+/// Where PSP mode's authorization comes from, before the runtime exists.
+enum Source {
+    /// Decided already (PSS mode, RBAC files, or every policy).
+    Ready(PolicyAuthorization),
+    /// SubjectAccessReviews: the client is built in the runtime.
+    Cluster,
+}
+
+/// `--rbac` files when given; else SubjectAccessReviews whenever there is a cluster to
+/// ask (no `--namespaces`, or running in a pod); else, offline, every policy is usable,
+/// with a warning.
+fn authorization_source(args: &ServeArgs) -> anyhow::Result<Source> {
+    if args.mode != ModeArg::Psp {
+        return Ok(Source::Ready(PolicyAuthorization::Everyone));
+    }
+    if !args.rbac.is_empty() {
+        let (rbac, errors) = crate::cmd::policy_inputs::load_rbac(&args.rbac, &args.limit.limits());
+        if !errors.is_empty() {
+            bail!("{}", errors.join("\n"));
+        }
+        tracing::info!(
+            files = args.rbac.len(),
+            "PodSecurityPolicy use authorized by the RBAC files"
+        );
+        return Ok(Source::Ready(PolicyAuthorization::Rbac(Arc::new(
+            RbacAuthorizer(rbac),
+        ))));
+    }
+    let in_pod = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some();
+    if args.namespaces.is_none() || in_pod {
+        return Ok(Source::Cluster);
+    }
+    tracing::warn!(
+        "offline without --rbac: every PodSecurityPolicy counts as usable by every user and service account; \
+         pass --rbac FILE with the Roles and bindings to authorize `use` as the cluster would"
+    );
+    Ok(Source::Ready(PolicyAuthorization::Everyone))
 }
