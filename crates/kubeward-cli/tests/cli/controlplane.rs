@@ -63,6 +63,8 @@ fn check(root: &Path, extra: &[&str]) -> (i32, Value, String) {
         .arg(root.join("none/proxy.conf"))
         .arg("--cni-dir")
         .arg(root.join("none/cni"))
+        .arg("--proc-root")
+        .arg(root.join("none/proc"))
         .args(["--format", "json"])
         .args(extra)
         .output()
@@ -225,6 +227,8 @@ fn text_output_lists_verdicts_and_fixes() {
         .arg(f.path("etc/kubernetes/manifests"))
         .arg("--cni-dir")
         .arg(f.path("none"))
+        .arg("--proc-root")
+        .arg(f.path("none/proc"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
