@@ -29,6 +29,20 @@ pub(crate) trait Lookup {
     fn file(&self, _key: &str) -> Option<String> {
         None
     }
+    /// How a feature gate is shown and where it is set: the name (`--feature-gates Gate`),
+    /// a suffix for its value, the line and the file (see [`Lookup::file`]).
+    fn gate_at(
+        &self,
+        key: &str,
+        gate: &str,
+    ) -> (String, &'static str, Option<u32>, Option<String>) {
+        (
+            format!("{} {gate}", self.show(key)),
+            "",
+            self.line(key),
+            self.file(key),
+        )
+    }
     /// Whether unset values take the legacy flag defaults (a kubelet started without a
     /// configuration file) instead of the usual ones.
     fn legacy_defaults(&self) -> bool {
@@ -311,18 +325,18 @@ pub(crate) fn one(r: &Rule, lk: &dyn Lookup) -> Outcome {
         Outcome::new(status, found)
     };
     if let Test::GateNot(gate, bad) = r.test {
-        let shown = format!("{shown} {gate}");
+        let (shown, suffix, line, file) = lk.gate_at(r.key, gate);
         return match lk.gate(gate) {
             None => unset(shown),
             Some(Ok(v)) => Outcome {
                 status: verdict(v != bad),
-                found: format!("{shown}={v}"),
+                found: format!("{shown}={v}{suffix}"),
                 line,
                 file,
             },
             Some(Err(raw)) => Outcome {
                 status: Status::Fail,
-                found: format!("{shown}={raw} (not a boolean)"),
+                found: format!("{shown}={raw} (not a boolean){suffix}"),
                 line,
                 file,
             },

@@ -333,8 +333,21 @@ fn serving_certificate(ctx: &Ctx<'_>) -> Outcome {
     let rules = [required("tlsCertFile"), required("tlsPrivateKeyFile")];
     let mut o = all(&rules, lk);
     if o.status == Status::Fail {
-        o.found
-            .push_str("; serverTLSBootstrap not true (the kubelet signs its own certificate)");
+        match lk.scalar("serverTLSBootstrap") {
+            Some(v) => {
+                let shown = lk.show_value("serverTLSBootstrap", &v);
+                o.found.push_str(&format!(
+                    "; {shown}, so the kubelet signs its own certificate"
+                ));
+                if o.line.is_none() && o.file.is_none() {
+                    o.line = lk.line("serverTLSBootstrap");
+                    o.file = lk.file("serverTLSBootstrap");
+                }
+            }
+            None => o
+                .found
+                .push_str("; serverTLSBootstrap not true (the kubelet signs its own certificate)"),
+        }
     }
     o
 }
@@ -620,6 +633,36 @@ impl Lookup for Effective<'_> {
     fn file(&self, key: &str) -> Option<String> {
         let (f, name) = self.flag(key)?;
         f.location(name).map(|a| a.file.to_string())
+    }
+    fn gate_at(
+        &self,
+        key: &str,
+        gate: &str,
+    ) -> (String, &'static str, Option<u32>, Option<String>) {
+        if let Some(f) = self.flags
+            && f.flags.feature_gate(gate).is_some()
+        {
+            let at = f.location("feature-gates");
+            let suffix = match f.source {
+                crate::flags::kubelet::FlagsSource::Systemd(_) => " (systemd drop-in)",
+                _ => " (command line)",
+            };
+            return (
+                format!("--feature-gates {gate}"),
+                suffix,
+                at.and_then(|a| a.line),
+                at.map(|a| a.file.to_string()),
+            );
+        }
+        let line = self
+            .config
+            .and_then(|c| c.line(&format!("{key}.{gate}")).or_else(|| c.line(key)));
+        // The gate is not on the command line, even when other gates are.
+        let name = match self.config {
+            Some(_) => key.to_owned(),
+            None => "--feature-gates".to_owned(),
+        };
+        (format!("{name} {gate}"), "", line, None)
     }
     fn legacy_defaults(&self) -> bool {
         self.config.is_none()
