@@ -507,7 +507,10 @@ fn feature_gates_merge_with_the_file_per_gate() {
     assert_status(&f, "4.2.11", Status::Pass);
     let g = find(&f, "4.2.11");
     assert_eq!(g.found, "featureGates RotateKubeletServerCertificate=true");
-    assert!(g.file.as_deref().unwrap().ends_with("config.yaml:19"), "{g:#?}");
+    assert!(
+        g.file.as_deref().unwrap().ends_with("config.yaml:19"),
+        "{g:#?}"
+    );
     let (f, _) = node.run_with(&given(
         &node,
         "kubelet --config=/kubelet/config.yaml --feature-gates=RotateKubeletServerCertificate=false --feature-gates=Foo=true",
