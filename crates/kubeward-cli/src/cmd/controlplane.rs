@@ -24,7 +24,7 @@ pub enum ControlplaneCommand {
     ///
     /// Exit status: 0 no failed check at or above --fail-on, 1 some, 2 unusable input
     /// (everything readable is still reported).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the etcdctl command that uses the API server's etcd credentials.
     ///
     /// Exit status: 0 printed, 2 no endpoints could be found.
