@@ -337,13 +337,18 @@ fn dropin_rules_follow_systemd() {
          EnvironmentFile=/env\n\
          ExecStart=/usr/bin/kubelet --hostname-override=old\n\
          ExecStart=\n\
-         ExecStart=-/usr/bin/kubelet $CFG $EXTRA\n",
+         ExecStart=-/usr/bin/kubelet $CFG $EXTRA $UNSET --v=${UNSET}2 --x=$$HOME --y=a$EXTRA\n",
         0o600,
     );
     node.write("env", "EXTRA=--read-only-port=0\n", 0o600);
     let (f, k) = node.run_with(&KubeletOptions::default());
     let flags = k.flags.as_ref().unwrap();
     assert_eq!(flags.flags.value("read-only-port"), Some("0"));
+    // $$ is a dollar; $NAME inside a word is left alone; unset variables are empty.
+    assert_eq!(flags.flags.value("x"), Some("$HOME"));
+    assert_eq!(flags.flags.value("y"), Some("a$EXTRA"));
+    assert_eq!(flags.flags.value("v"), Some("2"));
+    assert!(flags.flags.stray.is_empty(), "{:?}", flags.flags.stray);
     assert_status(&f, "4.2.4", Status::Pass);
     assert_status(&f, "4.2.7", Status::Pass);
 

@@ -344,9 +344,10 @@ fn serving_certificate(ctx: &Ctx<'_>) -> Outcome {
                     o.file = lk.file("serverTLSBootstrap");
                 }
             }
-            None => o
-                .found
-                .push_str("; serverTLSBootstrap not true (the kubelet signs its own certificate)"),
+            None => o.found.push_str(&format!(
+                "; {} not true (the kubelet signs its own certificate)",
+                lk.show("serverTLSBootstrap")
+            )),
         }
     }
     o
@@ -431,17 +432,6 @@ pub struct KubeletInputs {
 }
 
 impl KubeletInputs {
-    /// Inputs without a command line: the configuration file alone, as before flags
-    /// were read.
-    pub fn from_config(config: Result<KubeletConfig, String>) -> KubeletInputs {
-        KubeletInputs {
-            config,
-            flags: Err("no kubelet command line was read".to_owned()),
-            flags_only: false,
-            errors: Vec::new(),
-        }
-    }
-
     /// The effective configuration, or why the checks cannot judge one.
     pub(crate) fn effective(&self) -> Result<Effective<'_>, &str> {
         let flags = self.flags.as_ref().ok();
@@ -500,7 +490,7 @@ pub fn load_kubelet(paths: &Paths, options: &KubeletOptions, limits: &Limits) ->
         Some((None, source)) => {
             return KubeletInputs {
                 config: Err(format!(
-                    "the kubelet's command line ({source}) has no --config"
+                    "no config file: the kubelet's command line from {source} has no --config"
                 )),
                 flags,
                 flags_only: true,
@@ -510,14 +500,17 @@ pub fn load_kubelet(paths: &Paths, options: &KubeletOptions, limits: &Limits) ->
         None => (paths.kubelet_config.clone(), false),
     };
     let config = if !must_load && !path.exists() {
-        let named_by = match &flags {
-            Ok(f) => format!(" (its --config, from {})", f.source.describe()),
-            Err(_) => String::new(),
-        };
-        Err(format!(
-            "no kubelet configuration at {}{named_by} (pass --kubelet-config)",
-            path.display()
-        ))
+        Err(match &flags {
+            Ok(f) => format!(
+                "no kubelet configuration at {}, the --config of the command line from {} (pass a copy with --kubelet-config)",
+                path.display(),
+                f.source.describe()
+            ),
+            Err(_) => format!(
+                "no kubelet configuration at {} (pass --kubelet-config)",
+                path.display()
+            ),
+        })
     } else {
         load_kubelet_config(&path, limits).map_err(|e| {
             let e = match e {
