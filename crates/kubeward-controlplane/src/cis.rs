@@ -1,7 +1,7 @@
 //! The CIS Kubernetes Benchmark checks that can be judged from a node's files: the static
 //! pod manifests of the control plane (sections 1.2 to 1.4 and 2), the kubelet's
-//! configuration file (4.2), and the ownership and permissions of the manifests, the
-//! kubeconfigs and the PKI (1.1 and 4.1).
+//! configuration file and command line (4.2), and the ownership and permissions of the
+//! manifests, the kubeconfigs and the PKI (1.1 and 4.1).
 //!
 //! Every check is one block in a table ([`apiserver`], [`control`], [`etcd`],
 //! [`kubelet`], [`files`]) with its benchmark id (as numbered in CIS 1.12, for Kubernetes
@@ -24,7 +24,9 @@ use serde::Serialize;
 use kubeward_manifest::Limits;
 
 use crate::flags::{Component, Manifests};
-pub use kubelet::{KubeletConfig, load_kubelet_config};
+pub use kubelet::{
+    KubeletConfig, KubeletInputs, KubeletOptions, load_kubelet, load_kubelet_config,
+};
 
 use kubeward_report::RuleMeta;
 pub use kubeward_report::Severity;
@@ -102,6 +104,11 @@ pub struct Paths {
     pub passwd: PathBuf,
     /// Read to turn file group ids into names (`/etc/group`).
     pub group: PathBuf,
+    /// Where absolute paths named inside the node's files are read (`/`): the
+    /// `EnvironmentFile=` of the kubelet's drop-in and the `--config` of its command line.
+    pub root: PathBuf,
+    /// Where the running kubelet is looked for (`/proc`).
+    pub proc: PathBuf,
 }
 
 impl Paths {
@@ -120,6 +127,8 @@ impl Paths {
             ],
             passwd: PathBuf::from("/etc/passwd"),
             group: PathBuf::from("/etc/group"),
+            root: PathBuf::from("/"),
+            proc: PathBuf::from("/proc"),
         }
     }
 }
@@ -131,8 +140,8 @@ pub struct Inputs<'a> {
     pub manifests: &'a Manifests,
     /// Bounds on the configuration files that flags name (encryption, authorization).
     pub limits: Limits,
-    /// The kubelet configuration, or why there is none.
-    pub kubelet: Result<&'a KubeletConfig, &'a str>,
+    /// The kubelet's configuration file and command line, or why they are missing.
+    pub kubelet: &'a KubeletInputs,
     /// Where the node's files are.
     pub paths: &'a Paths,
 }

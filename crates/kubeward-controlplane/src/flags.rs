@@ -8,8 +8,11 @@
 //! that checks never match one flag name as a substring of another (kube-bench's
 //! `--client-ca-file` "matching" `--requestheader-client-ca-file`).
 //!
-//! [`manifest`] finds the static pod manifests of the components and extracts their flags.
+//! [`manifest`] finds the static pod manifests of the components and extracts their flags;
+//! [`kubelet`] finds the kubelet's command line (a given file, the running process, or its
+//! systemd drop-in).
 
+pub mod kubelet;
 pub mod manifest;
 
 pub use manifest::{Component, FlagsError, Manifests, StaticPod, load_manifests};
@@ -25,7 +28,9 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "allow-privileged",
     "anonymous-auth",
     "audit-log-compress",
+    "authentication-token-webhook",
     "auto-tls",
+    "cgroups-per-qos",
     "client-cert-auth",
     "configure-cloud-routes",
     "contention-profiling",
@@ -37,16 +42,27 @@ const BOOLEAN_FLAGS: &[&str] = &[
     "enable-hostpath-provisioner",
     "enable-pprof",
     "enable-priority-and-fairness",
+    "enable-server",
     "enable-v2",
+    "exit-on-lock-contention",
     "experimental-initial-corrupt-check",
+    "fail-swap-on",
     "force-new-cluster",
+    "kernel-memcg-notification",
     "leader-elect",
+    "local-storage-capacity-isolation",
     "make-iptables-util-chains",
     "peer-auto-tls",
     "peer-client-cert-auth",
     "profiling",
+    "protect-kernel-defaults",
+    "register-node",
+    "register-schedulable",
     "rotate-certificates",
+    "rotate-server-certificates",
+    "runonce",
     "seccomp-default",
+    "serialize-image-pulls",
     "service-account-extend-token-expiration",
     "service-account-lookup",
     "strict-reconfig-check",
@@ -75,6 +91,9 @@ pub struct FlagEntry {
     pub pos: Option<Pos>,
     /// Whether it came from the command line or an `ETCD_*` variable.
     pub origin: Origin,
+    /// The index, among the words given to [`Flags::parse`], of the word the flag is
+    /// written in (`None` for a fallback value).
+    pub word: Option<usize>,
 }
 
 /// The flags of one component, in the order given.
@@ -91,10 +110,10 @@ impl Flags {
     /// Each word may carry the position it was written at.
     pub fn parse<'a>(words: impl IntoIterator<Item = (&'a str, Option<Pos>)>) -> Flags {
         let mut flags = Flags::default();
-        let mut words = words.into_iter().peekable();
+        let mut words = words.into_iter().enumerate().peekable();
         let mut seen_flag = false;
         let mut positional_only = false;
-        while let Some((word, pos)) = words.next() {
+        while let Some((index, (word, pos))) = words.next() {
             if positional_only || !word.starts_with('-') || word == "-" {
                 // Leading words are the program (and maybe a wrapper such as `/bin/sh`).
                 if seen_flag || positional_only {
@@ -113,8 +132,8 @@ impl Flags {
                 None if BOOLEAN_FLAGS.contains(&body) => (body, None),
                 // A value may itself start with a dash (`--v -1`); only a word that looks
                 // like the next flag is left alone, so an unknown boolean cannot swallow it.
-                None => match words.next_if(|(next, _)| !next.starts_with("--")) {
-                    Some((next, _)) => (body, Some(next.to_owned())),
+                None => match words.next_if(|(_, (next, _))| !next.starts_with("--")) {
+                    Some((_, (next, _))) => (body, Some(next.to_owned())),
                     None => (body, None),
                 },
             };
@@ -123,6 +142,7 @@ impl Flags {
                 value,
                 pos,
                 origin: Origin::Args,
+                word: Some(index),
             });
         }
         flags
@@ -136,6 +156,7 @@ impl Flags {
                 value: Some(value.to_owned()),
                 pos,
                 origin,
+                word: None,
             });
         }
     }

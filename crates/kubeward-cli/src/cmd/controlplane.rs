@@ -1,5 +1,5 @@
 //! `kubeward controlplane`: CIS Kubernetes Benchmark checks on a node's static pod
-//! manifests, kubelet configuration and file permissions (`check`), and the etcdctl
+//! manifests, kubelet configuration and flags, and file permissions (`check`), and the etcdctl
 //! command that reaches etcd with the control plane's own credentials (`etcdctl`).
 
 mod check;
@@ -24,7 +24,7 @@ pub enum ControlplaneCommand {
     ///
     /// Exit status: 0 no failed check at or above --fail-on, 1 some, 2 unusable input
     /// (everything readable is still reported).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Print the etcdctl command that uses the API server's etcd credentials.
     ///
     /// Exit status: 0 printed, 2 no endpoints could be found.
@@ -37,10 +37,26 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR", default_value = "/etc/kubernetes/manifests")]
     pub manifests: PathBuf,
 
-    /// KubeletConfiguration file [default: /var/lib/kubelet/config.yaml, skipped when
-    /// absent].
+    /// KubeletConfiguration file [default: the --config of the kubelet's command line,
+    /// else /var/lib/kubelet/config.yaml; skipped when absent]. Given explicitly, it is
+    /// judged even when the command line names another file, and it must load.
     #[arg(long, value_name = "FILE")]
     pub kubelet_config: Option<PathBuf>,
+
+    /// The kubelet's command line: a copy of /proc/<pid>/cmdline (NUL-separated) or text
+    /// with shell-like quoting [default: the running kubelet's, else the ExecStart of
+    /// --kubelet-service].
+    #[arg(long, value_name = "FILE")]
+    pub kubelet_flags: Option<PathBuf>,
+
+    /// Where to look for the running kubelet process (e.g. /host/proc in a container).
+    #[arg(long, value_name = "DIR", default_value = "/proc")]
+    pub proc_root: PathBuf,
+
+    /// Where the node's root filesystem is: absolute paths named inside the kubelet's
+    /// drop-in (EnvironmentFile=) and command line (--config) are read below it.
+    #[arg(long, value_name = "DIR", default_value = "/")]
+    pub host_root: PathBuf,
 
     /// PKI directory [default: `pki` beside the manifest directory].
     #[arg(long, value_name = "DIR")]

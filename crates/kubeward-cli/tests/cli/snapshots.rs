@@ -78,6 +78,8 @@ fn controlplane_check_text() {
             "none/proxy.conf",
             "--cni-dir",
             "none/cni",
+            "--proc-root",
+            "none/proc",
         ],
     );
     insta::assert_snapshot!(r.transcript());

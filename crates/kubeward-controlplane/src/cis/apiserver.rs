@@ -254,6 +254,7 @@ pub(crate) const CHECKS: &[Check] = &[
                 status: Status::Warn,
                 found: format!("{found}; judge by hand"),
                 line: o.line,
+                file: o.file,
             }
         }),
     },
@@ -399,6 +400,7 @@ fn authorizer(ctx: &Ctx<'_>, name: &str, want: bool) -> Outcome {
         },
         found,
         line,
+        file: None,
     }
 }
 

@@ -101,6 +101,7 @@ fn unique_ca(ctx: &Ctx<'_>) -> Outcome {
         status,
         found,
         line,
+        file: None,
     };
     let shown = format!("--trusted-ca-file={etcd_ca}");
     let Some(client_ca) = ctx

@@ -12,6 +12,7 @@ use std::io;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+use super::judge::Lookup as _;
 use super::owners::Names;
 use super::{Finding, Inputs, Severity, Status};
 use crate::flags::Component;
@@ -284,15 +285,16 @@ fn targets(target: Target, inputs: &Inputs<'_>) -> Result<(Vec<PathBuf>, String)
         }
         KubeletService => single(&paths.kubelet_service, "kubelet service file"),
         ProxyKubeconfig => single(&paths.proxy_kubeconfig, "kube-proxy kubeconfig"),
-        KubeletConfig => match inputs.kubelet {
+        KubeletConfig => match &inputs.kubelet.config {
             Ok(cfg) => single(&cfg.path, "kubelet config"),
-            Err(why) => Err(why.to_owned()),
+            Err(why) => Err(why.clone()),
         },
-        KubeletClientCa => match inputs.kubelet {
+        // The effective value: --client-ca-file overrides the file's field.
+        KubeletClientCa => match inputs.kubelet.effective() {
             Err(why) => Err(why.to_owned()),
-            Ok(cfg) => match cfg.node.at("authentication.x509.clientCAFile").and_then(|n| n.as_str()) {
-                Some(ca) if !ca.is_empty() => single(Path::new(ca), "kubelet client CA"),
-                _ => Err("the kubelet configuration sets no authentication.x509.clientCAFile (see 4.2.3)".to_owned()),
+            Ok(k) => match k.scalar("authentication.x509.clientCAFile") {
+                Some(ca) if !ca.is_empty() => single(Path::new(&ca), "kubelet client CA"),
+                _ => Err("the kubelet sets no authentication.x509.clientCAFile or --client-ca-file (see 4.2.3)".to_owned()),
             },
         },
     }

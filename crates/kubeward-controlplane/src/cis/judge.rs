@@ -24,6 +24,30 @@ pub(crate) trait Lookup {
     fn show_value(&self, key: &str, value: &str) -> String;
     /// The line the key is written on.
     fn line(&self, key: &str) -> Option<u32>;
+    /// The file the key's value was read from, when it is not the file the findings of
+    /// the table point at (a kubelet flag overriding the configuration file).
+    fn file(&self, _key: &str) -> Option<String> {
+        None
+    }
+    /// How a feature gate is shown and where it is set: the name (`--feature-gates Gate`),
+    /// a suffix for its value, the line and the file (see [`Lookup::file`]).
+    fn gate_at(
+        &self,
+        key: &str,
+        gate: &str,
+    ) -> (String, &'static str, Option<u32>, Option<String>) {
+        (
+            format!("{} {gate}", self.show(key)),
+            "",
+            self.line(key),
+            self.file(key),
+        )
+    }
+    /// Whether unset values take the legacy flag defaults (a kubelet started without a
+    /// configuration file) instead of the usual ones.
+    fn legacy_defaults(&self) -> bool {
+        false
+    }
 }
 
 impl Lookup for Flags {
@@ -84,6 +108,8 @@ pub(crate) struct Rule {
     pub key: &'static str,
     pub test: Test,
     pub unset: Unset,
+    /// What an unset value means under legacy flag defaults, when that differs.
+    pub legacy: Option<Unset>,
 }
 
 /// A value that must be set and non-empty.
@@ -92,11 +118,33 @@ pub(crate) const fn required(key: &'static str) -> Rule {
         key,
         test: Test::NonEmpty,
         unset: Unset::Fail("not set"),
+        legacy: None,
     }
 }
 
 pub(crate) const fn rule(key: &'static str, test: Test, unset: Unset) -> Rule {
-    Rule { key, test, unset }
+    Rule {
+        key,
+        test,
+        unset,
+        legacy: None,
+    }
+}
+
+/// A rule whose unset value means something else when the kubelet runs without a
+/// configuration file (`applyLegacyDefaults` in the kubelet).
+pub(crate) const fn rule_legacy(
+    key: &'static str,
+    test: Test,
+    unset: Unset,
+    legacy: Unset,
+) -> Rule {
+    Rule {
+        key,
+        test,
+        unset,
+        legacy: Some(legacy),
+    }
 }
 
 /// A verdict with what was found.
@@ -105,6 +153,8 @@ pub(crate) struct Outcome {
     pub status: Status,
     pub found: String,
     pub line: Option<u32>,
+    /// The file, when not the table's (see [`Lookup::file`]).
+    pub file: Option<String>,
 }
 
 impl Outcome {
@@ -113,6 +163,7 @@ impl Outcome {
             status,
             found: found.into(),
             line: None,
+            file: None,
         }
     }
 }
@@ -162,6 +213,7 @@ impl Check {
             Judge::All(rules) => all(rules, ctx.lookup),
             Judge::Custom(f) => f(ctx),
         };
+        let file = outcome.file.as_deref().unwrap_or(file);
         let file = match outcome.line {
             Some(l) => format!("{file}:{l}"),
             None => file.to_owned(),
@@ -226,18 +278,24 @@ pub(crate) fn all(rules: &[Rule], lk: &dyn Lookup) -> Outcome {
     let mut status = Status::Pass;
     let mut found = Vec::new();
     let mut line = None;
+    let mut file = None;
     for r in rules {
         let o = one(r, lk);
         if o.status == Status::Fail || (o.status == Status::Warn && status == Status::Pass) {
             status = o.status;
         }
-        line = line.or(o.line);
+        // The first rule that knows where its value is written places the finding.
+        if line.is_none() && file.is_none() {
+            line = o.line;
+            file = o.file;
+        }
         found.push(o.found);
     }
     Outcome {
         status,
         found: found.join("; "),
         line,
+        file,
     }
 }
 
@@ -249,8 +307,13 @@ fn verdict(ok: bool) -> Status {
 pub(crate) fn one(r: &Rule, lk: &dyn Lookup) -> Outcome {
     let shown = lk.show(r.key);
     let line = lk.line(r.key);
+    let file = lk.file(r.key);
+    let unset_means = match r.legacy {
+        Some(legacy) if lk.legacy_defaults() => legacy,
+        _ => r.unset,
+    };
     let unset = |what: String| {
-        let (status, why) = match r.unset {
+        let (status, why) = match unset_means {
             Unset::Pass(why) => (Status::Pass, why),
             Unset::Fail(why) => (Status::Fail, why),
         };
@@ -262,18 +325,20 @@ pub(crate) fn one(r: &Rule, lk: &dyn Lookup) -> Outcome {
         Outcome::new(status, found)
     };
     if let Test::GateNot(gate, bad) = r.test {
-        let shown = format!("{shown} {gate}");
+        let (shown, suffix, line, file) = lk.gate_at(r.key, gate);
         return match lk.gate(gate) {
             None => unset(shown),
             Some(Ok(v)) => Outcome {
                 status: verdict(v != bad),
-                found: format!("{shown}={v}"),
+                found: format!("{shown}={v}{suffix}"),
                 line,
+                file,
             },
             Some(Err(raw)) => Outcome {
                 status: Status::Fail,
-                found: format!("{shown}={raw} (not a boolean)"),
+                found: format!("{shown}={raw} (not a boolean){suffix}"),
                 line,
+                file,
             },
         };
     }
@@ -310,6 +375,7 @@ pub(crate) fn one(r: &Rule, lk: &dyn Lookup) -> Outcome {
         status: verdict(ok),
         found: lk.show_value(r.key, &shown_value),
         line,
+        file,
     }
 }
 

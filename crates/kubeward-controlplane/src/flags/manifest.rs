@@ -85,6 +85,17 @@ pub enum FlagsError {
         /// How to fix it.
         hint: &'static str,
     },
+    /// The kubelet's command line, its systemd drop-in, an environment file it names, or
+    /// its configuration file cannot be read or used.
+    #[error("{file}: {message}")]
+    Kubelet {
+        /// The file, with `:line` when known.
+        file: String,
+        /// What is wrong with it.
+        message: String,
+        /// How to fix it.
+        hint: &'static str,
+    },
 }
 
 impl kubeward_report::Hint for FlagsError {
@@ -94,7 +105,7 @@ impl kubeward_report::Hint for FlagsError {
                 "pass the static pod directory with --manifests (kubeadm: /etc/kubernetes/manifests)"
             }
             FlagsError::Load(_) => "the file must be a YAML or JSON Pod manifest",
-            FlagsError::Field { hint, .. } => hint,
+            FlagsError::Field { hint, .. } | FlagsError::Kubelet { hint, .. } => hint,
         }
     }
 }

@@ -7,7 +7,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use kubeward_controlplane::cis::{self, Finding, Inputs, Paths, Status};
+use kubeward_controlplane::cis::{
+    self, Finding, Inputs, KubeletInputs, KubeletOptions, Paths, Status,
+};
 use kubeward_controlplane::flags::{Manifests, load_manifests};
 use kubeward_manifest::Limits;
 
@@ -153,6 +155,10 @@ podPidsLimit: 4096
 seccompDefault: true
 ";
 
+    /// The kubelet's drop-in: its `--config` is read below the node's root.
+    pub const KUBELET_DROPIN: &'static str =
+        "[Service]\nExecStart=\nExecStart=/usr/bin/kubelet --config=/kubelet/config.yaml\n";
+
     /// A hardened node: every judgeable check passes (1.1.12 needs the etcd user).
     pub fn hardened() -> Node {
         let node = Node {
@@ -205,11 +211,7 @@ seccompDefault: true
         .unwrap();
         let kubelet = Self::KUBELET_HARDENED.replace("CA_FILE", &node.p("pki/ca.crt"));
         node.write("kubelet/config.yaml", &kubelet, 0o600);
-        node.write(
-            "kubelet.service",
-            "[Service]\nExecStart=/usr/bin/kubelet\n",
-            0o600,
-        );
+        node.write("kubelet.service", Self::KUBELET_DROPIN, 0o600);
         node.write("kube-proxy.conf", "apiVersion: v1\nkind: Config\n", 0o600);
         node.write(
             "cni/10-bridge.conflist",
@@ -260,6 +262,8 @@ seccompDefault: true
         p.cni_dirs = vec![self.root().join("cni")];
         p.passwd = self.root().join("passwd");
         p.group = self.root().join("group");
+        p.root = self.root().to_path_buf();
+        p.proc = self.root().join("proc");
         p
     }
 
@@ -269,17 +273,22 @@ seccompDefault: true
 
     /// Runs every check.
     pub fn run(&self) -> Vec<Finding> {
+        self.run_with(&KubeletOptions::default()).0
+    }
+
+    /// Loads the kubelet's inputs as `controlplane check` does, then runs every check.
+    pub fn run_with(&self, options: &KubeletOptions) -> (Vec<Finding>, KubeletInputs) {
         let manifests = self.manifests();
         assert!(manifests.errors.is_empty(), "{:?}", manifests.errors);
         let paths = self.paths();
-        let kubelet = cis::load_kubelet_config(&paths.kubelet_config, &Limits::default());
+        let kubelet = cis::load_kubelet(&paths, options, &Limits::default());
         let inputs = Inputs {
             manifests: &manifests,
             limits: Limits::default(),
-            kubelet: kubelet.as_ref().map_err(|_| "no kubelet configuration"),
+            kubelet: &kubelet,
             paths: &paths,
         };
-        cis::run(&inputs)
+        (cis::run(&inputs), kubelet)
     }
 }
 

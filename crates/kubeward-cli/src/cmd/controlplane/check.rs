@@ -5,7 +5,9 @@ use crate::exit::ExitStatus;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use kubeward_controlplane::cis::{self, Finding, Inputs, KubeletConfig, Paths, Severity, Status};
+use kubeward_controlplane::cis::{
+    self, Finding, Inputs, KubeletInputs, KubeletOptions, Paths, Severity, Status,
+};
 use kubeward_controlplane::flags::{Component, Manifests, load_manifests};
 use serde_json::json;
 
@@ -16,7 +18,6 @@ use crate::hint::hinted;
 use kubeward_report::Hint as _;
 
 const DEFAULT_KUBELET_CONFIG: &str = "/var/lib/kubelet/config.yaml";
-const KUBELET_HINT: &str = "pass the kubelet's --config file with --kubelet-config (kubeadm: /var/lib/kubelet/config.yaml)";
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let limits = args.limit.limits();
@@ -41,29 +42,28 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitStatus> {
     if !args.cni_dirs.is_empty() {
         paths.cni_dirs = args.cni_dirs.clone();
     }
-    let explicit = args.kubelet_config.is_some();
     paths.kubelet_config = args
         .kubelet_config
         .clone()
         .unwrap_or_else(|| PathBuf::from(DEFAULT_KUBELET_CONFIG));
-
-    let kubelet: Result<KubeletConfig, String> = if !explicit && !paths.kubelet_config.exists() {
-        Err(format!(
-            "no kubelet configuration at {} (pass --kubelet-config)",
-            paths.kubelet_config.display()
-        ))
-    } else {
-        cis::load_kubelet_config(&paths.kubelet_config, &limits).map_err(|e| {
-            let why = format!("kubelet configuration unusable: {e}");
-            errors.push((e.to_string(), KUBELET_HINT.to_owned()));
-            why
-        })
+    paths.root = args.host_root.clone();
+    paths.proc = args.proc_root.clone();
+    let options = KubeletOptions {
+        flags_file: args.kubelet_flags.clone(),
+        config_explicit: args.kubelet_config.is_some(),
     };
+    let kubelet = cis::load_kubelet(&paths, &options, &limits);
+    errors.extend(
+        kubelet
+            .errors
+            .iter()
+            .map(|e| (e.to_string(), e.hint().to_owned())),
+    );
 
     let inputs = Inputs {
         manifests: &manifests,
         limits,
-        kubelet: kubelet.as_ref().map_err(String::as_str),
+        kubelet: &kubelet,
         paths: &paths,
     };
     let findings = cis::run(&inputs);
@@ -99,7 +99,7 @@ fn counts(findings: &[Finding]) -> [(Status, usize); 4] {
 fn write_json(
     out: &mut impl Write,
     manifests: &Manifests,
-    kubelet: &Result<KubeletConfig, String>,
+    kubelet: &KubeletInputs,
     findings: &[Finding],
     errors: &[(String, String)],
     fail_on: Severity,
@@ -122,7 +122,8 @@ fn write_json(
     let doc = json!({
         "manifests": manifests.dir.display().to_string(),
         "components": components,
-        "kubeletConfig": kubelet.as_ref().ok().map(|k| k.file.to_string()),
+        "kubeletConfig": kubelet.config.as_ref().ok().map(|k| k.file.to_string()),
+        "kubeletFlags": kubelet.flags.as_ref().ok().map(|f| f.source.describe()),
         "failOn": fail_on,
         "findings": findings,
         "summary": summary,
@@ -135,7 +136,7 @@ fn write_json(
 fn write_text(
     out: &mut impl Write,
     manifests: &Manifests,
-    kubelet: &Result<KubeletConfig, String>,
+    kubelet: &KubeletInputs,
     findings: &[Finding],
     fail_on: Severity,
 ) -> io::Result<()> {
@@ -145,9 +146,13 @@ fn write_text(
             None => writeln!(out, "{:<24} (no manifest)", c.name())?,
         }
     }
-    match kubelet {
+    match &kubelet.config {
         Ok(k) => writeln!(out, "{:<24} {}", "kubelet", k.file)?,
         Err(why) => writeln!(out, "{:<24} ({why})", "kubelet")?,
+    }
+    match &kubelet.flags {
+        Ok(f) => writeln!(out, "{:<24} {}", "kubelet flags", f.source.describe())?,
+        Err(why) => writeln!(out, "{:<24} ({why})", "kubelet flags")?,
     }
     writeln!(out)?;
     for f in findings {
