@@ -582,6 +582,20 @@ fn broken_command_lines_are_errors_naming_the_file() {
     );
     let (_, k) = node.run_with(&given(&node, "  \n# nothing\n"));
     assert!(k.errors[0].to_string().contains("empty"), "{:?}", k.errors);
+    // A file that is not a command line (here a config file passed by mistake): the
+    // kubelet refuses words that are not flags.
+    let (f, k) = node.run_with(&given(
+        &node,
+        "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n",
+    ));
+    assert!(
+        k.errors[0]
+            .to_string()
+            .contains("\"kubelet.config.k8s.io/v1beta1\" is not a flag"),
+        "{:?}",
+        k.errors
+    );
+    assert_status(&f, "4.2.7", Status::Skip);
 
     node.write(
         "kubelet.service",

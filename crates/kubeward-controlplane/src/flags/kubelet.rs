@@ -195,10 +195,25 @@ pub fn load_flags_file(path: &Path, limits: &Limits) -> Result<KubeletFlags, Fla
             GIVEN_HINT,
         ));
     }
-    Ok(KubeletFlags::from_words(
-        FlagsSource::Given(path.to_path_buf()),
-        words,
-    ))
+    // The kubelet refuses any word after its name that is not a flag or a flag's value
+    // ("unknown command"); such a word means this is not its command line.
+    let second_name = words
+        .iter()
+        .take_while(|(w, _)| !w.starts_with('-'))
+        .nth(1)
+        .map(|(w, _)| w.clone());
+    let flags = KubeletFlags::from_words(FlagsSource::Given(path.to_path_buf()), words);
+    if let Some(stray) = second_name.as_ref().or(flags.flags.stray.first()) {
+        let shown: String = stray.chars().take(60).collect();
+        return Err(flags_error(
+            file.to_string(),
+            format!(
+                "{shown:?} is not a flag; the kubelet refuses it (unknown command), so this is not a kubelet command line"
+            ),
+            GIVEN_HINT,
+        ));
+    }
+    Ok(flags)
 }
 
 fn nul_words(bytes: &[u8], file: &Arc<str>) -> Vec<(String, WordAt)> {
