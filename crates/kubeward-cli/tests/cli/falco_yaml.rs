@@ -281,6 +281,32 @@ fn without_json_output_the_http_output_posts_the_text_line_as_falco_does() {
     );
     let (stdout, _) = serve.stop();
     assert_eq!(stdout.trim_end(), posted);
+
+    // --format json overrides json_output for the configured http_output too.
+    let serve = Serve::start(&[
+        OsStr::new("--config"),
+        OsStr::new(&config),
+        OsStr::new("--format"),
+        OsStr::new("json"),
+    ]);
+    post_secret_read(&serve);
+    let (content_type, _, posted) = receiver.next();
+    assert_eq!(content_type, "application/json");
+    assert_falco_json(
+        &posted,
+        &[
+            "hostname",
+            "output",
+            "output_fields",
+            "priority",
+            "rule",
+            "source",
+            "tags",
+            "time",
+        ],
+    );
+    let (stdout, _) = serve.stop();
+    assert_eq!(stdout.trim_end(), posted);
 }
 
 #[test]

@@ -18,7 +18,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 12 << 20;
 /// maximal batches and many ordinary ones, so that overload costs tens of MiB, not hundreds.
 pub const DEFAULT_QUEUE_BYTES: usize = 32 << 20;
 
-/// How alerts are written to stdout and the file (the HTTP output is always JSON).
+/// How alerts are written to stdout, the file, the program and syslog (the HTTP output
+/// sends what its [`HttpBody`] says).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AlertFormat {
     /// Falco's text line.

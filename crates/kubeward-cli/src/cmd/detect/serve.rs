@@ -43,7 +43,8 @@ pub struct ServeArgs {
 
     /// Alert format on stdout, in --output-file, for --program-output and syslog
     /// [default: json_output of --config, else text]. The --http-output flag always
-    /// sends JSON; an http_output of --config follows json_output, as Falco does.
+    /// sends JSON; an http_output of --config sends this format, as Falco's follows
+    /// json_output.
     #[arg(long, value_parser = crate::format::text_or_json())]
     pub format: Option<Format>,
 
@@ -213,7 +214,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         Format::Json => ServerFormat::Json,
     };
     config.alert_options = super::falco_config::alert_options(falco);
-    let outputs = outputs(args, falco);
+    let outputs = outputs(args, falco, config.format);
     if outputs.writer.is_none()
         && outputs.file.is_none()
         && outputs.http.is_none()
@@ -276,7 +277,9 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// The outputs: each flag given on the command line, else the configuration's output.
-fn outputs(args: &ServeArgs, falco: Option<&FalcoConfig>) -> OutputsConfig {
+/// An `http_output` of the configuration sends what `format` gives (Falco: `json_output`,
+/// which `--format` overrides as `-o json_output=...` would).
+fn outputs(args: &ServeArgs, falco: Option<&FalcoConfig>, format: ServerFormat) -> OutputsConfig {
     let stdout = !args.no_stdout && falco.is_none_or(|c| c.stdout);
     let from_config_file = falco.and_then(|c| c.file.as_ref());
     let file = match (&args.output_file, from_config_file) {
@@ -309,7 +312,7 @@ fn outputs(args: &ServeArgs, falco: Option<&FalcoConfig>) -> OutputsConfig {
                 .map(|(c, k)| (PathBuf::from(c), PathBuf::from(k))),
             insecure: h.insecure,
             user_agent: h.user_agent.clone(),
-            body: if falco.is_some_and(|c| c.json_output) {
+            body: if format == ServerFormat::Json {
                 HttpBody::Json
             } else {
                 HttpBody::Text
