@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -40,20 +39,49 @@ fn have(cmd: &str) -> bool {
 }
 
 fn run(cmd: &str, args: &[&str]) {
-    let _ = Command::new(cmd)
-        .args(args)
+    let mut c = Command::new(cmd);
+    c.args(args)
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status();
+        .stderr(std::process::Stdio::null());
+    if let Ok(mut child) = spawn(&mut c) {
+        let _ = child.wait();
+    }
+}
+
+/// Spawns `cmd`, retrying while its executable is busy: a file this process just wrote
+/// (`renamed`) stays open for writing in any child another test thread forked meanwhile,
+/// until that child execs, and exec of it fails with ETXTBSY until then.
+fn spawn(cmd: &mut Command) -> std::io::Result<std::process::Child> {
+    let mut tries = 0;
+    loop {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 100 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Copies `src` to `dir/name` (an executable under another name, so its comm is
 /// `name`: how event-generator impersonates nginx or sshd).
 fn renamed(dir: &Path, src: &str, name: &str) -> PathBuf {
     let dst = dir.join(name);
-    let _ = std::fs::copy(src, &dst);
-    let _ = std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o755));
+    install_executable(Path::new(src), &dst);
     dst
+}
+
+/// Copies an executable by a child `install`, so that the copy is never open for writing
+/// in this process, where a child forked by another test thread could inherit it and make
+/// executing the copy fail with ETXTBSY.
+fn install_executable(src: &Path, dst: &Path) -> bool {
+    Command::new("install")
+        .args(["-m", "0755"])
+        .arg(src)
+        .arg(dst)
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 /// Falco's stable rules and their syscall source, or `None` (saying why) when this
@@ -124,10 +152,9 @@ fn stable_rules_fire_on_real_triggers() {
     // event-generator syscall.ReadSensitiveFileTrustedAfterStartup: a server ("httpd")
     // reading /etc/shadow once it is more than 5 s old (its own redirection opens it).
     let httpd = renamed(d, "/bin/bash", "httpd");
-    let mut trusted = Command::new(&httpd)
-        .args(["-c", "sleep 5.5; read x < /etc/shadow; true"])
-        .spawn()
-        .expect("httpd");
+    let mut trusted =
+        spawn(Command::new(&httpd).args(["-c", "sleep 5.5; read x < /etc/shadow; true"]))
+            .expect("httpd");
 
     // event-generator syscall.ReadSensitiveFileUntrusted
     run("cat", &["/etc/shadow"]);
@@ -158,8 +185,7 @@ fn stable_rules_fire_on_real_triggers() {
     run("sh", &["-c", &format!(": > {}", log.display())]);
     // syscall.ExecutionFromDevShm
     let shm = Path::new("/dev/shm/kubeward-live-test");
-    let shm_ok = std::fs::copy("/bin/true", shm).is_ok()
-        && std::fs::set_permissions(shm, std::fs::Permissions::from_mode(0o755)).is_ok();
+    let shm_ok = install_executable(Path::new("/bin/true"), shm);
     if shm_ok {
         run(&shm.to_string_lossy(), &[]);
     }

@@ -94,9 +94,7 @@ fn live_alerts_stop_on_sigint_and_replay_identically() {
     )
     .expect("rule");
     let kw_env = fx.path("kw-env");
-    std::fs::copy("/bin/true", &kw_env).expect("copy");
-    std::fs::set_permissions(&kw_env, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    install_executable("/bin/true", &kw_env);
     let mut cmd = Command::new(KUBEWARD.path());
     cmd.args(["--stats", "--duration", "60s", "--write"])
         .arg(&recording)
@@ -540,9 +538,7 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
     let kw_meta = fx.path("kw-meta");
     let nc = fx.path("nc");
     for copy in [&debugfs, &kw_meta, &nc] {
-        std::fs::copy("/bin/true", copy).expect("copy");
-        std::fs::set_permissions(copy, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .expect("chmod");
+        install_executable("/bin/true", copy);
     }
     // Each process joins the container's cgroup, then execs the trigger.
     let in_container = |command: &str| {
@@ -575,9 +571,7 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
     // A shell with a terminal started by the runtime's shim: script(1) gives the pty, a
     // shell copied as `containerd-shim` joins the cgroup and runs bash.
     let shim = fx.path("containerd-shim");
-    std::fs::copy("/bin/sh", &shim).expect("copy");
-    std::fs::set_permissions(&shim, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .expect("chmod");
+    install_executable("/bin/sh", &shim);
     let terminal = Command::new("script")
         .args(["-qec"])
         .arg(format!(
@@ -609,12 +603,7 @@ fn container_rules_fire_in_a_container_cgroup_with_pod_metadata() {
         .is_ok_and(|s| s.success());
     let dropped = layers[3].join("dropped");
     if overlay {
-        std::fs::copy("/bin/true", &dropped).expect("copy");
-        std::fs::set_permissions(
-            &dropped,
-            std::os::unix::fs::PermissionsExt::from_mode(0o755),
-        )
-        .expect("chmod");
+        install_executable("/bin/true", &dropped);
         in_container(&dropped.display().to_string());
     }
     std::thread::sleep(Duration::from_millis(300));
@@ -689,4 +678,16 @@ fn pod_metadata_without_a_cluster_is_unusable_and_says_how_to_go_on() {
             "drop --k8s-node (and NODE_NAME)",
         ],
     );
+}
+
+/// Copies an executable by a child `install`, so that the copy is never open for writing
+/// in the test process, where a child forked by another test thread could inherit it and
+/// make executing the copy fail with ETXTBSY.
+fn install_executable(src: &str, dst: &std::path::Path) {
+    let status = Command::new("install")
+        .args(["-m", "0755", src])
+        .arg(dst)
+        .status()
+        .expect("install runs");
+    assert!(status.success(), "install {src} {}", dst.display());
 }
