@@ -372,6 +372,8 @@ impl FalcoConfig {
             _ => None,
         };
 
+        // Warnings are found key by key; they are reported in the file's order.
+        r.warnings.sort_by_key(|w| w.line);
         Ok(FalcoConfig {
             rules_files,
             json_output,

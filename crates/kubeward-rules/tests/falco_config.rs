@@ -151,6 +151,10 @@ fn http_defaults_are_falcos() {
 
 #[test]
 fn rules_file_is_the_deprecated_spelling_and_both_is_an_error() {
+    // Warnings come in the file's order, the deprecation among the others.
+    let c = parse("engine: {kind: kmod}\nrules_file: [a]\nwebserver: {}\n");
+    let lines: Vec<u32> = c.warnings.iter().map(|w| w.line).collect();
+    assert_eq!(lines, [1, 2, 3], "{:?}", c.warnings);
     let c = parse("rules_file: /etc/falco/falco_rules.yaml\n");
     assert_eq!(
         c.rules_files,

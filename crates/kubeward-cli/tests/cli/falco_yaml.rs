@@ -396,6 +396,10 @@ fn detect_takes_rules_priority_and_json_properties_from_the_config() {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(": Notice read by alice"), "{out}");
     assert!(out.contains(": Error loud alice"), "{out}");
+    // With -r, the file's rules_files are not read, so their absence is not reported.
+    let (code, _, err) = run(d, &["detect", "-c", &config, "-r", &rules, &events]).parts();
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("does not exist"), "{err}");
 }
 
 #[test]

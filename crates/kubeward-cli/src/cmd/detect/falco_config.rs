@@ -33,7 +33,8 @@ pub(crate) fn load(
     for w in &cfg.warnings {
         writeln!(err, "warning: {name}:{}: {}", w.line, w.message)?;
     }
-    if let Some(files) = &mut cfg.rules_files {
+    // With -r the file's rules are not used, so whether they exist does not matter.
+    if let Some(files) = cfg.rules_files.as_mut().filter(|_| sel.rules.is_empty()) {
         let given = files.len();
         files.retain(|f| {
             let exists = Path::new(f).exists();
@@ -45,7 +46,7 @@ pub(crate) fn load(
             }
             exists
         });
-        if given > 0 && files.is_empty() && sel.rules.is_empty() {
+        if given > 0 && files.is_empty() {
             bail!(
                 "{name}: none of the {given} rules_files exists; fix the paths or give rules with -r"
             );
