@@ -141,6 +141,17 @@ fn https(url: &str, change: impl FnOnce(&mut HttpOutputConfig)) -> OutputsConfig
     }
 }
 
+/// A server with `outputs` that has been sent one event raising one alert.
+async fn secret_read_to(outputs: OutputsConfig) -> Running {
+    let srv = start(config(), RulesHandle::fixed(default_rules()), outputs).await;
+    deliver(
+        &srv.url("/k8s-audit"),
+        &[event(1, "alice", "get", "secrets")],
+    )
+    .await;
+    srv
+}
+
 async fn failed(srv: &Running) -> Option<u64> {
     let url = srv.url("/metrics");
     for _ in 0..100 {
@@ -164,12 +175,7 @@ async fn alerts_reach_an_mtls_receiver_with_the_custom_headers() {
         c.client_cert = Some(p.client.clone());
         c.headers = vec![("x-token".into(), "s3cret".into())];
     });
-    let srv = start(config(), RulesHandle::fixed(default_rules()), outputs).await;
-    deliver(
-        &srv.url("/k8s-audit"),
-        &[event(1, "alice", "get", "secrets")],
-    )
-    .await;
+    let srv = secret_read_to(outputs).await;
     eventually("the alert over TLS", || got.lock().unwrap().len() == 1).await;
     let (token, body) = got.lock().unwrap()[0].clone();
     assert_eq!(token, "s3cret");
@@ -188,22 +194,12 @@ async fn an_untrusted_receiver_or_a_missing_client_certificate_loses_the_alert()
         c.ca_bundle = Some(b.ca.clone());
         c.client_cert = Some(a.client.clone());
     });
-    let srv = start(config(), RulesHandle::fixed(default_rules()), outputs).await;
-    deliver(
-        &srv.url("/k8s-audit"),
-        &[event(1, "alice", "get", "secrets")],
-    )
-    .await;
+    let srv = secret_read_to(outputs).await;
     assert_eq!(failed(&srv).await, Some(1));
     srv.stop().await;
     // Trusted, but no client certificate: the receiver refuses the handshake.
     let outputs = https(&url, |c| c.ca_bundle = Some(a.ca.clone()));
-    let srv = start(config(), RulesHandle::fixed(default_rules()), outputs).await;
-    deliver(
-        &srv.url("/k8s-audit"),
-        &[event(1, "alice", "get", "secrets")],
-    )
-    .await;
+    let srv = secret_read_to(outputs).await;
     assert_eq!(failed(&srv).await, Some(1));
     srv.stop().await;
     // `insecure` accepts the untrusted certificate.
@@ -211,12 +207,7 @@ async fn an_untrusted_receiver_or_a_missing_client_certificate_loses_the_alert()
         c.insecure = true;
         c.client_cert = Some(a.client.clone());
     });
-    let srv = start(config(), RulesHandle::fixed(default_rules()), outputs).await;
-    deliver(
-        &srv.url("/k8s-audit"),
-        &[event(1, "alice", "get", "secrets")],
-    )
-    .await;
+    let srv = secret_read_to(outputs).await;
     eventually("the alert, insecurely", || got.lock().unwrap().len() == 1).await;
     srv.stop().await;
 }

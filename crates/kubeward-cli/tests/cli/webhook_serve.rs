@@ -51,6 +51,23 @@ fn https(
     Some(out)
 }
 
+/// Waits up to 20 s for `/readyz` to answer 200.
+fn wait_ready(port: u16, roots: &rustls::RootCertStore) {
+    let started = Instant::now();
+    let mut ready = None;
+    while started.elapsed() < Duration::from_secs(20) {
+        ready = https(port, roots, "GET", "/readyz", "");
+        if ready
+            .as_deref()
+            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
+        {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("not ready: {ready:?}");
+}
+
 #[test]
 fn serve_answers_over_tls_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -85,23 +102,7 @@ fn serve_answers_over_tls_and_stops_on_sigterm() {
     let mut server = Running(child);
 
     let started = Instant::now();
-    let mut ready = None;
-    while started.elapsed() < Duration::from_secs(20) {
-        ready = https(port, &roots, "GET", "/readyz", "");
-        if ready
-            .as_deref()
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(
-        ready
-            .as_deref()
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200")),
-        "{ready:?}"
-    );
+    wait_ready(port, &roots);
 
     let review = serde_json::json!({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview", "request": {
         "uid": "u", "kind": {"group": "", "version": "v1", "kind": "Pod"},
@@ -226,24 +227,7 @@ fn psp_mode_with_rbac_files_authorizes_policy_use_offline() {
         .spawn()
         .expect("spawn");
     let _server = Running(child);
-    let started = Instant::now();
-    let mut ready = None;
-    while started.elapsed() < Duration::from_secs(20) {
-        ready = https(port, &roots, "GET", "/readyz", "");
-        if ready
-            .as_deref()
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200"))
-        {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    assert!(
-        ready
-            .as_deref()
-            .is_some_and(|r| r.starts_with("HTTP/1.1 200")),
-        "{ready:?}"
-    );
+    wait_ready(port, &roots);
     // alice may use b-high only: b-high, though a-low comes first by name.
     let answer =
         https(port, &roots, "POST", "/mutate", &pod_review("alice", None)).expect("answer");

@@ -25,9 +25,9 @@ pub(crate) fn load(
     let name = path.display().to_string();
     let text = read_text(path, &sel.limit.limits())?;
     let mut cfg = FalcoConfig::parse(&name, &text).map_err(|e| {
-        crate::hint::error(&Hinted(
-            e.to_string(),
-            "fix the setting, or compare with the falco.yaml Falco ships",
+        anyhow::anyhow!(crate::hint::hinted(
+            e,
+            "fix the setting, or compare with the falco.yaml Falco ships"
         ))
     })?;
     for w in &cfg.warnings {
@@ -53,22 +53,6 @@ pub(crate) fn load(
         }
     }
     Ok(Some(cfg))
-}
-
-/// An error with the fix to print under it.
-#[derive(Debug)]
-struct Hinted(String, &'static str);
-
-impl std::fmt::Display for Hinted {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl kubeward_report::Hint for Hinted {
-    fn hint(&self) -> &str {
-        self.1
-    }
 }
 
 impl RuleSelection {

@@ -149,6 +149,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     };
     let falco = falco.as_ref();
     let selection = args.selection.with_config(falco);
+    let match_mode = selection.match_mode();
     let sources = if args.syscalls {
         Sources::AuditAndSyscall
     } else {
@@ -208,7 +209,7 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     if let Some(n) = args.workers {
         config.workers = n.max(1);
     }
-    config.match_mode = args.selection.with_config(falco).match_mode();
+    config.match_mode = match_mode;
     config.format = match super::falco_config::format(args.format, falco) {
         Format::Text | Format::Sarif => ServerFormat::Text,
         Format::Json => ServerFormat::Json,
